@@ -1,0 +1,61 @@
+/**
+ * The crypto policy of protocol version 1, in one place. Nothing here is negotiable at run time:
+ * the envelope carries a suite byte only so a future version can be told apart and refused, never
+ * so a reader can be talked into a weaker algorithm (security.md D3, attack case 8).
+ * A test (crypto-policy.test.ts) pins every value.
+ */
+
+/** Length of every Holdall identifier (vault, record, grant): 128 random bits. */
+export const ID_LENGTH = 16
+/** Length of data keys, vault root keys, key-encryption keys and salts. */
+export const KEY_LENGTH = 32
+
+export const ENVELOPE_MAGIC = 'HLDR'
+export const ENVELOPE_FORMAT_VERSION = 1
+/** Suite 1: XChaCha20-Poly1305 chunks, HKDF-SHA256 key schedule, SHA-256 header hash. */
+export const ENVELOPE_SUITE = 1
+export const ENVELOPE_LOG2_CHUNK = 16
+/** Plaintext bytes in every non-final chunk (64 KiB). The final chunk is always shorter. */
+export const CHUNK_SIZE = 1 << ENVELOPE_LOG2_CHUNK
+export const TAG_LENGTH = 16
+/** Ciphertext bytes of every non-final chunk. */
+export const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_LENGTH
+export const HEADER_LENGTH = 82
+export const COMMITMENT_LENGTH = 32
+/** Encrypted metadata is padded to a multiple of this, so its length says little about titles. */
+export const METADATA_BLOCK = 256
+export const METADATA_MAX_PADDED = 16_384
+/** Chunk counters are 7 bytes; no real record comes near this. */
+export const MAX_CHUNKS = 2 ** 53 - 1
+
+export const OWNER_WRAP_LENGTH = 72
+export const HPKE_WRAP_LENGTH = 80
+
+export const MANIFEST_MAGIC = 'HLDM'
+export const MANIFEST_FORMAT_VERSION = 1
+/** Signature algorithm byte 1: Ed25519 (RFC 8032), verified strictly (no ZIP-215 leniency). */
+export const MANIFEST_ALG_ED25519 = 1
+export const MANIFEST_BODY_LENGTH = 160
+export const SIGNATURE_LENGTH = 64
+export const MANIFEST_LENGTH = MANIFEST_BODY_LENGTH + SIGNATURE_LENGTH
+
+/** HPKE (RFC 9180) suite for every public-key wrap: Base mode only. */
+export const HPKE_SUITE = {
+  mode: 0x00,
+  kem: 0x0020, // DHKEM(X25519, HKDF-SHA256)
+  kdf: 0x0001, // HKDF-SHA256
+  aead: 0x0003, // ChaCha20Poly1305
+} as const
+
+/** Domain-separation labels. Every derived key or signed byte string starts from a distinct one. */
+export const LABELS = {
+  envelope: 'holdall/v1/envelope',
+  kek: 'holdall/v1/kek',
+  vrkCheck: 'holdall/v1/vrk-check',
+  inboxKey: 'holdall/v1/inbox-key',
+  ownerWrap: 'holdall/v1/dek-wrap',
+  grantWrap: 'holdall/v1/wrap/grant',
+  inboxWrap: 'holdall/v1/wrap/inbox',
+  deviceWrap: 'holdall/v1/wrap/device',
+  manifest: 'holdall/v1/manifest',
+} as const

@@ -1,0 +1,44 @@
+import { concat } from './bytes.js'
+import type { EnvelopeHeader } from './envelope-header.js'
+import { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
+import { EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+
+export interface SealedEnvelope extends SealSummary {
+  readonly ciphertext: Uint8Array
+}
+
+export interface OpenedEnvelope {
+  readonly header: EnvelopeHeader
+  readonly metadata: Uint8Array
+  readonly plaintext: Uint8Array
+}
+
+/**
+ * Encrypts a small record in one call. For anything that may be large (scans, PDFs), use
+ * {@link createEnvelopeEncryptStream}: memory then stays at one 64 KiB chunk.
+ *
+ * @example
+ * const dek = generateDataKey()
+ * const sealed = sealEnvelope({ dek, context, metadata: utf8('{"contentType":"application/json"}'), plaintext })
+ * // upload sealed.ciphertext; sign a manifest from sealed (see signManifest)
+ */
+export function sealEnvelope(
+  options: SealOptions & { readonly plaintext: Uint8Array },
+  salt?: Uint8Array,
+): SealedEnvelope {
+  const sealer = new EnvelopeSealer(options, salt)
+  const parts = [sealer.start(), ...sealer.push(options.plaintext)]
+  const { finalChunk, summary } = sealer.finish()
+  parts.push(finalChunk)
+  return { ...summary, ciphertext: concat(...parts) }
+}
+
+/** Decrypts a whole envelope in one call, or throws a {@link HoldallCryptoError} and returns nothing. */
+export function openEnvelope(ciphertext: Uint8Array, options: OpenOptions): OpenedEnvelope {
+  const opener = new EnvelopeOpener(options)
+  const parts = opener.push(ciphertext)
+  parts.push(opener.finish())
+  const header = opener.header as EnvelopeHeader
+  const metadata = opener.metadata as Uint8Array
+  return { header, metadata, plaintext: concat(...parts) }
+}

@@ -1,0 +1,72 @@
+/**
+ * @holdall/crypto: the cryptographic core of the Holdall protocol, for browsers and Node.
+ * Every byte format here is specified in protocol-spec/spec/03-cryptography.md.
+ */
+export { base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
+export { constantTimeEqual, randomBytes } from './bytes.js'
+export * as constants from './constants.js'
+export { type OpenedEnvelope, openEnvelope, type SealedEnvelope, sealEnvelope } from './envelope.js'
+export { type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
+export { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
+export { EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+export {
+  createEnvelopeDecryptStream,
+  createEnvelopeEncryptStream,
+  type EnvelopeDecryptStream,
+  type EnvelopeEncryptStream,
+} from './envelope-stream.js'
+export { type CryptoErrorCode, HoldallCryptoError, isHoldallCryptoError } from './errors.js'
+export {
+  createVaultKeyring,
+  deriveInboxKeyPair,
+  deriveKeyEncryptionKey,
+  deriveVaultKeyCheck,
+  generateDataKey,
+  generateId,
+  generateVaultRootKey,
+  rotateVaultKeyring,
+  type VaultKeyring,
+} from './key-hierarchy.js'
+export {
+  type AgreementKeyPair,
+  agreementPublicKey,
+  assertAgreementPublicKey,
+  assertSigningPublicKey,
+  type DeviceKeys,
+  fromPublicJwk,
+  generateAgreementKeyPair,
+  generateDeviceKeys,
+  generateSigningKeyPair,
+  keyThumbprint,
+  type OkpPublicJwk,
+  type SigningKeyPair,
+  sign,
+  signingKeyId,
+  signingPublicKey,
+  toPublicJwk,
+  verifySignature,
+} from './keys.js'
+export {
+  assertManifestSuccessor,
+  type Manifest,
+  type ManifestFields,
+  manifestHash,
+  NO_PREVIOUS_MANIFEST,
+  parseManifest,
+  signManifest,
+  verifyManifest,
+} from './manifest.js'
+export {
+  type DeviceWrapContext,
+  type GrantWrapContext,
+  type InboxWrapContext,
+  rewrapToEpoch,
+  unwrapAsDevice,
+  unwrapAsGrantee,
+  unwrapFromEpoch,
+  unwrapFromInbox,
+  wrapToDevice,
+  wrapToEpoch,
+  wrapToGrantee,
+  wrapToInbox,
+} from './wraps.js'

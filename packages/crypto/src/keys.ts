@@ -1,0 +1,151 @@
+import { ed25519, x25519 } from '@noble/curves/ed25519.js'
+import { base64urlDecodeExact, base64urlEncode } from './base64url.js'
+import { isAllZero, sha256Bytes, utf8 } from './bytes.js'
+import { KEY_LENGTH, SIGNATURE_LENGTH } from './constants.js'
+import { HoldallCryptoError } from './errors.js'
+
+/** An Ed25519 key pair. `secretKey` is the 32-byte RFC 8032 seed. */
+export interface SigningKeyPair {
+  readonly secretKey: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
+/** An X25519 key pair (RFC 7748), used as an HPKE recipient key. */
+export interface AgreementKeyPair {
+  readonly secretKey: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
+/** The two keys every holder device, issuer and service holds: one to sign, one to receive wraps. */
+export interface DeviceKeys {
+  readonly signing: SigningKeyPair
+  readonly agreement: AgreementKeyPair
+}
+
+/** A public key as an RFC 8037 JWK: the form keys take on the wire and in DPoP proofs. */
+export interface OkpPublicJwk {
+  readonly kty: 'OKP'
+  readonly crv: 'Ed25519' | 'X25519'
+  readonly x: string
+}
+
+export function generateSigningKeyPair(): SigningKeyPair {
+  const { secretKey, publicKey } = ed25519.keygen()
+  return { secretKey, publicKey }
+}
+
+export function generateAgreementKeyPair(): AgreementKeyPair {
+  const { secretKey, publicKey } = x25519.keygen()
+  return { secretKey, publicKey }
+}
+
+/**
+ * Makes a fresh device identity. The secret halves never leave the device unwrapped: the holder
+ * app keeps them in the platform key store, behind the local PIN (security.md D11).
+ */
+export function generateDeviceKeys(): DeviceKeys {
+  return { signing: generateSigningKeyPair(), agreement: generateAgreementKeyPair() }
+}
+
+export function signingPublicKey(secretKey: Uint8Array): Uint8Array {
+  assertLength(secretKey, KEY_LENGTH, 'Ed25519 secret key')
+  return ed25519.getPublicKey(secretKey)
+}
+
+export function agreementPublicKey(secretKey: Uint8Array): Uint8Array {
+  assertLength(secretKey, KEY_LENGTH, 'X25519 secret key')
+  return x25519.getPublicKey(secretKey)
+}
+
+/**
+ * Refuses an Ed25519 public key that is not 32 bytes, not a canonical point encoding, or of small
+ * order (a small-order key lets many messages verify under one signature).
+ */
+export function assertSigningPublicKey(publicKey: Uint8Array): void {
+  assertLength(publicKey, KEY_LENGTH, 'Ed25519 public key')
+  let smallOrder: boolean
+  try {
+    smallOrder = ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
+  } catch (cause) {
+    throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key is not a valid point', { cause })
+  }
+  if (smallOrder) throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key has small order')
+}
+
+/**
+ * Refuses an X25519 public key that is not 32 bytes or lies in the small subgroup: with such a
+ * key every shared secret is all zero, so a wrap to it would be readable by anyone (RFC 7748
+ * section 6.1; age's all-zero rule; attack case 11).
+ */
+export function assertAgreementPublicKey(publicKey: Uint8Array): void {
+  assertLength(publicKey, KEY_LENGTH, 'X25519 public key')
+  // Any clamped scalar is a multiple of the cofactor 8, so it sends every small-order point to
+  // the identity, whose u-coordinate is 0. One fixed scalar therefore finds them all.
+  let product: Uint8Array
+  try {
+    product = x25519.scalarMult(LOW_ORDER_PROBE, publicKey)
+  } catch (cause) {
+    throw new HoldallCryptoError('KEY_INVALID', 'X25519 public key has low order', { cause })
+  }
+  if (isAllZero(product)) throw new HoldallCryptoError('KEY_INVALID', 'X25519 public key has low order')
+}
+
+const LOW_ORDER_PROBE = new Uint8Array(KEY_LENGTH).fill(0x5a)
+
+/** Signs with Ed25519 (RFC 8032, pure, deterministic). */
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  assertLength(secretKey, KEY_LENGTH, 'Ed25519 secret key')
+  return ed25519.sign(message, secretKey)
+}
+
+/**
+ * Strict Ed25519 verification: canonical R and S, no ZIP-215 leniency, so every verifier (noble in
+ * the browser, OpenSSL on the server) gives the same answer for the same bytes (security.md D18).
+ */
+export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== KEY_LENGTH) return false
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false })
+  } catch {
+    return false
+  }
+}
+
+export function toPublicJwk(publicKey: Uint8Array, crv: OkpPublicJwk['crv']): OkpPublicJwk {
+  if (crv === 'Ed25519') assertSigningPublicKey(publicKey)
+  else assertAgreementPublicKey(publicKey)
+  return { kty: 'OKP', crv, x: base64urlEncode(publicKey) }
+}
+
+/** Reads a public key from its JWK, refusing anything but an exact OKP key of the expected curve. */
+export function fromPublicJwk(jwk: OkpPublicJwk, crv: OkpPublicJwk['crv']): Uint8Array {
+  if (jwk.kty !== 'OKP' || jwk.crv !== crv || typeof jwk.x !== 'string') {
+    throw new HoldallCryptoError('KEY_INVALID', `expected an OKP ${crv} public JWK`)
+  }
+  if ('d' in jwk) throw new HoldallCryptoError('KEY_INVALID', 'a public JWK must not carry a private part')
+  const publicKey = base64urlDecodeExact(jwk.x, KEY_LENGTH)
+  if (crv === 'Ed25519') assertSigningPublicKey(publicKey)
+  else assertAgreementPublicKey(publicKey)
+  return publicKey
+}
+
+/**
+ * The RFC 7638 JWK thumbprint (SHA-256) of an OKP public key: a key's identifier everywhere in
+ * Holdall. For a signing key it equals the `jkt` that DPoP binds tokens to.
+ */
+export function keyThumbprint(publicKey: Uint8Array, crv: OkpPublicJwk['crv']): Uint8Array {
+  const x = base64urlEncode(publicKey)
+  // RFC 7638 section 3.2: required members only, lexicographic order, no whitespace.
+  return sha256Bytes(utf8(`{"crv":"${crv}","kty":"OKP","x":"${x}"}`))
+}
+
+/** The base64url thumbprint of an Ed25519 public key, as used in manifests and on the wire. */
+export function signingKeyId(publicKey: Uint8Array): string {
+  return base64urlEncode(keyThumbprint(publicKey, 'Ed25519'))
+}
+
+function assertLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new HoldallCryptoError('KEY_INVALID', `${what} must be ${length} bytes`)
+  }
+}
