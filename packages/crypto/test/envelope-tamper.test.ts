@@ -59,7 +59,12 @@ function oneShotCode(bytes: Uint8Array, options: OpenOptions): string | undefine
 }
 
 /** Refused by both APIs with `code`; the stream released at most the `authenticChunks` before the damage. */
-async function expectRefused(bytes: Uint8Array, code: string | string[], authenticChunks = 0, options: Partial<OpenOptions> = {}) {
+async function expectRefused(
+  bytes: Uint8Array,
+  code: string | string[],
+  authenticChunks = 0,
+  options: Partial<OpenOptions> = {},
+) {
   const opts: OpenOptions = { dek, expect: context, ...options }
   const codes = Array.isArray(code) ? code : [code]
   expect(codes).toContain(oneShotCode(bytes, opts))
@@ -143,7 +148,12 @@ describe('envelope tampering (security.md 5.3)', () => {
     const relabelled = ciphertext.slice()
     relabelled.set(other.recordId, 24)
     await expectRefused(relabelled, 'ENVELOPE_COMMITMENT_MISMATCH', 0, { expect: other })
-    const olderVersion = sealEnvelope({ dek, context: { ...context, version: 2 }, metadata, plaintext: plaintext.subarray(0, 10) })
+    const olderVersion = sealEnvelope({
+      dek,
+      context: { ...context, version: 2 },
+      metadata,
+      plaintext: plaintext.subarray(0, 10),
+    })
     await expectRefused(olderVersion.ciphertext, 'ENVELOPE_CONTEXT_MISMATCH')
   })
 

@@ -3,20 +3,35 @@ import { describe, expect, it } from 'vitest'
 import { CHUNK_SIZE, HEADER_LENGTH, SEALED_CHUNK_SIZE } from '../src/constants.js'
 import { openEnvelope, sealEnvelope } from '../src/envelope.js'
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../src/envelope-stream.js'
-import { collect, expectSameBytes, generateDataKey, newContext, patternBytes, splitAt, streamOf, utf8 } from './helpers.js'
+import {
+  collect,
+  expectSameBytes,
+  generateDataKey,
+  newContext,
+  patternBytes,
+  splitAt,
+  streamOf,
+  utf8,
+} from './helpers.js'
 
 const metadata = utf8('{"contentType":"application/fhir+json","title":"Medicines on release"}')
 
 /** Lengths the issue names: 0, 1, chunk-1, chunk, chunk+1, several chunks. */
 const EDGE_LENGTHS = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 17]
 
-async function streamEncrypt(plaintextPieces: Uint8Array[], options: Parameters<typeof createEnvelopeEncryptStream>[0]) {
+async function streamEncrypt(
+  plaintextPieces: Uint8Array[],
+  options: Parameters<typeof createEnvelopeEncryptStream>[0],
+) {
   const encrypt = createEnvelopeEncryptStream(options)
   const ciphertext = await collect(streamOf(plaintextPieces).pipeThrough(encrypt))
   return { ciphertext, summary: await encrypt.summary }
 }
 
-async function streamDecrypt(ciphertextPieces: Uint8Array[], options: Parameters<typeof createEnvelopeDecryptStream>[0]) {
+async function streamDecrypt(
+  ciphertextPieces: Uint8Array[],
+  options: Parameters<typeof createEnvelopeDecryptStream>[0],
+) {
   const decrypt = createEnvelopeDecryptStream(options)
   const plaintext = await collect(streamOf(ciphertextPieces).pipeThrough(decrypt))
   return { plaintext, opened: await decrypt.opened }
@@ -31,9 +46,15 @@ describe('envelope round trip', () => {
     const fullChunks = Math.floor(length / CHUNK_SIZE)
     const finalLength = length - fullChunks * CHUNK_SIZE
     // Exactly one valid chunking per length: full chunks, then one strictly short final chunk.
-    expect(sealed.ciphertext.length).toBe(HEADER_LENGTH + 32 + 256 + 16 + fullChunks * SEALED_CHUNK_SIZE + finalLength + 16)
+    expect(sealed.ciphertext.length).toBe(
+      HEADER_LENGTH + 32 + 256 + 16 + fullChunks * SEALED_CHUNK_SIZE + finalLength + 16,
+    )
     expect(sealed.ciphertextLength).toBe(sealed.ciphertext.length)
-    const opened = openEnvelope(sealed.ciphertext, { dek, expect: context, expectedCiphertextSha256: sealed.ciphertextSha256 })
+    const opened = openEnvelope(sealed.ciphertext, {
+      dek,
+      expect: context,
+      expectedCiphertextSha256: sealed.ciphertextSha256,
+    })
     expectSameBytes(opened.plaintext, plaintext)
     expect(opened.metadata).toEqual(metadata)
   })
@@ -106,9 +127,9 @@ describe('envelope round trip', () => {
       expect(sealed.header.metadataLength).toBe(padded)
       expect(openEnvelope(sealed.ciphertext, { dek, expect: context }).metadata.length).toBe(length)
     }
-    expect(() => sealEnvelope({ dek, context, metadata: new Uint8Array(16_384), plaintext: new Uint8Array(0) })).toThrow(
-      expect.objectContaining({ code: 'ENVELOPE_TOO_LARGE' }),
-    )
+    expect(() =>
+      sealEnvelope({ dek, context, metadata: new Uint8Array(16_384), plaintext: new Uint8Array(0) }),
+    ).toThrow(expect.objectContaining({ code: 'ENVELOPE_TOO_LARGE' }))
   })
 
   it('keeps decrypt memory bounded: no plaintext is held back beyond one chunk', async () => {

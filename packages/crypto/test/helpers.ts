@@ -60,7 +60,12 @@ export function streamOf(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
 
 /** Byte equality that stays fast on megabytes (vitest's deep equality walks every element). */
 export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
-  if (Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))) return
+  if (
+    Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(
+      Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+    )
+  )
+    return
   let index = 0
   while (index < Math.min(actual.length, expected.length) && actual[index] === expected[index]) index++
   throw new Error(`bytes differ: lengths ${actual.length} vs ${expected.length}, first difference at ${index}`)

@@ -1,1 +1,39 @@
-export {}
+/**
+ * @holdall/protocol: the Holdall wire format as zod schemas, with their inferred types, the
+ * error codes and the protocol version constants. The single source of truth for the JSON
+ * Schemas in protocol-spec/schemas.
+ */
+export { base64urlBytesSchema, base64urlLength, base64urlSchema } from './encoding.js'
+export {
+  type EnvelopeDescriptor,
+  envelopeDescriptorSchema,
+  type RecordMetadata,
+  recordMetadataSchema,
+} from './envelope.js'
+export { digestSchema, type Id, idSchema, type KeyId, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
+export {
+  type Ed25519PublicJwk,
+  ed25519PublicJwkSchema,
+  type PublicKeySet,
+  publicKeySetSchema,
+  type X25519PublicJwk,
+  x25519PublicJwkSchema,
+} from './keys.js'
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  errorCodeSchema,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  problemSchema,
+  problemType,
+} from './problem.js'
+export * from './version.js'
+export {
+  deviceWrapSchema,
+  epochWrapSchema,
+  grantWrapSchema,
+  inboxWrapSchema,
+  type WrappedKey,
+  wrappedKeySchema,
+} from './wraps.js'

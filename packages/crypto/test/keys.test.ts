@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { base64urlDecode, base64urlEncode } from '../src/base64url.js'
+import {
+  assertSigningPublicKey,
+  fromPublicJwk,
+  generateDeviceKeys,
+  keyThumbprint,
+  sign,
+  signingKeyId,
+  toPublicJwk,
+  verifySignature,
+} from '../src/keys.js'
+import { fromHex, utf8 } from './helpers.js'
+
+describe('device keys', () => {
+  it('sign and verify strictly', () => {
+    const device = generateDeviceKeys()
+    const message = utf8('hello')
+    const signature = sign(message, device.signing.secretKey)
+    expect(verifySignature(signature, message, device.signing.publicKey)).toBe(true)
+    expect(verifySignature(signature, utf8('hellp'), device.signing.publicKey)).toBe(false)
+    expect(verifySignature(signature.subarray(0, 63), message, device.signing.publicKey)).toBe(false)
+  })
+
+  it('round-trip as RFC 8037 JWKs and refuse private parts and wrong curves', () => {
+    const device = generateDeviceKeys()
+    const jwk = toPublicJwk(device.signing.publicKey, 'Ed25519')
+    expect(jwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(device.signing.publicKey) })
+    expect(fromPublicJwk(jwk, 'Ed25519')).toEqual(device.signing.publicKey)
+    expect(() => fromPublicJwk(jwk, 'X25519')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+    const withPrivate = { ...jwk, d: base64urlEncode(device.signing.secretKey) }
+    expect(() => fromPublicJwk(withPrivate, 'Ed25519')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+    expect(fromPublicJwk(toPublicJwk(device.agreement.publicKey, 'X25519'), 'X25519')).toEqual(
+      device.agreement.publicKey,
+    )
+  })
+
+  it('compute the RFC 7638 thumbprint (RFC 8037 appendix A.3 example)', () => {
+    // RFC 8037 A.3: the thumbprint of the A.2 Ed25519 public key.
+    const x = base64urlDecode('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo')
+    expect(keyThumbprint(x, 'Ed25519')).toEqual(
+      fromHex('90facafea9b1556698540f70c0117a22ea37bd5cf3ed3c47093c1707282b4b89'),
+    )
+    expect(signingKeyId(x)).toBe('kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k')
+  })
+
+  it('refuse small-order and malformed Ed25519 public keys', () => {
+    const identity = fromHex('0100000000000000000000000000000000000000000000000000000000000000')
+    expect(() => assertSigningPublicKey(identity)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+    expect(() => assertSigningPublicKey(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+    const notOnCurve = fromHex('0200000000000000000000000000000000000000000000000000000000000000')
+    expect(() => assertSigningPublicKey(notOnCurve)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+  })
+})
+
+describe('base64url', () => {
+  it('round-trips every length and refuses every non-canonical form', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255)
+      const text = base64urlEncode(bytes)
+      expect(text).toBe(Buffer.from(bytes).toString('base64url'))
+      expect(base64urlDecode(text)).toEqual(bytes)
+    }
+    for (const bad of ['A', 'AAA=', 'AB', 'AAB', 'a+b/', 'ab cd', 'ab\ncd', 'é', 'AA==']) {
+      expect(() => base64urlDecode(bad), bad).toThrow(expect.objectContaining({ code: 'ENCODING_INVALID' }))
+    }
+  })
+})

@@ -1,0 +1,137 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { MANIFEST_LENGTH } from '../src/constants.js'
+import { sealEnvelope } from '../src/envelope.js'
+import { generateDataKey } from '../src/key-hierarchy.js'
+import { generateSigningKeyPair, keyThumbprint } from '../src/keys.js'
+import {
+  assertManifestSuccessor,
+  type Manifest,
+  type ManifestFields,
+  manifestHash,
+  NO_PREVIOUS_MANIFEST,
+  parseManifest,
+  signManifest,
+  verifyManifest,
+} from '../src/manifest.js'
+import { newContext, utf8 } from './helpers.js'
+
+const author = generateSigningKeyPair()
+const authorKeyId = keyThumbprint(author.publicKey, 'Ed25519')
+const context = newContext()
+
+function write(version: number, previous: Manifest | undefined, body = `version ${version}`): Manifest {
+  const sealed = sealEnvelope({
+    dek: generateDataKey(),
+    context: { ...context, version },
+    metadata: new Uint8Array(0),
+    plaintext: utf8(body),
+  })
+  const fields: ManifestFields = {
+    ...sealed.header,
+    ciphertextSha256: sealed.ciphertextSha256,
+    ciphertextLength: sealed.ciphertextLength,
+    previousManifestSha256: previous === undefined ? NO_PREVIOUS_MANIFEST : manifestHash(previous),
+    authorKeyId,
+    createdAt: 1_795_000_000_000 + version,
+  }
+  return signManifest(fields, author.secretKey, author.publicKey)
+}
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn()
+    return undefined
+  } catch (error) {
+    return (error as { code?: string }).code
+  }
+}
+
+describe('signed manifests', () => {
+  const v1 = write(1, undefined)
+  const v2 = write(2, v1)
+
+  it('are 224 bytes, parse back to their fields and verify under the author key', () => {
+    expect(v1.bytes.length).toBe(MANIFEST_LENGTH)
+    const verified = verifyManifest(v1.bytes, author.publicKey)
+    expect(verified.version).toBe(1)
+    expect(verified.recordId).toEqual(context.recordId)
+    expect(verified.createdAt).toBe(v1.createdAt)
+    expect(parseManifest(v2.bytes).previousManifestSha256).toEqual(manifestHash(v1))
+  })
+
+  it('refuse another key, even one that claims the same key id', () => {
+    const other = generateSigningKeyPair()
+    expect(codeOf(() => verifyManifest(v1.bytes, other.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
+    expect(codeOf(() => signManifest({ ...v1 }, other.secretKey, other.publicKey))).toBe('MANIFEST_MALFORMED')
+  })
+
+  it('refuse any single bit flip', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: MANIFEST_LENGTH * 8 - 1 }), (bit) => {
+        const tampered = v2.bytes.slice()
+        tampered[bit >> 3] = (tampered[bit >> 3] as number) ^ (1 << (bit & 7))
+        expect(['MANIFEST_SIGNATURE_INVALID', 'MANIFEST_MALFORMED']).toContain(
+          codeOf(() => verifyManifest(tampered, author.publicKey)),
+        )
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('[case 38] refuse a signature with a non-canonical S (S + L), which lenient verifiers accept', () => {
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n
+    const forged = v1.bytes.slice()
+    const sig = forged.subarray(160 + 32, 224)
+    let s = 0n
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[i] as number)
+    s += L
+    for (let i = 0; i < 32; i++) {
+      sig[i] = Number(s & 0xffn)
+      s >>= 8n
+    }
+    expect(codeOf(() => verifyManifest(forged, author.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
+  })
+
+  it('refuse wrong lengths, versions, algorithms and reserved bits', () => {
+    expect(codeOf(() => parseManifest(v1.bytes.subarray(0, 223)))).toBe('MANIFEST_MALFORMED')
+    for (const [offset, value] of [
+      [0, 0],
+      [4, 2],
+      [5, 2],
+      [6, 1],
+    ] as const) {
+      const bad = v1.bytes.slice()
+      bad[offset] = value
+      expect(codeOf(() => parseManifest(bad))).toBe('MANIFEST_MALFORMED')
+    }
+  })
+
+  it('link versions so a replayed or forked version is caught', () => {
+    expect(() => assertManifestSuccessor(v1, v2)).not.toThrow()
+    const v3 = write(3, v2)
+    expect(codeOf(() => assertManifestSuccessor(v1, v3))).toBe('MANIFEST_CHAIN_BROKEN')
+    expect(codeOf(() => assertManifestSuccessor(v2, v1))).toBe('MANIFEST_CHAIN_BROKEN')
+    const fork = write(2, v1, 'a different version 2')
+    expect(codeOf(() => assertManifestSuccessor(fork, v3))).toBe('MANIFEST_CHAIN_BROKEN')
+  })
+
+  it('require a previous link exactly when the version is above 1', () => {
+    expect(
+      codeOf(() =>
+        signManifest({ ...v2, previousManifestSha256: NO_PREVIOUS_MANIFEST }, author.secretKey, author.publicKey),
+      ),
+    ).toBe('MANIFEST_MALFORMED')
+    expect(
+      codeOf(() =>
+        signManifest({ ...v1, previousManifestSha256: manifestHash(v1) }, author.secretKey, author.publicKey),
+      ),
+    ).toBe('MANIFEST_MALFORMED')
+  })
+
+  it('sign the Holdall context string, so a manifest signature is no signature over the bare body', () => {
+    const body = v1.bytes.subarray(0, 160)
+    expect(ed25519.verify(v1.signature, body, author.publicKey)).toBe(false)
+  })
+})

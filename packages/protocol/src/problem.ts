@@ -1,0 +1,46 @@
+import { z } from 'zod'
+
+/**
+ * Stable error codes. Clients branch on `code`, never on `title` or `detail`. Each code has one
+ * HTTP status; the spec's errors chapter gives the meaning of each.
+ */
+export const ERROR_CODES = {
+  invalid_request: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unsupported_version: 400,
+  envelope_invalid: 422,
+  wrap_invalid: 422,
+  manifest_invalid: 422,
+  signature_invalid: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+} as const satisfies Record<string, number>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+export const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]])
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** RFC 9457 problem details, with Holdall's stable `code` extension member. */
+export const problemSchema = z
+  .object({
+    type: z.string().max(2048),
+    title: z.string().max(200),
+    status: z.number().int().min(400).max(599),
+    code: errorCodeSchema,
+    detail: z.string().max(2000).optional(),
+    instance: z.string().max(2048).optional(),
+  })
+  .loose()
+export type Problem = z.infer<typeof problemSchema>
+
+/** The problem `type` URI for a code: a stable, dereferenceable anchor in the spec. */
+export function problemType(code: ErrorCode): string {
+  return `https://holdall.org/spec/errors#${code}`
+}

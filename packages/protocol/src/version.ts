@@ -1,0 +1,13 @@
+/** The protocol version this package describes. Discovery lists the versions a host speaks. */
+export const PROTOCOL_VERSION = 1
+export const SUPPORTED_PROTOCOL_VERSIONS = [PROTOCOL_VERSION] as const
+
+/** Byte formats of protocol version 1 (protocol-spec/spec/03-cryptography.md). */
+export const ENVELOPE_FORMAT_VERSION = 1
+export const ENVELOPE_SUITE = 1
+export const ENVELOPE_CHUNK_SIZE = 65_536
+export const OWNER_WRAP_LENGTH = 72
+export const HPKE_WRAP_LENGTH = 80
+export const MANIFEST_LENGTH = 224
+export const ID_LENGTH = 16
+export const DIGEST_LENGTH = 32

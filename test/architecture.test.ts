@@ -1,0 +1,141 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+/*
+ * The package boundaries of ARCHITECTURE.md, enforced. If this test fails, either the change
+ * crossed a boundary or ARCHITECTURE.md (and the table below) must change with it, on purpose.
+ */
+
+const root = join(import.meta.dirname, '..')
+
+interface Rule {
+  /** Internal packages this one may import. */
+  internal: string[]
+  /** External packages this one may depend on at run time. */
+  external: RegExp
+  /** Runs in browsers too: no node: built-ins, no Node-only globals. */
+  isomorphic: boolean
+}
+
+const RULES: Record<string, Rule> = {
+  '@holdall/protocol': { internal: [], external: /^zod$/, isomorphic: true },
+  '@holdall/crypto': {
+    internal: [],
+    external: /^(@noble\/(ciphers|curves|hashes)|hpke|@panva\/hpke-noble)$/,
+    isomorphic: true,
+  },
+}
+
+interface Workspace {
+  name: string
+  dir: string
+  manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
+}
+
+function workspaces(): Workspace[] {
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] }
+  return rootManifest.workspaces.map((dir) => {
+    const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'))
+    return { name: manifest.name as string, dir, manifest }
+  })
+}
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry)
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path))
+    else if (/\.(ts|tsx|mts)$/.test(entry)) out.push(path)
+  }
+  return out
+}
+
+/** Every module specifier in a file: static imports, re-exports and dynamic imports. */
+function specifiers(source: string): string[] {
+  const found: string[] = []
+  const patterns = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s+['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g]
+  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1] as string)
+  return found
+}
+
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string)
+}
+
+describe('package boundaries (ARCHITECTURE.md)', () => {
+  const all = workspaces()
+
+  it('every workspace package has a rule', () => {
+    for (const ws of all)
+      expect(Object.keys(RULES), `${ws.name} needs a rule here and in ARCHITECTURE.md`).toContain(ws.name)
+  })
+
+  for (const ws of all) {
+    const rule = RULES[ws.name]
+    if (rule === undefined) continue
+
+    describe(ws.name, () => {
+      const dependencies = Object.keys(ws.manifest.dependencies ?? {})
+
+      it('declares only allowed run-time dependencies', () => {
+        for (const dep of dependencies) {
+          const allowed = dep.startsWith('@holdall/') ? rule.internal.includes(dep) : rule.external.test(dep)
+          expect(allowed, `${ws.name} must not depend on ${dep}`).toBe(true)
+        }
+      })
+
+      it('imports only what it declares, through public entry points', () => {
+        const srcDir = join(root, ws.dir, 'src')
+        for (const file of sourceFiles(srcDir)) {
+          const where = relative(root, file)
+          for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+            if (spec.startsWith('.')) {
+              const target = join(file, '..', spec)
+              expect(target.startsWith(srcDir), `${where}: relative import ${spec} leaves the package`).toBe(true)
+              continue
+            }
+            if (spec.startsWith('node:')) {
+              expect(rule.isomorphic, `${where}: ${spec} in an isomorphic package`).toBe(false)
+              continue
+            }
+            const pkg = packageOf(spec)
+            expect(dependencies, `${where}: imports ${pkg}, which ${ws.name} does not declare`).toContain(pkg)
+            if (pkg.startsWith('@holdall/')) {
+              expect(spec, `${where}: deep import ${spec}`).toBe(pkg)
+            }
+          }
+        }
+      })
+
+      it.runIf(rule.isomorphic)('uses no Node-only globals', () => {
+        for (const file of sourceFiles(join(root, ws.dir, 'src'))) {
+          const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+          expect(code, relative(root, file)).not.toMatch(/\b(Buffer|process|require|__dirname)\b/)
+        }
+      })
+
+      it('references in tsconfig exactly the internal packages it depends on', () => {
+        const tsconfig = JSON.parse(readFileSync(join(root, ws.dir, 'tsconfig.json'), 'utf8')) as {
+          references?: { path: string }[]
+        }
+        const referenced = (tsconfig.references ?? []).map((r) => r.path).sort()
+        const expected = dependencies
+          .filter((d) => d.startsWith('@holdall/'))
+          .map((d) => `../${d.slice('@holdall/'.length)}`)
+          .sort()
+        expect(referenced).toEqual(expected)
+      })
+
+      it('is publishable: ESM, typed exports, only dist in the tarball', () => {
+        const manifest = JSON.parse(readFileSync(join(root, ws.dir, 'package.json'), 'utf8'))
+        expect(manifest.type).toBe('module')
+        expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' })
+        expect(manifest.files).toContain('dist')
+        expect(manifest.sideEffects).toBe(false)
+        for (const range of Object.values<string>(manifest.dependencies ?? {})) expect(range).not.toBe('*')
+      })
+    })
+  }
+})
