@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest'
+import { concat, u32be } from '../src/bytes.js'
+import { LABELS } from '../src/constants.js'
+import { openEnvelope, sealEnvelope } from '../src/envelope.js'
+import { recordBinding } from '../src/envelope-header.js'
+import { deriveEnvelopeKeys } from '../src/envelope-keys.js'
+import { EnvelopeOpener } from '../src/envelope-opener.js'
+import { deriveInboxKeyPair, deriveKeyEncryptionKey, deriveVaultKeyCheck } from '../src/key-hierarchy.js'
+import { keyThumbprint } from '../src/keys.js'
+import { manifestHash, signManifest, verifyManifest } from '../src/manifest.js'
+import {
+  hpkeWrap,
+  unwrapAsDevice,
+  unwrapAsGrantee,
+  unwrapFromEpoch,
+  unwrapFromInbox,
+  wrapToEpoch,
+} from '../src/wraps.js'
+import { expectSameBytes, fromHex, hex } from './helpers.js'
+import { loadVectors } from './vectors.js'
+
+/*
+ * protocol-spec/vectors/holdall/*.json, checked both ways: sealing with the recorded "random"
+ * inputs reproduces the recorded bytes, and opening the recorded bytes gives the inputs back.
+ * Regenerate with `npx tsx scripts/generate-vectors.ts` only when the format changes on purpose.
+ */
+
+interface ContextJson {
+  vaultId: string
+  recordId: string
+  version: number
+  keyEpoch: number
+}
+const toContext = (c: ContextJson) => ({ ...c, vaultId: fromHex(c.vaultId), recordId: fromHex(c.recordId) })
+const pattern = (length: number) => Uint8Array.from({ length }, (_, i) => i % 251)
+
+interface EnvelopeVectors {
+  valid: {
+    name: string
+    dek: string
+    salt: string
+    context: ContextJson
+    metadata: string
+    plaintext: { hex: string } | { pattern: string; length: number }
+    derived: Record<
+      'headerSha256' | 'payloadKey' | 'noncePrefix' | 'commitment' | 'metadataKey' | 'metadataNonce',
+      string
+    >
+    header: string
+    ciphertextLength: number
+    ciphertextSha256: string
+    ciphertext?: string
+  }[]
+  invalid: { name: string; dek: string; expect: ContextJson; ciphertext: string; error: string }[]
+}
+
+describe('Holdall envelope vectors', () => {
+  const vectors = loadVectors<EnvelopeVectors>('holdall/envelope.json')
+
+  it('has the cases the spec promises', () => {
+    expect(vectors.valid.length).toBeGreaterThanOrEqual(5)
+    expect(vectors.invalid.length).toBeGreaterThanOrEqual(15)
+  })
+
+  for (const v of vectors.valid) {
+    it(`seals and opens: ${v.name}`, () => {
+      const plaintext = 'hex' in v.plaintext ? fromHex(v.plaintext.hex) : pattern(v.plaintext.length)
+      const dek = fromHex(v.dek)
+      const context = toContext(v.context)
+      const sealed = sealEnvelope({ dek, context, metadata: fromHex(v.metadata), plaintext }, fromHex(v.salt))
+      expect(hex(sealed.header.bytes)).toBe(v.header)
+      const keys = deriveEnvelopeKeys(dek, sealed.header.bytes, fromHex(v.salt))
+      expect(hex(keys.payloadKey)).toBe(v.derived.payloadKey)
+      expect(hex(keys.noncePrefix)).toBe(v.derived.noncePrefix)
+      expect(hex(keys.commitment)).toBe(v.derived.commitment)
+      expect(hex(keys.metadataKey)).toBe(v.derived.metadataKey)
+      expect(hex(keys.metadataNonce)).toBe(v.derived.metadataNonce)
+      expect(sealed.ciphertextLength).toBe(v.ciphertextLength)
+      expect(hex(sealed.ciphertextSha256)).toBe(v.ciphertextSha256)
+      const ciphertext = v.ciphertext === undefined ? sealed.ciphertext : fromHex(v.ciphertext)
+      if (v.ciphertext !== undefined) expect(hex(sealed.ciphertext)).toBe(v.ciphertext)
+      const opened = openEnvelope(ciphertext, {
+        dek,
+        expect: context,
+        expectedCiphertextSha256: fromHex(v.ciphertextSha256),
+      })
+      expectSameBytes(opened.plaintext, plaintext)
+      expect(hex(opened.metadata)).toBe(v.metadata)
+    })
+  }
+
+  for (const v of vectors.invalid) {
+    it(`refuses, releasing nothing: ${v.name}`, () => {
+      const opener = new EnvelopeOpener({ dek: fromHex(v.dek), expect: toContext(v.expect) })
+      const released: Uint8Array[] = []
+      let code: string | undefined
+      try {
+        released.push(...opener.push(fromHex(v.ciphertext)))
+        released.push(opener.finish())
+      } catch (error) {
+        code = (error as { code?: string }).code
+      }
+      expect(code).toBe(v.error)
+      expect(released).toEqual([])
+    })
+  }
+})
+
+describe('Holdall key vectors', () => {
+  const v = loadVectors<{
+    vaultRootKey: string
+    vaultId: string
+    keyEncryptionKeys: { epoch: number; kek: string }[]
+    vaultKeyCheck: string
+    inboxKeys: { epoch: number; secretKey: string; publicKey: string }[]
+    thumbprints: { crv: 'Ed25519' | 'X25519'; publicKey: string; thumbprint: string }[]
+  }>('holdall/keys.json')
+  const vrk = fromHex(v.vaultRootKey)
+  const vaultId = fromHex(v.vaultId)
+
+  it('derives the KEKs, the key check and the inbox keys', () => {
+    for (const k of v.keyEncryptionKeys) expect(hex(deriveKeyEncryptionKey(vrk, vaultId, k.epoch))).toBe(k.kek)
+    expect(hex(deriveVaultKeyCheck(vrk, vaultId))).toBe(v.vaultKeyCheck)
+    for (const k of v.inboxKeys) {
+      const pair = deriveInboxKeyPair(vrk, vaultId, k.epoch)
+      expect(hex(pair.secretKey)).toBe(k.secretKey)
+      expect(hex(pair.publicKey)).toBe(k.publicKey)
+    }
+  })
+
+  it('computes RFC 7638 thumbprints', () => {
+    for (const t of v.thumbprints) expect(hex(keyThumbprint(fromHex(t.publicKey), t.crv))).toBe(t.thumbprint)
+  })
+})
+
+describe('Holdall wrap vectors', () => {
+  const v = loadVectors<{
+    context: ContextJson
+    owner: { kek: string; dek: string; nonce: string; aad: string; wrap: string }
+    hpke: {
+      purpose: 'grant' | 'inbox' | 'device'
+      info: string
+      aad: string
+      grantId?: string
+      plaintext: string
+      ikmE: string
+      recipientSecretKey: string
+      recipientPublicKey: string
+      wrap: string
+    }[]
+  }>('holdall/wraps.json')
+  const context = toContext(v.context)
+
+  it('reproduces and opens the owner wrap', () => {
+    const kek = fromHex(v.owner.kek)
+    expect(
+      hex(concat(new TextEncoder().encode(LABELS.ownerWrap), recordBinding(context), u32be(context.keyEpoch))),
+    ).toBe(v.owner.aad)
+    expect(hex(wrapToEpoch(fromHex(v.owner.dek), kek, context, fromHex(v.owner.nonce)))).toBe(v.owner.wrap)
+    expect(hex(unwrapFromEpoch(fromHex(v.owner.wrap), kek, context))).toBe(v.owner.dek)
+  })
+
+  for (const w of v.hpke) {
+    it(`reproduces and opens the ${w.purpose} HPKE wrap`, async () => {
+      const label = new TextDecoder().decode(fromHex(w.info))
+      const reproduced = await hpkeWrap(
+        fromHex(w.plaintext),
+        fromHex(w.recipientPublicKey),
+        label,
+        fromHex(w.aad),
+        fromHex(w.ikmE),
+      )
+      expect(hex(reproduced)).toBe(w.wrap)
+      const sk = fromHex(w.recipientSecretKey)
+      const wrapped = fromHex(w.wrap)
+      const opened =
+        w.purpose === 'grant'
+          ? await unwrapAsGrantee(wrapped, sk, { grantId: fromHex(w.grantId as string), ...context })
+          : w.purpose === 'inbox'
+            ? await unwrapFromInbox(wrapped, sk, context)
+            : await unwrapAsDevice(wrapped, sk, { vaultId: context.vaultId, epoch: context.keyEpoch })
+      expect(hex(opened)).toBe(w.plaintext)
+    })
+  }
+})
+
+describe('Holdall manifest vectors', () => {
+  const v = loadVectors<{
+    signer: { seed: string; publicKey: string; keyId: string }
+    valid: {
+      fields: ContextJson & {
+        ciphertextSha256: string
+        ciphertextLength: number
+        previousManifestSha256: string
+        authorKeyId: string
+        createdAt: number
+      }
+      manifest: string
+      manifestHash: string
+    }[]
+    invalid: { name: string; manifest: string; error: string }[]
+  }>('holdall/manifest.json')
+  const publicKey = fromHex(v.signer.publicKey)
+
+  for (const m of v.valid) {
+    it(`signs and verifies version ${m.fields.version}`, () => {
+      const fields = {
+        ...toContext(m.fields),
+        ciphertextSha256: fromHex(m.fields.ciphertextSha256),
+        ciphertextLength: m.fields.ciphertextLength,
+        previousManifestSha256: fromHex(m.fields.previousManifestSha256),
+        authorKeyId: fromHex(m.fields.authorKeyId),
+        createdAt: m.fields.createdAt,
+      }
+      const signed = signManifest(fields, fromHex(v.signer.seed), publicKey)
+      expect(hex(signed.bytes)).toBe(m.manifest)
+      expect(hex(manifestHash(verifyManifest(fromHex(m.manifest), publicKey)))).toBe(m.manifestHash)
+    })
+  }
+
+  for (const m of v.invalid) {
+    it(`refuses: ${m.name}`, () => {
+      expect(() => verifyManifest(fromHex(m.manifest), publicKey)).toThrow(expect.objectContaining({ code: m.error }))
+    })
+  }
+})

@@ -1,0 +1,328 @@
+/**
+ * Writes Holdall's own test vectors to protocol-spec/vectors/holdall/. Every "random" input is
+ * derived from a fixed label, so running this again gives byte-identical files; the tests in
+ * packages/crypto/test/holdall-vectors.test.ts check the files both ways.
+ *
+ *   npx tsx scripts/generate-vectors.ts
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { x25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { concat, u32be, utf8 } from '../packages/crypto/src/bytes.js'
+import { sealChunk } from '../packages/crypto/src/chunk.js'
+import { CHUNK_SIZE, HEADER_LENGTH, LABELS, SEALED_CHUNK_SIZE } from '../packages/crypto/src/constants.js'
+import { sealEnvelope } from '../packages/crypto/src/envelope.js'
+import { recordBinding } from '../packages/crypto/src/envelope-header.js'
+import { deriveEnvelopeKeys } from '../packages/crypto/src/envelope-keys.js'
+import {
+  deriveInboxKeyPair,
+  deriveKeyEncryptionKey,
+  deriveVaultKeyCheck,
+} from '../packages/crypto/src/key-hierarchy.js'
+import { keyThumbprint, signingPublicKey } from '../packages/crypto/src/keys.js'
+import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/crypto/src/manifest.js'
+import { hpkeWrap, wrapToEpoch } from '../packages/crypto/src/wraps.js'
+
+const out = join(import.meta.dirname, '..', 'protocol-spec', 'vectors', 'holdall')
+const hex = bytesToHex
+/** A fixed "random" value: the first `length` bytes of SHA-256 over a label (and a counter). */
+function fixed(label: string, length = 32): Uint8Array {
+  let bytes = new Uint8Array(0)
+  for (let i = 0; bytes.length < length; i++) bytes = concat(bytes, sha256(utf8(`holdall test vector: ${label} ${i}`)))
+  return bytes.slice(0, length)
+}
+/** The language-neutral plaintext pattern used for long inputs: byte i is i mod 251. */
+function pattern(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => i % 251)
+}
+function write(name: string, value: unknown): void {
+  writeFileSync(join(out, name), `${JSON.stringify(value, null, 2)}\n`)
+}
+
+const context = { vaultId: fixed('vault id', 16), recordId: fixed('record id', 16), version: 1, keyEpoch: 0 }
+const contextJson = (c: typeof context) => ({
+  vaultId: hex(c.vaultId),
+  recordId: hex(c.recordId),
+  version: c.version,
+  keyEpoch: c.keyEpoch,
+})
+
+// ---- envelope -------------------------------------------------------------------------------
+const metadata = utf8('{"contentType":"application/fhir+json","title":"Medicines on release"}')
+const valid = [
+  { name: 'empty plaintext', plaintext: new Uint8Array(0), literal: true },
+  { name: 'one byte', plaintext: Uint8Array.of(0x2a), literal: true },
+  { name: 'short text', plaintext: utf8('Sertraline 50 mg tablets, one daily'), literal: true },
+  { name: 'exactly one chunk (final chunk empty)', plaintext: pattern(CHUNK_SIZE), literal: false },
+  { name: 'two chunks and a short final chunk', plaintext: pattern(2 * CHUNK_SIZE + 1000), literal: false },
+].map((entry, i) => {
+  const dek = fixed(`envelope dek ${i}`)
+  const salt = fixed(`envelope salt ${i}`)
+  const c = { ...context, version: i + 1, keyEpoch: i % 2 }
+  const meta = i === 0 ? new Uint8Array(0) : metadata
+  const sealed = sealEnvelope({ dek, context: c, metadata: meta, plaintext: entry.plaintext }, salt)
+  const keys = deriveEnvelopeKeys(dek, sealed.header.bytes, salt)
+  const ct = sealed.ciphertext
+  return {
+    name: entry.name,
+    dek: hex(dek),
+    salt: hex(salt),
+    context: contextJson(c),
+    metadata: hex(meta),
+    plaintext: entry.literal ? { hex: hex(entry.plaintext) } : { pattern: 'i mod 251', length: entry.plaintext.length },
+    derived: {
+      headerSha256: hex(sha256(sealed.header.bytes)),
+      payloadKey: hex(keys.payloadKey),
+      noncePrefix: hex(keys.noncePrefix),
+      commitment: hex(keys.commitment),
+      metadataKey: hex(keys.metadataKey),
+      metadataNonce: hex(keys.metadataNonce),
+    },
+    header: hex(sealed.header.bytes),
+    ciphertextLength: ct.length,
+    ciphertextSha256: hex(sealed.ciphertextSha256),
+    ...(entry.literal ? { ciphertext: hex(ct) } : {}),
+  }
+})
+
+// Tampered envelopes, all built from the "short text" case (index 2).
+const base = valid[2] as (typeof valid)[number]
+const baseCt = Uint8Array.from(Buffer.from(base.ciphertext as string, 'hex'))
+const preamble = HEADER_LENGTH + 32 + 256 + 16
+const patched = (mutate: (b: Uint8Array) => void) => {
+  const copy = baseCt.slice()
+  mutate(copy)
+  return copy
+}
+const baseDek = Uint8Array.from(Buffer.from(base.dek, 'hex'))
+const baseHeader = Uint8Array.from(Buffer.from(base.header, 'hex'))
+const baseKeys = deriveEnvelopeKeys(baseDek, baseHeader, baseHeader.subarray(50, 82))
+const invalid = [
+  {
+    name: 'bit flipped in salt',
+    ciphertext: patched((b) => void (b[60] = (b[60] as number) ^ 1)),
+    error: 'ENVELOPE_COMMITMENT_MISMATCH',
+  },
+  {
+    name: 'bit flipped in commitment',
+    ciphertext: patched((b) => void (b[HEADER_LENGTH] = (b[HEADER_LENGTH] as number) ^ 0x80)),
+    error: 'ENVELOPE_COMMITMENT_MISMATCH',
+  },
+  {
+    name: 'bit flipped in sealed metadata',
+    ciphertext: patched((b) => void (b[HEADER_LENGTH + 40] = (b[HEADER_LENGTH + 40] as number) ^ 1)),
+    error: 'ENVELOPE_AUTH_FAILED',
+  },
+  {
+    name: 'bit flipped in final chunk tag',
+    ciphertext: patched((b) => void (b[b.length - 1] = (b[b.length - 1] as number) ^ 1)),
+    error: 'ENVELOPE_AUTH_FAILED',
+  },
+  {
+    name: 'record id changed in header',
+    ciphertext: patched((b) => void (b[24] = (b[24] as number) ^ 1)),
+    error: 'ENVELOPE_CONTEXT_MISMATCH',
+  },
+  { name: 'unknown format version', ciphertext: patched((b) => void (b[4] = 2)), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'suite 0', ciphertext: patched((b) => void (b[5] = 0)), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'chunk size 2^12', ciphertext: patched((b) => void (b[6] = 12)), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'reserved byte set', ciphertext: patched((b) => void (b[7] = 1)), error: 'ENVELOPE_MALFORMED' },
+  {
+    name: 'metadata length 65535',
+    ciphertext: patched((b) => void new DataView(b.buffer).setUint16(48, 0xffff)),
+    error: 'ENVELOPE_MALFORMED',
+  },
+  { name: 'truncated inside header', ciphertext: baseCt.slice(0, 40), error: 'ENVELOPE_TRUNCATED' },
+  { name: 'truncated to zero bytes', ciphertext: new Uint8Array(0), error: 'ENVELOPE_TRUNCATED' },
+  { name: 'final chunk removed', ciphertext: baseCt.slice(0, preamble), error: 'ENVELOPE_TRUNCATED' },
+  { name: 'one byte appended', ciphertext: concat(baseCt, Uint8Array.of(0)), error: 'ENVELOPE_AUTH_FAILED' },
+  { name: 'last byte removed', ciphertext: baseCt.slice(0, -1), error: 'ENVELOPE_AUTH_FAILED' },
+  {
+    name: 'final chunk of exactly 65536 bytes flagged last',
+    ciphertext: concat(
+      baseCt.slice(0, preamble),
+      sealChunk(baseKeys.payloadKey, baseKeys.noncePrefix, 0, true, pattern(CHUNK_SIZE)),
+    ),
+    error: 'ENVELOPE_TRUNCATED',
+  },
+  {
+    name: 'final chunk sealed with last flag 0',
+    ciphertext: concat(
+      baseCt.slice(0, preamble),
+      sealChunk(baseKeys.payloadKey, baseKeys.noncePrefix, 0, false, utf8('Sertraline 50 mg tablets, one daily')),
+    ),
+    error: 'ENVELOPE_AUTH_FAILED',
+  },
+].map((entry) => ({
+  name: entry.name,
+  dek: base.dek,
+  expect: base.context,
+  ciphertext: hex(entry.ciphertext),
+  error: entry.error,
+}))
+invalid.push({
+  name: 'wrong data key',
+  dek: hex(fixed('some other dek')),
+  expect: base.context,
+  ciphertext: base.ciphertext as string,
+  error: 'ENVELOPE_COMMITMENT_MISMATCH',
+})
+invalid.push({
+  name: 'opened as a different version',
+  dek: base.dek,
+  expect: { ...base.context, version: base.context.version + 1 },
+  ciphertext: base.ciphertext as string,
+  error: 'ENVELOPE_CONTEXT_MISMATCH',
+})
+write('envelope.json', {
+  description:
+    'Holdall envelope, suite 1 (see protocol-spec/spec/03-cryptography.md). Hex throughout. "pattern i mod 251" means byte i of the plaintext is i mod 251. For valid cases, sealing with the given dek, salt, context and metadata reproduces the ciphertext (or its SHA-256) exactly; opening gives back the plaintext and metadata. Invalid cases must be refused with the given error class, and must release no plaintext.',
+  chunkSize: CHUNK_SIZE,
+  sealedChunkSize: SEALED_CHUNK_SIZE,
+  valid,
+  invalid,
+})
+
+// ---- key hierarchy --------------------------------------------------------------------------
+const vrk = fixed('vault root key')
+const deviceSeed = fixed('device signing seed')
+const devicePublic = signingPublicKey(deviceSeed)
+write('keys.json', {
+  description: 'Holdall key hierarchy (HKDF-SHA256, empty salt) and key identifiers. Hex throughout.',
+  vaultRootKey: hex(vrk),
+  vaultId: hex(context.vaultId),
+  keyEncryptionKeys: [0, 1, 4_294_967_295].map((epoch) => ({
+    epoch,
+    kek: hex(deriveKeyEncryptionKey(vrk, context.vaultId, epoch)),
+  })),
+  vaultKeyCheck: hex(deriveVaultKeyCheck(vrk, context.vaultId)),
+  inboxKeys: [0, 1].map((epoch) => {
+    const pair = deriveInboxKeyPair(vrk, context.vaultId, epoch)
+    return { epoch, secretKey: hex(pair.secretKey), publicKey: hex(pair.publicKey) }
+  }),
+  thumbprints: [
+    { crv: 'Ed25519', publicKey: hex(devicePublic), thumbprint: hex(keyThumbprint(devicePublic, 'Ed25519')) },
+    {
+      crv: 'X25519',
+      publicKey: hex(x25519.getPublicKey(fixed('device agreement key'))),
+      thumbprint: hex(keyThumbprint(x25519.getPublicKey(fixed('device agreement key')), 'X25519')),
+    },
+  ],
+})
+
+// ---- wraps ----------------------------------------------------------------------------------
+const dek = fixed('wrapped dek')
+const kek = deriveKeyEncryptionKey(vrk, context.vaultId, 0)
+const ownerNonce = fixed('owner wrap nonce', 24)
+const recipientSecret = fixed('grantee agreement key')
+const recipientPublic = x25519.getPublicKey(recipientSecret)
+const grantId = fixed('grant id', 16)
+const hpkeCases = [
+  { purpose: 'grant', label: LABELS.grantWrap, aad: concat(grantId, recordBinding(context)), grantId: hex(grantId) },
+  { purpose: 'inbox', label: LABELS.inboxWrap, aad: recordBinding(context) },
+  {
+    purpose: 'device',
+    label: LABELS.deviceWrap,
+    aad: concat(context.vaultId, u32be(0)),
+    epoch: 0,
+    secret: 'vaultRootKey',
+  },
+]
+const hpke = []
+for (const [i, entry] of hpkeCases.entries()) {
+  const ikmE = fixed(`hpke ikmE ${i}`)
+  const secret = entry.secret === 'vaultRootKey' ? vrk : dek
+  const wrapped = await hpkeWrap(secret, recipientPublic, entry.label, entry.aad, ikmE)
+  hpke.push({
+    purpose: entry.purpose,
+    info: hex(utf8(entry.label)),
+    aad: hex(entry.aad),
+    ...(entry.grantId === undefined ? {} : { grantId: entry.grantId }),
+    plaintext: hex(secret),
+    ikmE: hex(ikmE),
+    recipientSecretKey: hex(recipientSecret),
+    recipientPublicKey: hex(recipientPublic),
+    wrap: hex(wrapped),
+  })
+}
+write('wraps.json', {
+  description:
+    'Holdall key wraps. Owner wraps: XChaCha20-Poly1305 under the epoch KEK. HPKE wraps: RFC 9180 Base mode, suite (0x0020, 0x0001, 0x0003); ikmE is the DeriveKeyPair input of the ephemeral key, so SetupBaseS with it reproduces the wrap. Hex throughout.',
+  context: contextJson(context),
+  owner: {
+    kek: hex(kek),
+    dek: hex(dek),
+    nonce: hex(ownerNonce),
+    aad: hex(concat(utf8(LABELS.ownerWrap), recordBinding(context), u32be(0))),
+    wrap: hex(wrapToEpoch(dek, kek, context, ownerNonce)),
+  },
+  hpke,
+})
+
+// ---- manifests ------------------------------------------------------------------------------
+const v1Fields = {
+  ...context,
+  ciphertextSha256: fixed('ciphertext digest 1'),
+  ciphertextLength: 402,
+  previousManifestSha256: NO_PREVIOUS_MANIFEST,
+  authorKeyId: keyThumbprint(devicePublic, 'Ed25519'),
+  createdAt: 1_795_430_400_000,
+}
+const v1 = signManifest(v1Fields, deviceSeed, devicePublic)
+const v2 = signManifest(
+  {
+    ...v1Fields,
+    version: 2,
+    ciphertextSha256: fixed('ciphertext digest 2'),
+    ciphertextLength: 66_000,
+    previousManifestSha256: manifestHash(v1),
+    createdAt: 1_795_516_800_000,
+  },
+  deviceSeed,
+  devicePublic,
+)
+const L = 2n ** 252n + 27742317777372353535851937790883648493n
+function withNonCanonicalS(manifest: Uint8Array): Uint8Array {
+  const copy = manifest.slice()
+  let s = 0n
+  for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(copy[192 + i] as number)
+  s += L
+  for (let i = 0; i < 32; i++, s >>= 8n) copy[192 + i] = Number(s & 0xffn)
+  return copy
+}
+const flipped = v1.bytes.slice()
+flipped[60] = (flipped[60] as number) ^ 1
+write('manifest.json', {
+  description:
+    'Holdall signed manifests (Ed25519, pure, strict). The signature is over "holdall/v1/manifest" 0x00 body. Hex throughout.',
+  signer: { seed: hex(deviceSeed), publicKey: hex(devicePublic), keyId: hex(keyThumbprint(devicePublic, 'Ed25519')) },
+  valid: [v1, v2].map((m) => ({
+    fields: {
+      ...contextJson(m),
+      ciphertextSha256: hex(m.ciphertextSha256),
+      ciphertextLength: m.ciphertextLength,
+      previousManifestSha256: hex(m.previousManifestSha256),
+      authorKeyId: hex(m.authorKeyId),
+      createdAt: m.createdAt,
+    },
+    manifest: hex(m.bytes),
+    manifestHash: hex(manifestHash(m)),
+  })),
+  invalid: [
+    {
+      name: 'signature S not reduced (S + L)',
+      manifest: hex(withNonCanonicalS(v1.bytes)),
+      error: 'MANIFEST_SIGNATURE_INVALID',
+    },
+    { name: 'bit flipped in body', manifest: hex(flipped), error: 'MANIFEST_SIGNATURE_INVALID' },
+    { name: 'one byte short', manifest: hex(v1.bytes.slice(0, -1)), error: 'MANIFEST_MALFORMED' },
+    {
+      name: 'version 2 without a previous link',
+      manifest: hex(concat(v2.bytes.slice(0, 88), new Uint8Array(32), v2.bytes.slice(120))),
+      error: 'MANIFEST_MALFORMED',
+    },
+  ],
+})
+console.log(`wrote vectors to ${out}`)
