@@ -96,42 +96,50 @@ const patched = (mutate: (b: Uint8Array) => void) => {
   mutate(copy)
   return copy
 }
+const xorAt = (offset: number, mask: number) =>
+  patched((b) => {
+    b[offset] = (b[offset] as number) ^ mask
+  })
+const setAt = (offset: number, value: number) =>
+  patched((b) => {
+    b[offset] = value
+  })
 const baseDek = Uint8Array.from(Buffer.from(base.dek, 'hex'))
 const baseHeader = Uint8Array.from(Buffer.from(base.header, 'hex'))
 const baseKeys = deriveEnvelopeKeys(baseDek, baseHeader, baseHeader.subarray(50, 82))
 const invalid = [
   {
     name: 'bit flipped in salt',
-    ciphertext: patched((b) => void (b[60] = (b[60] as number) ^ 1)),
+    ciphertext: xorAt(60, 1),
     error: 'ENVELOPE_COMMITMENT_MISMATCH',
   },
   {
     name: 'bit flipped in commitment',
-    ciphertext: patched((b) => void (b[HEADER_LENGTH] = (b[HEADER_LENGTH] as number) ^ 0x80)),
+    ciphertext: xorAt(HEADER_LENGTH, 0x80),
     error: 'ENVELOPE_COMMITMENT_MISMATCH',
   },
   {
     name: 'bit flipped in sealed metadata',
-    ciphertext: patched((b) => void (b[HEADER_LENGTH + 40] = (b[HEADER_LENGTH + 40] as number) ^ 1)),
+    ciphertext: xorAt(HEADER_LENGTH + 40, 1),
     error: 'ENVELOPE_AUTH_FAILED',
   },
   {
     name: 'bit flipped in final chunk tag',
-    ciphertext: patched((b) => void (b[b.length - 1] = (b[b.length - 1] as number) ^ 1)),
+    ciphertext: xorAt(b.length - 1, 1),
     error: 'ENVELOPE_AUTH_FAILED',
   },
   {
     name: 'record id changed in header',
-    ciphertext: patched((b) => void (b[24] = (b[24] as number) ^ 1)),
+    ciphertext: xorAt(24, 1),
     error: 'ENVELOPE_CONTEXT_MISMATCH',
   },
-  { name: 'unknown format version', ciphertext: patched((b) => void (b[4] = 2)), error: 'ENVELOPE_UNSUPPORTED' },
-  { name: 'suite 0', ciphertext: patched((b) => void (b[5] = 0)), error: 'ENVELOPE_UNSUPPORTED' },
-  { name: 'chunk size 2^12', ciphertext: patched((b) => void (b[6] = 12)), error: 'ENVELOPE_UNSUPPORTED' },
-  { name: 'reserved byte set', ciphertext: patched((b) => void (b[7] = 1)), error: 'ENVELOPE_MALFORMED' },
+  { name: 'unknown format version', ciphertext: setAt(4, 2), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'suite 0', ciphertext: setAt(5, 0), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'chunk size 2^12', ciphertext: setAt(6, 12), error: 'ENVELOPE_UNSUPPORTED' },
+  { name: 'reserved byte set', ciphertext: setAt(7, 1), error: 'ENVELOPE_MALFORMED' },
   {
     name: 'metadata length 65535',
-    ciphertext: patched((b) => void new DataView(b.buffer).setUint16(48, 0xffff)),
+    ciphertext: patched((b) => new DataView(b.buffer).setUint16(48, 0xffff)),
     error: 'ENVELOPE_MALFORMED',
   },
   { name: 'truncated inside header', ciphertext: baseCt.slice(0, 40), error: 'ENVELOPE_TRUNCATED' },
