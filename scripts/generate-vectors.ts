@@ -29,7 +29,7 @@ const out = join(import.meta.dirname, '..', 'protocol-spec', 'vectors', 'holdall
 const hex = bytesToHex
 /** A fixed "random" value: the first `length` bytes of SHA-256 over a label (and a counter). */
 function fixed(label: string, length = 32): Uint8Array {
-  let bytes = new Uint8Array(0)
+  let bytes: Uint8Array = new Uint8Array(0)
   for (let i = 0; bytes.length < length; i++) bytes = concat(bytes, sha256(utf8(`holdall test vector: ${label} ${i}`)))
   return bytes.slice(0, length)
 }
