@@ -125,7 +125,7 @@ const invalid = [
   },
   {
     name: 'bit flipped in final chunk tag',
-    ciphertext: xorAt(b.length - 1, 1),
+    ciphertext: xorAt(baseCt.length - 1, 1),
     error: 'ENVELOPE_AUTH_FAILED',
   },
   {
