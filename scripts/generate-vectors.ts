@@ -3,9 +3,10 @@
  * derived from a fixed label, so running this again gives byte-identical files; the tests in
  * packages/crypto/test/holdall-vectors.test.ts check the files both ways.
  *
- *   npx tsx scripts/generate-vectors.ts
+ *   npx tsx scripts/generate-vectors.ts           (re)write the files
+ *   npx tsx scripts/generate-vectors.ts --check   exit 1 if a file differs from what would be written
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -37,8 +38,13 @@ function fixed(label: string, length = 32): Uint8Array {
 function pattern(length: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => i % 251)
 }
+const checkOnly = process.argv.includes('--check')
+const stale: string[] = []
 function write(name: string, value: unknown): void {
-  writeFileSync(join(out, name), `${JSON.stringify(value, null, 2)}\n`)
+  const path = join(out, name)
+  const text = `${JSON.stringify(value, null, 2)}\n`
+  if (!checkOnly) writeFileSync(path, text)
+  else if (readFileSync(path, 'utf8') !== text) stale.push(name)
 }
 
 const context = { vaultId: fixed('vault id', 16), recordId: fixed('record id', 16), version: 1, keyEpoch: 0 }
@@ -333,4 +339,9 @@ write('manifest.json', {
     },
   ],
 })
-console.log(`wrote vectors to ${out}`)
+if (stale.length > 0) {
+  console.error(`stale vector files (run npx tsx scripts/generate-vectors.ts): ${stale.join(', ')}`)
+  process.exitCode = 1
+} else {
+  console.log(checkOnly ? 'vector files are up to date' : `wrote vectors to ${out}`)
+}

@@ -55,18 +55,21 @@ export function encodeHeader(context: RecordContext, metadataLength: number, sal
   return { ...pickContext(context), metadataLength, salt: salt.slice(), bytes }
 }
 
-/** Parses exactly {@link HEADER_LENGTH} bytes; refuses anything but format 1, suite 1, 64 KiB chunks. */
+/**
+ * Parses exactly {@link HEADER_LENGTH} bytes; refuses anything but format 1, suite 1, 64 KiB chunks.
+ * The checks run in the order of spec 3.5.6 steps 1-4, so every implementation reports the same class.
+ */
 export function parseHeader(bytes: Uint8Array): EnvelopeHeader {
   if (bytes.length !== HEADER_LENGTH) throw new HoldallCryptoError('ENVELOPE_TRUNCATED', 'envelope header is short')
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'not a Holdall envelope')
   }
+  if (bytes[7] !== 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'reserved header byte is not zero')
   if (bytes[4] !== ENVELOPE_FORMAT_VERSION) {
     throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported envelope format version')
   }
   if (bytes[5] !== ENVELOPE_SUITE) throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported envelope suite')
   if (bytes[6] !== ENVELOPE_LOG2_CHUNK) throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported chunk size')
-  if (bytes[7] !== 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'reserved header byte is not zero')
   const version = readU32be(bytes, 40)
   if (version === 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'record version 0 is not valid')
   const metadataLength = readU16be(bytes, 48)

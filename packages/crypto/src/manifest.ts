@@ -10,6 +10,7 @@ import {
   MANIFEST_MAGIC,
 } from './constants.js'
 import { assertRecordContext, type RecordContext } from './envelope-header.js'
+import type { OpenOptions } from './envelope-opener.js'
 import { HoldallCryptoError } from './errors.js'
 import { assertSigningPublicKey, keyThumbprint, sign, verifySignature } from './keys.js'
 
@@ -103,6 +104,24 @@ export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): 
     throw new HoldallCryptoError('MANIFEST_SIGNATURE_INVALID', 'manifest signature does not verify')
   }
   return manifest
+}
+
+/**
+ * Options that tie opening an envelope to its verified manifest: the envelope must be the record
+ * version the manifest names, and its SHA-256 (hence its length) must be the one the author
+ * signed (spec 3.7.2, CRY-MAN-03).
+ */
+export function openOptionsFromManifest(manifest: ManifestFields, dek: Uint8Array): OpenOptions {
+  return {
+    dek,
+    expect: {
+      vaultId: manifest.vaultId,
+      recordId: manifest.recordId,
+      version: manifest.version,
+      keyEpoch: manifest.keyEpoch,
+    },
+    expectedCiphertextSha256: manifest.ciphertextSha256,
+  }
 }
 
 /** SHA-256 of the 160-byte body: what the next version's manifest links back to. */

@@ -80,7 +80,7 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy
 }
 
-describe('envelope tampering (security.md 5.3)', () => {
+describe('[CRY-ENV-04][CRY-ENV-05] envelope tampering (security.md 5.3)', () => {
   it('opens untouched', async () => {
     const outcome = await streamOutcome(ciphertext, { dek, expect: context })
     expect(outcome.code).toBeUndefined()
@@ -174,7 +174,7 @@ describe('envelope tampering (security.md 5.3)', () => {
     await expectRefused(longer, 'ENVELOPE_TRUNCATED')
   })
 
-  it('[case 8] refuses unknown suites, chunk sizes, format versions and magic; no agility by header', async () => {
+  it('[CRY-SUITE-01] [case 8] refuses unknown suites, chunk sizes, format versions and magic; no agility by header', async () => {
     const patch = (offset: number, value: number) => {
       const copy = ciphertext.slice()
       copy[offset] = value

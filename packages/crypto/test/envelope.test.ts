@@ -38,26 +38,29 @@ async function streamDecrypt(
 }
 
 describe('envelope round trip', () => {
-  it.each(EDGE_LENGTHS)('one-shot seal and open, %i bytes', (length) => {
-    const dek = generateDataKey()
-    const context = newContext()
-    const plaintext = patternBytes(length)
-    const sealed = sealEnvelope({ dek, context, metadata, plaintext })
-    const fullChunks = Math.floor(length / CHUNK_SIZE)
-    const finalLength = length - fullChunks * CHUNK_SIZE
-    // Exactly one valid chunking per length: full chunks, then one strictly short final chunk.
-    expect(sealed.ciphertext.length).toBe(
-      HEADER_LENGTH + 32 + 256 + 16 + fullChunks * SEALED_CHUNK_SIZE + finalLength + 16,
-    )
-    expect(sealed.ciphertextLength).toBe(sealed.ciphertext.length)
-    const opened = openEnvelope(sealed.ciphertext, {
-      dek,
-      expect: context,
-      expectedCiphertextSha256: sealed.ciphertextSha256,
-    })
-    expectSameBytes(opened.plaintext, plaintext)
-    expect(opened.metadata).toEqual(metadata)
-  })
+  it.each(EDGE_LENGTHS)(
+    '[CRY-ENV-03] one-shot seal and open, %i bytes: full chunks then one short final chunk',
+    (length) => {
+      const dek = generateDataKey()
+      const context = newContext()
+      const plaintext = patternBytes(length)
+      const sealed = sealEnvelope({ dek, context, metadata, plaintext })
+      const fullChunks = Math.floor(length / CHUNK_SIZE)
+      const finalLength = length - fullChunks * CHUNK_SIZE
+      // Exactly one valid chunking per length: full chunks, then one strictly short final chunk.
+      expect(sealed.ciphertext.length).toBe(
+        HEADER_LENGTH + 32 + 256 + 16 + fullChunks * SEALED_CHUNK_SIZE + finalLength + 16,
+      )
+      expect(sealed.ciphertextLength).toBe(sealed.ciphertext.length)
+      const opened = openEnvelope(sealed.ciphertext, {
+        dek,
+        expect: context,
+        expectedCiphertextSha256: sealed.ciphertextSha256,
+      })
+      expectSameBytes(opened.plaintext, plaintext)
+      expect(opened.metadata).toEqual(metadata)
+    },
+  )
 
   it.each(EDGE_LENGTHS)('streams give the same bytes as one-shot, %i bytes', async (length) => {
     const dek = generateDataKey()
@@ -104,7 +107,7 @@ describe('envelope round trip', () => {
     )
   })
 
-  it('gives different ciphertexts for the same plaintext (attack case 14)', () => {
+  it('[CRY-HIER-01][CRY-ENV-02] gives different ciphertexts for the same plaintext (attack case 14)', () => {
     const context = newContext()
     const plaintext = patternBytes(5000)
     const a = sealEnvelope({ dek: generateDataKey(), context, metadata, plaintext })

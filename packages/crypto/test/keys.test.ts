@@ -22,7 +22,7 @@ describe('device keys', () => {
     expect(verifySignature(signature.subarray(0, 63), message, device.signing.publicKey)).toBe(false)
   })
 
-  it('round-trip as RFC 8037 JWKs and refuse private parts and wrong curves', () => {
+  it('[CRY-KEY-01] round-trip as RFC 8037 JWKs and refuse private parts and wrong curves', () => {
     const device = generateDeviceKeys()
     const jwk = toPublicJwk(device.signing.publicKey, 'Ed25519')
     expect(jwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(device.signing.publicKey) })
@@ -44,7 +44,7 @@ describe('device keys', () => {
     expect(signingKeyId(x)).toBe('kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k')
   })
 
-  it('refuse small-order and malformed Ed25519 public keys', () => {
+  it('[CRY-KEY-03] refuse small-order and malformed Ed25519 public keys', () => {
     const identity = fromHex('0100000000000000000000000000000000000000000000000000000000000000')
     expect(() => assertSigningPublicKey(identity)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
     expect(() => assertSigningPublicKey(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
@@ -54,7 +54,7 @@ describe('device keys', () => {
 })
 
 describe('base64url', () => {
-  it('round-trips every length and refuses every non-canonical form', () => {
+  it('[CRY-ENC-01][CRY-ENC-02] round-trips every length and refuses every non-canonical form', () => {
     for (let n = 0; n < 40; n++) {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255)
       const text = base64urlEncode(bytes)

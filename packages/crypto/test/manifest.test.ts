@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MANIFEST_LENGTH } from '../src/constants.js'
-import { sealEnvelope } from '../src/envelope.js'
+import { openEnvelope, sealEnvelope } from '../src/envelope.js'
 import { generateDataKey } from '../src/key-hierarchy.js'
 import { generateSigningKeyPair, keyThumbprint } from '../src/keys.js'
 import {
@@ -11,6 +11,7 @@ import {
   type ManifestFields,
   manifestHash,
   NO_PREVIOUS_MANIFEST,
+  openOptionsFromManifest,
   parseManifest,
   signManifest,
   verifyManifest,
@@ -61,13 +62,13 @@ describe('signed manifests', () => {
     expect(parseManifest(v2.bytes).previousManifestSha256).toEqual(manifestHash(v1))
   })
 
-  it('refuse another key, even one that claims the same key id', () => {
+  it('[CRY-MAN-02] refuse another key, even one that claims the same key id', () => {
     const other = generateSigningKeyPair()
     expect(codeOf(() => verifyManifest(v1.bytes, other.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
     expect(codeOf(() => signManifest({ ...v1 }, other.secretKey, other.publicKey))).toBe('MANIFEST_MALFORMED')
   })
 
-  it('refuse any single bit flip', () => {
+  it('[CRY-MAN-02] refuse any single bit flip', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MANIFEST_LENGTH * 8 - 1 }), (bit) => {
         const tampered = v2.bytes.slice()
@@ -80,7 +81,7 @@ describe('signed manifests', () => {
     )
   })
 
-  it('[case 38] refuse a signature with a non-canonical S (S + L), which lenient verifiers accept', () => {
+  it('[CRY-SIG-01] [case 38] refuse a signature with a non-canonical S (S + L), which lenient verifiers accept', () => {
     const L = 2n ** 252n + 27742317777372353535851937790883648493n
     const forged = v1.bytes.slice()
     const sig = forged.subarray(160 + 32, 224)
@@ -94,7 +95,7 @@ describe('signed manifests', () => {
     expect(codeOf(() => verifyManifest(forged, author.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
   })
 
-  it('refuse wrong lengths, versions, algorithms and reserved bits', () => {
+  it('[CRY-MAN-01] refuse wrong lengths, versions, algorithms and reserved bits', () => {
     expect(codeOf(() => parseManifest(v1.bytes.subarray(0, 223)))).toBe('MANIFEST_MALFORMED')
     for (const [offset, value] of [
       [0, 0],
@@ -108,7 +109,7 @@ describe('signed manifests', () => {
     }
   })
 
-  it('link versions so a replayed or forked version is caught', () => {
+  it('[CRY-MAN-04] link versions so a replayed or forked version is caught', () => {
     expect(() => assertManifestSuccessor(v1, v2)).not.toThrow()
     const v3 = write(3, v2)
     expect(codeOf(() => assertManifestSuccessor(v1, v3))).toBe('MANIFEST_CHAIN_BROKEN')
@@ -117,7 +118,7 @@ describe('signed manifests', () => {
     expect(codeOf(() => assertManifestSuccessor(fork, v3))).toBe('MANIFEST_CHAIN_BROKEN')
   })
 
-  it('require a previous link exactly when the version is above 1', () => {
+  it('[CRY-MAN-01] require a previous link exactly when the version is above 1', () => {
     expect(
       codeOf(() =>
         signManifest({ ...v2, previousManifestSha256: NO_PREVIOUS_MANIFEST }, author.secretKey, author.publicKey),
@@ -130,8 +131,59 @@ describe('signed manifests', () => {
     ).toBe('MANIFEST_MALFORMED')
   })
 
-  it('sign the Holdall context string, so a manifest signature is no signature over the bare body', () => {
+  it('[CRY-SIG-02] sign the Holdall context string, so a manifest signature is no signature over the bare body', () => {
     const body = v1.bytes.subarray(0, 160)
     expect(ed25519.verify(v1.signature, body, author.publicKey)).toBe(false)
+  })
+})
+
+describe('manifests and envelopes together', () => {
+  const dek = generateDataKey()
+  const v1Context = { ...context, version: 1 }
+  const sealed = sealEnvelope({
+    dek,
+    context: v1Context,
+    metadata: new Uint8Array(0),
+    plaintext: utf8('Sertraline 50 mg'),
+  })
+  const manifest = signManifest(
+    {
+      ...sealed.header,
+      ciphertextSha256: sealed.ciphertextSha256,
+      ciphertextLength: sealed.ciphertextLength,
+      previousManifestSha256: NO_PREVIOUS_MANIFEST,
+      authorKeyId,
+      createdAt: 1_795_000_000_000,
+    },
+    author.secretKey,
+    author.publicKey,
+  )
+
+  it('[CRY-MAN-05] a manifest signed from the seal summary matches the finished envelope', () => {
+    const verified = verifyManifest(manifest.bytes, author.publicKey)
+    expect(openEnvelope(sealed.ciphertext, openOptionsFromManifest(verified, dek)).plaintext).toEqual(
+      utf8('Sertraline 50 mg'),
+    )
+  })
+
+  it('[CRY-MAN-03] an envelope that is not the one the manifest names is refused', () => {
+    const other = sealEnvelope({
+      dek,
+      context: v1Context,
+      metadata: new Uint8Array(0),
+      plaintext: utf8('Sertraline 100 mg'),
+    })
+    expect(codeOf(() => openEnvelope(other.ciphertext, openOptionsFromManifest(manifest, dek)))).toBe(
+      'ENVELOPE_DIGEST_MISMATCH',
+    )
+    const v2 = sealEnvelope({
+      dek,
+      context: { ...context, version: 2 },
+      metadata: new Uint8Array(0),
+      plaintext: utf8('x'),
+    })
+    expect(codeOf(() => openEnvelope(v2.ciphertext, openOptionsFromManifest(manifest, dek)))).toBe(
+      'ENVELOPE_CONTEXT_MISMATCH',
+    )
   })
 })

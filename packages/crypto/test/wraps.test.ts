@@ -55,7 +55,7 @@ describe('owner wraps (DEK under the epoch KEK)', () => {
     expect(unwrapFromEpoch(wrapped, keyring.keyEncryptionKey, context)).toEqual(dek)
   })
 
-  it('are bound to vault, record, version and epoch', () => {
+  it('[CRY-WRAP-02] are bound to vault, record, version and epoch', () => {
     const wrapped = wrapToEpoch(generateDataKey(), keyring.keyEncryptionKey, context)
     for (const other of [
       { ...context, recordId: generateId() },
@@ -69,7 +69,7 @@ describe('owner wraps (DEK under the epoch KEK)', () => {
     }
   })
 
-  it('[case 10] are refused at 71 or 73 bytes before any decryption', () => {
+  it('[CRY-WRAP-01] [case 10] are refused at 71 or 73 bytes before any decryption', () => {
     const wrapped = wrapToEpoch(generateDataKey(), keyring.keyEncryptionKey, context)
     for (const bad of [wrapped.subarray(0, 71), new Uint8Array([...wrapped, 0])]) {
       expect(() => unwrapFromEpoch(bad, keyring.keyEncryptionKey, context)).toThrow(
@@ -78,7 +78,7 @@ describe('owner wraps (DEK under the epoch KEK)', () => {
     }
   })
 
-  it('move to a new epoch on rotation, and the old KEK no longer opens them', () => {
+  it('[CRY-HIER-03] move to a new epoch with a new VRK on rotation, and the old KEK no longer opens them', () => {
     const dek = generateDataKey()
     const wrapped = wrapToEpoch(dek, keyring.keyEncryptionKey, context)
     const next = rotateVaultKeyring(keyring)
@@ -104,7 +104,7 @@ describe('HPKE wraps (grant, inbox, device)', () => {
     expect(await unwrapAsGrantee(wrapped, grantee.secretKey, grantContext)).toEqual(dek)
   })
 
-  it('are bound to the grant, record and version, and to the recipient key', async () => {
+  it('[CRY-WRAP-02][CRY-WRAP-03] are bound to the grant, record and version, and to the recipient key', async () => {
     const wrapped = await wrapToGrantee(generateDataKey(), grantee.publicKey, grantContext)
     for (const other of [
       { ...grantContext, grantId: generateId() },
@@ -121,7 +121,7 @@ describe('HPKE wraps (grant, inbox, device)', () => {
     expect(await codeOf(unwrapFromInbox(wrapped.slice(), grantee.secretKey, grantContext))).toBe('WRAP_OPEN_FAILED')
   })
 
-  it('[case 10] refuse 79 or 81 bytes and non-canonical base64url before HPKE Open', async () => {
+  it('[CRY-WRAP-01][CRY-ENC-02] [case 10] refuse 79 or 81 bytes and non-canonical base64url before HPKE Open', async () => {
     const wrapped = await wrapToGrantee(generateDataKey(), grantee.publicKey, grantContext)
     expect(await codeOf(unwrapAsGrantee(wrapped.subarray(0, 79), grantee.secretKey, grantContext))).toBe(
       'WRAP_MALFORMED',
@@ -141,13 +141,13 @@ describe('HPKE wraps (grant, inbox, device)', () => {
     expect(() => base64urlDecode(`${text}=`)).toThrow(expect.objectContaining({ code: 'ENCODING_INVALID' }))
   })
 
-  it('[case 11] refuse to wrap to an all-zero or low-order X25519 key', async () => {
+  it('[CRY-KEY-02][CRY-WRAP-04] [case 11] refuse to wrap to an all-zero or low-order X25519 key', async () => {
     for (const point of LOW_ORDER_X25519) {
       expect(await codeOf(wrapToGrantee(generateDataKey(), fromHex(point), grantContext))).toBe('KEY_INVALID')
     }
   })
 
-  it('[case 11] refuse to open a wrap whose ephemeral key is low order', async () => {
+  it('[CRY-WRAP-05] [case 11] refuse to open a wrap whose ephemeral key is low order', async () => {
     const wrapped = await wrapToGrantee(generateDataKey(), grantee.publicKey, grantContext)
     for (const point of LOW_ORDER_X25519) {
       const forged = wrapped.slice()
@@ -176,7 +176,7 @@ describe('HPKE wraps (grant, inbox, device)', () => {
     expect(await codeOf(unwrapAsDevice(wrapped, device.secretKey, { ...context, epoch: 2 }))).toBe('WRAP_OPEN_FAILED')
   })
 
-  it('use a fresh ephemeral key for every wrap', async () => {
+  it('[CRY-WRAP-04] use a fresh ephemeral key for every wrap', async () => {
     const dek = generateDataKey()
     const a = await wrapToGrantee(dek, grantee.publicKey, grantContext)
     const b = await wrapToGrantee(dek, grantee.publicKey, grantContext)

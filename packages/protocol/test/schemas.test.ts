@@ -13,7 +13,7 @@ import {
 const b64 = (n: number, fill = 7) => Buffer.alloc(n, fill).toString('base64url')
 
 describe('base64url schemas', () => {
-  it('accept exactly the canonical encoding of the right length', () => {
+  it('[CRY-ENC-03] accept exactly the canonical encoding of the right length', () => {
     for (const n of [1, 2, 3, 16, 32, 72, 80, 224]) {
       const schema = base64urlBytesSchema(n)
       expect(schema.safeParse(b64(n)).success, `n=${n}`).toBe(true)
@@ -22,7 +22,7 @@ describe('base64url schemas', () => {
     }
   })
 
-  it('refuse stray bits in the last character, padding and the standard alphabet', () => {
+  it('[CRY-ENC-02] refuse stray bits in the last character, padding and the standard alphabet', () => {
     const id = b64(16) // 22 chars, last char carries 4 unused bits
     expect(idSchema.safeParse(id).success).toBe(true)
     expect(idSchema.safeParse(`${id.slice(0, -1)}B`).success).toBe(false)
@@ -33,7 +33,7 @@ describe('base64url schemas', () => {
 
 describe('key schemas', () => {
   const x = b64(32)
-  it('accept an Ed25519 public JWK and refuse private members, other curves and extras', () => {
+  it('[CRY-KEY-01] accept an Ed25519 public JWK and refuse private members, other curves and extras', () => {
     expect(ed25519PublicJwkSchema.safeParse({ kty: 'OKP', crv: 'Ed25519', x }).success).toBe(true)
     expect(ed25519PublicJwkSchema.safeParse({ kty: 'OKP', crv: 'Ed25519', x, d: x }).success).toBe(false)
     expect(ed25519PublicJwkSchema.safeParse({ kty: 'OKP', crv: 'X25519', x }).success).toBe(false)
@@ -65,7 +65,7 @@ describe('envelope and wrap schemas', () => {
     expect(envelopeDescriptorSchema.safeParse({ ...descriptor, version: 2 ** 32 }).success).toBe(false)
   })
 
-  it('accept wraps only at their exact lengths (attack case 10)', () => {
+  it('[CRY-WRAP-01] accept wraps only at their exact lengths (attack case 10)', () => {
     const grant = {
       kind: 'grant',
       grantId: b64(16),
