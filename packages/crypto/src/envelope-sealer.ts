@@ -17,15 +17,27 @@ export interface SealOptions {
    * clients put UTF-8 JSON here (`recordMetadataSchema` in @holdall/protocol).
    */
   readonly metadata: Uint8Array
+  /**
+   * Compute the envelope's SHA-256 while sealing (default true). A manifest needs it; turn it
+   * off only for envelopes nobody signs, such as a device's own offline cache, where it would
+   * roughly halve throughput.
+   */
+  readonly digest?: boolean
 }
 
-/** What a writer needs to sign the manifest once the last byte is out. */
+/** What a writer knows once the last byte is out. */
 export interface SealSummary {
   readonly header: EnvelopeHeader
   readonly commitment: Uint8Array
   readonly ciphertextLength: number
-  readonly ciphertextSha256: Uint8Array
   readonly plaintextLength: number
+  /** Present unless sealing ran with `digest: false`. */
+  readonly ciphertextSha256?: Uint8Array
+}
+
+/** A summary with the envelope's SHA-256: everything a manifest signs. */
+export interface DigestedSealSummary extends SealSummary {
+  readonly ciphertextSha256: Uint8Array
 }
 
 /**
@@ -38,7 +50,7 @@ export class EnvelopeSealer {
   readonly #keys: EnvelopeKeys
   readonly #metadata: Uint8Array
   readonly #pending = new Uint8Array(CHUNK_SIZE)
-  readonly #hash = sha256.create()
+  readonly #hash: ReturnType<typeof sha256.create> | undefined
   #filled = 0
   #index = 0
   #ciphertextLength = 0
@@ -52,6 +64,7 @@ export class EnvelopeSealer {
     this.header = encodeHeader(options.context, paddedMetadata.length, salt)
     this.#keys = deriveEnvelopeKeys(options.dek, this.header.bytes, this.header.salt)
     this.#metadata = paddedMetadata
+    this.#hash = options.digest === false ? undefined : sha256.create()
   }
 
   /** header ‖ commitment ‖ sealed metadata: the first bytes of the envelope. */
@@ -102,8 +115,8 @@ export class EnvelopeSealer {
         header: this.header,
         commitment: this.#keys.commitment.slice(),
         ciphertextLength: this.#ciphertextLength,
-        ciphertextSha256: this.#hash.digest(),
         plaintextLength: this.#plaintextLength,
+        ...(this.#hash === undefined ? {} : { ciphertextSha256: this.#hash.digest() }),
       },
     }
   }
@@ -116,7 +129,7 @@ export class EnvelopeSealer {
   }
 
   #emit(bytes: Uint8Array): Uint8Array {
-    this.#hash.update(bytes)
+    this.#hash?.update(bytes)
     this.#ciphertextLength += bytes.length
     return bytes
   }

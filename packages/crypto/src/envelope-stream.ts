@@ -1,10 +1,11 @@
 import type { EnvelopeHeader } from './envelope-header.js'
 import { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
-import { EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+import { type DigestedSealSummary, EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
 
-export interface EnvelopeEncryptStream extends TransformStream<Uint8Array, Uint8Array> {
+export interface EnvelopeEncryptStream<Summary extends SealSummary = DigestedSealSummary>
+  extends TransformStream<Uint8Array, Uint8Array> {
   /** Resolves after the last ciphertext byte is enqueued (what the manifest signs); rejects if sealing fails. */
-  readonly summary: Promise<SealSummary>
+  readonly summary: Promise<Summary>
 }
 
 export interface EnvelopeDecryptStream extends TransformStream<Uint8Array, Uint8Array> {
@@ -20,7 +21,15 @@ export interface EnvelopeDecryptStream extends TransformStream<Uint8Array, Uint8
  * const upload = fetch(url, { method: 'PUT', body: file.stream().pipeThrough(encrypt), duplex: 'half' })
  * const { ciphertextSha256, ciphertextLength } = await encrypt.summary
  */
-export function createEnvelopeEncryptStream(options: SealOptions, salt?: Uint8Array): EnvelopeEncryptStream {
+export function createEnvelopeEncryptStream(
+  options: SealOptions & { readonly digest?: true },
+  salt?: Uint8Array,
+): EnvelopeEncryptStream<DigestedSealSummary>
+export function createEnvelopeEncryptStream(options: SealOptions, salt?: Uint8Array): EnvelopeEncryptStream<SealSummary>
+export function createEnvelopeEncryptStream(
+  options: SealOptions,
+  salt?: Uint8Array,
+): EnvelopeEncryptStream<SealSummary> {
   const sealer = new EnvelopeSealer(options, salt)
   const summary = deferred<SealSummary>()
   const stream = new TransformStream<Uint8Array, Uint8Array>({

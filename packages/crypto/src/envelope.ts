@@ -1,9 +1,9 @@
 import { concat } from './bytes.js'
 import type { EnvelopeHeader } from './envelope-header.js'
 import { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
-import { EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+import { type DigestedSealSummary, EnvelopeSealer, type SealOptions } from './envelope-sealer.js'
 
-export interface SealedEnvelope extends SealSummary {
+export interface SealedEnvelope extends DigestedSealSummary {
   readonly ciphertext: Uint8Array
 }
 
@@ -23,14 +23,14 @@ export interface OpenedEnvelope {
  * // upload sealed.ciphertext; sign a manifest from sealed (see signManifest)
  */
 export function sealEnvelope(
-  options: SealOptions & { readonly plaintext: Uint8Array },
+  options: Omit<SealOptions, 'digest'> & { readonly plaintext: Uint8Array },
   salt?: Uint8Array,
 ): SealedEnvelope {
-  const sealer = new EnvelopeSealer(options, salt)
+  const sealer = new EnvelopeSealer({ ...options, digest: true }, salt)
   const parts = [sealer.start(), ...sealer.push(options.plaintext)]
   const { finalChunk, summary } = sealer.finish()
   parts.push(finalChunk)
-  return { ...summary, ciphertext: concat(...parts) }
+  return { ...(summary as DigestedSealSummary), ciphertext: concat(...parts) }
 }
 
 /** Decrypts a whole envelope in one call, or throws a {@link HoldallCryptoError} and returns nothing. */

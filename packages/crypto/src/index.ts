@@ -8,7 +8,7 @@ export * as constants from './constants.js'
 export { type OpenedEnvelope, openEnvelope, type SealedEnvelope, sealEnvelope } from './envelope.js'
 export { type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
 export { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
-export { EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+export { type DigestedSealSummary, EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
 export {
   createEnvelopeDecryptStream,
   createEnvelopeEncryptStream,

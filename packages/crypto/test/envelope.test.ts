@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CHUNK_SIZE, HEADER_LENGTH, SEALED_CHUNK_SIZE } from '../src/constants.js'
 import { openEnvelope, sealEnvelope } from '../src/envelope.js'
+import type { SealOptions } from '../src/envelope-sealer.js'
 import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../src/envelope-stream.js'
 import {
   collect,
@@ -19,10 +20,7 @@ const metadata = utf8('{"contentType":"application/fhir+json","title":"Medicines
 /** Lengths the issue names: 0, 1, chunk-1, chunk, chunk+1, several chunks. */
 const EDGE_LENGTHS = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE, 3 * CHUNK_SIZE + 17]
 
-async function streamEncrypt(
-  plaintextPieces: Uint8Array[],
-  options: Parameters<typeof createEnvelopeEncryptStream>[0],
-) {
+async function streamEncrypt(plaintextPieces: Uint8Array[], options: SealOptions & { digest?: true }) {
   const encrypt = createEnvelopeEncryptStream(options)
   const ciphertext = await collect(streamOf(plaintextPieces).pipeThrough(encrypt))
   return { ciphertext, summary: await encrypt.summary }
@@ -115,6 +113,19 @@ describe('envelope round trip', () => {
     expect(a.ciphertext).not.toEqual(b.ciphertext)
     expect(a.ciphertextSha256).not.toEqual(b.ciphertextSha256)
     expect(a.commitment).not.toEqual(b.commitment)
+  })
+
+  it('seals the same bytes with digest: false, and reports no digest', async () => {
+    const dek = generateDataKey()
+    const context = newContext()
+    const salt = patternBytes(32, 9)
+    const plaintext = patternBytes(CHUNK_SIZE + 3)
+    const oneShot = sealEnvelope({ dek, context, metadata, plaintext }, salt)
+    const encrypt = createEnvelopeEncryptStream({ dek, context, metadata, digest: false }, salt)
+    expectSameBytes(await collect(streamOf([plaintext]).pipeThrough(encrypt)), oneShot.ciphertext)
+    const summary = await encrypt.summary
+    expect(summary.ciphertextSha256).toBeUndefined()
+    expect(summary.ciphertextLength).toBe(oneShot.ciphertextLength)
   })
 
   it('pads metadata to 256-byte blocks and refuses more than 16 KiB', () => {
