@@ -61,7 +61,8 @@ describe('[CRY-SUITE-01] crypto policy', () => {
     const key = generateDataKey()
     const prefix = generateId()
     const nonce = chunkNonce(prefix, 2 ** 40 + 5, true)
-    expect(Buffer.from(nonce).toString('hex')).toBe(`${Buffer.from(prefix).toString('hex')}00010000000005` + '01')
+    const [index, lastFlag] = ['00010000000005', '01'] // 2^40 + 5 as 7 bytes; then the last flag
+    expect(Buffer.from(nonce).toString('hex')).toBe(`${Buffer.from(prefix).toString('hex')}${index}${lastFlag}`)
     const pt = new Uint8Array([1, 2, 3])
     expect(sealChunk(key, prefix, 2 ** 40 + 5, true, pt)).toEqual(xchacha20poly1305(key, nonce).encrypt(pt))
   })
