@@ -14,5 +14,6 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 })
