@@ -16,14 +16,24 @@ interface Rule {
   external: RegExp
   /** Runs in browsers too: no node: built-ins, no Node-only globals. */
   isomorphic: boolean
+  /** Published to npm: must pack cleanly with typed ESM exports. */
+  published: boolean
 }
 
 const RULES: Record<string, Rule> = {
-  '@holdall/protocol': { internal: [], external: /^zod$/, isomorphic: true },
+  '@holdall/protocol': { internal: [], external: /^zod$/, isomorphic: true, published: true },
+  // Examples use public entry points only; they are private and never published.
+  '@holdall/example-crypto-journey': {
+    internal: ['@holdall/crypto'],
+    external: /^$/,
+    isomorphic: false,
+    published: false,
+  },
   '@holdall/crypto': {
     internal: [],
     external: /^(@noble\/(ciphers|curves|hashes)|hpke|@panva\/hpke-noble)$/,
     isomorphic: true,
+    published: true,
   },
 }
 
@@ -123,12 +133,17 @@ describe('package boundaries (ARCHITECTURE.md)', () => {
         const referenced = (tsconfig.references ?? []).map((r) => r.path).sort()
         const expected = dependencies
           .filter((d) => d.startsWith('@holdall/'))
-          .map((d) => `../${d.slice('@holdall/'.length)}`)
+          .map((d) => relative(join(root, ws.dir), join(root, 'packages', d.slice('@holdall/'.length))))
           .sort()
         expect(referenced).toEqual(expected)
       })
 
-      it('is publishable: ESM, typed exports, only dist in the tarball', () => {
+      it.runIf(!rule.published)('is private, so it can never be published by accident', () => {
+        const manifest = JSON.parse(readFileSync(join(root, ws.dir, 'package.json'), 'utf8'))
+        expect(manifest.private).toBe(true)
+      })
+
+      it.runIf(rule.published)('is publishable: ESM, typed exports, only dist in the tarball', () => {
         const manifest = JSON.parse(readFileSync(join(root, ws.dir, 'package.json'), 'utf8'))
         expect(manifest.type).toBe('module')
         expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' })

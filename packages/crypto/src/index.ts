@@ -52,6 +52,7 @@ export {
   type ManifestFields,
   manifestHash,
   NO_PREVIOUS_MANIFEST,
+  openOptionsFromManifest,
   parseManifest,
   signManifest,
   verifyManifest,
