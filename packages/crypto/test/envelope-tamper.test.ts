@@ -125,6 +125,40 @@ describe('[CRY-ENV-04][CRY-ENV-05] envelope tampering (security.md 5.3)', () => 
     await expectRefused(ciphertext.subarray(0, ciphertext.length - 1), 'ENVELOPE_AUTH_FAILED', 3)
   })
 
+  it('[case 2] refuses truncation at any length, releasing only chunks that precede the cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: ciphertext.length - 1 }), async (length) => {
+        const cut = ciphertext.subarray(0, length)
+        expect(['ENVELOPE_TRUNCATED', 'ENVELOPE_AUTH_FAILED']).toContain(oneShotCode(cut, { dek, expect: context }))
+        const outcome = await streamOutcome(cut, { dek, expect: context }, 7_000)
+        expect(['ENVELOPE_TRUNCATED', 'ENVELOPE_AUTH_FAILED']).toContain(outcome.code)
+        const wholeChunksBeforeCut = Math.max(0, Math.floor((length - PREAMBLE) / SEALED_CHUNK_SIZE))
+        expect(outcome.released.length).toBeLessThanOrEqual(wholeChunksBeforeCut * CHUNK_SIZE)
+        expectSameBytes(outcome.released, plaintext.subarray(0, outcome.released.length))
+      }),
+      { numRuns: 120 },
+    )
+  })
+
+  it('[case 4] refuses any reordering, duplication or omission of chunks', async () => {
+    const original = [0, 1, 2, 3]
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 0, maxLength: 6 }), async (order) => {
+        fc.pre(order.join() !== original.join())
+        const tampered = concat(ciphertext.subarray(0, PREAMBLE), ...order.map((k) => chunk(k)))
+        expect(oneShotCode(tampered, { dek, expect: context })).toMatch(/^ENVELOPE_(AUTH_FAILED|TRUNCATED)$/)
+        const outcome = await streamOutcome(tampered, { dek, expect: context })
+        expect(outcome.code).toMatch(/^ENVELOPE_(AUTH_FAILED|TRUNCATED)$/)
+        // Whatever was released is a true prefix of the record, made of the chunks still in place.
+        let intact = 0
+        while (intact < order.length && order[intact] === intact && intact < 3) intact++
+        expect(outcome.released.length).toBeLessThanOrEqual(intact * CHUNK_SIZE)
+        expectSameBytes(outcome.released, plaintext.subarray(0, outcome.released.length))
+      }),
+      { numRuns: 100 },
+    )
+  })
+
   it('[case 3] refuses bytes or a whole chunk appended after the final chunk', async () => {
     await expectRefused(concat(ciphertext, Uint8Array.of(0)), 'ENVELOPE_AUTH_FAILED', 3)
     await expectRefused(concat(ciphertext, chunk(0)), 'ENVELOPE_AUTH_FAILED', 3)
