@@ -9,10 +9,10 @@
  *   --gc-every N                               force a full GC every N input pieces (needs --expose-gc),
  *                                              to separate what is retained from what V8 has not yet freed
  */
+import { EnvelopeSealer } from '../packages/crypto/src/envelope-sealer.js'
 import {
   createEnvelopeDecryptStream,
   createEnvelopeEncryptStream,
-  EnvelopeSealer,
   generateDataKey,
   generateId,
 } from '../packages/crypto/src/index.js'

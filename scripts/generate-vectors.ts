@@ -8,13 +8,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { concat, u32be, utf8 } from '../packages/crypto/src/bytes.js'
 import { sealChunk } from '../packages/crypto/src/chunk.js'
 import { CHUNK_SIZE, HEADER_LENGTH, LABELS, SEALED_CHUNK_SIZE } from '../packages/crypto/src/constants.js'
-import { sealEnvelope } from '../packages/crypto/src/envelope.js'
+import { sealEnvelopeWithSalt } from '../packages/crypto/src/envelope.js'
 import { recordBinding } from '../packages/crypto/src/envelope-header.js'
 import { deriveEnvelopeKeys } from '../packages/crypto/src/envelope-keys.js'
 import {
@@ -24,7 +25,8 @@ import {
 } from '../packages/crypto/src/key-hierarchy.js'
 import { keyThumbprint, signingPublicKey } from '../packages/crypto/src/keys.js'
 import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/crypto/src/manifest.js'
-import { hpkeWrap, wrapToEpoch } from '../packages/crypto/src/wraps.js'
+import { signDeviceWrapStatement, signInboxKeyStatement } from '../packages/crypto/src/statements.js'
+import { hpkeWrap, wrapToEpochWithNonce } from '../packages/crypto/src/wraps.js'
 
 const out = join(import.meta.dirname, '..', 'protocol-spec', 'vectors', 'holdall')
 const hex = bytesToHex
@@ -48,6 +50,11 @@ function write(name: string, value: unknown): void {
 }
 
 const context = { vaultId: fixed('vault id', 16), recordId: fixed('record id', 16), version: 1, keyEpoch: 0 }
+const toContext = (c: { vaultId: string; recordId: string; version: number; keyEpoch: number }) => ({
+  ...c,
+  vaultId: Uint8Array.from(Buffer.from(c.vaultId, 'hex')),
+  recordId: Uint8Array.from(Buffer.from(c.recordId, 'hex')),
+})
 const contextJson = (c: typeof context) => ({
   vaultId: hex(c.vaultId),
   recordId: hex(c.recordId),
@@ -68,7 +75,7 @@ const valid = [
   const salt = fixed(`envelope salt ${i}`)
   const c = { ...context, version: i + 1, keyEpoch: i % 2 }
   const meta = i === 0 ? new Uint8Array(0) : metadata
-  const sealed = sealEnvelope({ dek, context: c, metadata: meta, plaintext: entry.plaintext }, salt)
+  const sealed = sealEnvelopeWithSalt({ dek, context: c, metadata: meta, plaintext: entry.plaintext }, salt)
   const keys = deriveEnvelopeKeys(dek, sealed.header.bytes, salt)
   const ct = sealed.ciphertext
   return {
@@ -190,13 +197,71 @@ invalid.push({
   ciphertext: base.ciphertext as string,
   error: 'ENVELOPE_CONTEXT_MISMATCH',
 })
+for (const [name, value] of [['header version 0', 0]] as const) {
+  const copy = baseCt.slice()
+  new DataView(copy.buffer).setUint32(40, value)
+  invalid.push({ name, dek: base.dek, expect: base.context, ciphertext: hex(copy), error: 'ENVELOPE_MALFORMED' })
+}
+for (const length of [0, 255, 16_640]) {
+  const copy = baseCt.slice()
+  new DataView(copy.buffer).setUint16(48, length)
+  invalid.push({
+    name: `metadata length ${length}`,
+    dek: base.dek,
+    expect: base.context,
+    ciphertext: hex(copy),
+    error: 'ENVELOPE_MALFORMED',
+  })
+}
+// A writer that padded its metadata wrongly: the tag is valid, the padding is not (step 8).
+const badPadding = concat(
+  baseCt.slice(0, HEADER_LENGTH + 32),
+  xchacha20poly1305(baseKeys.metadataKey, baseKeys.metadataNonce).encrypt(new Uint8Array(256)),
+  baseCt.slice(preamble),
+)
+invalid.push({
+  name: 'metadata padding without 0x80, under a valid tag',
+  dek: base.dek,
+  expect: base.context,
+  ciphertext: hex(badPadding),
+  error: 'ENVELOPE_MALFORMED',
+})
+const withExpectations = [
+  {
+    name: 'envelope SHA-256 differs from the manifest',
+    dek: base.dek,
+    expect: base.context,
+    expectedCiphertextSha256: hex(fixed('some other digest')),
+    ciphertext: base.ciphertext as string,
+    error: 'ENVELOPE_DIGEST_MISMATCH',
+  },
+  {
+    // What a host could make: its own DEK, the right context, and (not shown) its own grant wrap.
+    name: 'envelope under another DEK, refused by the manifest commitment',
+    dek: hex(fixed('host-chosen dek')),
+    expect: base.context,
+    expectedCommitment: base.derived.commitment,
+    ciphertext: hex(
+      sealEnvelopeWithSalt(
+        {
+          dek: fixed('host-chosen dek'),
+          context: toContext(base.context),
+          metadata: new Uint8Array(0),
+          plaintext: utf8('forged'),
+        },
+        fixed('host salt'),
+      ).ciphertext,
+    ),
+    error: 'ENVELOPE_COMMITMENT_MISMATCH',
+  },
+]
 write('envelope.json', {
   description:
     'Holdall envelope, suite 1 (see protocol-spec/spec/03-cryptography.md). Hex throughout. "pattern i mod 251" means byte i of the plaintext is i mod 251. For valid cases, sealing with the given dek, salt, context and metadata reproduces the ciphertext (or its SHA-256) exactly; opening gives back the plaintext and metadata. Invalid cases must be refused with the given error class, and must release no plaintext.',
   chunkSize: CHUNK_SIZE,
   sealedChunkSize: SEALED_CHUNK_SIZE,
   valid,
-  invalid,
+  invalid: [...invalid, ...withExpectations],
 })
 
 // ---- key hierarchy --------------------------------------------------------------------------
@@ -235,7 +300,7 @@ const recipientPublic = x25519.getPublicKey(recipientSecret)
 const grantId = fixed('grant id', 16)
 const hpkeCases = [
   { purpose: 'grant', label: LABELS.grantWrap, aad: concat(grantId, recordBinding(context)), grantId: hex(grantId) },
-  { purpose: 'inbox', label: LABELS.inboxWrap, aad: recordBinding(context) },
+  { purpose: 'inbox', label: LABELS.inboxWrap, aad: concat(recordBinding(context), u32be(0)), epoch: 0 },
   {
     purpose: 'device',
     label: LABELS.deviceWrap,
@@ -254,6 +319,7 @@ for (const [i, entry] of hpkeCases.entries()) {
     info: hex(utf8(entry.label)),
     aad: hex(entry.aad),
     ...(entry.grantId === undefined ? {} : { grantId: entry.grantId }),
+    ...(entry.epoch === undefined ? {} : { epoch: entry.epoch }),
     plaintext: hex(secret),
     ikmE: hex(ikmE),
     recipientSecretKey: hex(recipientSecret),
@@ -270,7 +336,8 @@ write('wraps.json', {
     dek: hex(dek),
     nonce: hex(ownerNonce),
     aad: hex(concat(utf8(LABELS.ownerWrap), recordBinding(context), u32be(0))),
-    wrap: hex(wrapToEpoch(dek, kek, context, ownerNonce)),
+    epoch: 0,
+    wrap: hex(wrapToEpochWithNonce(dek, kek, { ...context, epoch: 0 }, ownerNonce)),
   },
   hpke,
 })
@@ -278,32 +345,33 @@ write('wraps.json', {
 // ---- manifests ------------------------------------------------------------------------------
 const v1Fields = {
   ...context,
+  commitment: fixed('envelope commitment 1'),
   ciphertextSha256: fixed('ciphertext digest 1'),
   ciphertextLength: 402,
   previousManifestSha256: NO_PREVIOUS_MANIFEST,
   authorKeyId: keyThumbprint(devicePublic, 'Ed25519'),
   createdAt: 1_795_430_400_000,
 }
-const v1 = signManifest(v1Fields, deviceSeed, devicePublic)
+const v1 = signManifest(v1Fields, deviceSeed)
 const v2 = signManifest(
   {
     ...v1Fields,
     version: 2,
+    commitment: fixed('envelope commitment 2'),
     ciphertextSha256: fixed('ciphertext digest 2'),
     ciphertextLength: 66_000,
     previousManifestSha256: manifestHash(v1),
     createdAt: 1_795_516_800_000,
   },
   deviceSeed,
-  devicePublic,
 )
 const L = 2n ** 252n + 27742317777372353535851937790883648493n
 function withNonCanonicalS(manifest: Uint8Array): Uint8Array {
   const copy = manifest.slice()
   let s = 0n
-  for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(copy[192 + i] as number)
+  for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(copy[224 + i] as number)
   s += L
-  for (let i = 0; i < 32; i++, s >>= 8n) copy[192 + i] = Number(s & 0xffn)
+  for (let i = 0; i < 32; i++, s >>= 8n) copy[224 + i] = Number(s & 0xffn)
   return copy
 }
 const flipped = v1.bytes.slice()
@@ -315,6 +383,7 @@ write('manifest.json', {
   valid: [v1, v2].map((m) => ({
     fields: {
       ...contextJson(m),
+      commitment: hex(m.commitment),
       ciphertextSha256: hex(m.ciphertextSha256),
       ciphertextLength: m.ciphertextLength,
       previousManifestSha256: hex(m.previousManifestSha256),
@@ -334,11 +403,48 @@ write('manifest.json', {
     { name: 'one byte short', manifest: hex(v1.bytes.slice(0, -1)), error: 'MANIFEST_MALFORMED' },
     {
       name: 'version 2 without a previous link',
-      manifest: hex(concat(v2.bytes.slice(0, 88), new Uint8Array(32), v2.bytes.slice(120))),
+      manifest: hex(concat(v2.bytes.slice(0, 120), new Uint8Array(32), v2.bytes.slice(152))),
       error: 'MANIFEST_MALFORMED',
     },
   ],
 })
+// ---- signed key statements --------------------------------------------------------------------
+const inboxPublic = deriveInboxKeyPair(vrk, context.vaultId, 0).publicKey
+const newDevicePublic = x25519.getPublicKey(fixed('second device agreement key'))
+const newDeviceKeyId = keyThumbprint(signingPublicKey(fixed('second device signing seed')), 'Ed25519')
+const deviceWrap = await hpkeWrap(
+  vrk,
+  newDevicePublic,
+  LABELS.deviceWrap,
+  concat(context.vaultId, u32be(0)),
+  fixed('device wrap ikmE'),
+)
+write('statements.json', {
+  description:
+    'Holdall signed key statements (spec 3.7): Ed25519 by a holder device over "holdall/v1/statement/<kind>" 0x00 fields. Hex throughout.',
+  signer: { seed: hex(deviceSeed), publicKey: hex(devicePublic) },
+  inboxKey: {
+    vaultId: hex(context.vaultId),
+    epoch: 0,
+    inboxPublicKey: hex(inboxPublic),
+    signature: hex(
+      signInboxKeyStatement({ vaultId: context.vaultId, epoch: 0, inboxPublicKey: inboxPublic }, deviceSeed),
+    ),
+  },
+  deviceWrap: {
+    vaultId: hex(context.vaultId),
+    epoch: 0,
+    recipientDeviceKeyId: hex(newDeviceKeyId),
+    wrap: hex(deviceWrap),
+    signature: hex(
+      signDeviceWrapStatement(
+        { vaultId: context.vaultId, epoch: 0, recipientDeviceKeyId: newDeviceKeyId, wrap: deviceWrap },
+        deviceSeed,
+      ),
+    ),
+  },
+})
+
 if (stale.length > 0) {
   console.error(`stale vector files (run npx tsx scripts/generate-vectors.ts): ${stale.join(', ')}`)
   process.exitCode = 1

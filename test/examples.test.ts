@@ -6,6 +6,7 @@ describe('examples', () => {
     const result = await runJourney()
     expect(result.gpReadMedicines).toContain('Sertraline 50 mg')
     expect(result.gpVerifiedIssuer).toBe(true)
+    expect(result.readAfterRotation).toBe(result.gpReadMedicines)
     expect(result.hostSwapRefused).toBe('ENVELOPE_CONTEXT_MISMATCH')
     expect(result.revokedWrapGone).toBe(true)
     expect(result.oldDeviceLockedOut).toBe('WRAP_OPEN_FAILED')

@@ -37,6 +37,7 @@ describe('protocol and crypto agree', () => {
     const manifest = crypto.signManifest(
       {
         ...context,
+        commitment: sealed.commitment,
         ciphertextSha256: sealed.ciphertextSha256,
         ciphertextLength: sealed.ciphertextLength,
         previousManifestSha256: crypto.NO_PREVIOUS_MANIFEST,
@@ -44,7 +45,6 @@ describe('protocol and crypto agree', () => {
         createdAt: Date.now(),
       },
       device.signing.secretKey,
-      device.signing.publicKey,
     )
     const b64 = crypto.base64urlEncode
     const descriptor = {

@@ -1,5 +1,6 @@
 // Bundled by esbuild and run inside Chromium by test/browser-crypto.test.ts. It uses only the
 // public entry point of @holdall/crypto and the browser's own Web Streams and WebCrypto RNG.
+import { sealEnvelopeWithSalt } from '../../packages/crypto/src/envelope.js'
 import * as holdall from '../../packages/crypto/src/index.js'
 
 interface EnvelopeVector {
@@ -40,7 +41,7 @@ async function run(vector: EnvelopeVector): Promise<Record<string, unknown>> {
     vaultId: fromHex(vector.context.vaultId),
     recordId: fromHex(vector.context.recordId),
   }
-  const sealed = holdall.sealEnvelope(
+  const sealed = sealEnvelopeWithSalt(
     { dek: fromHex(vector.dek), context, metadata: fromHex(vector.metadata), plaintext: fromHex(vector.plaintext.hex) },
     fromHex(vector.salt),
   )
@@ -89,6 +90,7 @@ async function run(vector: EnvelopeVector): Promise<Record<string, unknown>> {
   const manifest = holdall.signManifest(
     {
       ...streamContext,
+      commitment: summary.commitment,
       ciphertextSha256: summary.ciphertextSha256,
       ciphertextLength: summary.ciphertextLength,
       previousManifestSha256: holdall.NO_PREVIOUS_MANIFEST,
@@ -96,7 +98,6 @@ async function run(vector: EnvelopeVector): Promise<Record<string, unknown>> {
       createdAt: Date.now(),
     },
     author.signing.secretKey,
-    author.signing.publicKey,
   )
   results.manifestVerified = holdall.verifyManifest(manifest.bytes, author.signing.publicKey).version === 1
   return results

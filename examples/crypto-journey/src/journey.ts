@@ -16,11 +16,13 @@ import {
   rewrapToEpoch,
   rotateVaultKeyring,
   sealEnvelope,
+  signInboxKeyStatement,
   signManifest,
   unwrapAsDevice,
   unwrapAsGrantee,
   unwrapFromEpoch,
   unwrapFromInbox,
+  verifyInboxKeyStatement,
   verifyManifest,
   wrapToDevice,
   wrapToEpoch,
@@ -34,6 +36,7 @@ import {
  */
 export interface JourneyResult {
   gpReadMedicines: string
+  readAfterRotation: string
   gpVerifiedIssuer: boolean
   hostSwapRefused: string
   revokedWrapGone: boolean
@@ -63,7 +66,10 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
     await wrapToDevice(keyring.vaultRootKey, phone.agreement.publicKey, { vaultId: keyring.vaultId, epoch: 0 }),
   )
   const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, keyring.epoch)
-  log(`vault ${base64urlEncode(keyring.vaultId)} created; inbox key published`)
+  // The phone signs the inbox key, so an issuer can tell it from a key the host made up.
+  const inboxStatement = { vaultId: keyring.vaultId, epoch: keyring.epoch, inboxPublicKey: inbox.publicKey }
+  const inboxSignature = signInboxKeyStatement(inboxStatement, phone.signing.secretKey)
+  log(`vault ${base64urlEncode(keyring.vaultId)} created; inbox key published, signed by the phone`)
 
   // 2. Deposit: prison healthcare seals the medication list to the vault's inbox key.
   const prisonHealthcare = generateDeviceKeys() // its keys would come from the trust list
@@ -74,6 +80,7 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
     version: 1,
     keyEpoch: keyring.epoch,
   }
+  verifyInboxKeyStatement(inboxStatement, inboxSignature, phone.signing.publicKey)
   const dek = generateDataKey()
   const sealed = sealEnvelope({
     dek,
@@ -84,6 +91,7 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
   const manifest = signManifest(
     {
       ...context,
+      commitment: sealed.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,
       previousManifestSha256: NO_PREVIOUS_MANIFEST,
@@ -91,11 +99,10 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
       createdAt: Date.now(),
     },
     prisonHealthcare.signing.secretKey,
-    prisonHealthcare.signing.publicKey,
   )
   host.envelopes.set('medicines', sealed.ciphertext)
   host.manifests.set('medicines', manifest.bytes)
-  host.inboxWraps.set('medicines', await wrapToInbox(dek, inbox.publicKey, context))
+  host.inboxWraps.set('medicines', await wrapToInbox(dek, inbox.publicKey, { ...context, epoch: keyring.epoch }))
   log(`prison healthcare deposited ${sealed.ciphertextLength} bytes of ciphertext`)
 
   // 3. Accept: the phone unlocks the vault, opens the deposit, checks who signed it, and keeps
@@ -105,17 +112,26 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
     epoch: 0,
   })
   const inboxSecret = deriveInboxKeyPair(vrk, keyring.vaultId, 0).secretKey
-  const acceptedDek = await unwrapFromInbox(host.inboxWraps.get('medicines') as Uint8Array, inboxSecret, context)
+  const acceptedDek = await unwrapFromInbox(host.inboxWraps.get('medicines') as Uint8Array, inboxSecret, {
+    ...context,
+    epoch: 0,
+  })
   const checked = verifyManifest(host.manifests.get('medicines') as Uint8Array, prisonHealthcare.signing.publicKey)
   openEnvelope(host.envelopes.get('medicines') as Uint8Array, openOptionsFromManifest(checked, acceptedDek))
-  host.epochWraps.set('medicines', wrapToEpoch(acceptedDek, keyring.keyEncryptionKey, context))
+  host.epochWraps.set(
+    'medicines',
+    wrapToEpoch(acceptedDek, keyring.keyEncryptionKey, { ...context, epoch: keyring.epoch }),
+  )
   host.inboxWraps.delete('medicines')
   log('holder accepted the medication list')
 
   // 4-5. Request and approval: the GP surgery asks; the holder wraps the key to the surgery.
   const surgery = generateDeviceKeys()
   const grantId = generateId()
-  const holderDek = unwrapFromEpoch(host.epochWraps.get('medicines') as Uint8Array, keyring.keyEncryptionKey, context)
+  const holderDek = unwrapFromEpoch(host.epochWraps.get('medicines') as Uint8Array, keyring.keyEncryptionKey, {
+    ...context,
+    epoch: keyring.epoch,
+  })
   host.grantWraps.set('medicines', await wrapToGrantee(holderDek, surgery.agreement.publicKey, { grantId, ...context }))
   log('holder approved: medicines shared with the surgery')
 
@@ -159,7 +175,7 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
       host.epochWraps.get('medicines') as Uint8Array,
       keyring.keyEncryptionKey,
       next.keyEncryptionKey,
-      context,
+      { ...context, epoch: keyring.epoch },
       next.epoch,
     ),
   )
@@ -167,7 +183,7 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
   try {
     unwrapFromEpoch(host.epochWraps.get('medicines') as Uint8Array, keyring.keyEncryptionKey, {
       ...context,
-      keyEpoch: next.epoch,
+      epoch: next.epoch,
     })
   } catch (error) {
     oldDeviceLockedOut = isHoldallCryptoError(error) ? error.code : 'unexpected error'
@@ -175,10 +191,22 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
   keyring = next
   log(`phone lost: vault moved to epoch ${keyring.epoch}; the old key gets ${oldDeviceLockedOut}`)
 
+  // The new phone still reads the record: the DEK comes from the epoch-1 wrap, while the
+  // envelope and its manifest keep the epoch it was sealed in (0).
+  const afterRotation = unwrapFromEpoch(host.epochWraps.get('medicines') as Uint8Array, keyring.keyEncryptionKey, {
+    ...context,
+    epoch: keyring.epoch,
+  })
+  const readAfterRotation = text(
+    openEnvelope(host.envelopes.get('medicines') as Uint8Array, openOptionsFromManifest(checked, afterRotation))
+      .plaintext,
+  )
+
   const stored = [...Object.values(host)].flatMap((map) => [...map.values()])
   const hostSawPlaintext = stored.some((blob) => text(blob).includes('Sertraline'))
   return {
     gpReadMedicines: text(opened.plaintext),
+    readAfterRotation,
     gpVerifiedIssuer,
     hostSwapRefused,
     revokedWrapGone: !host.grantWraps.has('medicines'),

@@ -1,6 +1,13 @@
-/** A FIFO of byte pieces that hands out exact-length slices, copying only across piece borders. */
+/**
+ * A FIFO of byte pieces that hands out exact-length slices, copying only across piece borders.
+ * Removing from the front is O(1) (a head index, compacted now and then), so a source that drips
+ * one-byte pieces costs linear time, not quadratic.
+ */
 export class ByteQueue {
   #pieces: Uint8Array[] = []
+  /** Index of the first piece that still belongs to the caller (not yet copied). */
+  #borrowedFrom = 0
+  #first = 0
   #head = 0
   #length = 0
 
@@ -8,17 +15,32 @@ export class ByteQueue {
     return this.#length
   }
 
+  /** Keeps a reference to `piece` until {@link own} is called. */
   push(piece: Uint8Array): void {
     if (piece.length === 0) return
     this.#pieces.push(piece)
     this.#length += piece.length
   }
 
+  /**
+   * Copies whatever is still queued from borrowed pieces, so the caller may reuse its buffers.
+   * Only bytes pushed since the last call are copied, once: linear in the input.
+   */
+  own(): void {
+    for (let i = Math.max(this.#borrowedFrom, this.#first); i < this.#pieces.length; i++) {
+      const piece = this.#pieces[i] as Uint8Array
+      const start = i === this.#first ? this.#head : 0
+      this.#pieces[i] = piece.slice(start)
+      if (i === this.#first) this.#head = 0
+    }
+    this.#borrowedFrom = this.#pieces.length
+  }
+
   /** Removes and returns the first `count` bytes; the caller checks `length` first. */
   take(count: number): Uint8Array {
     if (count > this.#length) throw new RangeError('ByteQueue underflow')
     this.#length -= count
-    const first = this.#pieces[0]
+    const first = this.#pieces[this.#first]
     if (first !== undefined && first.length - this.#head >= count) {
       const out = first.subarray(this.#head, this.#head + count)
       this.#advance(first, count)
@@ -27,7 +49,7 @@ export class ByteQueue {
     const out = new Uint8Array(count)
     let filled = 0
     while (filled < count) {
-      const piece = this.#pieces[0] as Uint8Array
+      const piece = this.#pieces[this.#first] as Uint8Array
       const n = Math.min(piece.length - this.#head, count - filled)
       out.set(piece.subarray(this.#head, this.#head + n), filled)
       filled += n
@@ -38,9 +60,13 @@ export class ByteQueue {
 
   #advance(piece: Uint8Array, count: number): void {
     this.#head += count
-    if (this.#head === piece.length) {
-      this.#pieces.shift()
-      this.#head = 0
+    if (this.#head < piece.length) return
+    this.#first++
+    this.#head = 0
+    if (this.#first >= 1024 && this.#first * 2 >= this.#pieces.length) {
+      this.#pieces = this.#pieces.slice(this.#first)
+      this.#borrowedFrom = Math.max(0, this.#borrowedFrom - this.#first)
+      this.#first = 0
     }
   }
 }

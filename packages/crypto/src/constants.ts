@@ -35,9 +35,11 @@ export const MANIFEST_MAGIC = 'HLDM'
 export const MANIFEST_FORMAT_VERSION = 1
 /** Signature algorithm byte 1: Ed25519 (RFC 8032), verified strictly (no ZIP-215 leniency). */
 export const MANIFEST_ALG_ED25519 = 1
-export const MANIFEST_BODY_LENGTH = 160
+export const MANIFEST_BODY_LENGTH = 192
 export const SIGNATURE_LENGTH = 64
 export const MANIFEST_LENGTH = MANIFEST_BODY_LENGTH + SIGNATURE_LENGTH
+/** The smallest envelope: header, commitment, one metadata block, an empty final chunk. */
+export const MIN_ENVELOPE_LENGTH = HEADER_LENGTH + COMMITMENT_LENGTH + METADATA_BLOCK + TAG_LENGTH + TAG_LENGTH
 
 /** HPKE (RFC 9180) suite for every public-key wrap: Base mode only. */
 export const HPKE_SUITE = {
@@ -58,4 +60,6 @@ export const LABELS = {
   inboxWrap: 'holdall/v1/wrap/inbox',
   deviceWrap: 'holdall/v1/wrap/device',
   manifest: 'holdall/v1/manifest',
+  inboxKeyStatement: 'holdall/v1/statement/inbox-key',
+  deviceWrapStatement: 'holdall/v1/statement/device-wrap',
 } as const

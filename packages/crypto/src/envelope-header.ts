@@ -64,12 +64,13 @@ export function parseHeader(bytes: Uint8Array): EnvelopeHeader {
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'not a Holdall envelope')
   }
-  if (bytes[7] !== 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'reserved header byte is not zero')
   if (bytes[4] !== ENVELOPE_FORMAT_VERSION) {
     throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported envelope format version')
   }
   if (bytes[5] !== ENVELOPE_SUITE) throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported envelope suite')
   if (bytes[6] !== ENVELOPE_LOG2_CHUNK) throw new HoldallCryptoError('ENVELOPE_UNSUPPORTED', 'unsupported chunk size')
+  // After the version checks, so that a future format that uses this byte reads as UNSUPPORTED.
+  if (bytes[7] !== 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'reserved header byte is not zero')
   const version = readU32be(bytes, 40)
   if (version === 0) throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'record version 0 is not valid')
   const metadataLength = readU16be(bytes, 48)

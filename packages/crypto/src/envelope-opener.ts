@@ -4,7 +4,7 @@ import { ByteQueue } from './byte-queue.js'
 import { constantTimeEqual } from './bytes.js'
 import { openChunk } from './chunk.js'
 import { COMMITMENT_LENGTH, HEADER_LENGTH, KEY_LENGTH, SEALED_CHUNK_SIZE, TAG_LENGTH } from './constants.js'
-import { type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
+import { assertRecordContext, type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
 import { deriveEnvelopeKeys, type EnvelopeKeys } from './envelope-keys.js'
 import { HoldallCryptoError } from './errors.js'
 import { unpadMetadata } from './metadata-padding.js'
@@ -21,6 +21,13 @@ export interface OpenOptions {
    * until the whole ciphertext is known to match it.
    */
   readonly expectedCiphertextSha256?: Uint8Array
+  /**
+   * The key commitment from the signed manifest. When given, an envelope made under any other DEK
+   * is refused at the commitment, before a byte of plaintext or metadata is released, even if
+   * whoever made it also made a valid-looking wrap of that DEK (HPKE Base wraps prove nothing
+   * about their sender). Always pass it when the DEK came from an HPKE wrap.
+   */
+  readonly expectedCommitment?: Uint8Array
 }
 
 /**
@@ -36,11 +43,26 @@ export class EnvelopeOpener {
   #keys: EnvelopeKeys | undefined
   #metadata: Uint8Array | undefined
   #index = 0
-  #failed = false
+  #failure: unknown
   #done = false
 
   constructor(options: OpenOptions) {
-    if (options.dek.length !== KEY_LENGTH) throw new HoldallCryptoError('KEY_INVALID', 'data key must be 32 bytes')
+    if (!(options.dek instanceof Uint8Array) || options.dek.length !== KEY_LENGTH) {
+      throw new HoldallCryptoError('KEY_INVALID', 'data key must be 32 bytes')
+    }
+    if (options.expect === undefined) {
+      throw new HoldallCryptoError('ENVELOPE_CONTEXT_MISMATCH', 'the expected record context is required')
+    }
+    try {
+      assertRecordContext(options.expect)
+    } catch (cause) {
+      throw new HoldallCryptoError('ENVELOPE_CONTEXT_MISMATCH', 'the expected record context is not valid', { cause })
+    }
+    for (const value of [options.expectedCiphertextSha256, options.expectedCommitment]) {
+      if (value !== undefined && value.length !== 32) {
+        throw new HoldallCryptoError('ENVELOPE_CONTEXT_MISMATCH', 'expected digests and commitments are 32 bytes')
+      }
+    }
     this.#options = options
     this.#hash = options.expectedCiphertextSha256 === undefined ? undefined : sha256.create()
   }
@@ -55,7 +77,11 @@ export class EnvelopeOpener {
     return this.#metadata
   }
 
-  /** Accepts ciphertext of any length; returns the plaintext of the chunks it could verify. */
+  /**
+   * Accepts ciphertext of any length; returns the plaintext of the chunks it could verify.
+   * Whatever it must keep for later (at most one sealed chunk) it copies, so the caller may reuse
+   * its buffer as soon as this returns.
+   */
   push(ciphertext: Uint8Array): Uint8Array[] {
     this.#guard()
     try {
@@ -63,14 +89,18 @@ export class EnvelopeOpener {
       this.#queue.push(ciphertext)
       if (this.#keys === undefined) this.#readPreamble()
       const out: Uint8Array[] = []
-      if (this.#keys === undefined) return out
+      if (this.#keys === undefined) {
+        this.#queue.own()
+        return out
+      }
       while (this.#queue.length > SEALED_CHUNK_SIZE) {
         const sealed = this.#queue.take(SEALED_CHUNK_SIZE)
         out.push(openChunk(this.#keys.payloadKey, this.#keys.noncePrefix, this.#index++, false, sealed))
       }
+      this.#queue.own()
       return out
     } catch (error) {
-      this.#failed = true
+      this.#failure = error
       throw error
     }
   }
@@ -93,7 +123,7 @@ export class EnvelopeOpener {
       this.#done = true
       return plaintext
     } catch (error) {
-      this.#failed = true
+      this.#failure = error
       throw error
     }
   }
@@ -109,7 +139,12 @@ export class EnvelopeOpener {
     const sealedMetadataLength = header.metadataLength + TAG_LENGTH
     if (this.#queue.length < COMMITMENT_LENGTH + sealedMetadataLength) return
     const keys = deriveEnvelopeKeys(this.#options.dek, header.bytes, header.salt)
-    if (!constantTimeEqual(this.#queue.take(COMMITMENT_LENGTH), keys.commitment)) {
+    const commitment = this.#queue.take(COMMITMENT_LENGTH)
+    const expected = this.#options.expectedCommitment
+    // Both comparisons always run, so timing does not say which one failed.
+    const matchesKey = constantTimeEqual(commitment, keys.commitment)
+    const matchesManifest = expected === undefined || constantTimeEqual(commitment, expected)
+    if (!matchesKey || !matchesManifest) {
       throw new HoldallCryptoError('ENVELOPE_COMMITMENT_MISMATCH', 'key commitment does not match')
     }
     let padded: Uint8Array
@@ -123,7 +158,8 @@ export class EnvelopeOpener {
   }
 
   #guard(): void {
-    if (this.#failed) throw new HoldallCryptoError('ENVELOPE_AUTH_FAILED', 'envelope already failed')
+    // A failed opener stays failed, with the error it first reported.
+    if (this.#failure !== undefined) throw this.#failure
     if (this.#done) throw new Error('EnvelopeOpener used after finish')
   }
 }

@@ -57,7 +57,7 @@ export class EnvelopeSealer {
   #plaintextLength = 0
   #state: 'new' | 'open' | 'done' = 'new'
 
-  /** @param salt only for reproducing test vectors; omitted, a random salt is used. */
+  /** @param salt only for reproducing test vectors (package-internal); omitted, a random salt is used. */
   constructor(options: SealOptions, salt: Uint8Array = randomBytes(KEY_LENGTH)) {
     if (options.dek.length !== KEY_LENGTH) throw new HoldallCryptoError('KEY_INVALID', 'data key must be 32 bytes')
     const paddedMetadata = padMetadata(options.metadata)

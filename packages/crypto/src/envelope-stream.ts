@@ -23,14 +23,21 @@ export interface EnvelopeDecryptStream extends TransformStream<Uint8Array, Uint8
  */
 export function createEnvelopeEncryptStream(
   options: SealOptions & { readonly digest?: true },
-  salt?: Uint8Array,
 ): EnvelopeEncryptStream<DigestedSealSummary>
-export function createEnvelopeEncryptStream(options: SealOptions, salt?: Uint8Array): EnvelopeEncryptStream<SealSummary>
-export function createEnvelopeEncryptStream(
+export function createEnvelopeEncryptStream(options: SealOptions): EnvelopeEncryptStream<SealSummary>
+export function createEnvelopeEncryptStream(options: SealOptions): EnvelopeEncryptStream<SealSummary> {
+  return encryptStreamFor(new EnvelopeSealer(options))
+}
+
+/** @internal A stream with a fixed salt, for test vectors only; not exported from the package. */
+export function createEnvelopeEncryptStreamWithSalt(
   options: SealOptions,
-  salt?: Uint8Array,
+  salt: Uint8Array,
 ): EnvelopeEncryptStream<SealSummary> {
-  const sealer = new EnvelopeSealer(options, salt)
+  return encryptStreamFor(new EnvelopeSealer(options, salt))
+}
+
+function encryptStreamFor(sealer: EnvelopeSealer): EnvelopeEncryptStream<SealSummary> {
   const summary = deferred<SealSummary>()
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {

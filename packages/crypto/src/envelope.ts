@@ -1,4 +1,5 @@
-import { concat } from './bytes.js'
+import { concat, randomBytes } from './bytes.js'
+import { KEY_LENGTH } from './constants.js'
 import type { EnvelopeHeader } from './envelope-header.js'
 import { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
 import { type DigestedSealSummary, EnvelopeSealer, type SealOptions } from './envelope-sealer.js'
@@ -24,7 +25,17 @@ export interface OpenedEnvelope {
  */
 export function sealEnvelope(
   options: Omit<SealOptions, 'digest'> & { readonly plaintext: Uint8Array },
-  salt?: Uint8Array,
+): SealedEnvelope {
+  return sealEnvelopeWithSalt(options, randomBytes(KEY_LENGTH))
+}
+
+/**
+ * @internal Seals with a given salt, to reproduce test vectors. Not exported from the package:
+ * a salt reused with a reused DEK repeats the keystream.
+ */
+export function sealEnvelopeWithSalt(
+  options: Omit<SealOptions, 'digest'> & { readonly plaintext: Uint8Array },
+  salt: Uint8Array,
 ): SealedEnvelope {
   const sealer = new EnvelopeSealer({ ...options, digest: true }, salt)
   const parts = [sealer.start(), ...sealer.push(options.plaintext)]

@@ -33,8 +33,8 @@ export type CryptoErrorCode =
   | 'MANIFEST_SIGNATURE_INVALID'
   /** A manifest does not follow its predecessor (ids, version or previous-hash link). */
   | 'MANIFEST_CHAIN_BROKEN'
-  /** A signature over a message does not verify (strict Ed25519). */
-  | 'SIGNATURE_INVALID'
+  /** A signed key statement (inbox key, device wrap) does not verify. */
+  | 'STATEMENT_INVALID'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

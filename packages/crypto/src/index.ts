@@ -8,7 +8,7 @@ export * as constants from './constants.js'
 export { type OpenedEnvelope, openEnvelope, type SealedEnvelope, sealEnvelope } from './envelope.js'
 export { type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
 export { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'
-export { type DigestedSealSummary, EnvelopeSealer, type SealOptions, type SealSummary } from './envelope-sealer.js'
+export type { DigestedSealSummary, SealOptions, SealSummary } from './envelope-sealer.js'
 export {
   createEnvelopeDecryptStream,
   createEnvelopeEncryptStream,
@@ -40,7 +40,6 @@ export {
   keyThumbprint,
   type OkpPublicJwk,
   type SigningKeyPair,
-  sign,
   signingKeyId,
   signingPublicKey,
   toPublicJwk,
@@ -55,12 +54,22 @@ export {
   openOptionsFromManifest,
   parseManifest,
   signManifest,
+  type VerifiedManifest,
   verifyManifest,
 } from './manifest.js'
+export {
+  type DeviceWrapStatement,
+  type InboxKeyStatement,
+  signDeviceWrapStatement,
+  signInboxKeyStatement,
+  verifyDeviceWrapStatement,
+  verifyInboxKeyStatement,
+} from './statements.js'
 export {
   type DeviceWrapContext,
   type GrantWrapContext,
   type InboxWrapContext,
+  type OwnerWrapContext,
   rewrapToEpoch,
   unwrapAsDevice,
   unwrapAsGrantee,

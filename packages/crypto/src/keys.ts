@@ -58,27 +58,38 @@ export function agreementPublicKey(secretKey: Uint8Array): Uint8Array {
 }
 
 /**
- * Refuses an Ed25519 public key that is not 32 bytes, not a canonical point encoding, or of small
- * order (a small-order key lets many messages verify under one signature).
+ * Refuses an Ed25519 public key that is not 32 bytes, not a canonical point encoding, or not in
+ * the prime-order subgroup (small-order or mixed-order). With such keys refused, and the same
+ * rule applied to R, cofactored verifiers (noble) and cofactorless ones (OpenSSL) agree on every
+ * signature ("Taming the many EdDSAs", Chalkias et al. 2020).
  */
 export function assertSigningPublicKey(publicKey: Uint8Array): void {
   assertLength(publicKey, KEY_LENGTH, 'Ed25519 public key')
-  let smallOrder: boolean
-  try {
-    smallOrder = ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
-  } catch (cause) {
-    throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key is not a valid point', { cause })
+  if (!isPrimeOrderPoint(publicKey)) {
+    throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key is not a canonical point of prime order')
   }
-  if (smallOrder) throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key has small order')
+}
+
+/** Canonical encoding, not the identity, and no small-order component. */
+function isPrimeOrderPoint(encoded: Uint8Array): boolean {
+  try {
+    const point = ed25519.Point.fromBytes(encoded, false)
+    return !point.is0() && point.isTorsionFree()
+  } catch {
+    return false
+  }
 }
 
 /**
- * Refuses an X25519 public key that is not 32 bytes or lies in the small subgroup: with such a
- * key every shared secret is all zero, so a wrap to it would be readable by anyone (RFC 7748
- * section 6.1; age's all-zero rule; attack case 11).
+ * Refuses an X25519 public key that is not 32 bytes, is not canonical (top bit set, or a value
+ * of p = 2^255 - 19 or more: such a key would have two spellings and two key ids), or lies in the
+ * small subgroup, where every shared secret is all zero and a wrap would be readable by anyone
+ * (RFC 7748 section 6.1; age's all-zero rule; attack case 11).
  */
 export function assertAgreementPublicKey(publicKey: Uint8Array): void {
   assertLength(publicKey, KEY_LENGTH, 'X25519 public key')
+  if (!isCanonicalFieldElement(publicKey))
+    throw new HoldallCryptoError('KEY_INVALID', 'X25519 public key is not canonical')
   // Any clamped scalar is a multiple of the cofactor 8, so it sends every small-order point to
   // the identity, whose u-coordinate is 0. One fixed scalar therefore finds them all.
   let product: Uint8Array
@@ -92,6 +103,14 @@ export function assertAgreementPublicKey(publicKey: Uint8Array): void {
 
 const LOW_ORDER_PROBE = new Uint8Array(KEY_LENGTH).fill(0x5a)
 
+/** Little-endian value below p = 2^255 - 19, with bit 255 clear. */
+function isCanonicalFieldElement(u: Uint8Array): boolean {
+  if (((u[31] as number) & 0x80) !== 0) return false
+  if (u[31] !== 0x7f || (u[0] as number) < 0xed) return true
+  for (let i = 1; i < 31; i++) if (u[i] !== 0xff) return true
+  return false
+}
+
 /** Signs with Ed25519 (RFC 8032, pure, deterministic). */
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   assertLength(secretKey, KEY_LENGTH, 'Ed25519 secret key')
@@ -99,11 +118,13 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
 }
 
 /**
- * Strict Ed25519 verification: canonical R and S, no ZIP-215 leniency, so every verifier (noble in
- * the browser, OpenSSL on the server) gives the same answer for the same bytes (security.md D18).
+ * Strict Ed25519 verification (spec 3.8): canonical encodings, S < L, and R and the public key
+ * in the prime-order subgroup. Under these rules every verifier, noble in the browser or OpenSSL
+ * on a server, gives the same answer for the same bytes (security.md D18).
  */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== KEY_LENGTH) return false
+  if (!isPrimeOrderPoint(publicKey) || !isPrimeOrderPoint(signature.subarray(0, 32))) return false
   try {
     return ed25519.verify(signature, message, publicKey, { zip215: false })
   } catch {
@@ -122,7 +143,11 @@ export function fromPublicJwk(jwk: OkpPublicJwk, crv: OkpPublicJwk['crv']): Uint
   if (jwk.kty !== 'OKP' || jwk.crv !== crv || typeof jwk.x !== 'string') {
     throw new HoldallCryptoError('KEY_INVALID', `expected an OKP ${crv} public JWK`)
   }
-  if ('d' in jwk) throw new HoldallCryptoError('KEY_INVALID', 'a public JWK must not carry a private part')
+  // Exactly kty, crv and x: a private `d`, or any other member, is refused (CRY-KEY-01).
+  const members = Object.keys(jwk)
+  if (members.length !== 3 || members.some((m) => m !== 'kty' && m !== 'crv' && m !== 'x')) {
+    throw new HoldallCryptoError('KEY_INVALID', 'a public JWK must have exactly the members kty, crv and x')
+  }
   const publicKey = base64urlDecodeExact(jwk.x, KEY_LENGTH)
   if (crv === 'Ed25519') assertSigningPublicKey(publicKey)
   else assertAgreementPublicKey(publicKey)

@@ -8,11 +8,12 @@ import {
   MANIFEST_FORMAT_VERSION,
   MANIFEST_LENGTH,
   MANIFEST_MAGIC,
+  MIN_ENVELOPE_LENGTH,
 } from './constants.js'
 import { assertRecordContext, type RecordContext } from './envelope-header.js'
 import type { OpenOptions } from './envelope-opener.js'
 import { HoldallCryptoError } from './errors.js'
-import { assertSigningPublicKey, keyThumbprint, sign, verifySignature } from './keys.js'
+import { assertSigningPublicKey, keyThumbprint, sign, signingPublicKey, verifySignature } from './keys.js'
 
 /**
  * What the writer of a record version asserts, signed with its Ed25519 key (security.md D6).
@@ -20,6 +21,12 @@ import { assertSigningPublicKey, keyThumbprint, sign, verifySignature } from './
  * the `previousManifestSha256` chain lets a reader notice a host replaying an older version.
  */
 export interface ManifestFields extends RecordContext {
+  /**
+   * The envelope's key commitment. A reader compares it before anything is decrypted, so an
+   * envelope made under any other DEK (say, one a host wrapped to a grantee itself) is refused
+   * before a byte of plaintext is released.
+   */
+  readonly commitment: Uint8Array
   /** SHA-256 of the whole envelope: also the host's content address for the blob. */
   readonly ciphertextSha256: Uint8Array
   readonly ciphertextLength: number
@@ -32,24 +39,30 @@ export interface ManifestFields extends RecordContext {
 }
 
 export interface Manifest extends ManifestFields {
-  /** The exact 224 bytes: body (160) ‖ signature (64). */
+  /** The exact 256 bytes: body (192) ‖ signature (64). */
   readonly bytes: Uint8Array
   readonly signature: Uint8Array
 }
+
+declare const verified: unique symbol
+/** A manifest whose signature has been checked against its author's key by {@link verifyManifest}. */
+export type VerifiedManifest = Manifest & { readonly [verified]: true }
 
 const MAGIC = utf8(MANIFEST_MAGIC)
 const SIGNING_CONTEXT = concat(utf8(LABELS.manifest), Uint8Array.of(0))
 export const NO_PREVIOUS_MANIFEST = new Uint8Array(32)
 
 /*
- * Body layout (160 bytes, big-endian integers):
+ * Body layout (192 bytes, big-endian integers):
  *   0 magic "HLDM"   4 format version (1)   5 signature algorithm (1 = Ed25519)   6 reserved u16 (0)
  *   8 vault_id[16]  24 record_id[16]       40 version u32   44 key_epoch u32
- *  48 ciphertext_sha256[32]                80 ciphertext_length u64
- *  88 previous_manifest_sha256[32]        120 author_key_id[32]   152 created_at u64
+ *  48 commitment[32]                        80 ciphertext_sha256[32]   112 ciphertext_length u64
+ * 120 previous_manifest_sha256[32]        152 author_key_id[32]       184 created_at u64
  * signature = Ed25519(author, "holdall/v1/manifest" ‖ 0x00 ‖ body)
  */
-export function signManifest(fields: ManifestFields, secretKey: Uint8Array, publicKey: Uint8Array): Manifest {
+export function signManifest(fields: ManifestFields, secretKey: Uint8Array): Manifest {
+  // Derived, not passed in: a mismatched pair would give a manifest that never verifies.
+  const publicKey = signingPublicKey(secretKey)
   assertSigningPublicKey(publicKey)
   if (!constantTimeEqual(fields.authorKeyId, keyThumbprint(publicKey, 'Ed25519'))) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'authorKeyId is not the thumbprint of the signing key')
@@ -61,7 +74,7 @@ export function signManifest(fields: ManifestFields, secretKey: Uint8Array, publ
 
 /** Parses the 224 bytes without checking the signature; see {@link verifyManifest}. */
 export function parseManifest(bytes: Uint8Array): Manifest {
-  if (bytes.length !== MANIFEST_LENGTH) throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest must be 224 bytes')
+  if (bytes.length !== MANIFEST_LENGTH) throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest must be 256 bytes')
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) throw new HoldallCryptoError('MANIFEST_MALFORMED', 'not a Holdall manifest')
   }
@@ -71,8 +84,8 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   if (bytes[6] !== 0 || bytes[7] !== 0)
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'reserved bytes are not zero')
   const copy = bytes.slice()
-  const ciphertextLength = readU64be(copy, 80)
-  const createdAt = readU64be(copy, 152)
+  const ciphertextLength = readU64be(copy, 112)
+  const createdAt = readU64be(copy, 184)
   if (ciphertextLength === undefined || createdAt === undefined) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'integer out of range')
   }
@@ -81,10 +94,11 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     recordId: copy.slice(24, 40),
     version: readU32be(copy, 40),
     keyEpoch: readU32be(copy, 44),
-    ciphertextSha256: copy.slice(48, 80),
+    commitment: copy.slice(48, 80),
+    ciphertextSha256: copy.slice(80, 112),
     ciphertextLength,
-    previousManifestSha256: copy.slice(88, 120),
-    authorKeyId: copy.slice(120, 152),
+    previousManifestSha256: copy.slice(120, 152),
+    authorKeyId: copy.slice(152, 184),
     createdAt,
   }
   checkFields(fields)
@@ -95,7 +109,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
  * Parses and verifies a manifest against the author's public key (strict Ed25519), checking that
  * the key is the one the manifest names.
  */
-export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): Manifest {
+export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): VerifiedManifest {
   const manifest = parseManifest(bytes)
   assertSigningPublicKey(authorPublicKey)
   const body = manifest.bytes.subarray(0, MANIFEST_BODY_LENGTH)
@@ -103,7 +117,7 @@ export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): 
   if (!keyMatches || !verifySignature(manifest.signature, concat(SIGNING_CONTEXT, body), authorPublicKey)) {
     throw new HoldallCryptoError('MANIFEST_SIGNATURE_INVALID', 'manifest signature does not verify')
   }
-  return manifest
+  return manifest as VerifiedManifest
 }
 
 /**
@@ -111,7 +125,7 @@ export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): 
  * version the manifest names, and its SHA-256 (hence its length) must be the one the author
  * signed (spec 3.7.2, CRY-MAN-03).
  */
-export function openOptionsFromManifest(manifest: ManifestFields, dek: Uint8Array): OpenOptions {
+export function openOptionsFromManifest(manifest: VerifiedManifest, dek: Uint8Array): OpenOptions {
   return {
     dek,
     expect: {
@@ -120,6 +134,7 @@ export function openOptionsFromManifest(manifest: ManifestFields, dek: Uint8Arra
       version: manifest.version,
       keyEpoch: manifest.keyEpoch,
     },
+    expectedCommitment: manifest.commitment,
     expectedCiphertextSha256: manifest.ciphertextSha256,
   }
 }
@@ -134,7 +149,7 @@ export function manifestHash(manifest: Pick<Manifest, 'bytes'>): Uint8Array {
  * link to the previous manifest's hash. A reader that remembers the newest manifest it has seen
  * detects a host that serves an older version or forks the history.
  */
-export function assertManifestSuccessor(previous: Manifest, next: Manifest): void {
+export function assertManifestSuccessor(previous: VerifiedManifest, next: VerifiedManifest): void {
   const follows =
     constantTimeEqual(previous.vaultId, next.vaultId) &&
     constantTimeEqual(previous.recordId, next.recordId) &&
@@ -152,6 +167,7 @@ function encodeBody(fields: ManifestFields): Uint8Array {
     fields.recordId,
     u32be(fields.version),
     u32be(fields.keyEpoch),
+    fields.commitment,
     fields.ciphertextSha256,
     u64be(fields.ciphertextLength),
     fields.previousManifestSha256,
@@ -166,11 +182,15 @@ function checkFields(fields: ManifestFields): void {
   } catch (cause) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest record context is invalid', { cause })
   }
-  const sizes = [fields.ciphertextSha256, fields.previousManifestSha256, fields.authorKeyId]
+  const sizes = [fields.commitment, fields.ciphertextSha256, fields.previousManifestSha256, fields.authorKeyId]
   if (sizes.some((b) => b.length !== 32) || fields.vaultId.length !== ID_LENGTH) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest hash or key id has the wrong length')
   }
-  if (!isSafeCount(fields.ciphertextLength) || !isSafeCount(fields.createdAt)) {
+  if (
+    !isSafeCount(fields.ciphertextLength) ||
+    fields.ciphertextLength < MIN_ENVELOPE_LENGTH ||
+    !isSafeCount(fields.createdAt)
+  ) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest length or time is out of range')
   }
   // Version 1 has no predecessor; every later version must name one.

@@ -18,8 +18,16 @@ export function padMetadata(metadata: Uint8Array): Uint8Array {
 }
 
 export function unpadMetadata(padded: Uint8Array): Uint8Array {
-  let end = padded.length - 1
-  while (end >= 0 && padded[end] === 0) end--
+  // Scans every byte whatever it finds, so the time taken does not depend on where the
+  // content ends (spec CRY-ENV-07).
+  let end = -1
+  let seenNonZero = 0
+  for (let i = padded.length - 1; i >= 0; i--) {
+    const byte = padded[i] as number
+    const first = seenNonZero === 0 && byte !== 0 ? 1 : 0
+    end = first === 1 ? i : end
+    seenNonZero |= first
+  }
   // Only reachable with a valid tag, i.e. if the writer itself padded wrongly.
   if (end < 0 || padded[end] !== 0x80 || padded.length - end > METADATA_BLOCK) {
     throw new HoldallCryptoError('ENVELOPE_MALFORMED', 'metadata padding is invalid')

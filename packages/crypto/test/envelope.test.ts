@@ -1,9 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CHUNK_SIZE, HEADER_LENGTH, SEALED_CHUNK_SIZE } from '../src/constants.js'
-import { openEnvelope, sealEnvelope } from '../src/envelope.js'
+import { openEnvelope, sealEnvelope, sealEnvelopeWithSalt } from '../src/envelope.js'
+import { EnvelopeOpener } from '../src/envelope-opener.js'
 import type { SealOptions } from '../src/envelope-sealer.js'
-import { createEnvelopeDecryptStream, createEnvelopeEncryptStream } from '../src/envelope-stream.js'
+import {
+  createEnvelopeDecryptStream,
+  createEnvelopeEncryptStream,
+  createEnvelopeEncryptStreamWithSalt,
+} from '../src/envelope-stream.js'
 import {
   collect,
   expectSameBytes,
@@ -65,11 +70,13 @@ describe('envelope round trip', () => {
     const context = newContext()
     const plaintext = patternBytes(length, 7)
     const salt = patternBytes(32, 3)
-    const oneShot = sealEnvelope({ dek, context, metadata, plaintext }, salt)
-    const encrypt = createEnvelopeEncryptStream({ dek, context, metadata }, salt)
+    const oneShot = sealEnvelopeWithSalt({ dek, context, metadata, plaintext }, salt)
+    const encrypt = createEnvelopeEncryptStreamWithSalt({ dek, context, metadata }, salt)
     const streamed = await collect(streamOf(splitAt(plaintext, [1, 1000, CHUNK_SIZE + 5])).pipeThrough(encrypt))
     expectSameBytes(streamed, oneShot.ciphertext)
-    expect((await encrypt.summary).ciphertextSha256).toEqual(oneShot.ciphertextSha256)
+    expect(((await encrypt.summary) as { ciphertextSha256?: Uint8Array }).ciphertextSha256).toEqual(
+      oneShot.ciphertextSha256,
+    )
   })
 
   it('round-trips any length under any split of input and output', async () => {
@@ -120,12 +127,60 @@ describe('envelope round trip', () => {
     const context = newContext()
     const salt = patternBytes(32, 9)
     const plaintext = patternBytes(CHUNK_SIZE + 3)
-    const oneShot = sealEnvelope({ dek, context, metadata, plaintext }, salt)
-    const encrypt = createEnvelopeEncryptStream({ dek, context, metadata, digest: false }, salt)
+    const oneShot = sealEnvelopeWithSalt({ dek, context, metadata, plaintext }, salt)
+    const encrypt = createEnvelopeEncryptStreamWithSalt({ dek, context, metadata, digest: false }, salt)
     expectSameBytes(await collect(streamOf([plaintext]).pipeThrough(encrypt)), oneShot.ciphertext)
     const summary = await encrypt.summary
     expect(summary.ciphertextSha256).toBeUndefined()
     expect(summary.ciphertextLength).toBe(oneShot.ciphertextLength)
+  })
+
+  it('decrypts correctly when the caller reuses one buffer for every piece', () => {
+    const dek = generateDataKey()
+    const context = newContext()
+    const plaintext = patternBytes(3 * CHUNK_SIZE + 11)
+    const sealed = sealEnvelope({ dek, context, metadata, plaintext })
+    const opener = new EnvelopeOpener({ dek, expect: context, expectedCiphertextSha256: sealed.ciphertextSha256 })
+    const scratch = new Uint8Array(5000)
+    const parts: Uint8Array[] = []
+    for (let offset = 0; offset < sealed.ciphertext.length; offset += scratch.length) {
+      const n = Math.min(scratch.length, sealed.ciphertext.length - offset)
+      scratch.set(sealed.ciphertext.subarray(offset, offset + n))
+      parts.push(...opener.push(scratch.subarray(0, n)))
+      scratch.fill(0xee) // the caller scribbles on its buffer as soon as push returns
+    }
+    parts.push(opener.finish())
+    expectSameBytes(Buffer.concat(parts), plaintext)
+  })
+
+  it('decrypts a source that drips one byte at a time (linear, not quadratic, buffering)', () => {
+    const dek = generateDataKey()
+    const context = newContext()
+    const plaintext = patternBytes(2 * CHUNK_SIZE + 5)
+    const sealed = sealEnvelope({ dek, context, metadata, plaintext })
+    const opener = new EnvelopeOpener({ dek, expect: context })
+    const parts: Uint8Array[] = []
+    for (let i = 0; i < sealed.ciphertext.length; i++) parts.push(...opener.push(sealed.ciphertext.subarray(i, i + 1)))
+    parts.push(opener.finish())
+    expectSameBytes(Buffer.concat(parts), plaintext)
+  })
+
+  it('refuses to open without a valid expected context', () => {
+    const sealed = sealEnvelope({
+      dek: generateDataKey(),
+      context: newContext(),
+      metadata,
+      plaintext: new Uint8Array(1),
+    })
+    for (const expect_ of [
+      undefined,
+      { ...newContext(), version: 0 },
+      { ...newContext(), vaultId: new Uint8Array(3) },
+    ]) {
+      expect(() => openEnvelope(sealed.ciphertext, { dek: generateDataKey(), expect: expect_ as never })).toThrow(
+        expect.objectContaining({ code: 'ENVELOPE_CONTEXT_MISMATCH' }),
+      )
+    }
   })
 
   it('pads metadata to 256-byte blocks and refuses more than 16 KiB', () => {

@@ -2,8 +2,13 @@ import { utf8 } from '../src/bytes.js'
 import type { RecordContext } from '../src/envelope-header.js'
 import { generateDataKey, generateId } from '../src/key-hierarchy.js'
 
-export function newContext(overrides: Partial<RecordContext> = {}): RecordContext {
-  return { vaultId: generateId(), recordId: generateId(), version: 1, keyEpoch: 0, ...overrides }
+/**
+ * A fresh record context. It also carries `epoch` (= keyEpoch), so the same object serves as an
+ * owner-wrap or inbox-wrap context in tests.
+ */
+export function newContext(overrides: Partial<RecordContext> = {}): RecordContext & { epoch: number } {
+  const context = { vaultId: generateId(), recordId: generateId(), version: 1, keyEpoch: 0, ...overrides }
+  return { ...context, epoch: context.keyEpoch }
 }
 
 export { generateDataKey, utf8 }

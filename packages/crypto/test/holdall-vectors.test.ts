@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest'
 import { concat, u32be } from '../src/bytes.js'
 import { LABELS } from '../src/constants.js'
-import { openEnvelope, sealEnvelope } from '../src/envelope.js'
+import { openEnvelope, sealEnvelopeWithSalt } from '../src/envelope.js'
 import { recordBinding } from '../src/envelope-header.js'
 import { deriveEnvelopeKeys } from '../src/envelope-keys.js'
 import { EnvelopeOpener } from '../src/envelope-opener.js'
 import { deriveInboxKeyPair, deriveKeyEncryptionKey, deriveVaultKeyCheck } from '../src/key-hierarchy.js'
-import { keyThumbprint } from '../src/keys.js'
+import { generateAgreementKeyPair, keyThumbprint } from '../src/keys.js'
 import { manifestHash, signManifest, verifyManifest } from '../src/manifest.js'
+import {
+  signDeviceWrapStatement,
+  signInboxKeyStatement,
+  verifyDeviceWrapStatement,
+  verifyInboxKeyStatement,
+} from '../src/statements.js'
 import {
   hpkeWrap,
   unwrapAsDevice,
   unwrapAsGrantee,
   unwrapFromEpoch,
   unwrapFromInbox,
-  wrapToEpoch,
+  wrapToEpochWithNonce,
 } from '../src/wraps.js'
 import { expectSameBytes, fromHex, hex } from './helpers.js'
 import { loadVectors } from './vectors.js'
@@ -51,7 +57,15 @@ interface EnvelopeVectors {
     ciphertextSha256: string
     ciphertext?: string
   }[]
-  invalid: { name: string; dek: string; expect: ContextJson; ciphertext: string; error: string }[]
+  invalid: {
+    name: string
+    dek: string
+    expect: ContextJson
+    expectedCiphertextSha256?: string
+    expectedCommitment?: string
+    ciphertext: string
+    error: string
+  }[]
 }
 
 describe('Holdall envelope vectors', () => {
@@ -59,7 +73,7 @@ describe('Holdall envelope vectors', () => {
 
   it('has the cases the spec promises', () => {
     expect(vectors.valid.length).toBeGreaterThanOrEqual(5)
-    expect(vectors.invalid.length).toBeGreaterThanOrEqual(15)
+    expect(vectors.invalid.length).toBeGreaterThanOrEqual(25)
   })
 
   for (const v of vectors.valid) {
@@ -67,7 +81,7 @@ describe('Holdall envelope vectors', () => {
       const plaintext = 'hex' in v.plaintext ? fromHex(v.plaintext.hex) : pattern(v.plaintext.length)
       const dek = fromHex(v.dek)
       const context = toContext(v.context)
-      const sealed = sealEnvelope({ dek, context, metadata: fromHex(v.metadata), plaintext }, fromHex(v.salt))
+      const sealed = sealEnvelopeWithSalt({ dek, context, metadata: fromHex(v.metadata), plaintext }, fromHex(v.salt))
       expect(hex(sealed.header.bytes)).toBe(v.header)
       const keys = deriveEnvelopeKeys(dek, sealed.header.bytes, fromHex(v.salt))
       expect(hex(keys.payloadKey)).toBe(v.derived.payloadKey)
@@ -91,7 +105,14 @@ describe('Holdall envelope vectors', () => {
 
   for (const v of vectors.invalid) {
     it(`refuses, releasing nothing: ${v.name}`, () => {
-      const opener = new EnvelopeOpener({ dek: fromHex(v.dek), expect: toContext(v.expect) })
+      const opener = new EnvelopeOpener({
+        dek: fromHex(v.dek),
+        expect: toContext(v.expect),
+        ...(v.expectedCiphertextSha256 === undefined
+          ? {}
+          : { expectedCiphertextSha256: fromHex(v.expectedCiphertextSha256) }),
+        ...(v.expectedCommitment === undefined ? {} : { expectedCommitment: fromHex(v.expectedCommitment) }),
+      })
       const released: Uint8Array[] = []
       let code: string | undefined
       try {
@@ -136,12 +157,13 @@ describe('Holdall key vectors', () => {
 describe('Holdall wrap vectors', () => {
   const v = loadVectors<{
     context: ContextJson
-    owner: { kek: string; dek: string; nonce: string; aad: string; wrap: string }
+    owner: { kek: string; dek: string; nonce: string; aad: string; epoch: number; wrap: string }
     hpke: {
       purpose: 'grant' | 'inbox' | 'device'
       info: string
       aad: string
       grantId?: string
+      epoch?: number
       plaintext: string
       ikmE: string
       recipientSecretKey: string
@@ -156,8 +178,9 @@ describe('Holdall wrap vectors', () => {
     expect(
       hex(concat(new TextEncoder().encode(LABELS.ownerWrap), recordBinding(context), u32be(context.keyEpoch))),
     ).toBe(v.owner.aad)
-    expect(hex(wrapToEpoch(fromHex(v.owner.dek), kek, context, fromHex(v.owner.nonce)))).toBe(v.owner.wrap)
-    expect(hex(unwrapFromEpoch(fromHex(v.owner.wrap), kek, context))).toBe(v.owner.dek)
+    const owner = { ...context, epoch: v.owner.epoch }
+    expect(hex(wrapToEpochWithNonce(fromHex(v.owner.dek), kek, owner, fromHex(v.owner.nonce)))).toBe(v.owner.wrap)
+    expect(hex(unwrapFromEpoch(fromHex(v.owner.wrap), kek, owner))).toBe(v.owner.dek)
   })
 
   for (const w of v.hpke) {
@@ -177,7 +200,7 @@ describe('Holdall wrap vectors', () => {
         w.purpose === 'grant'
           ? await unwrapAsGrantee(wrapped, sk, { grantId: fromHex(w.grantId as string), ...context })
           : w.purpose === 'inbox'
-            ? await unwrapFromInbox(wrapped, sk, context)
+            ? await unwrapFromInbox(wrapped, sk, { ...context, epoch: w.epoch as number })
             : await unwrapAsDevice(wrapped, sk, { vaultId: context.vaultId, epoch: context.keyEpoch })
       expect(hex(opened)).toBe(w.plaintext)
     })
@@ -189,6 +212,7 @@ describe('Holdall manifest vectors', () => {
     signer: { seed: string; publicKey: string; keyId: string }
     valid: {
       fields: ContextJson & {
+        commitment: string
         ciphertextSha256: string
         ciphertextLength: number
         previousManifestSha256: string
@@ -206,13 +230,14 @@ describe('Holdall manifest vectors', () => {
     it(`signs and verifies version ${m.fields.version}`, () => {
       const fields = {
         ...toContext(m.fields),
+        commitment: fromHex(m.fields.commitment),
         ciphertextSha256: fromHex(m.fields.ciphertextSha256),
         ciphertextLength: m.fields.ciphertextLength,
         previousManifestSha256: fromHex(m.fields.previousManifestSha256),
         authorKeyId: fromHex(m.fields.authorKeyId),
         createdAt: m.fields.createdAt,
       }
-      const signed = signManifest(fields, fromHex(v.signer.seed), publicKey)
+      const signed = signManifest(fields, fromHex(v.signer.seed))
       expect(hex(signed.bytes)).toBe(m.manifest)
       expect(hex(manifestHash(verifyManifest(fromHex(m.manifest), publicKey)))).toBe(m.manifestHash)
     })
@@ -223,4 +248,45 @@ describe('Holdall manifest vectors', () => {
       expect(() => verifyManifest(fromHex(m.manifest), publicKey)).toThrow(expect.objectContaining({ code: m.error }))
     })
   }
+})
+
+describe('Holdall key statement vectors', () => {
+  const v = loadVectors<{
+    signer: { seed: string; publicKey: string }
+    inboxKey: { vaultId: string; epoch: number; inboxPublicKey: string; signature: string }
+    deviceWrap: { vaultId: string; epoch: number; recipientDeviceKeyId: string; wrap: string; signature: string }
+  }>('holdall/statements.json')
+  const signer = fromHex(v.signer.publicKey)
+
+  it('[CRY-STMT-01] reproduces and verifies the inbox key statement, and refuses another key', () => {
+    const statement = {
+      vaultId: fromHex(v.inboxKey.vaultId),
+      epoch: v.inboxKey.epoch,
+      inboxPublicKey: fromHex(v.inboxKey.inboxPublicKey),
+    }
+    expect(hex(signInboxKeyStatement(statement, fromHex(v.signer.seed)))).toBe(v.inboxKey.signature)
+    expect(() => verifyInboxKeyStatement(statement, fromHex(v.inboxKey.signature), signer)).not.toThrow()
+    const otherKey = generateAgreementKeyPair().publicKey
+    expect(() =>
+      verifyInboxKeyStatement({ ...statement, inboxPublicKey: otherKey }, fromHex(v.inboxKey.signature), signer),
+    ).toThrow(expect.objectContaining({ code: 'STATEMENT_INVALID' }))
+    expect(() => verifyInboxKeyStatement({ ...statement, epoch: 1 }, fromHex(v.inboxKey.signature), signer)).toThrow(
+      expect.objectContaining({ code: 'STATEMENT_INVALID' }),
+    )
+  })
+
+  it('[CRY-STMT-02] reproduces and verifies the device wrap statement, and refuses a swapped wrap', () => {
+    const statement = {
+      vaultId: fromHex(v.deviceWrap.vaultId),
+      epoch: v.deviceWrap.epoch,
+      recipientDeviceKeyId: fromHex(v.deviceWrap.recipientDeviceKeyId),
+      wrap: fromHex(v.deviceWrap.wrap),
+    }
+    expect(hex(signDeviceWrapStatement(statement, fromHex(v.signer.seed)))).toBe(v.deviceWrap.signature)
+    expect(() => verifyDeviceWrapStatement(statement, fromHex(v.deviceWrap.signature), signer)).not.toThrow()
+    const swapped = { ...statement, wrap: new Uint8Array(80) }
+    expect(() => verifyDeviceWrapStatement(swapped, fromHex(v.deviceWrap.signature), signer)).toThrow(
+      expect.objectContaining({ code: 'STATEMENT_INVALID' }),
+    )
+  })
 })

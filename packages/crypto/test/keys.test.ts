@@ -1,3 +1,6 @@
+import { createPublicKey, verify } from 'node:crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { base64urlDecode, base64urlEncode } from '../src/base64url.js'
 import {
@@ -30,6 +33,11 @@ describe('device keys', () => {
     expect(() => fromPublicJwk(jwk, 'X25519')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
     const withPrivate = { ...jwk, d: base64urlEncode(device.signing.secretKey) }
     expect(() => fromPublicJwk(withPrivate, 'Ed25519')).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+    for (const extra of [{ alg: 'EdDSA' }, { kid: 'x' }, { use: 'enc' }, { d: undefined }]) {
+      expect(() => fromPublicJwk({ ...jwk, ...extra } as never, 'Ed25519')).toThrow(
+        expect.objectContaining({ code: 'KEY_INVALID' }),
+      )
+    }
     expect(fromPublicJwk(toPublicJwk(device.agreement.publicKey, 'X25519'), 'X25519')).toEqual(
       device.agreement.publicKey,
     )
@@ -50,6 +58,49 @@ describe('device keys', () => {
     expect(() => assertSigningPublicKey(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
     const notOnCurve = fromHex('0200000000000000000000000000000000000000000000000000000000000000')
     expect(() => assertSigningPublicKey(notOnCurve)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+  })
+})
+
+describe('[CRY-SIG-01] strict Ed25519: verifiers that differ on cofactors must agree', () => {
+  const L = ed25519.Point.Fn.ORDER
+  const modL = (x: bigint) => ((x % L) + L) % L
+  const le = (bytes: Uint8Array) => bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n)
+  const toLe = (x: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 0xffn))
+  // A point of order 8 (RFC 8032 / "Taming the many EdDSAs" test data).
+  const T8 = ed25519.Point.fromBytes(fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'))
+  const keys = generateDeviceKeys().signing
+  const { scalar, point } = ed25519.utils.getExtendedPublicKey(keys.secretKey)
+  const message = utf8('take one tablet each morning')
+  const nodeKey = (publicKey: Uint8Array) =>
+    createPublicKey({
+      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]),
+      format: 'der',
+      type: 'spki',
+    })
+
+  /** Signs with nonce point R = rB + T: valid under the cofactored equation only. */
+  function mixedOrderR(publicKey: Uint8Array, secretScalar: bigint): Uint8Array {
+    const r = 987654321n
+    const R = ed25519.Point.BASE.multiply(r).add(T8).toBytes()
+    const k = modL(le(sha512(new Uint8Array([...R, ...publicKey, ...message]))))
+    return new Uint8Array([...R, ...toLe(modL(r + k * secretScalar))])
+  }
+
+  it('refuses a signature whose R has a small-order component, as OpenSSL does', () => {
+    const signature = mixedOrderR(keys.publicKey, scalar)
+    expect(verify(null, message, nodeKey(keys.publicKey), signature)).toBe(false)
+    expect(verifySignature(signature, message, keys.publicKey)).toBe(false)
+  })
+
+  it('refuses a public key with a small-order component', () => {
+    const mixed = point.add(T8).toBytes()
+    expect(() => assertSigningPublicKey(mixed)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }))
+  })
+
+  it('still accepts ordinary signatures, like OpenSSL', () => {
+    const signature = sign(message, keys.secretKey)
+    expect(verify(null, message, nodeKey(keys.publicKey), signature)).toBe(true)
+    expect(verifySignature(signature, message, keys.publicKey)).toBe(true)
   })
 })
 

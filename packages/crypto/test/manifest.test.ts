@@ -3,26 +3,28 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MANIFEST_LENGTH } from '../src/constants.js'
 import { openEnvelope, sealEnvelope } from '../src/envelope.js'
-import { generateDataKey } from '../src/key-hierarchy.js'
-import { generateSigningKeyPair, keyThumbprint } from '../src/keys.js'
+import { EnvelopeOpener } from '../src/envelope-opener.js'
+import { generateDataKey, generateId } from '../src/key-hierarchy.js'
+import { generateAgreementKeyPair, generateSigningKeyPair, keyThumbprint } from '../src/keys.js'
 import {
   assertManifestSuccessor,
-  type Manifest,
   type ManifestFields,
   manifestHash,
   NO_PREVIOUS_MANIFEST,
   openOptionsFromManifest,
   parseManifest,
   signManifest,
+  type VerifiedManifest,
   verifyManifest,
 } from '../src/manifest.js'
+import { unwrapAsGrantee, wrapToGrantee } from '../src/wraps.js'
 import { newContext, utf8 } from './helpers.js'
 
 const author = generateSigningKeyPair()
 const authorKeyId = keyThumbprint(author.publicKey, 'Ed25519')
 const context = newContext()
 
-function write(version: number, previous: Manifest | undefined, body = `version ${version}`): Manifest {
+function write(version: number, previous: VerifiedManifest | undefined, body = `version ${version}`): VerifiedManifest {
   const sealed = sealEnvelope({
     dek: generateDataKey(),
     context: { ...context, version },
@@ -31,13 +33,14 @@ function write(version: number, previous: Manifest | undefined, body = `version 
   })
   const fields: ManifestFields = {
     ...sealed.header,
+    commitment: sealed.commitment,
     ciphertextSha256: sealed.ciphertextSha256,
     ciphertextLength: sealed.ciphertextLength,
     previousManifestSha256: previous === undefined ? NO_PREVIOUS_MANIFEST : manifestHash(previous),
     authorKeyId,
     createdAt: 1_795_000_000_000 + version,
   }
-  return signManifest(fields, author.secretKey, author.publicKey)
+  return verifyManifest(signManifest(fields, author.secretKey).bytes, author.publicKey)
 }
 
 const codeOf = (fn: () => unknown) => {
@@ -65,7 +68,7 @@ describe('signed manifests', () => {
   it('[CRY-MAN-02] refuse another key, even one that claims the same key id', () => {
     const other = generateSigningKeyPair()
     expect(codeOf(() => verifyManifest(v1.bytes, other.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
-    expect(codeOf(() => signManifest({ ...v1 }, other.secretKey, other.publicKey))).toBe('MANIFEST_MALFORMED')
+    expect(codeOf(() => signManifest({ ...v1 }, other.secretKey))).toBe('MANIFEST_MALFORMED')
   })
 
   it('[CRY-MAN-02] refuse any single bit flip', () => {
@@ -119,16 +122,12 @@ describe('signed manifests', () => {
   })
 
   it('[CRY-MAN-01] require a previous link exactly when the version is above 1', () => {
-    expect(
-      codeOf(() =>
-        signManifest({ ...v2, previousManifestSha256: NO_PREVIOUS_MANIFEST }, author.secretKey, author.publicKey),
-      ),
-    ).toBe('MANIFEST_MALFORMED')
-    expect(
-      codeOf(() =>
-        signManifest({ ...v1, previousManifestSha256: manifestHash(v1) }, author.secretKey, author.publicKey),
-      ),
-    ).toBe('MANIFEST_MALFORMED')
+    expect(codeOf(() => signManifest({ ...v2, previousManifestSha256: NO_PREVIOUS_MANIFEST }, author.secretKey))).toBe(
+      'MANIFEST_MALFORMED',
+    )
+    expect(codeOf(() => signManifest({ ...v1, previousManifestSha256: manifestHash(v1) }, author.secretKey))).toBe(
+      'MANIFEST_MALFORMED',
+    )
   })
 
   it('[CRY-SIG-02] sign the Holdall context string, so a manifest signature is no signature over the bare body', () => {
@@ -149,6 +148,7 @@ describe('manifests and envelopes together', () => {
   const manifest = signManifest(
     {
       ...sealed.header,
+      commitment: sealed.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,
       previousManifestSha256: NO_PREVIOUS_MANIFEST,
@@ -156,7 +156,6 @@ describe('manifests and envelopes together', () => {
       createdAt: 1_795_000_000_000,
     },
     author.secretKey,
-    author.publicKey,
   )
 
   it('[CRY-MAN-05] a manifest signed from the seal summary matches the finished envelope', () => {
@@ -166,6 +165,28 @@ describe('manifests and envelopes together', () => {
     )
   })
 
+  const verified = verifyManifest(manifest.bytes, author.publicKey)
+
+  it('[CRY-ENV-09][CRY-MAN-03] an envelope under a DEK the author did not use is refused at the commitment, before any plaintext', async () => {
+    // What a malicious host can do with HPKE Base: make its own DEK, envelope and grant wrap.
+    const grantee = generateAgreementKeyPair()
+    const hostDek = generateDataKey()
+    const forged = sealEnvelope({
+      dek: hostDek,
+      context: v1Context,
+      metadata: utf8('{"title":"x"}'),
+      plaintext: utf8('Diazepam'),
+    })
+    const grantContext = { grantId: generateId(), ...v1Context }
+    const forgedWrap = await wrapToGrantee(hostDek, grantee.publicKey, grantContext)
+    const unwrapped = await unwrapAsGrantee(forgedWrap, grantee.secretKey, grantContext)
+    const opener = new EnvelopeOpener(openOptionsFromManifest(verified, unwrapped))
+    expect(() => opener.push(forged.ciphertext)).toThrow(
+      expect.objectContaining({ code: 'ENVELOPE_COMMITMENT_MISMATCH' }),
+    )
+    expect(opener.metadata).toBeUndefined()
+  })
+
   it('[CRY-MAN-03] an envelope that is not the one the manifest names is refused', () => {
     const other = sealEnvelope({
       dek,
@@ -173,8 +194,9 @@ describe('manifests and envelopes together', () => {
       metadata: new Uint8Array(0),
       plaintext: utf8('Sertraline 100 mg'),
     })
-    expect(codeOf(() => openEnvelope(other.ciphertext, openOptionsFromManifest(manifest, dek)))).toBe(
-      'ENVELOPE_DIGEST_MISMATCH',
+    // Same DEK, fresh salt: a different commitment, refused before decryption.
+    expect(codeOf(() => openEnvelope(other.ciphertext, openOptionsFromManifest(verified, dek)))).toBe(
+      'ENVELOPE_COMMITMENT_MISMATCH',
     )
     const v2 = sealEnvelope({
       dek,
@@ -182,7 +204,7 @@ describe('manifests and envelopes together', () => {
       metadata: new Uint8Array(0),
       plaintext: utf8('x'),
     })
-    expect(codeOf(() => openEnvelope(v2.ciphertext, openOptionsFromManifest(manifest, dek)))).toBe(
+    expect(codeOf(() => openEnvelope(v2.ciphertext, openOptionsFromManifest(verified, dek)))).toBe(
       'ENVELOPE_CONTEXT_MISMATCH',
     )
   })

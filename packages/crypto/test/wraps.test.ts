@@ -1,3 +1,6 @@
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { expand, extract } from '@noble/hashes/hkdf.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { base64urlDecode, base64urlDecodeExact, base64urlEncode } from '../src/base64url.js'
 import { HPKE_WRAP_LENGTH, OWNER_WRAP_LENGTH } from '../src/constants.js'
@@ -61,7 +64,7 @@ describe('owner wraps (DEK under the epoch KEK)', () => {
       { ...context, recordId: generateId() },
       { ...context, vaultId: generateId() },
       { ...context, version: 2 },
-      { ...context, keyEpoch: 1 },
+      { ...context, epoch: 1 },
     ]) {
       expect(() => unwrapFromEpoch(wrapped, keyring.keyEncryptionKey, other)).toThrow(
         expect.objectContaining({ code: 'WRAP_OPEN_FAILED' }),
@@ -85,7 +88,7 @@ describe('owner wraps (DEK under the epoch KEK)', () => {
     expect(next.epoch).toBe(1)
     expect(next.vaultRootKey).not.toEqual(keyring.vaultRootKey)
     const rewrapped = rewrapToEpoch(wrapped, keyring.keyEncryptionKey, next.keyEncryptionKey, context, next.epoch)
-    const nextContext = { ...context, keyEpoch: 1 }
+    const nextContext = { ...context, epoch: 1 }
     expect(unwrapFromEpoch(rewrapped, next.keyEncryptionKey, nextContext)).toEqual(dek)
     expect(() => unwrapFromEpoch(rewrapped, keyring.keyEncryptionKey, nextContext)).toThrow(
       expect.objectContaining({ code: 'WRAP_OPEN_FAILED' }),
@@ -156,12 +159,44 @@ describe('HPKE wraps (grant, inbox, device)', () => {
     }
   })
 
+  it('[CRY-WRAP-05] refuse a wrap made with an all-zero shared secret, though its AEAD would verify', async () => {
+    // Build, by hand, the wrap a sender would make if it used a small-order enc and accepted the
+    // all-zero DH output (RFC 9180 section 4.1 and 5.1): only the KEM's zero check stops it.
+    const te = (text: string) => new TextEncoder().encode(text)
+    const i2 = (n: number) => Uint8Array.of(n >> 8, n & 255)
+    const kemId = new Uint8Array([...te('KEM'), ...i2(0x20)])
+    const hpkeId = new Uint8Array([...te('HPKE'), ...i2(0x20), ...i2(1), ...i2(3)])
+    const labeledExtract = (id: Uint8Array, salt: Uint8Array, label: string, ikm: Uint8Array) =>
+      extract(sha256, new Uint8Array([...te('HPKE-v1'), ...id, ...te(label), ...ikm]), salt)
+    const labeledExpand = (id: Uint8Array, prk: Uint8Array, label: string, info: Uint8Array, length: number) =>
+      expand(sha256, prk, new Uint8Array([...i2(length), ...te('HPKE-v1'), ...id, ...te(label), ...info]), length)
+    const enc = fromHex('0100000000000000000000000000000000000000000000000000000000000000')
+    const sharedSecret = labeledExpand(
+      kemId,
+      labeledExtract(kemId, new Uint8Array(), 'eae_prk', new Uint8Array(32)),
+      'shared_secret',
+      new Uint8Array([...enc, ...grantee.publicKey]),
+      32,
+    )
+    const keyScheduleContext = new Uint8Array([
+      0,
+      ...labeledExtract(hpkeId, new Uint8Array(), 'psk_id_hash', new Uint8Array()),
+      ...labeledExtract(hpkeId, new Uint8Array(), 'info_hash', te('holdall/v1/wrap/grant')),
+    ])
+    const secret = labeledExtract(hpkeId, sharedSecret, 'secret', new Uint8Array())
+    const key = labeledExpand(hpkeId, secret, 'key', keyScheduleContext, 32)
+    const nonce = labeledExpand(hpkeId, secret, 'base_nonce', keyScheduleContext, 12)
+    const aad = new Uint8Array([...grantContext.grantId, ...grantContext.vaultId, ...grantContext.recordId, 0, 0, 0, 1])
+    const forged = new Uint8Array([...enc, ...chacha20poly1305(key, nonce, aad).encrypt(generateDataKey())])
+    expect(await codeOf(unwrapAsGrantee(forged, grantee.secretKey, grantContext))).toBe('WRAP_OPEN_FAILED')
+  })
+
   it('deliver deposits through the inbox key derived from the VRK', async () => {
     const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 4)
     const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, keyring.epoch)
     expect(deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, keyring.epoch).publicKey).toEqual(inbox.publicKey)
     expect(deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 5).publicKey).not.toEqual(inbox.publicKey)
-    const context = newContext({ vaultId: keyring.vaultId })
+    const context = newContext({ vaultId: keyring.vaultId, keyEpoch: keyring.epoch })
     const dek = generateDataKey()
     const wrapped = await wrapToInbox(dek, inbox.publicKey, context)
     expect(await unwrapFromInbox(wrapped, inbox.secretKey, context)).toEqual(dek)

@@ -17,7 +17,7 @@ export const envelopeDescriptorSchema = z
     recordId: idSchema,
     version: recordVersionSchema,
     keyEpoch: keyEpochSchema,
-    ciphertextLength: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    ciphertextLength: z.number().int().min(402).max(Number.MAX_SAFE_INTEGER),
     ciphertextSha256: digestSchema,
     manifest: base64urlBytesSchema(MANIFEST_LENGTH),
   })

@@ -8,6 +8,6 @@ export const ENVELOPE_SUITE = 1
 export const ENVELOPE_CHUNK_SIZE = 65_536
 export const OWNER_WRAP_LENGTH = 72
 export const HPKE_WRAP_LENGTH = 80
-export const MANIFEST_LENGTH = 224
+export const MANIFEST_LENGTH = 256
 export const ID_LENGTH = 16
 export const DIGEST_LENGTH = 32
