@@ -9,6 +9,8 @@ export default defineConfig({
     alias: {
       '@holdall/protocol': source('protocol'),
       '@holdall/crypto': source('crypto'),
+      '@holdall/client': source('client'),
+      '@holdall/server': source('server'),
     },
   },
   test: {

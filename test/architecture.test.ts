@@ -22,6 +22,18 @@ interface Rule {
 
 const RULES: Record<string, Rule> = {
   '@holdall/protocol': { internal: [], external: /^zod$/, isomorphic: true, published: true },
+  '@holdall/client': {
+    internal: ['@holdall/protocol', '@holdall/crypto'],
+    external: /^$/,
+    isomorphic: true,
+    published: true,
+  },
+  '@holdall/server': {
+    internal: ['@holdall/protocol', '@holdall/crypto'],
+    external: /^(fastify|@fastify\/(swagger|type-provider-zod)|openapi-types|jose|kysely|better-sqlite3|zod)$/,
+    isomorphic: false,
+    published: true,
+  },
   // Examples use public entry points only; they are private and never published.
   '@holdall/example-crypto-journey': {
     internal: ['@holdall/crypto'],

@@ -35,6 +35,8 @@ export type CryptoErrorCode =
   | 'MANIFEST_CHAIN_BROKEN'
   /** A signed key statement (inbox key, device wrap) does not verify. */
   | 'STATEMENT_INVALID'
+  /** A JWS (DPoP proof, assertion, receipt, trust list) is malformed or does not verify. */
+  | 'SIGNATURE_INVALID'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

@@ -16,6 +16,7 @@ export {
   type EnvelopeEncryptStream,
 } from './envelope-stream.js'
 export { type CryptoErrorCode, HoldallCryptoError, isHoldallCryptoError } from './errors.js'
+export { signCompactJws, type VerifiedJws, verifyCompactJws } from './jws.js'
 export {
   createVaultKeyring,
   deriveInboxKeyPair,

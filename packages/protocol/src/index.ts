@@ -3,6 +3,8 @@
  * error codes and the protocol version constants. The single source of truth for the JSON
  * Schemas in protocol-spec/schemas.
  */
+
+export * from './api.js'
 export { base64urlBytesSchema, base64urlLength, base64urlSchema } from './encoding.js'
 export {
   type EnvelopeDescriptor,
@@ -28,6 +30,8 @@ export {
   problemSchema,
   problemType,
 } from './problem.js'
+export * from './record-payloads.js'
+export * from './record-types.js'
 export * from './version.js'
 export {
   deviceWrapSchema,

@@ -1,0 +1,376 @@
+import {
+  base64urlDecode,
+  base64urlEncode,
+  createVaultKeyring,
+  type DeviceKeys,
+  deriveInboxKeyPair,
+  fromPublicJwk,
+  generateDataKey,
+  generateDeviceKeys,
+  generateId,
+  generateVaultRootKey,
+  keyThumbprint,
+  randomBytes,
+  signCompactJws,
+  signInboxKeyStatement,
+  toPublicJwk,
+  unwrapAsDevice,
+  unwrapFromEpoch,
+  unwrapFromInbox,
+  type VaultKeyring,
+  verifyManifest,
+  wrapToDevice,
+  wrapToEpoch,
+  wrapToGrantee,
+} from '@holdall/crypto'
+import type {
+  AccessLogEntry,
+  AuthorizationDetail,
+  Grant,
+  PendingRequest,
+  RecordPayload,
+  RecordType,
+  RecordVersionView,
+  Vault,
+} from '@holdall/protocol'
+import { HostConnection } from './http.js'
+import { type OpenedRecord, openRecord, sealRecord } from './records.js'
+
+export interface ApproveChoice {
+  /** Share fewer record types than asked for. */
+  readonly recordTypes?: readonly RecordType[]
+  /** Share for fewer days than asked for. */
+  readonly durationDays?: number
+}
+
+/**
+ * The holder's side: one device of one vault. Keys never leave this object unwrapped; a wallet
+ * keeps `deviceKeys` in the platform key store behind the local PIN.
+ */
+export class HolderClient {
+  readonly #host: HostConnection
+  readonly #device: DeviceKeys
+  readonly #keyring: VaultKeyring
+  readonly deviceId: string
+  #accessToken: string | undefined
+
+  private constructor(baseUrl: string, device: DeviceKeys, keyring: VaultKeyring, fetchImpl: typeof fetch) {
+    this.#host = new HostConnection(baseUrl, device.signing, fetchImpl)
+    this.#device = device
+    this.#keyring = keyring
+    this.deviceId = base64urlEncode(keyThumbprint(device.signing.publicKey, 'Ed25519'))
+  }
+
+  get vaultId(): string {
+    return base64urlEncode(this.#keyring.vaultId)
+  }
+
+  get deviceKeys(): DeviceKeys {
+    return this.#device
+  }
+
+  /** Makes device keys and a vault root key on this device, and creates the vault on the host. */
+  static async createVault(baseUrl: string, fetchImpl: typeof fetch = fetch): Promise<HolderClient> {
+    const device = generateDeviceKeys()
+    const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 0)
+    const client = new HolderClient(baseUrl, device, keyring, fetchImpl)
+    const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 0)
+    await client.#host.json<Vault>({
+      method: 'POST',
+      path: '/vaults',
+      json: {
+        vault_id: client.vaultId,
+        device: {
+          signing: toPublicJwk(device.signing.publicKey, 'Ed25519'),
+          agreement: toPublicJwk(device.agreement.publicKey, 'X25519'),
+        },
+        vrk_wrap: base64urlEncode(
+          await wrapToDevice(keyring.vaultRootKey, device.agreement.publicKey, { vaultId: keyring.vaultId, epoch: 0 }),
+        ),
+        inbox_key: toPublicJwk(inbox.publicKey, 'X25519'),
+        inbox_statement: base64urlEncode(
+          signInboxKeyStatement(
+            { vaultId: keyring.vaultId, epoch: 0, inboxPublicKey: inbox.publicKey },
+            device.signing.secretKey,
+          ),
+        ),
+      },
+    })
+    await client.login()
+    return client
+  }
+
+  /** Reopens a vault on a device that already holds its keys (after an app restart). */
+  static async open(
+    baseUrl: string,
+    device: DeviceKeys,
+    vaultId: string,
+    fetchImpl: typeof fetch = fetch,
+  ): Promise<HolderClient> {
+    const probe = new HolderClient(
+      baseUrl,
+      device,
+      createVaultKeyring(base64urlDecode(vaultId), new Uint8Array(32), 0),
+      fetchImpl,
+    )
+    await probe.login()
+    const vault = await probe.#get<Vault>(`/vaults/${vaultId}`)
+    const vrk = await unwrapAsDevice(base64urlDecode(vault.vrk_wrap), device.agreement.secretKey, {
+      vaultId: base64urlDecode(vaultId),
+      epoch: vault.key_epoch,
+    })
+    const client = new HolderClient(
+      baseUrl,
+      device,
+      createVaultKeyring(base64urlDecode(vaultId), vrk, vault.key_epoch),
+      fetchImpl,
+    )
+    client.#accessToken = probe.#accessToken
+    return client
+  }
+
+  /** Logs in with this device's key (RFC 7523 assertion + DPoP by the same key). */
+  async login(): Promise<void> {
+    const now = Math.floor(Date.now() / 1000)
+    const assertion = signCompactJws(
+      { typ: 'JWT', alg: 'EdDSA' },
+      {
+        iss: this.deviceId,
+        sub: this.vaultId,
+        aud: `${this.#host.baseUrl}/oauth/token`,
+        iat: now,
+        exp: now + 120,
+        jti: base64urlEncode(randomBytes(16)),
+      },
+      this.#device.signing.secretKey,
+    )
+    const tokens = await this.#host.json<{ access_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
+    })
+    this.#accessToken = tokens.access_token
+  }
+
+  /** Stores a record the holder writes themselves (or a supporter helps them write). */
+  async putRecord(recordType: RecordType, payload: RecordPayload, title: string): Promise<RecordVersionView> {
+    const recordId = base64urlEncode(generateId())
+    const dek = generateDataKey()
+    const { sealed, manifest } = sealRecord({
+      dek,
+      vaultId: this.vaultId,
+      recordId,
+      version: 1,
+      keyEpoch: this.#keyring.epoch,
+      payload,
+      title,
+      authorSecretKey: this.#device.signing.secretKey,
+      authorPublicKey: this.#device.signing.publicKey,
+    })
+    const sha = base64urlEncode(sealed.ciphertextSha256)
+    await this.#send('PUT', `/vaults/${this.vaultId}/blobs/${sha}`, { body: sealed.ciphertext })
+    return this.#call<RecordVersionView>('PUT', `/vaults/${this.vaultId}/records/${recordId}/versions/1`, {
+      record_type: recordType,
+      key_epoch: this.#keyring.epoch,
+      ciphertext_sha256: sha,
+      ciphertext_length: sealed.ciphertextLength,
+      manifest,
+      owner_wrap: base64urlEncode(this.#wrapOwn(dek, recordId, 1)),
+    })
+  }
+
+  async listRecords(): Promise<RecordVersionView[]> {
+    return (await this.#get<{ records: RecordVersionView[] }>(`/vaults/${this.vaultId}/records`)).records
+  }
+
+  /** Opens one of the vault's records; `authorPublicKey` defaults to this device (for records it wrote). */
+  async readRecord(
+    view: RecordVersionView,
+    authorPublicKey: Uint8Array = this.#device.signing.publicKey,
+  ): Promise<OpenedRecord> {
+    const ciphertext = await this.#host.bytes({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    return openRecord(view, ciphertext, this.#ownDek(view), authorPublicKey)
+  }
+
+  async inbox(): Promise<RecordVersionView[]> {
+    return (await this.#get<{ records: RecordVersionView[] }>(`/vaults/${this.vaultId}/inbox`)).records
+  }
+
+  /**
+   * Accepts a deposit: checks the issuer's signature (the key comes from the trust list), opens
+   * it to be sure it is readable, and re-wraps its key under the vault's own epoch key.
+   */
+  async acceptDeposit(view: RecordVersionView, issuerPublicKey: Uint8Array): Promise<OpenedRecord> {
+    verifyManifest(base64urlDecode(view.manifest), issuerPublicKey)
+    const inboxSecret = deriveInboxKeyPair(this.#keyring.vaultRootKey, this.#keyring.vaultId, view.key_epoch).secretKey
+    const dek = await unwrapFromInbox(base64urlDecode(view.wrap), inboxSecret, {
+      vaultId: this.#keyring.vaultId,
+      recordId: base64urlDecode(view.record_id),
+      version: view.version,
+      epoch: view.key_epoch,
+    })
+    const ciphertext = await this.#host.bytes({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    const opened = openRecord(view, ciphertext, dek, issuerPublicKey)
+    await this.#call('POST', `/vaults/${this.vaultId}/inbox/${view.record_id}/accept`, {
+      owner_wrap: base64urlEncode(this.#wrapOwn(dek, view.record_id, view.version)),
+    })
+    return opened
+  }
+
+  /** A short code (and QR payload) to show the person at the desk. Single use, 10 minutes. */
+  async createPairingCode(): Promise<{ code: string; expires_at: number }> {
+    return this.#call('POST', `/vaults/${this.vaultId}/pairing-codes`, {})
+  }
+
+  async pendingRequests(): Promise<PendingRequest[]> {
+    return (await this.#get<{ requests: PendingRequest[] }>(`/vaults/${this.vaultId}/requests`)).requests
+  }
+
+  /**
+   * Resolves when a new request arrives (server-sent events), or after `timeoutMs` with the
+   * requests pending then. A wallet learns of a request within a second.
+   */
+  async waitForRequest(timeoutMs = 30_000): Promise<PendingRequest[]> {
+    // Subscribe first, then look: a request that lands in between is not missed.
+    const response = await this.#host.send({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/events`,
+      accessToken: await this.#token(),
+    })
+    const reader = response.ok ? response.body?.getReader() : undefined
+    try {
+      const existing = await this.pendingRequests()
+      if (existing.length > 0 || reader === undefined) return existing
+      const timer = setTimeout(() => void reader.cancel(), timeoutMs)
+      try {
+        const decoder = new TextDecoder()
+        let buffer = ''
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          buffer += decoder.decode(value, { stream: true })
+          if (buffer.includes('event: request')) break
+        }
+      } finally {
+        clearTimeout(timer)
+      }
+    } catch {
+      // The connection dropped: answer with what is pending now.
+    } finally {
+      void reader?.cancel().catch(() => {})
+    }
+    return this.pendingRequests()
+  }
+
+  /**
+   * Approves a request, possibly narrowed: signs a grant receipt with this device's key and wraps
+   * the key of each covered record to the requester. The host cannot make a grant without it.
+   */
+  async approve(request: PendingRequest, choice: ApproveChoice = {}): Promise<Grant> {
+    const details: AuthorizationDetail[] = request.authorization_details
+      .map((d) => ({
+        ...d,
+        record_types: d.record_types.filter((t) => choice.recordTypes === undefined || choice.recordTypes.includes(t)),
+        duration_days: Math.min(d.duration_days, choice.durationDays ?? d.duration_days),
+      }))
+      .filter((d) => d.record_types.length > 0)
+    if (details.length === 0) throw new Error('nothing left to share: refuse the request instead')
+    const grantId = generateId()
+    const now = Math.floor(Date.now() / 1000)
+    const agreementKey = fromPublicJwk(request.agreement_key, 'X25519')
+    const receipt = signCompactJws(
+      { typ: 'grant+jwt', alg: 'EdDSA', kid: this.deviceId },
+      {
+        iss: this.deviceId,
+        sub: this.vaultId,
+        aud: this.#host.baseUrl,
+        jti: base64urlEncode(grantId),
+        iat: now,
+        exp: now + Math.max(...details.map((d) => d.duration_days)) * 86_400,
+        request_id: request.request_id,
+        client_id: request.client_id,
+        client_signing_key_id: request.signing_key_id,
+        client_agreement_key_id: base64urlEncode(keyThumbprint(agreementKey, 'X25519')),
+        authorization_details: details,
+        binding_message: request.binding_message,
+      },
+      this.#device.signing.secretKey,
+    )
+    const readable = new Set(details.filter((d) => d.actions.includes('read')).flatMap((d) => d.record_types))
+    const wraps = []
+    for (const record of await this.listRecords()) {
+      if (!readable.has(record.record_type)) continue
+      const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
+        grantId,
+        vaultId: this.#keyring.vaultId,
+        recordId: base64urlDecode(record.record_id),
+        version: record.version,
+      })
+      wraps.push({ record_id: record.record_id, version: record.version, wrap: base64urlEncode(wrap) })
+    }
+    return this.#call<Grant>('POST', `/vaults/${this.vaultId}/requests/${request.request_id}/approve`, {
+      receipt,
+      wraps,
+    })
+  }
+
+  async deny(request: PendingRequest): Promise<void> {
+    await this.#send('POST', `/vaults/${this.vaultId}/requests/${request.request_id}/deny`, { json: {} })
+  }
+
+  async grants(): Promise<Grant[]> {
+    return (await this.#get<{ grants: Grant[] }>(`/vaults/${this.vaultId}/grants`)).grants
+  }
+
+  /** Stops sharing at once: the grantee's next request fails and its wraps are deleted. */
+  async revoke(grantId: string): Promise<Grant> {
+    return this.#call<Grant>('POST', `/vaults/${this.vaultId}/grants/${grantId}/revoke`, {})
+  }
+
+  async log(): Promise<AccessLogEntry[]> {
+    return (await this.#get<{ entries: AccessLogEntry[] }>(`/vaults/${this.vaultId}/log`)).entries
+  }
+
+  #wrapOwn(dek: Uint8Array, recordId: string, version: number): Uint8Array {
+    return wrapToEpoch(dek, this.#keyring.keyEncryptionKey, {
+      vaultId: this.#keyring.vaultId,
+      recordId: base64urlDecode(recordId),
+      version,
+      epoch: this.#keyring.epoch,
+    })
+  }
+
+  #ownDek(view: RecordVersionView): Uint8Array {
+    return unwrapFromEpoch(base64urlDecode(view.wrap), this.#keyring.keyEncryptionKey, {
+      vaultId: this.#keyring.vaultId,
+      recordId: base64urlDecode(view.record_id),
+      version: view.version,
+      epoch: view.wrap_epoch ?? this.#keyring.epoch,
+    })
+  }
+
+  async #token(): Promise<string> {
+    if (this.#accessToken === undefined) await this.login()
+    return this.#accessToken as string
+  }
+
+  async #get<T>(path: string): Promise<T> {
+    return this.#host.json<T>({ method: 'GET', path, accessToken: await this.#token() })
+  }
+
+  async #call<T>(method: string, path: string, json: unknown): Promise<T> {
+    return this.#host.json<T>({ method, path, json, accessToken: await this.#token() })
+  }
+
+  async #send(method: string, path: string, options: { body?: Uint8Array; json?: unknown }): Promise<void> {
+    await this.#host.json({ method, path, ...options, accessToken: await this.#token() })
+  }
+}

@@ -1,0 +1,95 @@
+import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
+import { HoldallApiError, HoldallOAuthError } from './errors.js'
+
+export interface RequestOptions {
+  readonly method: string
+  readonly path: string
+  readonly json?: unknown
+  readonly form?: Record<string, string>
+  readonly body?: Uint8Array
+  readonly accessToken?: string
+  readonly headers?: Record<string, string>
+}
+
+/**
+ * One host, one DPoP key. Every request carries a fresh DPoP proof (RFC 9449) signed with the
+ * key; with an access token, the proof binds it (`ath`) and the scheme is `DPoP`, never Bearer.
+ */
+export class HostConnection {
+  readonly baseUrl: string
+  readonly #dpopKey: SigningKeyPair
+  readonly #fetch: typeof fetch
+
+  constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '')
+    this.#dpopKey = dpopKey
+    this.#fetch = fetchImpl
+  }
+
+  async proof(method: string, path: string, accessToken?: string): Promise<string> {
+    const ath =
+      accessToken === undefined
+        ? {}
+        : {
+            ath: base64urlEncode(
+              new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))),
+            ),
+          }
+    return signCompactJws(
+      { typ: 'dpop+jwt', alg: 'EdDSA', jwk: toPublicJwk(this.#dpopKey.publicKey, 'Ed25519') },
+      {
+        jti: base64urlEncode(randomBytes(16)),
+        htm: method,
+        htu: `${this.baseUrl}${path.split('?')[0]}`,
+        iat: Math.floor(Date.now() / 1000),
+        ...ath,
+      },
+      this.#dpopKey.secretKey,
+    )
+  }
+
+  async send(options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = {
+      ...options.headers,
+      dpop: await this.proof(options.method, options.path, options.accessToken),
+    }
+    if (options.accessToken !== undefined) headers.authorization = `DPoP ${options.accessToken}`
+    let body: BodyInit | undefined
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(options.json)
+    } else if (options.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams(options.form).toString()
+    } else if (options.body !== undefined) {
+      headers['content-type'] = 'application/octet-stream'
+      body = options.body as Uint8Array<ArrayBuffer>
+    }
+    return this.#fetch(`${this.baseUrl}${options.path}`, {
+      method: options.method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    })
+  }
+
+  /** Sends and returns the JSON body, or throws a HoldallApiError / HoldallOAuthError. */
+  async json<T>(options: RequestOptions): Promise<T> {
+    const response = await this.send(options)
+    return readJson<T>(response)
+  }
+
+  async bytes(options: RequestOptions): Promise<Uint8Array> {
+    const response = await this.send(options)
+    if (!response.ok) await readJson(response)
+    return new Uint8Array(await response.arrayBuffer())
+  }
+}
+
+export async function readJson<T>(response: Response): Promise<T> {
+  const text = await response.text()
+  const body = text.length === 0 ? {} : (JSON.parse(text) as Record<string, unknown>)
+  if (response.ok) return body as T
+  if (typeof body.error === 'string')
+    throw new HoldallOAuthError(response.status, body.error, String(body.error_description ?? ''))
+  throw new HoldallApiError(response.status, String(body.code ?? 'unknown'), String(body.detail ?? body.title ?? ''))
+}

@@ -1,0 +1,13 @@
+/**
+ * @holdall/client: SDKs for the three roles of the Holdall protocol, for browsers and Node.
+ * - HolderClient: the person's own device: vault, records, inbox, approve/narrow/refuse, revoke, log.
+ * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
+ * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
+ */
+export { HoldallApiError, HoldallOAuthError } from './errors.js'
+export { type ApproveChoice, HolderClient } from './holder.js'
+export { HostConnection } from './http.js'
+export { IssuerClient } from './issuer.js'
+export { type OpenedRecord, openRecord, sealRecord } from './records.js'
+export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
+export { signTrustList, type TrustedOrganisation, type TrustedOrganisations, verifyTrustList } from './trust-list.js'

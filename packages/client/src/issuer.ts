@@ -1,0 +1,81 @@
+import {
+  base64urlDecode,
+  base64urlEncode,
+  fromPublicJwk,
+  generateDataKey,
+  generateId,
+  keyThumbprint,
+  verifyInboxKeyStatement,
+  wrapToInbox,
+} from '@holdall/crypto'
+import type { RecordPayload, RecordType } from '@holdall/protocol'
+import { sealRecord } from './records.js'
+import { ServiceClient } from './service.js'
+
+/**
+ * An issuer (prison healthcare, probation, an ID scheme): with a deposit grant, seals and signs a
+ * record and leaves it in the vault's inbox. It cannot read anything back.
+ */
+export class IssuerClient extends ServiceClient {
+  async deposit(recordType: RecordType, payload: RecordPayload, title: string): Promise<{ recordId: string }> {
+    const grant = await this.grant()
+    // The inbox key must be one a holder device signed, not one the host made up (spec 3.8).
+    const vaultId = base64urlDecode(grant.vault_id)
+    const inboxKey = fromPublicJwk(grant.inbox.key, 'X25519')
+    const signerKey = grant.holder_device_keys.find((k) => {
+      try {
+        verifyInboxKeyStatement(
+          { vaultId, epoch: grant.inbox.key_epoch, inboxPublicKey: inboxKey },
+          base64urlDecode(grant.inbox.statement),
+          base64urlDecode(k.x),
+        )
+        return true
+      } catch {
+        return false
+      }
+    })
+    if (signerKey === undefined) throw new Error('the vault inbox key is not signed by a holder device')
+    const recordId = base64urlEncode(generateId())
+    const dek = generateDataKey()
+    const { sealed, manifest } = sealRecord({
+      dek,
+      vaultId: grant.vault_id,
+      recordId,
+      version: 1,
+      keyEpoch: grant.inbox.key_epoch,
+      payload,
+      title,
+      authorSecretKey: this.identity.keys.signing.secretKey,
+      authorPublicKey: this.identity.keys.signing.publicKey,
+    })
+    const inboxWrap = await wrapToInbox(dek, inboxKey, {
+      vaultId,
+      recordId: base64urlDecode(recordId),
+      version: 1,
+      epoch: grant.inbox.key_epoch,
+    })
+    const token = await this.accessToken()
+    const sha = base64urlEncode(sealed.ciphertextSha256)
+    await this.host.json({ method: 'PUT', path: `/grant/blobs/${sha}`, body: sealed.ciphertext, accessToken: token })
+    await this.host.json({
+      method: 'POST',
+      path: '/grant/deposits',
+      accessToken: token,
+      json: {
+        record_id: recordId,
+        record_type: recordType,
+        key_epoch: grant.inbox.key_epoch,
+        ciphertext_sha256: sha,
+        ciphertext_length: sealed.ciphertextLength,
+        manifest,
+        inbox_wrap: base64urlEncode(inboxWrap),
+      },
+    })
+    return { recordId }
+  }
+
+  /** This issuer's key id, as the trust list and its manifests name it. */
+  get signingKeyId(): string {
+    return base64urlEncode(keyThumbprint(this.identity.keys.signing.publicKey, 'Ed25519'))
+  }
+}

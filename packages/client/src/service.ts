@@ -1,0 +1,247 @@
+import {
+  base64urlDecode,
+  base64urlEncode,
+  type DeviceKeys,
+  fromPublicJwk,
+  generateId,
+  keyThumbprint,
+  randomBytes,
+  signCompactJws,
+  toPublicJwk,
+  unwrapAsGrantee,
+  verifyCompactJws,
+} from '@holdall/crypto'
+import {
+  type AuthorizationDetail,
+  type ClientMetadata,
+  type Grant,
+  grantReceiptClaimsSchema,
+  type OrganisationCategory,
+  type RecordVersionView,
+} from '@holdall/protocol'
+import { HoldallOAuthError } from './errors.js'
+import { HostConnection } from './http.js'
+import { type OpenedRecord, openRecord } from './records.js'
+import type { TrustedOrganisations } from './trust-list.js'
+
+export interface ServiceIdentity {
+  /** The URL of the service's metadata document: its OAuth client_id. */
+  readonly clientId: string
+  readonly name: string
+  readonly category: OrganisationCategory
+  readonly registryCode: string
+  /** Kept by the service on its server, never in a browser's storage. */
+  readonly keys: DeviceKeys
+}
+
+export interface GrantInfo extends Grant {
+  readonly holder_device_keys: { kty: 'OKP'; crv: 'Ed25519'; x: string }[]
+  readonly inbox: { key: { kty: 'OKP'; crv: 'X25519'; x: string }; key_epoch: number; statement: string }
+}
+
+/** The metadata document a service publishes at its client_id URL. */
+export function clientMetadataDocument(identity: ServiceIdentity): ClientMetadata {
+  const signing = toPublicJwk(identity.keys.signing.publicKey, 'Ed25519')
+  const agreement = toPublicJwk(identity.keys.agreement.publicKey, 'X25519')
+  return {
+    client_id: identity.clientId,
+    client_name: identity.name,
+    category: identity.category,
+    registry_code: identity.registryCode,
+    jwks: {
+      keys: [
+        {
+          ...signing,
+          crv: 'Ed25519',
+          use: 'sig',
+          kid: base64urlEncode(keyThumbprint(identity.keys.signing.publicKey, 'Ed25519')),
+        },
+        {
+          ...agreement,
+          crv: 'X25519',
+          use: 'enc',
+          kid: base64urlEncode(keyThumbprint(identity.keys.agreement.publicKey, 'X25519')),
+        },
+      ],
+    },
+  }
+}
+
+/**
+ * A service (GP surgery, probation, pharmacy…) or issuer: pairs with a holder, asks for access
+ * (OpenID CIBA, poll mode, with RFC 9396 authorization details), waits for the decision, then
+ * reads what the grant covers. Its DPoP key is its signing key.
+ */
+export class ServiceClient {
+  protected readonly host: HostConnection
+  readonly identity: ServiceIdentity
+  #accessToken: string | undefined
+  #refreshToken: string | undefined
+
+  constructor(baseUrl: string, identity: ServiceIdentity, fetchImpl: typeof fetch = fetch) {
+    this.host = new HostConnection(baseUrl, identity.keys.signing, fetchImpl)
+    this.identity = identity
+  }
+
+  /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */
+  #clientAuth(audiencePath: string): Record<string, string> {
+    const now = Math.floor(Date.now() / 1000)
+    return {
+      client_id: this.identity.clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: signCompactJws(
+        { typ: 'JWT', alg: 'EdDSA' },
+        {
+          iss: this.identity.clientId,
+          sub: this.identity.clientId,
+          aud: `${this.host.baseUrl}${audiencePath}`,
+          iat: now,
+          exp: now + 120,
+          jti: base64urlEncode(randomBytes(16)),
+        },
+        this.identity.keys.signing.secretKey,
+      ),
+    }
+  }
+
+  /**
+   * Asks the holder behind `pairingCode` for access. Returns the request id to wait on. The
+   * binding message is shown on both screens so the holder can tell this request from others.
+   */
+  async requestAccess(options: {
+    pairingCode: string
+    details: AuthorizationDetail[]
+    bindingMessage: string
+    idempotencyKey?: string
+  }): Promise<{ authReqId: string; interval: number }> {
+    const body = await this.host.json<{ auth_req_id: string; interval: number }>({
+      method: 'POST',
+      path: '/oauth/bc-authorize',
+      headers: { 'idempotency-key': options.idempotencyKey ?? base64urlEncode(generateId()) },
+      form: {
+        ...this.#clientAuth('/oauth/bc-authorize'),
+        login_hint: options.pairingCode,
+        binding_message: options.bindingMessage,
+        authorization_details: JSON.stringify(options.details),
+      },
+    })
+    return { authReqId: body.auth_req_id, interval: body.interval }
+  }
+
+  /**
+   * Polls until the holder decides. Resolves with the grant on approval; throws a
+   * HoldallOAuthError `access_denied` on refusal or `expired_token` if nobody answered.
+   */
+  async waitForDecision(
+    authReqId: string,
+    options: { intervalMs?: number; timeoutMs?: number } = {},
+  ): Promise<GrantInfo> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+    for (;;) {
+      try {
+        const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
+          method: 'POST',
+          path: '/oauth/token',
+          form: {
+            ...this.#clientAuth('/oauth/token'),
+            grant_type: 'urn:openid:params:grant-type:ciba',
+            auth_req_id: authReqId,
+          },
+        })
+        this.#accessToken = tokens.access_token
+        this.#refreshToken = tokens.refresh_token
+        return this.grant()
+      } catch (error) {
+        const pending =
+          error instanceof HoldallOAuthError && (error.error === 'authorization_pending' || error.error === 'slow_down')
+        if (!pending || Date.now() > deadline) throw error
+        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000))
+      }
+    }
+  }
+
+  /** The grant, with the holder's signed receipt checked against the holder device key. */
+  async grant(): Promise<GrantInfo> {
+    const info = await this.host.json<GrantInfo>({ method: 'GET', path: '/grant', accessToken: await this.#token() })
+    const [kid] = info.receipt.split('.')
+    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(kid as string))) as { kid?: string }
+    const signer = info.holder_device_keys.find(
+      (k) => base64urlEncode(keyThumbprint(base64urlDecode(k.x), 'Ed25519')) === header.kid,
+    )
+    if (signer === undefined) throw new Error('the grant receipt is not signed by a device of this vault')
+    const { payload } = verifyCompactJws(info.receipt, fromPublicJwk(signer, 'Ed25519'), 'grant+jwt')
+    const claims = grantReceiptClaimsSchema.parse(payload)
+    const ownAgreement = base64urlEncode(keyThumbprint(this.identity.keys.agreement.publicKey, 'X25519'))
+    if (
+      claims.client_id !== this.identity.clientId ||
+      claims.client_agreement_key_id !== ownAgreement ||
+      claims.jti !== info.grant_id
+    ) {
+      throw new Error('the grant receipt is not for this service')
+    }
+    return info
+  }
+
+  async records(): Promise<RecordVersionView[]> {
+    return (
+      await this.host.json<{ records: RecordVersionView[] }>({
+        method: 'GET',
+        path: '/grant/records',
+        accessToken: await this.#token(),
+      })
+    ).records
+  }
+
+  /**
+   * Fetches and opens a record the grant covers. The author must be an organisation on the trust
+   * list allowed to issue it; the manifest is verified under its listed key before decrypting.
+   */
+  async readRecord(view: RecordVersionView, trusted: TrustedOrganisations): Promise<OpenedRecord & { issuer: string }> {
+    const grant = await this.grant()
+    const ciphertext = await this.host.bytes({
+      method: 'GET',
+      path: `/grant/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    const dek = await unwrapAsGrantee(base64urlDecode(view.wrap), this.identity.keys.agreement.secretKey, {
+      grantId: base64urlDecode(grant.grant_id),
+      vaultId: base64urlDecode(grant.vault_id),
+      recordId: base64urlDecode(view.record_id),
+      version: view.version,
+    })
+    const manifestAuthor = base64urlEncode(base64urlDecode(view.manifest).subarray(152, 184))
+    const issuer = trusted.byKeyId(manifestAuthor)
+    const authorKey = issuer?.publicKey ?? holderKey(grant, manifestAuthor)
+    if (authorKey === undefined) throw new Error('the record is signed by nobody this service trusts')
+    return { ...openRecord(view, ciphertext, dek, authorKey), issuer: issuer?.name ?? 'the holder' }
+  }
+
+  async #token(): Promise<string> {
+    if (this.#accessToken === undefined) throw new Error('no grant yet: call waitForDecision first')
+    return this.#accessToken
+  }
+
+  /** Rotates the refresh token (DPoP-bound); a retry after a lost response is safe. */
+  async refresh(): Promise<void> {
+    if (this.#refreshToken === undefined) throw new Error('no refresh token')
+    const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'refresh_token', refresh_token: this.#refreshToken },
+    })
+    this.#accessToken = tokens.access_token
+    this.#refreshToken = tokens.refresh_token
+  }
+
+  /** For subclasses: the current access token. */
+  protected async accessToken(): Promise<string> {
+    return this.#token()
+  }
+}
+
+function holderKey(grant: GrantInfo, authorKeyId: string): Uint8Array | undefined {
+  const key = grant.holder_device_keys.find(
+    (k) => base64urlEncode(keyThumbprint(base64urlDecode(k.x), 'Ed25519')) === authorKeyId,
+  )
+  return key === undefined ? undefined : base64urlDecode(key.x)
+}

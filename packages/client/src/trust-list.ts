@@ -1,0 +1,41 @@
+import { base64urlDecode, base64urlEncode, keyThumbprint, signCompactJws, verifyCompactJws } from '@holdall/crypto'
+import { type TrustList, type TrustListEntry, trustListSchema } from '@holdall/protocol'
+
+export interface TrustedOrganisation extends TrustListEntry {
+  readonly publicKey: Uint8Array
+}
+
+export interface TrustedOrganisations {
+  readonly list: TrustList
+  byClientId(clientId: string): TrustListEntry | undefined
+  /** The organisation whose signing key has this RFC 7638 thumbprint, with its key. */
+  byKeyId(keyId: string): TrustedOrganisation | undefined
+}
+
+/**
+ * Verifies a signed trust list against the operator's key (pinned in the app, never fetched from
+ * the host), refuses an expired one, and checks that every listed key matches its key id.
+ */
+export function verifyTrustList(jws: string, operatorPublicKey: Uint8Array, now = Date.now()): TrustedOrganisations {
+  const { payload } = verifyCompactJws(jws, operatorPublicKey, 'trust-list+jwt')
+  const list = trustListSchema.parse(payload)
+  if (list.exp * 1000 <= now) throw new Error('the trust list has expired')
+  const byKey = new Map<string, TrustedOrganisation>()
+  for (const entry of list.organisations) {
+    const publicKey = base64urlDecode(entry.signing_key)
+    if (base64urlEncode(keyThumbprint(publicKey, 'Ed25519')) !== entry.signing_key_id) {
+      throw new Error(`the trust list entry for ${entry.client_id} has a key that does not match its id`)
+    }
+    byKey.set(entry.signing_key_id, { ...entry, publicKey })
+  }
+  return {
+    list,
+    byClientId: (clientId) => list.organisations.find((o) => o.client_id === clientId),
+    byKeyId: (keyId) => byKey.get(keyId),
+  }
+}
+
+/** For trust list operators: signs a list (typ `trust-list+jwt`, EdDSA). */
+export function signTrustList(list: TrustList, operatorSecretKey: Uint8Array): string {
+  return signCompactJws({ typ: 'trust-list+jwt', alg: 'EdDSA' }, trustListSchema.parse(list), operatorSecretKey)
+}

@@ -1,0 +1,262 @@
+import { z } from 'zod'
+import { base64urlBytesSchema } from './encoding.js'
+import { digestSchema, idSchema, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
+import { ed25519PublicJwkSchema, x25519PublicJwkSchema } from './keys.js'
+import { organisationCategorySchema, recordTypeSchema } from './record-types.js'
+import { HPKE_WRAP_LENGTH, MANIFEST_LENGTH, OWNER_WRAP_LENGTH, SUPPORTED_PROTOCOL_VERSIONS } from './version.js'
+
+/*
+ * Request and response bodies of the Holdall HTTP API (protocol-spec, chapters 4 and 5).
+ * Objects are strict: unknown members are refused, so nothing is silently dropped or smuggled.
+ */
+
+const ownerWrapSchema = base64urlBytesSchema(OWNER_WRAP_LENGTH)
+const hpkeWrapSchema = base64urlBytesSchema(HPKE_WRAP_LENGTH)
+const manifestSchema = base64urlBytesSchema(MANIFEST_LENGTH)
+const epochMillisSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+
+// ---- discovery --------------------------------------------------------------------------------
+
+export const hostMetadataSchema = z
+  .object({
+    issuer: z.url(),
+    protocol_versions: z.array(z.number().int()).min(1),
+    token_endpoint: z.url(),
+    backchannel_authentication_endpoint: z.url(),
+    trust_list_uri: z.url(),
+    openapi_uri: z.url(),
+    grant_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
+    dpop_signing_alg_values_supported: z.array(z.string()),
+    backchannel_token_delivery_modes_supported: z.array(z.string()),
+    authorization_details_types_supported: z.array(z.string()),
+    envelope_suites_supported: z.array(z.number().int()),
+    max_record_bytes: z.number().int(),
+  })
+  .strict()
+export type HostMetadata = z.infer<typeof hostMetadataSchema>
+export const SUPPORTED_VERSIONS = SUPPORTED_PROTOCOL_VERSIONS
+
+// ---- identities -------------------------------------------------------------------------------
+
+export const signingJwkWithUseSchema = ed25519PublicJwkSchema
+  .extend({ use: z.literal('sig'), kid: keyIdSchema })
+  .strict()
+export const agreementJwkWithUseSchema = x25519PublicJwkSchema
+  .extend({ use: z.literal('enc'), kid: keyIdSchema })
+  .strict()
+
+/**
+ * A service's or issuer's metadata document, published at the URL that is its `client_id`
+ * (in the manner of OAuth client ID metadata documents).
+ */
+export const clientMetadataSchema = z
+  .object({
+    client_id: z.url(),
+    client_name: z.string().min(1).max(120),
+    category: organisationCategorySchema,
+    registry_code: z.string().min(1).max(40),
+    jwks: z.object({ keys: z.tuple([signingJwkWithUseSchema, agreementJwkWithUseSchema]) }).strict(),
+  })
+  .strict()
+export type ClientMetadata = z.infer<typeof clientMetadataSchema>
+
+export const trustListEntrySchema = z
+  .object({
+    client_id: z.url(),
+    name: z.string().min(1).max(120),
+    category: organisationCategorySchema,
+    registry_code: z.string().min(1).max(40),
+    /** The organisation's Ed25519 signing key (JWK `x`), so readers can check manifests offline. */
+    signing_key: base64urlBytesSchema(32),
+    /** Its RFC 7638 thumbprint: what manifests and assertions name. */
+    signing_key_id: keyIdSchema,
+  })
+  .strict()
+
+/** The payload of a signed trust list (compact JWS, typ `trust-list+jwt`, EdDSA). */
+export const trustListSchema = z
+  .object({
+    iss: z.string().min(1).max(200),
+    iat: z.number().int(),
+    exp: z.number().int(),
+    organisations: z.array(trustListEntrySchema).max(10_000),
+  })
+  .strict()
+export type TrustList = z.infer<typeof trustListSchema>
+export type TrustListEntry = z.infer<typeof trustListEntrySchema>
+
+// ---- vaults and devices -----------------------------------------------------------------------
+
+export const createVaultSchema = z
+  .object({
+    vault_id: idSchema,
+    device: z.object({ signing: ed25519PublicJwkSchema, agreement: x25519PublicJwkSchema }).strict(),
+    /** The VRK wrapped to the device (HPKE device wrap, epoch 0). */
+    vrk_wrap: hpkeWrapSchema,
+    inbox_key: x25519PublicJwkSchema,
+    /** The device's signed inbox key statement for epoch 0 (spec 3.8). */
+    inbox_statement: base64urlBytesSchema(64),
+  })
+  .strict()
+export type CreateVault = z.infer<typeof createVaultSchema>
+
+export const vaultSchema = z
+  .object({
+    vault_id: idSchema,
+    key_epoch: keyEpochSchema,
+    inbox_key: x25519PublicJwkSchema,
+    device_id: keyIdSchema,
+    vrk_wrap: hpkeWrapSchema,
+    used_bytes: z.number().int(),
+    quota_bytes: z.number().int(),
+  })
+  .strict()
+export type Vault = z.infer<typeof vaultSchema>
+
+// ---- records ----------------------------------------------------------------------------------
+
+/** Commits a record version whose envelope was uploaded as a blob first. */
+export const putRecordVersionSchema = z
+  .object({
+    record_type: recordTypeSchema,
+    key_epoch: keyEpochSchema,
+    ciphertext_sha256: digestSchema,
+    ciphertext_length: z.number().int().min(1),
+    manifest: manifestSchema,
+    owner_wrap: ownerWrapSchema,
+  })
+  .strict()
+export type PutRecordVersion = z.infer<typeof putRecordVersionSchema>
+
+export const recordVersionViewSchema = z
+  .object({
+    record_id: idSchema,
+    record_type: recordTypeSchema,
+    version: recordVersionSchema,
+    key_epoch: keyEpochSchema,
+    ciphertext_sha256: digestSchema,
+    ciphertext_length: z.number().int(),
+    manifest: manifestSchema,
+    created_at: epochMillisSchema,
+    /** The wrap of this version's DEK for the caller: owner, inbox or grant wrap. */
+    wrap: z.union([ownerWrapSchema, hpkeWrapSchema]),
+    wrap_kind: z.enum(['epoch', 'inbox', 'grant']),
+    /** For owner wraps, the epoch of the wrapping KEK (later than key_epoch after a rotation). */
+    wrap_epoch: keyEpochSchema.nullable(),
+  })
+  .strict()
+export type RecordVersionView = z.infer<typeof recordVersionViewSchema>
+
+export const recordListSchema = z.object({ records: z.array(recordVersionViewSchema) }).strict()
+
+/** An issuer's deposit into a vault's inbox (the envelope uploaded as a blob first). */
+export const depositSchema = z
+  .object({
+    record_id: idSchema,
+    record_type: recordTypeSchema,
+    key_epoch: keyEpochSchema,
+    ciphertext_sha256: digestSchema,
+    ciphertext_length: z.number().int().min(1),
+    manifest: manifestSchema,
+    inbox_wrap: hpkeWrapSchema,
+  })
+  .strict()
+export type Deposit = z.infer<typeof depositSchema>
+
+export const acceptDepositSchema = z.object({ owner_wrap: ownerWrapSchema }).strict()
+
+// ---- pairing, requests, grants ----------------------------------------------------------------
+
+export const pairingCodeSchema = z
+  .object({ code: z.string().regex(/^[0-9A-HJ-NP-Z]{8}$/), expires_at: epochMillisSchema })
+  .strict()
+
+/** RFC 9396 authorization details of type `holdall_records`. */
+export const authorizationDetailSchema = z
+  .object({
+    type: z.literal('holdall_records'),
+    actions: z
+      .array(z.enum(['read', 'deposit']))
+      .min(1)
+      .max(2),
+    record_types: z.array(recordTypeSchema).min(1).max(10),
+    purpose: z.string().min(1).max(300),
+    duration_days: z.number().int().min(1).max(365),
+  })
+  .strict()
+export type AuthorizationDetail = z.infer<typeof authorizationDetailSchema>
+
+export const pendingRequestSchema = z
+  .object({
+    request_id: idSchema,
+    client_id: z.url(),
+    client_name: z.string(),
+    category: z.string(),
+    verified: z.boolean(),
+    agreement_key: x25519PublicJwkSchema,
+    signing_key_id: keyIdSchema,
+    authorization_details: z.array(authorizationDetailSchema),
+    binding_message: z.string(),
+    expires_at: epochMillisSchema,
+  })
+  .strict()
+export type PendingRequest = z.infer<typeof pendingRequestSchema>
+
+/** The claims of a grant receipt: a compact JWS (typ `grant+jwt`, EdDSA) by a holder device. */
+export const grantReceiptClaimsSchema = z
+  .object({
+    iss: keyIdSchema,
+    sub: idSchema,
+    aud: z.url(),
+    jti: idSchema,
+    iat: z.number().int(),
+    exp: z.number().int(),
+    request_id: idSchema,
+    client_id: z.url(),
+    client_signing_key_id: keyIdSchema,
+    client_agreement_key_id: keyIdSchema,
+    authorization_details: z.array(authorizationDetailSchema).min(1),
+    binding_message: z.string(),
+  })
+  .strict()
+export type GrantReceiptClaims = z.infer<typeof grantReceiptClaimsSchema>
+
+export const approveRequestSchema = z
+  .object({
+    receipt: z.string().min(1).max(16_384),
+    wraps: z
+      .array(z.object({ record_id: idSchema, version: recordVersionSchema, wrap: hpkeWrapSchema }).strict())
+      .max(1000),
+  })
+  .strict()
+
+export const grantSchema = z
+  .object({
+    grant_id: idSchema,
+    vault_id: idSchema,
+    client_id: z.url(),
+    client_name: z.string(),
+    authorization_details: z.array(authorizationDetailSchema),
+    receipt: z.string(),
+    status: z.enum(['active', 'revoked', 'expired']),
+    created_at: epochMillisSchema,
+    expires_at: epochMillisSchema,
+  })
+  .strict()
+export type Grant = z.infer<typeof grantSchema>
+
+export const accessLogEntrySchema = z
+  .object({
+    seq: z.number().int().min(0),
+    at: epochMillisSchema,
+    event: z.string(),
+    actor: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    prev_hash: digestSchema,
+    hash: digestSchema,
+  })
+  .strict()
+export type AccessLogEntry = z.infer<typeof accessLogEntrySchema>
+export { keyIdSchema as deviceIdSchema }

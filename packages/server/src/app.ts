@@ -1,0 +1,112 @@
+import fastifySwagger from '@fastify/swagger'
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from '@fastify/type-provider-zod'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { JWK } from 'jose'
+import { type Clock, systemClock } from './clock.js'
+import type { ServerConfig } from './config.js'
+import type { AppContext } from './context.js'
+import { openDatabase } from './db/database.js'
+import { errorHandler, sendProblem } from './errors.js'
+import { registerDiscoveryRoutes } from './routes/discovery.js'
+import { registerGrantRoutes } from './routes/grant.js'
+import { registerOAuthRoutes } from './routes/oauth.js'
+import { registerVaultRoutes } from './routes/vaults.js'
+import { BlobStore } from './services/blob-store.js'
+import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
+import { VaultNotifier } from './services/notifier.js'
+import { loadTrustList } from './services/trust-list.js'
+
+export interface BuildAppOptions {
+  readonly config: ServerConfig
+  readonly clock?: Clock
+  /** A signed trust list and the operator key it must verify under. */
+  readonly trustList?: { readonly jws: string; readonly anchor: JWK }
+  /** Fastify's logger; off by default. Logs never carry tokens, keys or record content. */
+  readonly logger?: boolean
+  /** Replaces the metadata fetcher (tests of SSRF use the real one). */
+  readonly metadataResolver?: MetadataResolver
+}
+
+/**
+ * Builds the Holdall reference host without listening (tests use inject or listen themselves).
+ * The host stores ciphertext, wraps and signed manifests; it never holds a key that opens one.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const clock = options.clock ?? systemClock
+  const db = await openDatabase(options.config.dataDir)
+  const ctx: AppContext = {
+    config: options.config,
+    clock,
+    db,
+    blobs: new BlobStore(options.config.dataDir),
+    notifier: new VaultNotifier(),
+    metadata:
+      options.metadataResolver ??
+      createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),
+    trustList:
+      options.trustList === undefined
+        ? undefined
+        : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock()),
+  }
+
+  const app = Fastify({
+    logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+    maxParamLength: 200,
+    // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such endpoint'))
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_req, body, done) => {
+      done(null, new URLSearchParams(body as string))
+    },
+  )
+  // Envelopes stream straight to disk; the route checks length and hash as they arrive.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-frame-options', 'DENY')
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Holdall host',
+        version: '1',
+        description: 'The Holdall protocol, version 1 (draft). See protocol-spec/.',
+      },
+      servers: [{ url: options.config.publicUrl }],
+    },
+    transform: jsonSchemaTransform,
+  })
+
+  registerDiscoveryRoutes(app, ctx)
+  registerOAuthRoutes(app, ctx)
+  registerVaultRoutes(app, ctx)
+  registerGrantRoutes(app, ctx)
+
+  app.addHook('onClose', async () => {
+    await db.destroy()
+  })
+  return app
+}

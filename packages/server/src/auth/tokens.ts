@@ -1,0 +1,129 @@
+import type { FastifyRequest } from 'fastify'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import { HttpProblem } from '../errors.js'
+import { randomToken, sha256Base64url } from '../hashing.js'
+import { externalUrl, verifyDpop } from './dpop.js'
+
+export const ACCESS_TOKEN_SECONDS = 600
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
+/** A retried refresh within this window (lost response) gets a fresh pair instead of a family revocation. */
+export const REFRESH_RETRY_GRACE_MS = 60_000
+
+export interface TokenSubject {
+  readonly subjectType: 'device' | 'client'
+  readonly subject: string
+  readonly vaultId: string
+  readonly grantId: string | null
+  readonly jkt: string
+  readonly family: string
+}
+
+export interface IssuedTokens {
+  readonly access_token: string
+  readonly token_type: 'DPoP'
+  readonly expires_in: number
+  readonly refresh_token: string
+}
+
+/**
+ * Opaque 256-bit tokens, stored only as SHA-256 and bound to a DPoP key (security.md D12): every
+ * request looks the token up, so a revocation bites at the next request.
+ */
+export async function issueTokens(db: Db, clock: Clock, subject: TokenSubject): Promise<IssuedTokens> {
+  const access = randomToken()
+  const refresh = randomToken()
+  const now = clock()
+  const row = {
+    subject_type: subject.subjectType,
+    subject: subject.subject,
+    vault_id: subject.vaultId,
+    grant_id: subject.grantId,
+    jkt: subject.jkt,
+    family: subject.family,
+    revoked: 0,
+    rotated_at: null,
+    created_at: now,
+  }
+  await db
+    .insertInto('tokens')
+    .values([
+      { ...row, token_hash: sha256Base64url(access), kind: 'access', expires_at: now + ACCESS_TOKEN_SECONDS * 1000 },
+      { ...row, token_hash: sha256Base64url(refresh), kind: 'refresh', expires_at: now + REFRESH_TOKEN_SECONDS * 1000 },
+    ])
+    .execute()
+  return { access_token: access, token_type: 'DPoP', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh }
+}
+
+export interface Principal {
+  readonly subjectType: 'device' | 'client'
+  /** Device id (key thumbprint) or client_id (metadata URL). */
+  readonly subject: string
+  readonly vaultId: string
+  readonly grantId: string | null
+  readonly jkt: string
+}
+
+const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error}", algs="EdDSA"` })
+
+/**
+ * Authenticates a resource request: `Authorization: DPoP <token>` (never Bearer), a valid DPoP
+ * proof over this request bound to the token, a live token, and (for grantees) a live grant.
+ * Every failure is the same 401 so a caller learns nothing about which part failed.
+ */
+export async function authenticate(
+  request: FastifyRequest,
+  db: Db,
+  clock: Clock,
+  publicUrl: string,
+): Promise<Principal> {
+  const header = request.headers.authorization
+  if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
+    throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
+      headers: challenge('invalid_token'),
+    })
+  }
+  const token = header.slice(5).trim()
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
+  }
+  const proof = await verifyDpop(request, db, clock, {
+    htm: request.method,
+    htu: externalUrl(publicUrl, request),
+    accessToken: token,
+    style: 'resource',
+  })
+  const row = await db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('token_hash', '=', sha256Base64url(token))
+    .where('kind', '=', 'access')
+    .executeTakeFirst()
+  const now = clock()
+  const live = row !== undefined && row.revoked === 0 && row.expires_at > now && row.jkt === proof.jkt
+  if (!live)
+    throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
+  if (row.grant_id !== null) {
+    const grant = await db
+      .selectFrom('grants')
+      .select(['status', 'expires_at'])
+      .where('id', '=', row.grant_id)
+      .executeTakeFirst()
+    if (grant === undefined || grant.status !== 'active' || grant.expires_at <= now) {
+      throw new HttpProblem('unauthorized', 'the grant is no longer active', { headers: challenge('invalid_token') })
+    }
+  }
+  if (row.subject_type === 'device') {
+    const device = await db.selectFrom('devices').select('status').where('id', '=', row.subject).executeTakeFirst()
+    if (device?.status !== 'active') {
+      throw new HttpProblem('unauthorized', 'the device is not active', { headers: challenge('invalid_token') })
+    }
+  }
+  return {
+    subjectType: row.subject_type,
+    subject: row.subject,
+    vaultId: row.vault_id,
+    grantId: row.grant_id,
+    jkt: row.jkt,
+  }
+}

@@ -1,0 +1,157 @@
+import { type Kysely, sql } from 'kysely'
+
+// Frozen in time: never import application code here, never edit after release.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('vaults')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('key_epoch', 'integer', (c) => c.notNull())
+    .addColumn('inbox_public_jwk', 'text', (c) => c.notNull())
+    .addColumn('inbox_statement', 'text', (c) => c.notNull())
+    .addColumn('used_bytes', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .execute()
+
+  await db.schema
+    .createTable('devices')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('vault_id', 'text', (c) => c.notNull().references('vaults.id'))
+    .addColumn('signing_jwk', 'text', (c) => c.notNull())
+    .addColumn('agreement_jwk', 'text', (c) => c.notNull())
+    .addColumn('vrk_wrap', 'text', (c) => c.notNull())
+    .addColumn('wrap_epoch', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .execute()
+
+  await db.schema
+    .createTable('records')
+    .addColumn('vault_id', 'text', (c) => c.notNull().references('vaults.id'))
+    .addColumn('record_id', 'text', (c) => c.notNull())
+    .addColumn('record_type', 'text', (c) => c.notNull())
+    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('records_pk', ['vault_id', 'record_id'])
+    .execute()
+
+  // One row per (record, version): the primary key is the compare-and-swap (attack case 13).
+  await db.schema
+    .createTable('record_versions')
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('record_id', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('key_epoch', 'integer', (c) => c.notNull())
+    .addColumn('ciphertext_sha256', 'text', (c) => c.notNull())
+    .addColumn('ciphertext_length', 'integer', (c) => c.notNull())
+    .addColumn('manifest', 'text', (c) => c.notNull())
+    .addColumn('author_key_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('record_versions_pk', ['vault_id', 'record_id', 'version'])
+    .execute()
+
+  await db.schema
+    .createTable('key_wraps')
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('record_id', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('grant_id', 'text')
+    .addColumn('key_epoch', 'integer')
+    .addColumn('wrap', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createIndex('key_wraps_record')
+    .on('key_wraps')
+    .columns(['vault_id', 'record_id', 'version'])
+    .execute()
+  await db.schema.createIndex('key_wraps_grant').on('key_wraps').column('grant_id').execute()
+
+  await db.schema
+    .createTable('pairing_codes')
+    .addColumn('code_hash', 'text', (c) => c.primaryKey())
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('used_at', 'integer')
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .execute()
+
+  await db.schema
+    .createTable('auth_requests')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('client_id', 'text', (c) => c.notNull())
+    .addColumn('client_name', 'text', (c) => c.notNull())
+    .addColumn('client_category', 'text', (c) => c.notNull())
+    .addColumn('client_keys', 'text', (c) => c.notNull())
+    .addColumn('authorization_details', 'text', (c) => c.notNull())
+    .addColumn('binding_message', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('grant_id', 'text')
+    .addColumn('redeemed_at', 'integer')
+    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('auth_requests_vault').on('auth_requests').columns(['vault_id', 'status']).execute()
+
+  await db.schema
+    .createTable('grants')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('client_id', 'text', (c) => c.notNull())
+    .addColumn('request_id', 'text', (c) => c.notNull().unique())
+    .addColumn('receipt', 'text', (c) => c.notNull())
+    .addColumn('authorization_details', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('revoked_at', 'integer')
+    .execute()
+
+  await db.schema
+    .createTable('tokens')
+    .addColumn('token_hash', 'text', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('subject_type', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('grant_id', 'text')
+    .addColumn('jkt', 'text', (c) => c.notNull())
+    .addColumn('family', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('rotated_at', 'integer')
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('tokens_grant').on('tokens').column('grant_id').execute()
+  await db.schema.createIndex('tokens_family').on('tokens').column('family').execute()
+
+  await sql`CREATE TABLE dpop_jti (jkt TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (jkt, jti)) WITHOUT ROWID`.execute(
+    db,
+  )
+
+  await db.schema
+    .createTable('access_log')
+    .addColumn('vault_id', 'text', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('at', 'integer', (c) => c.notNull())
+    .addColumn('event', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('details', 'text', (c) => c.notNull())
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('access_log_pk', ['vault_id', 'seq'])
+    .execute()
+
+  await db.schema
+    .createTable('idempotency')
+    .addColumn('principal', 'text', (c) => c.notNull())
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('request_hash', 'text', (c) => c.notNull())
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('idempotency_pk', ['principal', 'key'])
+    .execute()
+}

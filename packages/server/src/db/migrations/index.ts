@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import * as init from './0001-init.js'
+
+/** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
+export const migrations: Record<string, Migration> = {
+  '0001-init': init,
+}

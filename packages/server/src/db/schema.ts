@@ -1,0 +1,164 @@
+import type { Generated } from 'kysely'
+
+/*
+ * Database types describe the database only (kysely convention): nullable columns are `T | null`,
+ * never optional; rows are mapped to wire objects in the route that serves them.
+ * Identifiers and binary values are stored as their canonical base64url text.
+ */
+
+export interface VaultTable {
+  id: string
+  key_epoch: number
+  /** X25519 JWK of the inbox key for `key_epoch`, as JSON. */
+  inbox_public_jwk: string
+  /** A holder device's signed inbox key statement (spec 3.8), base64url. */
+  inbox_statement: string
+  used_bytes: number
+  created_at: number
+}
+
+export interface DeviceTable {
+  /** RFC 7638 thumbprint of the device's Ed25519 key: also its DPoP `jkt`. */
+  id: string
+  vault_id: string
+  signing_jwk: string
+  agreement_jwk: string
+  /** The VRK wrapped to this device (HPKE, 80 bytes). */
+  vrk_wrap: string
+  wrap_epoch: number
+  status: 'active' | 'removed'
+  created_at: number
+}
+
+export interface RecordTable {
+  vault_id: string
+  record_id: string
+  /** The record type is visible to the host so it can enforce sensitivity tiers. */
+  record_type: string
+  latest_version: number
+  /** 'vault' once the holder owns it; 'inbox' while a deposit waits for acceptance. */
+  state: 'vault' | 'inbox'
+  created_at: number
+}
+
+export interface RecordVersionTable {
+  vault_id: string
+  record_id: string
+  version: number
+  key_epoch: number
+  ciphertext_sha256: string
+  ciphertext_length: number
+  manifest: string
+  author_key_id: string
+  created_at: number
+}
+
+export interface KeyWrapTable {
+  id: Generated<number>
+  vault_id: string
+  record_id: string
+  version: number
+  kind: 'epoch' | 'inbox' | 'grant'
+  grant_id: string | null
+  key_epoch: number | null
+  wrap: string
+}
+
+export interface PairingCodeTable {
+  code_hash: string
+  vault_id: string
+  expires_at: number
+  used_at: number | null
+  created_at: number
+}
+
+export interface AuthRequestTable {
+  id: string
+  vault_id: string
+  client_id: string
+  client_name: string
+  client_category: string
+  /** The service's keys as fetched from its metadata document, as JSON. */
+  client_keys: string
+  authorization_details: string
+  binding_message: string
+  status: 'pending' | 'approved' | 'denied' | 'expired'
+  grant_id: string | null
+  /** Once a token has been issued for the decision, the request cannot be redeemed again. */
+  redeemed_at: number | null
+  expires_at: number
+  created_at: number
+}
+
+export interface GrantTable {
+  id: string
+  vault_id: string
+  client_id: string
+  request_id: string
+  /** The holder device's signed receipt (compact JWS, typ grant+jwt). */
+  receipt: string
+  authorization_details: string
+  expires_at: number
+  status: 'active' | 'revoked'
+  created_at: number
+  revoked_at: number | null
+}
+
+export interface TokenTable {
+  /** SHA-256 of the token, base64url: the token itself is never stored. */
+  token_hash: string
+  kind: 'access' | 'refresh'
+  subject_type: 'device' | 'client'
+  subject: string
+  vault_id: string
+  grant_id: string | null
+  jkt: string
+  /** Every token issued from one approval or login shares a family; reuse of a rotated refresh token revokes it. */
+  family: string
+  expires_at: number
+  revoked: number
+  /** When a refresh token was exchanged; a retry within the grace period gets a fresh pair. */
+  rotated_at: number | null
+  created_at: number
+}
+
+export interface DpopJtiTable {
+  jkt: string
+  jti: string
+  expires_at: number
+}
+
+export interface AccessLogTable {
+  vault_id: string
+  seq: number
+  at: number
+  event: string
+  actor: string
+  details: string
+  prev_hash: string
+  hash: string
+}
+
+export interface IdempotencyTable {
+  principal: string
+  key: string
+  request_hash: string
+  status: number
+  body: string
+  created_at: number
+}
+
+export interface Database {
+  vaults: VaultTable
+  devices: DeviceTable
+  records: RecordTable
+  record_versions: RecordVersionTable
+  key_wraps: KeyWrapTable
+  pairing_codes: PairingCodeTable
+  auth_requests: AuthRequestTable
+  grants: GrantTable
+  tokens: TokenTable
+  dpop_jti: DpopJtiTable
+  access_log: AccessLogTable
+  idempotency: IdempotencyTable
+}

@@ -1,0 +1,103 @@
+import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
+import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE, problemType } from '@holdall/protocol'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ZodError } from 'zod'
+
+/** An RFC 9457 problem with a stable code. `detail` must never carry secrets or record content. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly headers: Record<string, string>
+
+  constructor(code: ErrorCode, detail: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(detail, { cause: options.cause })
+    this.code = code
+    this.status = ERROR_CODES[code]
+    this.headers = options.headers ?? {}
+  }
+}
+
+/**
+ * An OAuth 2.0 error (RFC 6749 section 5.2), used only by the token and backchannel
+ * authentication endpoints so that stock OAuth clients understand it.
+ */
+export class OAuthError extends Error {
+  override name = 'OAuthError'
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status = 400,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description)
+  }
+}
+
+const TITLES: Record<ErrorCode, string> = {
+  invalid_request: 'The request is not valid',
+  unsupported_media_type: 'Unsupported content type',
+  payload_too_large: 'The request is too large',
+  unsupported_version: 'Unsupported protocol version',
+  envelope_invalid: 'The envelope is not valid',
+  wrap_invalid: 'A key wrap is not valid',
+  manifest_invalid: 'The manifest is not valid',
+  signature_invalid: 'A signature does not verify',
+  unauthorized: 'Authentication is required',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  conflict: 'Conflict with the current state',
+  rate_limited: 'Too many requests',
+  unavailable: 'Temporarily unavailable',
+  internal: 'Internal error',
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail?: string,
+  headers: Record<string, string> = {},
+) {
+  const status = ERROR_CODES[code]
+  for (const [name, value] of Object.entries(headers)) reply.header(name, value)
+  return reply
+    .code(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send({ type: problemType(code), title: TITLES[code], status, code, ...(detail === undefined ? {} : { detail }) })
+}
+
+/** Maps every error to problem+json (or an OAuth error): bad input is a 4xx, and a 5xx says nothing. */
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof OAuthError) {
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+    return reply
+      .code(error.status)
+      .header('cache-control', 'no-store')
+      .send({ error: error.error, error_description: error.description })
+  }
+  if (error instanceof HttpProblem) return sendProblem(reply, error.code, error.message, error.headers)
+  if (error instanceof ZodError) {
+    const where = error.issues
+      .map((issue) => issue.path.join('.') || '(root)')
+      .slice(0, 5)
+      .join(', ')
+    return sendProblem(reply, 'invalid_request', `invalid: ${where}`)
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validation
+      .map((issue) => `${error.validationContext ?? 'request'}${issue.instancePath || ''}`)
+      .slice(0, 5)
+      .join(', ')
+    return sendProblem(reply, 'invalid_request', `invalid: ${where}`)
+  }
+  const status = (error as FastifyError).statusCode
+  if (status === 413) return sendProblem(reply, 'payload_too_large', 'the body is larger than this endpoint accepts')
+  if (status === 415) return sendProblem(reply, 'unsupported_media_type', 'unsupported content type')
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Fastify's own 4xx (malformed JSON, bad content length): the message names no user data.
+    return sendProblem(reply, status === 404 ? 'not_found' : 'invalid_request', (error as FastifyError).code)
+  }
+  request.log.error({ err: { name: error.name, code: (error as FastifyError).code } }, 'unhandled error')
+  return sendProblem(reply, 'internal')
+}

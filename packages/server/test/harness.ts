@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  clientMetadataDocument,
+  IssuerClient,
+  ServiceClient,
+  type ServiceIdentity,
+  signTrustList,
+  verifyTrustList,
+} from '@holdall/client'
+import {
+  base64urlEncode,
+  generateDeviceKeys,
+  generateSigningKeyPair,
+  keyThumbprint,
+  toPublicJwk,
+} from '@holdall/crypto'
+import type { OrganisationCategory, TrustList } from '@holdall/protocol'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../src/app.js'
+import type { ServerConfig } from '../src/config.js'
+
+/** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
+async function freePort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export interface Organisation {
+  identity: ServiceIdentity
+  listed: boolean
+}
+
+/**
+ * A real host on 127.0.0.1 with real SQLite in a fresh directory, a signed trust list, and a
+ * little web server that publishes each organisation's metadata document (as a surgery's own
+ * website would). Organisations: prison healthcare (issuer), a GP surgery, probation, and an
+ * employer that is not on the trust list.
+ */
+export async function startHost(overrides: Partial<ServerConfig> = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
+  const documents = new Map<string, unknown>()
+  const metadataServer: Server = createServer((req, res) => {
+    const document = documents.get(req.url ?? '')
+    if (document === undefined) {
+      res.writeHead(404).end()
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document))
+  })
+  await new Promise<void>((resolve) => metadataServer.listen(0, '127.0.0.1', resolve))
+  const metadataBase = `http://127.0.0.1:${(metadataServer.address() as AddressInfo).port}`
+
+  const org = (
+    path: string,
+    name: string,
+    category: OrganisationCategory,
+    registryCode: string,
+    listed = true,
+  ): Organisation => {
+    const identity: ServiceIdentity = {
+      clientId: `${metadataBase}${path}`,
+      name,
+      category,
+      registryCode,
+      keys: generateDeviceKeys(),
+    }
+    documents.set(path, clientMetadataDocument(identity))
+    return { identity, listed }
+  }
+  const orgs = {
+    prisonHealthcare: org('/orgs/hmp-leeds-healthcare', 'HMP Leeds Healthcare', 'prison_healthcare', 'NTE01'),
+    gp: org('/orgs/riverside-surgery', 'Riverside Surgery', 'gp_surgery', 'B86011'),
+    probation: org('/orgs/leeds-probation', 'Leeds Probation Delivery Unit', 'probation', 'N53'),
+    employer: org('/orgs/quick-jobs', 'Quick Jobs Ltd', 'employer', '12345678', false),
+  }
+
+  const operator = generateSigningKeyPair()
+  const now = Math.floor(Date.now() / 1000)
+  const trustList: TrustList = {
+    iss: 'Holdall test trust list operator',
+    iat: now,
+    exp: now + 30 * 86_400,
+    organisations: Object.values(orgs)
+      .filter((o) => o.listed)
+      .map((o) => ({
+        client_id: o.identity.clientId,
+        name: o.identity.name,
+        category: o.identity.category,
+        registry_code: o.identity.registryCode,
+        signing_key: base64urlEncode(o.identity.keys.signing.publicKey),
+        signing_key_id: base64urlEncode(keyThumbprint(o.identity.keys.signing.publicKey, 'Ed25519')),
+      })),
+  }
+  const trustListJws = signTrustList(trustList, operator.secretKey)
+
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const config: ServerConfig = {
+    host: '127.0.0.1',
+    port,
+    dataDir,
+    publicUrl: url,
+    allowLoopbackMetadata: true,
+    maxRecordBytes: 5 * 1024 * 1024,
+    vaultQuotaBytes: 50 * 1024 * 1024,
+    trustListFile: undefined,
+    ...overrides,
+  }
+  const app: FastifyInstance = await buildApp({
+    config,
+    trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
+  })
+  await app.listen({ host: '127.0.0.1', port })
+
+  return {
+    url,
+    app,
+    dataDir,
+    orgs,
+    trusted: verifyTrustList(trustListJws, operator.publicKey),
+    service: (o: Organisation) => new ServiceClient(url, o.identity),
+    issuer: (o: Organisation) => new IssuerClient(url, o.identity),
+    async close() {
+      await app.close()
+      await new Promise((resolve) => metadataServer.close(resolve))
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type Host = Awaited<ReturnType<typeof startHost>>

@@ -1,0 +1,238 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { HoldallApiError, HoldallOAuthError, HolderClient } from '@holdall/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CANARY, licenceConditions, medicationList, victimConditions } from './fixtures.js'
+import { type Host, startHost } from './harness.js'
+
+/*
+ * The repeat-prescription journey over real HTTP on 127.0.0.1, with real SQLite and real crypto:
+ * prison healthcare deposits a signed medication list; the GP pairs and asks; the holder approves
+ * narrowed to medicines for 14 days; the GP reads and verifies; the holder revokes.
+ */
+describe('the repeat-prescription journey', () => {
+  let host: Host
+  let holder: HolderClient
+
+  beforeAll(async () => {
+    host = await startHost()
+    holder = await HolderClient.createVault(host.url)
+  })
+  afterAll(async () => host?.close())
+
+  it('prison healthcare deposits a signed medication list; the holder accepts it', async () => {
+    const issuer = host.issuer(host.orgs.prisonHealthcare)
+    const { code } = await holder.createPairingCode()
+    const { authReqId } = await issuer.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'HMP Leeds 4821',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['deposit'],
+          record_types: ['medication_list'],
+          purpose: 'Medicines on release',
+          duration_days: 2,
+        },
+      ],
+    })
+    const [request] = await holder.waitForRequest(5000)
+    expect(request?.client_name).toBe('HMP Leeds Healthcare')
+    expect(request?.verified).toBe(true)
+    await holder.approve(request as NonNullable<typeof request>)
+    await issuer.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
+    await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
+
+    const [deposit] = await holder.inbox()
+    expect(deposit?.record_type).toBe('medication_list')
+    const issuerKey = host.trusted.byClientId(host.orgs.prisonHealthcare.identity.clientId)
+    const accepted = await holder.acceptDeposit(
+      deposit as NonNullable<typeof deposit>,
+      host.trusted.byKeyId(issuerKey?.signing_key_id as string)?.publicKey as Uint8Array,
+    )
+    expect(accepted.payload.recordType).toBe('medication_list')
+    expect(await holder.inbox()).toEqual([])
+  })
+
+  let gpGrantId = ''
+  const gp = () => host.service(host.orgs.gp)
+  let gpClient: ReturnType<typeof gp>
+
+  it('the GP pairs and asks; the holder sees it within seconds and approves medicines only, for 14 days', async () => {
+    await holder.putRecord('licence_conditions', licenceConditions(), 'Licence conditions')
+    gpClient = gp()
+    const { code } = await holder.createPairingCode()
+    const waiting = holder.waitForRequest(10_000)
+    const asked = Date.now()
+    const { authReqId } = await gpClient.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'Riverside 2231',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['medication_list', 'licence_conditions'],
+          purpose: 'Continue your repeat prescription',
+          duration_days: 30,
+        },
+      ],
+    })
+    const [request] = await waiting
+    expect(Date.now() - asked).toBeLessThan(5000)
+    expect(request?.binding_message).toBe('Riverside 2231')
+    const grant = await holder.approve(request as NonNullable<typeof request>, {
+      recordTypes: ['medication_list'],
+      durationDays: 14,
+    })
+    gpGrantId = grant.grant_id
+    expect(grant.authorization_details[0]?.record_types).toEqual(['medication_list'])
+    expect(grant.expires_at - grant.created_at).toBeLessThanOrEqual(14 * 86_400_000 + 60_000)
+    await gpClient.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
+  })
+
+  it('the GP reads the list and verifies that prison healthcare signed it', async () => {
+    const records = await gpClient.records()
+    expect(records.map((r) => r.record_type)).toEqual(['medication_list'])
+    const opened = await gpClient.readRecord(records[0] as NonNullable<(typeof records)[0]>, host.trusted)
+    expect(opened.issuer).toBe('HMP Leeds Healthcare')
+    expect(opened.payload.recordType === 'medication_list' && opened.payload.medicines[0]?.runOutDate).toBe(
+      '2026-12-18',
+    )
+  })
+
+  it('the holder reads a hash-chained log of what happened', async () => {
+    const log = await holder.log()
+    const events = log.map((e) => e.event)
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'vault_created',
+        'deposit_received',
+        'deposit_accepted',
+        'request_approved',
+        'key_served',
+      ]),
+    )
+    for (let i = 1; i < log.length; i++) expect(log[i]?.prev_hash).toBe(log[i - 1]?.hash)
+    const served = log.find((e) => e.event === 'key_served')
+    expect(served?.actor).toBe(host.orgs.gp.identity.clientId)
+  })
+
+  it('the holder revokes, and the GP is refused at once', async () => {
+    await holder.revoke(gpGrantId)
+    await expect(gpClient.records()).rejects.toMatchObject({ status: 401, code: 'unauthorized' })
+    await expect(gpClient.refresh()).rejects.toBeInstanceOf(HoldallOAuthError)
+  })
+
+  it('zero plaintext: the database and blob files hold none of the canaries', () => {
+    const files: string[] = []
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry)
+        if (statSync(path).isDirectory()) walk(path)
+        else files.push(path)
+      }
+    }
+    walk(host.dataDir)
+    expect(files.some((f) => f.includes('holdall.sqlite3'))).toBe(true)
+    expect(files.filter((f) => f.includes('blobs')).length).toBeGreaterThanOrEqual(2)
+    for (const file of files) {
+      const bytes = readFileSync(file)
+      for (const canary of Object.values(CANARY)) {
+        expect(bytes.includes(Buffer.from(canary)), `${canary} in ${file}`).toBe(false)
+        expect(bytes.includes(Buffer.from(canary, 'utf16le')), `${canary} (UTF-16) in ${file}`).toBe(false)
+      }
+    }
+  })
+
+  it('a justice-only record is never offered to a GP, whatever the holder would tap', async () => {
+    await holder.putRecord('victim_protective_conditions', victimConditions(), 'Conditions that protect other people')
+    const { code } = await holder.createPairingCode()
+    await expect(
+      gp().requestAccess({
+        pairingCode: code,
+        bindingMessage: 'Riverside 9000',
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['victim_protective_conditions'],
+            purpose: 'x',
+            duration_days: 1,
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_authorization_details' })
+  })
+
+  it('probation may be granted the justice-only record', async () => {
+    const probation = host.service(host.orgs.probation)
+    const { code } = await holder.createPairingCode()
+    const { authReqId } = await probation.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'Leeds PDU 7777',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['licence_conditions', 'victim_protective_conditions'],
+          purpose: 'Supervision',
+          duration_days: 7,
+        },
+      ],
+    })
+    const request = (await holder.pendingRequests()).find((r) => r.client_id === host.orgs.probation.identity.clientId)
+    await holder.approve(request as NonNullable<typeof request>)
+    await probation.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
+    const types = (await probation.records()).map((r) => r.record_type).sort()
+    expect(types).toEqual(['licence_conditions', 'victim_protective_conditions'])
+  })
+
+  it('an organisation that is not on the trust list is shown as unverified and never gets justice records', async () => {
+    const employer = host.service(host.orgs.employer)
+    const { code } = await holder.createPairingCode()
+    await expect(
+      employer.requestAccess({
+        pairingCode: code,
+        bindingMessage: 'Quick Jobs 1111',
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['licence_conditions'],
+            purpose: 'Job offer',
+            duration_days: 1,
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_authorization_details' })
+    const second = await holder.createPairingCode()
+    await employer.requestAccess({
+      pairingCode: second.code,
+      bindingMessage: 'Quick Jobs 2222',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['identity_document'],
+          purpose: 'Right to work',
+          duration_days: 1,
+        },
+      ],
+    })
+    const pending = await holder.pendingRequests()
+    const fromEmployer = pending.find((r) => r.client_id === host.orgs.employer.identity.clientId)
+    expect(fromEmployer?.verified).toBe(false)
+    await holder.deny(fromEmployer as NonNullable<typeof fromEmployer>)
+  })
+
+  it('errors are problem+json with stable codes', async () => {
+    const response = await fetch(`${host.url}/vaults/not-a-vault-id/records`)
+    expect(response.status).toBe(400)
+    expect(response.headers.get('content-type')).toContain('application/problem+json')
+    expect(await response.json()).toMatchObject({ code: 'invalid_request', status: 400 })
+    const missing = await fetch(`${host.url}/no/such/thing`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ code: 'not_found' })
+    expect(HoldallApiError).toBeDefined()
+  })
+})
