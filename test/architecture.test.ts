@@ -35,6 +35,12 @@ const RULES: Record<string, Rule> = {
     published: true,
   },
   // Examples use public entry points only; they are private and never published.
+  '@holdall/example-demo': {
+    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server'],
+    external: /^$/,
+    isomorphic: false,
+    published: false,
+  },
   '@holdall/example-crypto-journey': {
     internal: ['@holdall/crypto'],
     external: /^$/,

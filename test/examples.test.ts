@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runJourney } from '../examples/crypto-journey/src/journey.js'
 
@@ -11,5 +13,17 @@ describe('examples', () => {
     expect(result.revokedWrapGone).toBe(true)
     expect(result.oldDeviceLockedOut).toBe('WRAP_OPEN_FAILED')
     expect(result.hostSawPlaintext).toBe(false)
+  })
+
+  it('npm run demo: the narrated journey against a real host ends well and exits 0', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/main.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toContain('Signed by HMP Leeds Healthcare')
+    expect(output).toContain('runs out 2026-12-18')
+    expect(output).toContain('Refused: the surgery keeps only what it already saw.')
+    expect(output).toContain('The journey worked.')
   })
 })

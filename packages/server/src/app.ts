@@ -59,7 +59,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     connectionTimeout: 60_000,
     requestTimeout: 120_000,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

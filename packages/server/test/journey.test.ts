@@ -225,6 +225,29 @@ describe('the repeat-prescription journey', () => {
     await holder.deny(fromEmployer as NonNullable<typeof fromEmployer>)
   })
 
+  it('the API is described in /openapi.json (OpenAPI 3.1, from the zod schemas) and /docs', async () => {
+    const spec = (await (await fetch(`${host.url}/openapi.json`)).json()) as {
+      openapi: string
+      paths: Record<string, Record<string, { requestBody?: unknown; summary?: string }>>
+    }
+    expect(spec.openapi).toBe('3.1.0')
+    expect(spec.paths['/vaults/{vaultId}/requests/{requestId}/approve']?.post?.requestBody).toBeDefined()
+    expect(
+      Object.values(spec.paths)
+        .flatMap((ops) => Object.values(ops))
+        .every((op) => typeof op.summary === 'string'),
+    ).toBe(true)
+    const docs = await fetch(`${host.url}/docs`)
+    expect(docs.headers.get('content-type')).toContain('text/html')
+    expect(await docs.text()).toContain('/grant/records')
+    const discovery = await (await fetch(`${host.url}/.well-known/holdall`)).json()
+    expect(discovery).toMatchObject({
+      issuer: host.url,
+      protocol_versions: [1],
+      dpop_signing_alg_values_supported: ['EdDSA'],
+    })
+  })
+
   it('errors are problem+json with stable codes', async () => {
     const response = await fetch(`${host.url}/vaults/not-a-vault-id/records`)
     expect(response.status).toBe(400)

@@ -6,6 +6,7 @@ import { authenticate } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { appendLog } from '../services/access-log.js'
+import { doc } from './doc.js'
 import { checkManifest, receiveBlob, sendBlob } from './vaults.js'
 import { grantView, recordView } from './views.js'
 
@@ -40,178 +41,203 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
     return { principal, grant, typesFor }
   }
 
-  app.get('/grant', async (request) => {
-    const { grant } = await grantee(request)
-    const view = await grantView(ctx, grant)
-    // The signer of the receipt: the holder device whose key the service checks the receipt with.
-    const device = await ctx.db
-      .selectFrom('devices')
-      .select(['signing_jwk'])
-      .where('vault_id', '=', grant.vault_id)
-      .where('status', '=', 'active')
-      .execute()
-    const vault = await ctx.db
-      .selectFrom('vaults')
-      .selectAll()
-      .where('id', '=', grant.vault_id)
-      .executeTakeFirstOrThrow()
-    return {
-      ...view,
-      holder_device_keys: device.map((d) => JSON.parse(d.signing_jwk)),
-      inbox: { key: JSON.parse(vault.inbox_public_jwk), key_epoch: vault.key_epoch, statement: vault.inbox_statement },
-    }
-  })
-
-  app.get('/grant/records', async (request) => {
-    const { grant, typesFor } = await grantee(request)
-    const readable = typesFor('read')
-    // Only versions the holder wrapped to this grant: later versions are never wrapped to it.
-    const wraps = await ctx.db
-      .selectFrom('key_wraps')
-      .innerJoin('records', (join) =>
-        join
-          .onRef('records.vault_id', '=', 'key_wraps.vault_id')
-          .onRef('records.record_id', '=', 'key_wraps.record_id'),
-      )
-      .select(['key_wraps.record_id', 'key_wraps.version', 'records.record_type'])
-      .where('key_wraps.grant_id', '=', grant.id)
-      .where('key_wraps.kind', '=', 'grant')
-      .execute()
-    const views = []
-    for (const w of wraps) {
-      if (!readable.has(w.record_type as RecordType)) continue
-      views.push(await recordView(ctx, grant.vault_id, w.record_id, w.version, { kind: 'grant', grantId: grant.id }))
-      await appendLog(ctx.db, ctx.clock, grant.vault_id, 'key_served', grant.client_id, {
-        grant_id: grant.id,
-        record_id: w.record_id,
-        version: w.version,
-        record_type: w.record_type,
-      })
-    }
-    return { records: views }
-  })
-
-  app.get('/grant/blobs/:sha256', async (request, reply) => {
-    const { sha256 } = blobParams.parse(request.params)
-    const { grant, typesFor } = await grantee(request)
-    const readable = typesFor('read')
-    const row = await ctx.db
-      .selectFrom('key_wraps')
-      .innerJoin('record_versions', (join) =>
-        join
-          .onRef('record_versions.vault_id', '=', 'key_wraps.vault_id')
-          .onRef('record_versions.record_id', '=', 'key_wraps.record_id')
-          .onRef('record_versions.version', '=', 'key_wraps.version'),
-      )
-      .innerJoin('records', (join) =>
-        join
-          .onRef('records.vault_id', '=', 'key_wraps.vault_id')
-          .onRef('records.record_id', '=', 'key_wraps.record_id'),
-      )
-      .select(['records.record_type'])
-      .where('key_wraps.grant_id', '=', grant.id)
-      .where('record_versions.ciphertext_sha256', '=', sha256)
-      .executeTakeFirst()
-    if (row === undefined || !readable.has(row.record_type as RecordType) || !ctx.blobs.has(sha256)) {
-      throw new HttpProblem('not_found', 'no such blob')
-    }
-    return sendBlob(ctx, reply, sha256)
-  })
-
-  app.put('/grant/blobs/:sha256', async (request, reply) => {
-    const { sha256 } = blobParams.parse(request.params)
-    const { grant, typesFor } = await grantee(request)
-    if (typesFor('deposit').size === 0) throw new HttpProblem('forbidden', 'this grant does not allow deposits')
-    await receiveBlob(ctx, request, grant.vault_id, sha256)
-    return reply.code(204).send()
-  })
-
-  app.post('/grant/deposits', async (request, reply) => {
-    const { grant, typesFor } = await grantee(request)
-    const body = depositSchema.parse(request.body)
-    if (!typesFor('deposit').has(body.record_type))
-      throw new HttpProblem('forbidden', 'this grant does not allow depositing that record type')
-    const vault = await ctx.db
-      .selectFrom('vaults')
-      .selectAll()
-      .where('id', '=', grant.vault_id)
-      .executeTakeFirstOrThrow()
-    if (body.key_epoch !== vault.key_epoch) throw new HttpProblem('conflict', 'deposit to the current inbox key epoch')
-    checkManifest(body.manifest, {
-      vaultId: grant.vault_id,
-      recordId: body.record_id,
-      version: 1,
-      keyEpoch: body.key_epoch,
-      sha256: body.ciphertext_sha256,
-      length: body.ciphertext_length,
-    })
-    // The host checks the issuer signed it: nobody deposits in another organisation's name.
-    const metadata = await ctx.metadata.resolve(grant.client_id)
-    const [signing] = metadata.jwks.keys
-    try {
-      verifyManifest(base64urlDecode(body.manifest), base64urlDecode(signing.x))
-    } catch {
-      throw new HttpProblem('signature_invalid', 'the manifest is not signed by this issuer')
-    }
-    if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
-      throw new HttpProblem('conflict', 'upload the envelope blob first')
-    }
-    const now = ctx.clock()
-    const created = await ctx.db.transaction().execute(async (trx) => {
-      const existing = await trx
-        .selectFrom('record_versions')
-        .select('manifest')
+  app.get(
+    '/grant',
+    doc('grantee', "The grant behind this token, with the holder's signed receipt"),
+    async (request) => {
+      const { grant } = await grantee(request)
+      const view = await grantView(ctx, grant)
+      // The signer of the receipt: the holder device whose key the service checks the receipt with.
+      const device = await ctx.db
+        .selectFrom('devices')
+        .select(['signing_jwk'])
         .where('vault_id', '=', grant.vault_id)
-        .where('record_id', '=', body.record_id)
-        .executeTakeFirst()
-      if (existing !== undefined) {
-        if (existing.manifest === body.manifest) return false // a retried deposit
-        throw new HttpProblem('conflict', 'a record with this id exists')
+        .where('status', '=', 'active')
+        .execute()
+      const vault = await ctx.db
+        .selectFrom('vaults')
+        .selectAll()
+        .where('id', '=', grant.vault_id)
+        .executeTakeFirstOrThrow()
+      return {
+        ...view,
+        holder_device_keys: device.map((d) => JSON.parse(d.signing_jwk)),
+        inbox: {
+          key: JSON.parse(vault.inbox_public_jwk),
+          key_epoch: vault.key_epoch,
+          statement: vault.inbox_statement,
+        },
       }
-      await trx
-        .insertInto('records')
-        .values({
-          vault_id: grant.vault_id,
+    },
+  )
+
+  app.get(
+    '/grant/records',
+    doc('grantee', 'Record versions the grant covers, with wraps to the grantee (each logged)'),
+    async (request) => {
+      const { grant, typesFor } = await grantee(request)
+      const readable = typesFor('read')
+      // Only versions the holder wrapped to this grant: later versions are never wrapped to it.
+      const wraps = await ctx.db
+        .selectFrom('key_wraps')
+        .innerJoin('records', (join) =>
+          join
+            .onRef('records.vault_id', '=', 'key_wraps.vault_id')
+            .onRef('records.record_id', '=', 'key_wraps.record_id'),
+        )
+        .select(['key_wraps.record_id', 'key_wraps.version', 'records.record_type'])
+        .where('key_wraps.grant_id', '=', grant.id)
+        .where('key_wraps.kind', '=', 'grant')
+        .execute()
+      const views = []
+      for (const w of wraps) {
+        if (!readable.has(w.record_type as RecordType)) continue
+        views.push(await recordView(ctx, grant.vault_id, w.record_id, w.version, { kind: 'grant', grantId: grant.id }))
+        await appendLog(ctx.db, ctx.clock, grant.vault_id, 'key_served', grant.client_id, {
+          grant_id: grant.id,
+          record_id: w.record_id,
+          version: w.version,
+          record_type: w.record_type,
+        })
+      }
+      return { records: views }
+    },
+  )
+
+  app.get(
+    '/grant/blobs/:sha256',
+    doc('grantee', 'Download an envelope the grant covers', { params: blobParams }),
+    async (request, reply) => {
+      const { sha256 } = blobParams.parse(request.params)
+      const { grant, typesFor } = await grantee(request)
+      const readable = typesFor('read')
+      const row = await ctx.db
+        .selectFrom('key_wraps')
+        .innerJoin('record_versions', (join) =>
+          join
+            .onRef('record_versions.vault_id', '=', 'key_wraps.vault_id')
+            .onRef('record_versions.record_id', '=', 'key_wraps.record_id')
+            .onRef('record_versions.version', '=', 'key_wraps.version'),
+        )
+        .innerJoin('records', (join) =>
+          join
+            .onRef('records.vault_id', '=', 'key_wraps.vault_id')
+            .onRef('records.record_id', '=', 'key_wraps.record_id'),
+        )
+        .select(['records.record_type'])
+        .where('key_wraps.grant_id', '=', grant.id)
+        .where('record_versions.ciphertext_sha256', '=', sha256)
+        .executeTakeFirst()
+      if (row === undefined || !readable.has(row.record_type as RecordType) || !ctx.blobs.has(sha256)) {
+        throw new HttpProblem('not_found', 'no such blob')
+      }
+      return sendBlob(ctx, reply, sha256)
+    },
+  )
+
+  app.put(
+    '/grant/blobs/:sha256',
+    doc('grantee', 'Issuer: upload an envelope to deposit', { params: blobParams }),
+    async (request, reply) => {
+      const { sha256 } = blobParams.parse(request.params)
+      const { grant, typesFor } = await grantee(request)
+      if (typesFor('deposit').size === 0) throw new HttpProblem('forbidden', 'this grant does not allow deposits')
+      await receiveBlob(ctx, request, grant.vault_id, sha256)
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/grant/deposits',
+    doc('grantee', "Issuer: deposit a signed record into the vault's inbox", { body: depositSchema }),
+    async (request, reply) => {
+      const { grant, typesFor } = await grantee(request)
+      const body = depositSchema.parse(request.body)
+      if (!typesFor('deposit').has(body.record_type))
+        throw new HttpProblem('forbidden', 'this grant does not allow depositing that record type')
+      const vault = await ctx.db
+        .selectFrom('vaults')
+        .selectAll()
+        .where('id', '=', grant.vault_id)
+        .executeTakeFirstOrThrow()
+      if (body.key_epoch !== vault.key_epoch)
+        throw new HttpProblem('conflict', 'deposit to the current inbox key epoch')
+      checkManifest(body.manifest, {
+        vaultId: grant.vault_id,
+        recordId: body.record_id,
+        version: 1,
+        keyEpoch: body.key_epoch,
+        sha256: body.ciphertext_sha256,
+        length: body.ciphertext_length,
+      })
+      // The host checks the issuer signed it: nobody deposits in another organisation's name.
+      const metadata = await ctx.metadata.resolve(grant.client_id)
+      const [signing] = metadata.jwks.keys
+      try {
+        verifyManifest(base64urlDecode(body.manifest), base64urlDecode(signing.x))
+      } catch {
+        throw new HttpProblem('signature_invalid', 'the manifest is not signed by this issuer')
+      }
+      if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
+        throw new HttpProblem('conflict', 'upload the envelope blob first')
+      }
+      const now = ctx.clock()
+      const created = await ctx.db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('record_versions')
+          .select('manifest')
+          .where('vault_id', '=', grant.vault_id)
+          .where('record_id', '=', body.record_id)
+          .executeTakeFirst()
+        if (existing !== undefined) {
+          if (existing.manifest === body.manifest) return false // a retried deposit
+          throw new HttpProblem('conflict', 'a record with this id exists')
+        }
+        await trx
+          .insertInto('records')
+          .values({
+            vault_id: grant.vault_id,
+            record_id: body.record_id,
+            record_type: body.record_type,
+            latest_version: 1,
+            state: 'inbox',
+            created_at: now,
+          })
+          .execute()
+        await trx
+          .insertInto('record_versions')
+          .values({
+            vault_id: grant.vault_id,
+            record_id: body.record_id,
+            version: 1,
+            key_epoch: body.key_epoch,
+            ciphertext_sha256: body.ciphertext_sha256,
+            ciphertext_length: body.ciphertext_length,
+            manifest: body.manifest,
+            author_key_id: signing.kid,
+            created_at: now,
+          })
+          .execute()
+        await trx
+          .insertInto('key_wraps')
+          .values({
+            vault_id: grant.vault_id,
+            record_id: body.record_id,
+            version: 1,
+            kind: 'inbox',
+            grant_id: null,
+            key_epoch: body.key_epoch,
+            wrap: body.inbox_wrap,
+          })
+          .execute()
+        await appendLog(trx, ctx.clock, grant.vault_id, 'deposit_received', grant.client_id, {
           record_id: body.record_id,
           record_type: body.record_type,
-          latest_version: 1,
-          state: 'inbox',
-          created_at: now,
         })
-        .execute()
-      await trx
-        .insertInto('record_versions')
-        .values({
-          vault_id: grant.vault_id,
-          record_id: body.record_id,
-          version: 1,
-          key_epoch: body.key_epoch,
-          ciphertext_sha256: body.ciphertext_sha256,
-          ciphertext_length: body.ciphertext_length,
-          manifest: body.manifest,
-          author_key_id: signing.kid,
-          created_at: now,
-        })
-        .execute()
-      await trx
-        .insertInto('key_wraps')
-        .values({
-          vault_id: grant.vault_id,
-          record_id: body.record_id,
-          version: 1,
-          kind: 'inbox',
-          grant_id: null,
-          key_epoch: body.key_epoch,
-          wrap: body.inbox_wrap,
-        })
-        .execute()
-      await appendLog(trx, ctx.clock, grant.vault_id, 'deposit_received', grant.client_id, {
-        record_id: body.record_id,
-        record_type: body.record_type,
+        return true
       })
-      return true
-    })
-    if (created) ctx.notifier.publish(grant.vault_id, { type: 'deposit', id: body.record_id })
-    return reply.code(created ? 201 : 200).send({ record_id: body.record_id, state: 'inbox' })
-  })
+      if (created) ctx.notifier.publish(grant.vault_id, { type: 'deposit', id: body.record_id })
+      return reply.code(created ? 201 : 200).send({ record_id: body.record_id, state: 'inbox' })
+    },
+  )
 }

@@ -9,6 +9,7 @@ import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
 import { randomId, randomToken, sha256Base64url } from '../hashing.js'
 import { appendLog } from '../services/access-log.js'
+import { doc } from './doc.js'
 
 const REQUEST_LIFETIME_MS = 10 * 60_000
 const POLL_INTERVAL_SECONDS = 2
@@ -36,117 +37,131 @@ function formParams(request: FastifyRequest): Record<string, string> {
 export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const failures = new Map<string, number[]>()
 
-  app.post(BC_AUTHORIZE_PATH, { schema: { hide: false } }, async (request, reply) => {
-    const params = formParams(request)
-    const client = await authenticateClient(ctx, params)
-    const now = ctx.clock()
+  app.post(
+    BC_AUTHORIZE_PATH,
+    doc(
+      'oauth',
+      'CIBA backchannel authentication: a service asks the holder behind a pairing code (form-encoded, private_key_jwt)',
+    ),
+    async (request, reply) => {
+      const params = formParams(request)
+      const client = await authenticateClient(ctx, params)
+      const now = ctx.clock()
 
-    const idempotencyKey = request.headers['idempotency-key']
-    if (typeof idempotencyKey === 'string') {
-      const previous = await ctx.db
-        .selectFrom('idempotency')
-        .selectAll()
-        .where('principal', '=', client.clientId)
-        .where('key', '=', idempotencyKey)
-        .executeTakeFirst()
-      if (previous !== undefined)
-        return reply.code(previous.status).header('cache-control', 'no-store').send(JSON.parse(previous.body))
-    }
-
-    const recent = (failures.get(client.clientId) ?? []).filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
-    if (recent.length >= PAIRING_FAILURES_ALLOWED) {
-      throw new OAuthError('slow_down', 'too many wrong pairing codes; wait before trying again', 429, {
-        'retry-after': '600',
-      })
-    }
-    const details = parseDetails(params.authorization_details)
-    const bindingMessage = params.binding_message ?? ''
-    if (!/^[\p{L}\p{N} -]{4,40}$/u.test(bindingMessage)) {
-      throw new OAuthError('invalid_binding_message', 'binding_message must be 4-40 letters, digits, spaces or hyphens')
-    }
-    checkTiers(client, details)
-
-    const code = (params.login_hint ?? '').toUpperCase().replace(/[\s-]/g, '')
-    const pairing = /^[0-9A-Z]{8}$/.test(code)
-      ? await ctx.db
-          .selectFrom('pairing_codes')
+      const idempotencyKey = request.headers['idempotency-key']
+      if (typeof idempotencyKey === 'string') {
+        const previous = await ctx.db
+          .selectFrom('idempotency')
           .selectAll()
-          .where('code_hash', '=', sha256Base64url(code))
+          .where('principal', '=', client.clientId)
+          .where('key', '=', idempotencyKey)
           .executeTakeFirst()
-      : undefined
-    if (pairing === undefined || pairing.used_at !== null || pairing.expires_at <= now) {
-      failures.set(client.clientId, [...recent, now])
-      throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
-    }
-    const used = await ctx.db
-      .updateTable('pairing_codes')
-      .set({ used_at: now })
-      .where('code_hash', '=', pairing.code_hash)
-      .where('used_at', 'is', null)
-      .executeTakeFirst()
-    if (Number(used.numUpdatedRows) !== 1) throw new OAuthError('unknown_user_id', 'the pairing code is not valid')
+        if (previous !== undefined)
+          return reply.code(previous.status).header('cache-control', 'no-store').send(JSON.parse(previous.body))
+      }
 
-    const id = randomId()
-    const [signing, agreement] = client.metadata.jwks.keys
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('auth_requests')
-        .values({
-          id,
-          vault_id: pairing.vault_id,
-          client_id: client.clientId,
+      const recent = (failures.get(client.clientId) ?? []).filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
+      if (recent.length >= PAIRING_FAILURES_ALLOWED) {
+        throw new OAuthError('slow_down', 'too many wrong pairing codes; wait before trying again', 429, {
+          'retry-after': '600',
+        })
+      }
+      const details = parseDetails(params.authorization_details)
+      const bindingMessage = params.binding_message ?? ''
+      if (!/^[\p{L}\p{N} -]{4,40}$/u.test(bindingMessage)) {
+        throw new OAuthError(
+          'invalid_binding_message',
+          'binding_message must be 4-40 letters, digits, spaces or hyphens',
+        )
+      }
+      checkTiers(client, details)
+
+      const code = (params.login_hint ?? '').toUpperCase().replace(/[\s-]/g, '')
+      const pairing = /^[0-9A-Z]{8}$/.test(code)
+        ? await ctx.db
+            .selectFrom('pairing_codes')
+            .selectAll()
+            .where('code_hash', '=', sha256Base64url(code))
+            .executeTakeFirst()
+        : undefined
+      if (pairing === undefined || pairing.used_at !== null || pairing.expires_at <= now) {
+        failures.set(client.clientId, [...recent, now])
+        throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
+      }
+      const used = await ctx.db
+        .updateTable('pairing_codes')
+        .set({ used_at: now })
+        .where('code_hash', '=', pairing.code_hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(used.numUpdatedRows) !== 1) throw new OAuthError('unknown_user_id', 'the pairing code is not valid')
+
+      const id = randomId()
+      const [signing, agreement] = client.metadata.jwks.keys
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('auth_requests')
+          .values({
+            id,
+            vault_id: pairing.vault_id,
+            client_id: client.clientId,
+            client_name: client.name,
+            client_category: client.category,
+            client_keys: JSON.stringify({ signing, agreement }),
+            authorization_details: JSON.stringify(details),
+            binding_message: bindingMessage,
+            status: 'pending',
+            grant_id: null,
+            redeemed_at: null,
+            expires_at: now + REQUEST_LIFETIME_MS,
+            created_at: now,
+          })
+          .execute()
+        await appendLog(trx, ctx.clock, pairing.vault_id, 'request_created', client.clientId, {
+          request_id: id,
           client_name: client.name,
-          client_category: client.category,
-          client_keys: JSON.stringify({ signing, agreement }),
-          authorization_details: JSON.stringify(details),
-          binding_message: bindingMessage,
-          status: 'pending',
-          grant_id: null,
-          redeemed_at: null,
-          expires_at: now + REQUEST_LIFETIME_MS,
-          created_at: now,
+          record_types: details.flatMap((d) => d.record_types),
         })
-        .execute()
-      await appendLog(trx, ctx.clock, pairing.vault_id, 'request_created', client.clientId, {
-        request_id: id,
-        client_name: client.name,
-        record_types: details.flatMap((d) => d.record_types),
       })
-    })
-    ctx.notifier.publish(pairing.vault_id, { type: 'request', id })
-    const body = { auth_req_id: id, expires_in: REQUEST_LIFETIME_MS / 1000, interval: POLL_INTERVAL_SECONDS }
-    if (typeof idempotencyKey === 'string' && idempotencyKey.length <= 200) {
-      await ctx.db
-        .insertInto('idempotency')
-        .values({
-          principal: client.clientId,
-          key: idempotencyKey,
-          request_hash: '',
-          status: 200,
-          body: JSON.stringify(body),
-          created_at: now,
-        })
-        .onConflict((c) => c.doNothing())
-        .execute()
-    }
-    return reply.header('cache-control', 'no-store').send(body)
-  })
+      ctx.notifier.publish(pairing.vault_id, { type: 'request', id })
+      const body = { auth_req_id: id, expires_in: REQUEST_LIFETIME_MS / 1000, interval: POLL_INTERVAL_SECONDS }
+      if (typeof idempotencyKey === 'string' && idempotencyKey.length <= 200) {
+        await ctx.db
+          .insertInto('idempotency')
+          .values({
+            principal: client.clientId,
+            key: idempotencyKey,
+            request_hash: '',
+            status: 200,
+            body: JSON.stringify(body),
+            created_at: now,
+          })
+          .onConflict((c) => c.doNothing())
+          .execute()
+      }
+      return reply.header('cache-control', 'no-store').send(body)
+    },
+  )
 
-  app.post(TOKEN_PATH, async (request, reply) => {
-    const params = formParams(request)
-    const htu = externalUrl(ctx.config.publicUrl, request)
-    const send = (body: object) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body)
-    switch (params.grant_type) {
-      case GRANT_TYPE_JWT_BEARER:
-        return send(await deviceToken(ctx, request, params, htu))
-      case GRANT_TYPE_CIBA:
-        return send(await cibaToken(ctx, request, params, htu))
-      case 'refresh_token':
-        return send(await refreshToken(ctx, request, params, htu))
-      default:
-        throw new OAuthError('unsupported_grant_type', 'grant_type is not supported')
-    }
-  })
+  app.post(
+    TOKEN_PATH,
+    doc('oauth', 'Token endpoint: device login (jwt-bearer), CIBA poll, refresh; DPoP-bound tokens'),
+    async (request, reply) => {
+      const params = formParams(request)
+      const htu = externalUrl(ctx.config.publicUrl, request)
+      const send = (body: object) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(body)
+      switch (params.grant_type) {
+        case GRANT_TYPE_JWT_BEARER:
+          return send(await deviceToken(ctx, request, params, htu))
+        case GRANT_TYPE_CIBA:
+          return send(await cibaToken(ctx, request, params, htu))
+        case 'refresh_token':
+          return send(await refreshToken(ctx, request, params, htu))
+        default:
+          throw new OAuthError('unsupported_grant_type', 'grant_type is not supported')
+      }
+    },
+  )
 }
 
 function parseDetails(raw: string | undefined): AuthorizationDetail[] {

@@ -22,6 +22,7 @@ import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
 import { appendLog } from '../services/access-log.js'
+import { doc } from './doc.js'
 import { grantView, recordView } from './views.js'
 
 const PAIRING_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'.replace(/[IO]/g, '')
@@ -46,434 +47,512 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
     return principal
   }
 
-  app.post('/vaults', { schema: { body: createVaultSchema } }, async (request, reply) => {
-    const body = createVaultSchema.parse(request.body)
-    const proof = await verifyDpop(request, ctx.db, ctx.clock, {
-      htm: 'POST',
-      htu: externalUrl(ctx.config.publicUrl, request),
-      style: 'resource',
-    })
-    // Creating a vault proves possession of the device key it names.
-    const deviceId = await calculateJwkThumbprint(body.device.signing, 'sha256')
-    if (proof.jkt !== deviceId) throw new HttpProblem('unauthorized', 'the DPoP key must be the device signing key')
-    const existing = await ctx.db
-      .selectFrom('devices')
-      .select(['vault_id'])
-      .where('id', '=', deviceId)
-      .executeTakeFirst()
-    if (existing !== undefined) {
-      if (existing.vault_id === body.vault_id)
-        return reply.code(200).send(await vaultView(ctx, body.vault_id, deviceId))
-      throw new HttpProblem('conflict', 'this device already belongs to a vault')
-    }
-    const now = ctx.clock()
-    try {
-      await ctx.db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('vaults')
-          .values({
-            id: body.vault_id,
-            key_epoch: 0,
-            inbox_public_jwk: JSON.stringify(body.inbox_key),
-            inbox_statement: body.inbox_statement,
-            used_bytes: 0,
-            created_at: now,
-          })
-          .execute()
-        await trx
-          .insertInto('devices')
-          .values({
-            id: deviceId,
-            vault_id: body.vault_id,
-            signing_jwk: JSON.stringify(body.device.signing),
-            agreement_jwk: JSON.stringify(body.device.agreement),
-            vrk_wrap: body.vrk_wrap,
-            wrap_epoch: 0,
-            status: 'active',
-            created_at: now,
-          })
-          .execute()
-        await appendLog(trx, ctx.clock, body.vault_id, 'vault_created', deviceId, {})
+  app.post(
+    '/vaults',
+    doc('holder', 'Create a vault from a device key (DPoP proof by that key)', { body: createVaultSchema }),
+    async (request, reply) => {
+      const body = createVaultSchema.parse(request.body)
+      const proof = await verifyDpop(request, ctx.db, ctx.clock, {
+        htm: 'POST',
+        htu: externalUrl(ctx.config.publicUrl, request),
+        style: 'resource',
       })
-    } catch (error) {
-      if (String(error).includes('UNIQUE')) throw new HttpProblem('conflict', 'a vault with this id exists')
-      throw error
-    }
-    return reply.code(201).send(await vaultView(ctx, body.vault_id, deviceId))
-  })
+      // Creating a vault proves possession of the device key it names.
+      const deviceId = await calculateJwkThumbprint(body.device.signing, 'sha256')
+      if (proof.jkt !== deviceId) throw new HttpProblem('unauthorized', 'the DPoP key must be the device signing key')
+      const existing = await ctx.db
+        .selectFrom('devices')
+        .select(['vault_id'])
+        .where('id', '=', deviceId)
+        .executeTakeFirst()
+      if (existing !== undefined) {
+        if (existing.vault_id === body.vault_id)
+          return reply.code(200).send(await vaultView(ctx, body.vault_id, deviceId))
+        throw new HttpProblem('conflict', 'this device already belongs to a vault')
+      }
+      const now = ctx.clock()
+      try {
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('vaults')
+            .values({
+              id: body.vault_id,
+              key_epoch: 0,
+              inbox_public_jwk: JSON.stringify(body.inbox_key),
+              inbox_statement: body.inbox_statement,
+              used_bytes: 0,
+              created_at: now,
+            })
+            .execute()
+          await trx
+            .insertInto('devices')
+            .values({
+              id: deviceId,
+              vault_id: body.vault_id,
+              signing_jwk: JSON.stringify(body.device.signing),
+              agreement_jwk: JSON.stringify(body.device.agreement),
+              vrk_wrap: body.vrk_wrap,
+              wrap_epoch: 0,
+              status: 'active',
+              created_at: now,
+            })
+            .execute()
+          await appendLog(trx, ctx.clock, body.vault_id, 'vault_created', deviceId, {})
+        })
+      } catch (error) {
+        if (String(error).includes('UNIQUE')) throw new HttpProblem('conflict', 'a vault with this id exists')
+        throw error
+      }
+      return reply.code(201).send(await vaultView(ctx, body.vault_id, deviceId))
+    },
+  )
 
-  app.get('/vaults/:vaultId', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    return vaultView(ctx, vaultId, principal.subject)
-  })
+  app.get(
+    '/vaults/:vaultId',
+    doc('holder', "This device's view of its vault", { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      return vaultView(ctx, vaultId, principal.subject)
+    },
+  )
 
-  app.put('/vaults/:vaultId/blobs/:sha256', async (request, reply) => {
-    const { vaultId, sha256 } = blobParams.parse(request.params)
-    await holder(request, vaultId)
-    await receiveBlob(ctx, request, vaultId, sha256)
-    return reply.code(204).send()
-  })
+  app.put(
+    '/vaults/:vaultId/blobs/:sha256',
+    doc('holder', 'Upload an envelope (application/octet-stream), addressed by its SHA-256', { params: blobParams }),
+    async (request, reply) => {
+      const { vaultId, sha256 } = blobParams.parse(request.params)
+      await holder(request, vaultId)
+      await receiveBlob(ctx, request, vaultId, sha256)
+      return reply.code(204).send()
+    },
+  )
 
-  app.get('/vaults/:vaultId/blobs/:sha256', async (request, reply) => {
-    const { vaultId, sha256 } = blobParams.parse(request.params)
-    await holder(request, vaultId)
-    const known = await ctx.db
-      .selectFrom('record_versions')
-      .select('ciphertext_sha256')
-      .where('vault_id', '=', vaultId)
-      .where('ciphertext_sha256', '=', sha256)
-      .executeTakeFirst()
-    if (known === undefined || !ctx.blobs.has(sha256)) throw new HttpProblem('not_found', 'no such blob')
-    return sendBlob(ctx, reply, sha256)
-  })
-
-  app.put('/vaults/:vaultId/records/:recordId/versions/:version', async (request, reply) => {
-    const { vaultId, recordId, version } = versionParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    const body = putRecordVersionSchema.parse(request.body)
-    const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
-    checkManifest(body.manifest, {
-      vaultId,
-      recordId,
-      version,
-      keyEpoch: body.key_epoch,
-      sha256: body.ciphertext_sha256,
-      length: body.ciphertext_length,
-    })
-    if (body.key_epoch !== vault.key_epoch)
-      throw new HttpProblem('conflict', 'new versions are sealed in the current key epoch')
-    if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
-      throw new HttpProblem('conflict', 'upload the envelope blob first')
-    }
-    const now = ctx.clock()
-    const outcome = await ctx.db.transaction().execute(async (trx) => {
-      const existing = await trx
+  app.get(
+    '/vaults/:vaultId/blobs/:sha256',
+    doc('holder', 'Download an envelope', { params: blobParams }),
+    async (request, reply) => {
+      const { vaultId, sha256 } = blobParams.parse(request.params)
+      await holder(request, vaultId)
+      const known = await ctx.db
         .selectFrom('record_versions')
-        .select(['manifest'])
+        .select('ciphertext_sha256')
         .where('vault_id', '=', vaultId)
-        .where('record_id', '=', recordId)
-        .where('version', '=', version)
+        .where('ciphertext_sha256', '=', sha256)
         .executeTakeFirst()
-      if (existing !== undefined) return existing.manifest === body.manifest ? 'same' : 'conflict'
-      const record = await trx
-        .selectFrom('records')
-        .selectAll()
-        .where('vault_id', '=', vaultId)
-        .where('record_id', '=', recordId)
-        .executeTakeFirst()
-      const expected = record === undefined ? 1 : record.latest_version + 1
-      if (version !== expected || (record !== undefined && record.record_type !== body.record_type)) return 'conflict'
-      if (record === undefined) {
+      if (known === undefined || !ctx.blobs.has(sha256)) throw new HttpProblem('not_found', 'no such blob')
+      return sendBlob(ctx, reply, sha256)
+    },
+  )
+
+  app.put(
+    '/vaults/:vaultId/records/:recordId/versions/:version',
+    doc('holder', 'Commit a record version (manifest and owner wrap); compare-and-swap on the version', {
+      params: versionParams,
+      body: putRecordVersionSchema,
+    }),
+    async (request, reply) => {
+      const { vaultId, recordId, version } = versionParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const body = putRecordVersionSchema.parse(request.body)
+      const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
+      checkManifest(body.manifest, {
+        vaultId,
+        recordId,
+        version,
+        keyEpoch: body.key_epoch,
+        sha256: body.ciphertext_sha256,
+        length: body.ciphertext_length,
+      })
+      if (body.key_epoch !== vault.key_epoch)
+        throw new HttpProblem('conflict', 'new versions are sealed in the current key epoch')
+      if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
+        throw new HttpProblem('conflict', 'upload the envelope blob first')
+      }
+      const now = ctx.clock()
+      const outcome = await ctx.db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('record_versions')
+          .select(['manifest'])
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .where('version', '=', version)
+          .executeTakeFirst()
+        if (existing !== undefined) return existing.manifest === body.manifest ? 'same' : 'conflict'
+        const record = await trx
+          .selectFrom('records')
+          .selectAll()
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .executeTakeFirst()
+        const expected = record === undefined ? 1 : record.latest_version + 1
+        if (version !== expected || (record !== undefined && record.record_type !== body.record_type)) return 'conflict'
+        if (record === undefined) {
+          await trx
+            .insertInto('records')
+            .values({
+              vault_id: vaultId,
+              record_id: recordId,
+              record_type: body.record_type,
+              latest_version: 1,
+              state: 'vault',
+              created_at: now,
+            })
+            .execute()
+        } else {
+          await trx
+            .updateTable('records')
+            .set({ latest_version: version })
+            .where('vault_id', '=', vaultId)
+            .where('record_id', '=', recordId)
+            .execute()
+        }
         await trx
-          .insertInto('records')
+          .insertInto('record_versions')
           .values({
             vault_id: vaultId,
             record_id: recordId,
-            record_type: body.record_type,
-            latest_version: 1,
-            state: 'vault',
+            version,
+            key_epoch: body.key_epoch,
+            ciphertext_sha256: body.ciphertext_sha256,
+            ciphertext_length: body.ciphertext_length,
+            manifest: body.manifest,
+            author_key_id: principal.subject,
             created_at: now,
           })
           .execute()
-      } else {
         await trx
-          .updateTable('records')
-          .set({ latest_version: version })
-          .where('vault_id', '=', vaultId)
-          .where('record_id', '=', recordId)
+          .insertInto('key_wraps')
+          .values({
+            vault_id: vaultId,
+            record_id: recordId,
+            version,
+            kind: 'epoch',
+            grant_id: null,
+            key_epoch: body.key_epoch,
+            wrap: body.owner_wrap,
+          })
           .execute()
-      }
-      await trx
-        .insertInto('record_versions')
-        .values({
-          vault_id: vaultId,
+        await appendLog(trx, ctx.clock, vaultId, 'record_written', principal.subject, {
           record_id: recordId,
           version,
-          key_epoch: body.key_epoch,
-          ciphertext_sha256: body.ciphertext_sha256,
-          ciphertext_length: body.ciphertext_length,
-          manifest: body.manifest,
-          author_key_id: principal.subject,
-          created_at: now,
+          record_type: body.record_type,
         })
-        .execute()
-      await trx
-        .insertInto('key_wraps')
-        .values({
-          vault_id: vaultId,
-          record_id: recordId,
-          version,
-          kind: 'epoch',
-          grant_id: null,
-          key_epoch: body.key_epoch,
-          wrap: body.owner_wrap,
-        })
-        .execute()
-      await appendLog(trx, ctx.clock, vaultId, 'record_written', principal.subject, {
-        record_id: recordId,
-        version,
-        record_type: body.record_type,
+        return 'created'
       })
-      return 'created'
-    })
-    if (outcome === 'conflict') throw new HttpProblem('conflict', 'this record version exists, or is not the next one')
-    return reply
-      .code(outcome === 'created' ? 201 : 200)
-      .send(await recordView(ctx, vaultId, recordId, version, { kind: 'epoch' }))
-  })
+      if (outcome === 'conflict')
+        throw new HttpProblem('conflict', 'this record version exists, or is not the next one')
+      return reply
+        .code(outcome === 'created' ? 201 : 200)
+        .send(await recordView(ctx, vaultId, recordId, version, { kind: 'epoch' }))
+    },
+  )
 
-  app.get('/vaults/:vaultId/records', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const records = await ctx.db
-      .selectFrom('records')
-      .selectAll()
-      .where('vault_id', '=', vaultId)
-      .where('state', '=', 'vault')
-      .execute()
-    const views = []
-    for (const r of records)
-      views.push(await recordView(ctx, vaultId, r.record_id, r.latest_version, { kind: 'epoch' }))
-    return { records: views }
-  })
-
-  app.get('/vaults/:vaultId/records/:recordId/versions/:version', async (request) => {
-    const { vaultId, recordId, version } = versionParams.parse(request.params)
-    await holder(request, vaultId)
-    return recordView(ctx, vaultId, recordId, version, { kind: 'epoch' })
-  })
-
-  app.get('/vaults/:vaultId/inbox', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const records = await ctx.db
-      .selectFrom('records')
-      .selectAll()
-      .where('vault_id', '=', vaultId)
-      .where('state', '=', 'inbox')
-      .execute()
-    const views = []
-    for (const r of records) views.push(await recordView(ctx, vaultId, r.record_id, 1, { kind: 'inbox' }))
-    return { records: views }
-  })
-
-  app.post('/vaults/:vaultId/inbox/:recordId/accept', async (request) => {
-    const { vaultId, recordId } = recordParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    const { owner_wrap } = acceptDepositSchema.parse(request.body)
-    const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
-    await ctx.db.transaction().execute(async (trx) => {
-      const record = await trx
+  app.get(
+    '/vaults/:vaultId/records',
+    doc('holder', 'The latest version of every record, with owner wraps', { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const records = await ctx.db
         .selectFrom('records')
         .selectAll()
         .where('vault_id', '=', vaultId)
-        .where('record_id', '=', recordId)
-        .executeTakeFirst()
-      if (record === undefined) throw new HttpProblem('not_found', 'no such deposit')
-      if (record.state === 'vault') return
-      await trx
-        .updateTable('records')
-        .set({ state: 'vault' })
-        .where('vault_id', '=', vaultId)
-        .where('record_id', '=', recordId)
+        .where('state', '=', 'vault')
         .execute()
-      await trx
-        .deleteFrom('key_wraps')
+      const views = []
+      for (const r of records)
+        views.push(await recordView(ctx, vaultId, r.record_id, r.latest_version, { kind: 'epoch' }))
+      return { records: views }
+    },
+  )
+
+  app.get(
+    '/vaults/:vaultId/records/:recordId/versions/:version',
+    doc('holder', 'One record version', { params: versionParams }),
+    async (request) => {
+      const { vaultId, recordId, version } = versionParams.parse(request.params)
+      await holder(request, vaultId)
+      return recordView(ctx, vaultId, recordId, version, { kind: 'epoch' })
+    },
+  )
+
+  app.get(
+    '/vaults/:vaultId/inbox',
+    doc('holder', 'Deposits waiting to be accepted', { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const records = await ctx.db
+        .selectFrom('records')
+        .selectAll()
         .where('vault_id', '=', vaultId)
-        .where('record_id', '=', recordId)
-        .where('kind', '=', 'inbox')
+        .where('state', '=', 'inbox')
         .execute()
-      await trx
-        .insertInto('key_wraps')
+      const views = []
+      for (const r of records) views.push(await recordView(ctx, vaultId, r.record_id, 1, { kind: 'inbox' }))
+      return { records: views }
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/inbox/:recordId/accept',
+    doc('holder', "Accept a deposit: its key re-wrapped under the vault's epoch key", {
+      params: recordParams,
+      body: acceptDepositSchema,
+    }),
+    async (request) => {
+      const { vaultId, recordId } = recordParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const { owner_wrap } = acceptDepositSchema.parse(request.body)
+      const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
+      await ctx.db.transaction().execute(async (trx) => {
+        const record = await trx
+          .selectFrom('records')
+          .selectAll()
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .executeTakeFirst()
+        if (record === undefined) throw new HttpProblem('not_found', 'no such deposit')
+        if (record.state === 'vault') return
+        await trx
+          .updateTable('records')
+          .set({ state: 'vault' })
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .execute()
+        await trx
+          .deleteFrom('key_wraps')
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .where('kind', '=', 'inbox')
+          .execute()
+        await trx
+          .insertInto('key_wraps')
+          .values({
+            vault_id: vaultId,
+            record_id: recordId,
+            version: 1,
+            kind: 'epoch',
+            grant_id: null,
+            key_epoch: vault.key_epoch,
+            wrap: owner_wrap,
+          })
+          .execute()
+        await appendLog(trx, ctx.clock, vaultId, 'deposit_accepted', principal.subject, { record_id: recordId })
+      })
+      return recordView(ctx, vaultId, recordId, 1, { kind: 'epoch' })
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/pairing-codes',
+    doc('holder', 'A single-use pairing code (10 minutes)', { params: vaultParams }),
+    async (request, reply) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const now = ctx.clock()
+      // 8 characters from a 32-letter alphabet: 40 bits, single use, 10 minutes, attempts limited.
+      let code = ''
+      for (const byte of randomBytes(8)) code += PAIRING_ALPHABET[byte % 32]
+      await ctx.db
+        .insertInto('pairing_codes')
         .values({
+          code_hash: sha256Base64url(code),
           vault_id: vaultId,
-          record_id: recordId,
-          version: 1,
-          kind: 'epoch',
-          grant_id: null,
-          key_epoch: vault.key_epoch,
-          wrap: owner_wrap,
+          expires_at: now + PAIRING_LIFETIME_MS,
+          used_at: null,
+          created_at: now,
         })
         .execute()
-      await appendLog(trx, ctx.clock, vaultId, 'deposit_accepted', principal.subject, { record_id: recordId })
-    })
-    return recordView(ctx, vaultId, recordId, 1, { kind: 'epoch' })
-  })
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ code, expires_at: now + PAIRING_LIFETIME_MS })
+    },
+  )
 
-  app.post('/vaults/:vaultId/pairing-codes', async (request, reply) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const now = ctx.clock()
-    // 8 characters from a 32-letter alphabet: 40 bits, single use, 10 minutes, attempts limited.
-    let code = ''
-    for (const byte of randomBytes(8)) code += PAIRING_ALPHABET[byte % 32]
-    await ctx.db
-      .insertInto('pairing_codes')
-      .values({
-        code_hash: sha256Base64url(code),
-        vault_id: vaultId,
-        expires_at: now + PAIRING_LIFETIME_MS,
-        used_at: null,
-        created_at: now,
-      })
-      .execute()
-    return reply
-      .code(201)
-      .header('cache-control', 'no-store')
-      .send({ code, expires_at: now + PAIRING_LIFETIME_MS })
-  })
-
-  app.get('/vaults/:vaultId/requests', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const now = ctx.clock()
-    const rows = await ctx.db
-      .selectFrom('auth_requests')
-      .selectAll()
-      .where('vault_id', '=', vaultId)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .orderBy('created_at')
-      .execute()
-    return {
-      requests: await Promise.all(
-        rows.map(async (row) => {
-          const keys = JSON.parse(row.client_keys) as { signing: JWK & { kid: string }; agreement: JWK }
-          return {
-            request_id: row.id,
-            client_id: row.client_id,
-            client_name: row.client_name,
-            category: row.client_category,
-            verified: row.client_category !== 'unverified',
-            agreement_key: { kty: 'OKP', crv: 'X25519', x: keys.agreement.x },
-            // Recomputed, not the document's own kid: the receipt must name the key itself.
-            signing_key_id: await calculateJwkThumbprint(
-              { kty: 'OKP', crv: 'Ed25519', x: keys.signing.x as string },
-              'sha256',
-            ),
-            authorization_details: JSON.parse(row.authorization_details),
-            binding_message: row.binding_message,
-            expires_at: row.expires_at,
-          }
-        }),
-      ),
-    }
-  })
-
-  app.post('/vaults/:vaultId/requests/:requestId/approve', async (request) => {
-    const { vaultId, requestId } = requestParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    const body = approveRequestSchema.parse(request.body)
-    return approve(ctx, principal, vaultId, requestId, body)
-  })
-
-  app.post('/vaults/:vaultId/requests/:requestId/deny', async (request, reply) => {
-    const { vaultId, requestId } = requestParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    const updated = await ctx.db
-      .updateTable('auth_requests')
-      .set({ status: 'denied' })
-      .where('id', '=', requestId)
-      .where('vault_id', '=', vaultId)
-      .where('status', '=', 'pending')
-      .executeTakeFirst()
-    if (Number(updated.numUpdatedRows) === 1) {
-      await appendLog(ctx.db, ctx.clock, vaultId, 'request_denied', principal.subject, { request_id: requestId })
-    } else {
-      const row = await ctx.db
+  app.get(
+    '/vaults/:vaultId/requests',
+    doc('holder', "Requests waiting for the holder's answer", { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const now = ctx.clock()
+      const rows = await ctx.db
         .selectFrom('auth_requests')
-        .select('status')
+        .selectAll()
+        .where('vault_id', '=', vaultId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .orderBy('created_at')
+        .execute()
+      return {
+        requests: await Promise.all(
+          rows.map(async (row) => {
+            const keys = JSON.parse(row.client_keys) as { signing: JWK & { kid: string }; agreement: JWK }
+            return {
+              request_id: row.id,
+              client_id: row.client_id,
+              client_name: row.client_name,
+              category: row.client_category,
+              verified: row.client_category !== 'unverified',
+              agreement_key: { kty: 'OKP', crv: 'X25519', x: keys.agreement.x },
+              // Recomputed, not the document's own kid: the receipt must name the key itself.
+              signing_key_id: await calculateJwkThumbprint(
+                { kty: 'OKP', crv: 'Ed25519', x: keys.signing.x as string },
+                'sha256',
+              ),
+              authorization_details: JSON.parse(row.authorization_details),
+              binding_message: row.binding_message,
+              expires_at: row.expires_at,
+            }
+          }),
+        ),
+      }
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/requests/:requestId/approve',
+    doc('holder', 'Approve (possibly narrowed): a signed grant receipt and HPKE wraps', {
+      params: requestParams,
+      body: approveRequestSchema,
+    }),
+    async (request) => {
+      const { vaultId, requestId } = requestParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const body = approveRequestSchema.parse(request.body)
+      return approve(ctx, principal, vaultId, requestId, body)
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/requests/:requestId/deny',
+    doc('holder', 'Refuse a request', { params: requestParams }),
+    async (request, reply) => {
+      const { vaultId, requestId } = requestParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const updated = await ctx.db
+        .updateTable('auth_requests')
+        .set({ status: 'denied' })
         .where('id', '=', requestId)
         .where('vault_id', '=', vaultId)
+        .where('status', '=', 'pending')
         .executeTakeFirst()
-      if (row === undefined) throw new HttpProblem('not_found', 'no such request')
-      if (row.status !== 'denied') throw new HttpProblem('conflict', 'the request was already answered')
-    }
-    return reply.code(204).send()
-  })
+      if (Number(updated.numUpdatedRows) === 1) {
+        await appendLog(ctx.db, ctx.clock, vaultId, 'request_denied', principal.subject, { request_id: requestId })
+      } else {
+        const row = await ctx.db
+          .selectFrom('auth_requests')
+          .select('status')
+          .where('id', '=', requestId)
+          .where('vault_id', '=', vaultId)
+          .executeTakeFirst()
+        if (row === undefined) throw new HttpProblem('not_found', 'no such request')
+        if (row.status !== 'denied') throw new HttpProblem('conflict', 'the request was already answered')
+      }
+      return reply.code(204).send()
+    },
+  )
 
-  app.get('/vaults/:vaultId/grants', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const rows = await ctx.db
-      .selectFrom('grants')
-      .selectAll()
-      .where('vault_id', '=', vaultId)
-      .orderBy('created_at')
-      .execute()
-    const views = []
-    for (const row of rows) views.push(await grantView(ctx, row))
-    return { grants: views }
-  })
-
-  app.post('/vaults/:vaultId/grants/:grantId/revoke', async (request) => {
-    const { vaultId, grantId } = grantParams.parse(request.params)
-    const principal = await holder(request, vaultId)
-    const now = ctx.clock()
-    const grant = await ctx.db.transaction().execute(async (trx) => {
-      const row = await trx
+  app.get(
+    '/vaults/:vaultId/grants',
+    doc('holder', 'Every grant, live or not', { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const rows = await ctx.db
         .selectFrom('grants')
         .selectAll()
-        .where('id', '=', grantId)
         .where('vault_id', '=', vaultId)
-        .executeTakeFirst()
-      if (row === undefined) throw new HttpProblem('not_found', 'no such grant')
-      if (row.status === 'revoked') return row
-      await trx.updateTable('grants').set({ status: 'revoked', revoked_at: now }).where('id', '=', grantId).execute()
-      // Immediately: its tokens die and its wraps go (security.md D7).
-      await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
-      await trx.deleteFrom('key_wraps').where('grant_id', '=', grantId).execute()
-      await appendLog(trx, ctx.clock, vaultId, 'grant_revoked', principal.subject, {
-        grant_id: grantId,
-        client_id: row.client_id,
+        .orderBy('created_at')
+        .execute()
+      const views = []
+      for (const row of rows) views.push(await grantView(ctx, row))
+      return { grants: views }
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/grants/:grantId/revoke',
+    doc('holder', 'Stop sharing: tokens die and wraps are deleted at once', { params: grantParams }),
+    async (request) => {
+      const { vaultId, grantId } = grantParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const now = ctx.clock()
+      const grant = await ctx.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('grants')
+          .selectAll()
+          .where('id', '=', grantId)
+          .where('vault_id', '=', vaultId)
+          .executeTakeFirst()
+        if (row === undefined) throw new HttpProblem('not_found', 'no such grant')
+        if (row.status === 'revoked') return row
+        await trx.updateTable('grants').set({ status: 'revoked', revoked_at: now }).where('id', '=', grantId).execute()
+        // Immediately: its tokens die and its wraps go (security.md D7).
+        await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
+        await trx.deleteFrom('key_wraps').where('grant_id', '=', grantId).execute()
+        await appendLog(trx, ctx.clock, vaultId, 'grant_revoked', principal.subject, {
+          grant_id: grantId,
+          client_id: row.client_id,
+        })
+        return { ...row, status: 'revoked' as const, revoked_at: now }
       })
-      return { ...row, status: 'revoked' as const, revoked_at: now }
-    })
-    ctx.notifier.publish(vaultId, { type: 'grant_revoked', id: grantId })
-    return grantView(ctx, grant)
-  })
+      ctx.notifier.publish(vaultId, { type: 'grant_revoked', id: grantId })
+      return grantView(ctx, grant)
+    },
+  )
 
-  app.get('/vaults/:vaultId/log', async (request) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    const rows = await ctx.db
-      .selectFrom('access_log')
-      .selectAll()
-      .where('vault_id', '=', vaultId)
-      .orderBy('seq')
-      .execute()
-    return {
-      entries: rows.map((r) => ({
-        seq: r.seq,
-        at: r.at,
-        event: r.event,
-        actor: r.actor,
-        details: JSON.parse(r.details),
-        prev_hash: r.prev_hash,
-        hash: r.hash,
-      })),
-    }
-  })
+  app.get(
+    '/vaults/:vaultId/log',
+    doc('holder', 'The hash-chained access log', { params: vaultParams }),
+    async (request) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      const rows = await ctx.db
+        .selectFrom('access_log')
+        .selectAll()
+        .where('vault_id', '=', vaultId)
+        .orderBy('seq')
+        .execute()
+      return {
+        entries: rows.map((r) => ({
+          seq: r.seq,
+          at: r.at,
+          event: r.event,
+          actor: r.actor,
+          details: JSON.parse(r.details),
+          prev_hash: r.prev_hash,
+          hash: r.hash,
+        })),
+      }
+    },
+  )
 
-  app.get('/vaults/:vaultId/events', async (request, reply) => {
-    const { vaultId } = vaultParams.parse(request.params)
-    await holder(request, vaultId)
-    reply.hijack()
-    const raw = reply.raw
-    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
-    raw.write(': connected\n\n')
-    const unsubscribe = ctx.notifier.subscribe(vaultId, (event) => {
-      raw.write(`event: ${event.type}\ndata: ${JSON.stringify({ id: event.id })}\n\n`)
-    })
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000)
-    const close = () => {
-      clearInterval(heartbeat)
-      unsubscribe()
-    }
-    request.raw.on('close', close)
-    raw.on('close', close)
-  })
+  app.get(
+    '/vaults/:vaultId/events',
+    doc('holder', 'Server-sent events: new requests and deposits', { params: vaultParams }),
+    async (request, reply) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      await holder(request, vaultId)
+      reply.hijack()
+      const raw = reply.raw
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+      raw.write(': connected\n\n')
+      const unsubscribe = ctx.notifier.subscribe(vaultId, (event) => {
+        raw.write(`event: ${event.type}\ndata: ${JSON.stringify({ id: event.id })}\n\n`)
+      })
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000)
+      const close = () => {
+        clearInterval(heartbeat)
+        unsubscribe()
+      }
+      request.raw.on('close', close)
+      raw.on('close', close)
+    },
+  )
 }
 
 async function vaultView(ctx: AppContext, vaultId: string, deviceId: string) {
