@@ -20,7 +20,7 @@ describe('the repeat-prescription journey', () => {
   })
   afterAll(async () => host?.close())
 
-  it('prison healthcare deposits a signed medication list; the holder accepts it', async () => {
+  it('[API-DEP-01][API-VAULT-02] prison healthcare deposits a signed medication list; the holder accepts it', async () => {
     const issuer = host.issuer(host.orgs.prisonHealthcare)
     const { code } = await holder.createPairingCode()
     const { authReqId } = await issuer.requestAccess({
@@ -90,7 +90,7 @@ describe('the repeat-prescription journey', () => {
     await gpClient.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
   })
 
-  it('the GP reads the list and verifies that prison healthcare signed it', async () => {
+  it('[API-GRANT-02][API-ACC-01] the GP reads the list and verifies that prison healthcare signed it', async () => {
     const records = await gpClient.records()
     expect(records.map((r) => r.record_type)).toEqual(['medication_list'])
     const opened = await gpClient.readRecord(records[0] as NonNullable<(typeof records)[0]>, host.trusted)
@@ -100,7 +100,7 @@ describe('the repeat-prescription journey', () => {
     )
   })
 
-  it('the holder reads a hash-chained log of what happened', async () => {
+  it('[API-LOG-01][API-ACC-02] the holder reads a hash-chained log of what happened', async () => {
     const log = await holder.log()
     const events = log.map((e) => e.event)
     expect(events).toEqual(
@@ -117,7 +117,7 @@ describe('the repeat-prescription journey', () => {
     expect(served?.actor).toBe(host.orgs.gp.identity.clientId)
   })
 
-  it('the holder revokes, and the GP is refused at once', async () => {
+  it('[API-REV-01] the holder revokes, and the GP is refused at once', async () => {
     await holder.revoke(gpGrantId)
     await expect(gpClient.records()).rejects.toMatchObject({ status: 401, code: 'unauthorized' })
     await expect(gpClient.refresh()).rejects.toBeInstanceOf(HoldallOAuthError)
@@ -144,7 +144,7 @@ describe('the repeat-prescription journey', () => {
     }
   })
 
-  it('a justice-only record is never offered to a GP, whatever the holder would tap', async () => {
+  it('[API-REQ-01] a justice-only record is never offered to a GP, whatever the holder would tap', async () => {
     await holder.putRecord('victim_protective_conditions', victimConditions(), 'Conditions that protect other people')
     const { code } = await holder.createPairingCode()
     await expect(
@@ -187,7 +187,7 @@ describe('the repeat-prescription journey', () => {
     expect(types).toEqual(['licence_conditions', 'victim_protective_conditions'])
   })
 
-  it('an organisation that is not on the trust list is shown as unverified and never gets justice records', async () => {
+  it('[API-TRUST-01][API-REQ-01] an organisation that is not on the trust list is shown as unverified and never gets justice records', async () => {
     const employer = host.service(host.orgs.employer)
     const { code } = await holder.createPairingCode()
     await expect(
@@ -248,7 +248,7 @@ describe('the repeat-prescription journey', () => {
     })
   })
 
-  it('errors are problem+json with stable codes', async () => {
+  it('[API-ERR-01] errors are problem+json with stable codes', async () => {
     const response = await fetch(`${host.url}/vaults/not-a-vault-id/records`)
     expect(response.status).toBe(400)
     expect(response.headers.get('content-type')).toContain('application/problem+json')

@@ -64,7 +64,7 @@ describe('refusals', () => {
 
   const gpConnection = () => new HostConnection(host.url, host.orgs.gp.identity.keys.signing)
 
-  it('a record type outside the grant is neither listed nor served', async () => {
+  it('[API-ACC-01] a record type outside the grant is neither listed nor served', async () => {
     const own = await holder.listRecords()
     const appointment = own.find((r) => r.record_type === 'appointment')
     expect((await gp.records()).map((r) => r.record_type)).toEqual(['medication_list'])
@@ -77,7 +77,7 @@ describe('refusals', () => {
     expect(await response.json()).toMatchObject({ code: 'not_found' })
   })
 
-  it("another vault's record is not found, exactly as an unknown one", async () => {
+  it("[API-ACC-01][API-VAULT-02] another vault's record is not found, exactly as an unknown one", async () => {
     const theirs = (await other.listRecords())[0]
     const response = await gpConnection().send({
       method: 'GET',
@@ -99,7 +99,7 @@ describe('refusals', () => {
     })
   })
 
-  it('a replayed DPoP proof is refused', async () => {
+  it('[API-DPOP-02] a replayed DPoP proof is refused', async () => {
     const connection = gpConnection()
     const proof = await connection.proof('GET', '/grant/records', token)
     const send = () => fetch(`${host.url}/grant/records`, { headers: { authorization: `DPoP ${token}`, dpop: proof } })
@@ -109,7 +109,7 @@ describe('refusals', () => {
     expect(replay.headers.get('www-authenticate')).toContain('invalid_dpop_proof')
   })
 
-  it('a Bearer downgrade is refused', async () => {
+  it('[API-TOK-01] a Bearer downgrade is refused', async () => {
     const proof = await gpConnection().proof('GET', '/grant/records', token)
     const response = await fetch(`${host.url}/grant/records`, {
       headers: { authorization: `Bearer ${token}`, dpop: proof },
@@ -118,13 +118,13 @@ describe('refusals', () => {
     expect(await response.json()).toMatchObject({ code: 'unauthorized' })
   })
 
-  it('a token presented with another key is refused', async () => {
+  it('[API-DPOP-03] a token presented with another key is refused', async () => {
     const thief = new HostConnection(host.url, generateSigningKeyPair())
     const response = await thief.send({ method: 'GET', path: '/grant/records', accessToken: token })
     expect(response.status).toBe(401)
   })
 
-  it('a DPoP proof for another URL or method is refused', async () => {
+  it('[API-DPOP-01] a DPoP proof for another URL or method is refused', async () => {
     const connection = gpConnection()
     const wrongPath = await connection.proof('GET', '/grant', token)
     expect(
@@ -138,7 +138,7 @@ describe('refusals', () => {
     ).toBe(401)
   })
 
-  it('an expired grant is refused', async () => {
+  it('[API-TOK-02] an expired grant is refused', async () => {
     const { client, grant } = await grantGp(1)
     const db = new Database(join(host.dataDir, 'holdall.sqlite3'))
     db.prepare('UPDATE grants SET expires_at = ? WHERE id = ?').run(Date.now() - 1000, grant.grant_id)
@@ -146,7 +146,7 @@ describe('refusals', () => {
     await expect(client.records()).rejects.toMatchObject({ status: 401, code: 'unauthorized' })
   })
 
-  it('a forged or missing grant receipt makes no grant', async () => {
+  it('[API-GRANT-01] a forged or missing grant receipt makes no grant', async () => {
     const client = host.service(host.orgs.gp)
     const { code } = await holder.createPairingCode()
     const { authReqId } = await client.requestAccess({
@@ -201,7 +201,7 @@ describe('refusals', () => {
     })
   })
 
-  it('a pairing code works once, and guessing is cut off', async () => {
+  it('[API-PAIR-01] a pairing code works once, and guessing is cut off', async () => {
     const client = host.service(host.orgs.probation)
     const { code } = await holder.createPairingCode()
     const ask = (pairingCode: string, n: number) =>
@@ -226,7 +226,7 @@ describe('refusals', () => {
     await expect(ask(fresh.code, 99)).rejects.toMatchObject({ status: 429, error: 'slow_down' })
   })
 
-  it('the token endpoint refuses unknown grant types and unauthenticated clients the OAuth way', async () => {
+  it('[API-ERR-01] the token endpoint refuses unknown grant types and unauthenticated clients the OAuth way', async () => {
     const response = await fetch(`${host.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

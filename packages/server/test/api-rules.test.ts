@@ -1,0 +1,310 @@
+import { HolderClient, HostConnection, sealRecord, signTrustList, verifyTrustList } from '@holdall/client'
+import {
+  base64urlEncode,
+  generateDataKey,
+  generateDeviceKeys,
+  generateSigningKeyPair,
+  randomBytes,
+  signCompactJws,
+  toPublicJwk,
+} from '@holdall/crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { medicationList } from './fixtures.js'
+import { type Host, startHost } from './harness.js'
+
+describe('host API rules', () => {
+  let host: Host
+  let holder: HolderClient
+
+  beforeAll(async () => {
+    host = await startHost({ maxRecordBytes: 64 * 1024 })
+    holder = await HolderClient.createVault(host.url)
+  })
+  afterAll(async () => host?.close())
+
+  const device = () => new HostConnection(host.url, holder.deviceKeys.signing)
+  async function deviceToken(): Promise<string> {
+    const now = Math.floor(Date.now() / 1000)
+    const assertion = signCompactJws(
+      { typ: 'JWT', alg: 'EdDSA' },
+      {
+        iss: holder.deviceId,
+        sub: holder.vaultId,
+        aud: `${host.url}/oauth/token`,
+        iat: now,
+        exp: now + 60,
+        jti: base64urlEncode(randomBytes(16)),
+      },
+      holder.deviceKeys.signing.secretKey,
+    )
+    const tokens = await device().json<{ access_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
+    })
+    return tokens.access_token
+  }
+
+  it('[API-JSON-01] refuses unknown members in a JSON body', async () => {
+    const response = await device().send({
+      method: 'POST',
+      path: `/vaults/${holder.vaultId}/inbox/${base64urlEncode(randomBytes(16))}/accept`,
+      json: { owner_wrap: base64urlEncode(new Uint8Array(72)), scope: '*' },
+      accessToken: await deviceToken(),
+    })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ code: 'invalid_request' })
+  })
+
+  it('[API-CACHE-01] answers with Cache-Control: no-store where keys, wraps and records travel', async () => {
+    await holder.putRecord('medication_list', medicationList(), 'Medicines')
+    const token = await deviceToken()
+    for (const path of [`/vaults/${holder.vaultId}`, `/vaults/${holder.vaultId}/records`]) {
+      const response = await device().send({ method: 'GET', path, accessToken: token })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toBe('no-store')
+    }
+  })
+
+  it('[API-VAULT-01] creates a vault only for the key that signs the DPoP proof', async () => {
+    const named = generateDeviceKeys()
+    const signer = new HostConnection(host.url, generateSigningKeyPair())
+    const response = await signer.send({
+      method: 'POST',
+      path: '/vaults',
+      json: {
+        vault_id: base64urlEncode(randomBytes(16)),
+        device: {
+          signing: toPublicJwk(named.signing.publicKey, 'Ed25519'),
+          agreement: toPublicJwk(named.agreement.publicKey, 'X25519'),
+        },
+        vrk_wrap: base64urlEncode(new Uint8Array(80)),
+        inbox_key: toPublicJwk(named.agreement.publicKey, 'X25519'),
+        inbox_statement: base64urlEncode(new Uint8Array(64)),
+      },
+    })
+    expect(response.status).toBe(401)
+  })
+
+  it('[API-REC-01] stores a blob only with its exact length and hash, within the size limit', async () => {
+    const token = await deviceToken()
+    const body = randomBytes(1000)
+    const wrongAddress = base64urlEncode(new Uint8Array(32))
+    const mismatch = await device().send({
+      method: 'PUT',
+      path: `/vaults/${holder.vaultId}/blobs/${wrongAddress}`,
+      body,
+      accessToken: token,
+    })
+    expect(mismatch.status).toBe(422)
+    expect(await mismatch.json()).toMatchObject({ code: 'envelope_invalid' })
+    const tooBig = await device().send({
+      method: 'PUT',
+      path: `/vaults/${holder.vaultId}/blobs/${wrongAddress}`,
+      body: new Uint8Array(70_000),
+      accessToken: token,
+    })
+    expect(tooBig.status).toBe(413)
+    const { readdirSync } = await import('node:fs')
+    expect(readdirSync(`${host.dataDir}/tmp`)).toEqual([])
+  })
+
+  it('[API-REC-02] accepts each record version once: a retry is 200, a different body or a gap is 409', async () => {
+    const record = (await holder.listRecords())[0] as NonNullable<Awaited<ReturnType<HolderClient['listRecords']>>[0]>
+    const token = await deviceToken()
+    const body = {
+      record_type: record.record_type,
+      key_epoch: record.key_epoch,
+      ciphertext_sha256: record.ciphertext_sha256,
+      ciphertext_length: record.ciphertext_length,
+      manifest: record.manifest,
+      owner_wrap: record.wrap,
+    }
+    const path = (v: number) => `/vaults/${holder.vaultId}/records/${record.record_id}/versions/${v}`
+    const again = await device().send({ method: 'PUT', path: path(1), json: body, accessToken: token })
+    expect(again.status).toBe(200)
+    const gap = await device().send({ method: 'PUT', path: path(3), json: body, accessToken: token })
+    expect([409, 422]).toContain(gap.status)
+    // A retry may carry a new owner wrap (fresh nonce): same manifest, same version, still 200.
+    const rewrapped = await device().send({
+      method: 'PUT',
+      path: path(1),
+      json: { ...body, owner_wrap: base64urlEncode(new Uint8Array(72)) },
+      accessToken: token,
+    })
+    expect(rewrapped.status).toBe(200)
+    // A different version 1 (another envelope, another manifest) is a conflict.
+    const { sealed, manifest } = sealRecord({
+      dek: generateDataKey(),
+      vaultId: holder.vaultId,
+      recordId: record.record_id,
+      version: 1,
+      keyEpoch: 0,
+      payload: medicationList(),
+      title: 'Another version 1',
+      authorSecretKey: holder.deviceKeys.signing.secretKey,
+      authorPublicKey: holder.deviceKeys.signing.publicKey,
+    })
+    const sha = base64urlEncode(sealed.ciphertextSha256)
+    const upload = await device().send({
+      method: 'PUT',
+      path: `/vaults/${holder.vaultId}/blobs/${sha}`,
+      body: sealed.ciphertext,
+      accessToken: token,
+    })
+    expect(upload.status).toBe(204)
+    const changed = await device().send({
+      method: 'PUT',
+      path: path(1),
+      json: { ...body, ciphertext_sha256: sha, ciphertext_length: sealed.ciphertextLength, manifest },
+      accessToken: token,
+    })
+    expect(changed.status).toBe(409)
+    expect(await changed.json()).toMatchObject({ code: 'conflict' })
+  })
+
+  it('[API-TOK-03][API-REQ-02] refuses a refresh token with another key, and survives a retried refresh', async () => {
+    const gp = host.service(host.orgs.gp)
+    const { code } = await holder.createPairingCode()
+    const { authReqId } = await gp.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'Riverside 4242',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['medication_list'],
+          purpose: 'Repeat prescription',
+          duration_days: 7,
+        },
+      ],
+      idempotencyKey: 'request-once',
+    })
+    // [API-REQ-02] the same Idempotency-Key gives the same request, not a second one
+    const repeated = await gp
+      .requestAccess({
+        pairingCode: code,
+        bindingMessage: 'Riverside 4242',
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['medication_list'],
+            purpose: 'Repeat prescription',
+            duration_days: 7,
+          },
+        ],
+        idempotencyKey: 'request-once',
+      })
+      .catch((error: unknown) => error)
+    expect(repeated).toMatchObject({ authReqId })
+    const [request] = await holder.pendingRequests()
+    await holder.approve(request as NonNullable<typeof request>)
+    await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
+    // Redeem once more by hand (allowed while the grant is active) to hold the refresh token.
+    const own = new HostConnection(host.url, host.orgs.gp.identity.keys.signing)
+    const now = Math.floor(Date.now() / 1000)
+    const clientId = host.orgs.gp.identity.clientId
+    const assertion = signCompactJws(
+      { typ: 'JWT', alg: 'EdDSA' },
+      {
+        iss: clientId,
+        sub: clientId,
+        aud: `${host.url}/oauth/token`,
+        iat: now,
+        exp: now + 60,
+        jti: base64urlEncode(randomBytes(16)),
+      },
+      host.orgs.gp.identity.keys.signing.secretKey,
+    )
+    const tokens = await own.json<{ refresh_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      form: {
+        grant_type: 'urn:openid:params:grant-type:ciba',
+        auth_req_id: authReqId,
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      },
+    })
+    const refreshToken = tokens.refresh_token
+    const thief = new HostConnection(host.url, generateSigningKeyPair())
+    const stolen = await thief.send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    })
+    expect(stolen.status).toBe(400)
+    expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' })
+    const first = await own.send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    })
+    expect(first.status).toBe(200)
+    // The response was "lost": the same refresh token again, at once, still works.
+    const retry = await own.send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    })
+    expect(retry.status).toBe(200)
+  })
+
+  it('[API-TRUST-01] a trust list verifies only under the configured operator key, and not once expired', () => {
+    const operator = generateSigningKeyPair()
+    const now = Math.floor(Date.now() / 1000)
+    const list = { iss: 'test', iat: now, exp: now + 60, organisations: [] }
+    const jws = signTrustList(list, operator.secretKey)
+    expect(verifyTrustList(jws, operator.publicKey).list.iss).toBe('test')
+    expect(() => verifyTrustList(jws, generateSigningKeyPair().publicKey)).toThrow()
+    const expired = signTrustList({ ...list, exp: now - 1 }, operator.secretKey)
+    expect(() => verifyTrustList(expired, operator.publicKey)).toThrow(/expired/)
+  })
+})
+
+describe('[API-META-01] metadata documents are fetched without SSRF', () => {
+  let host: Host
+  beforeAll(async () => {
+    host = await startHost({ allowLoopbackMetadata: false })
+  })
+  afterAll(async () => host?.close())
+
+  it('refuses a client_id on a loopback or private address unless development mode allows it', async () => {
+    const holder = await HolderClient.createVault(host.url)
+    const { code } = await holder.createPairingCode()
+    await expect(
+      host.service(host.orgs.gp).requestAccess({
+        pairingCode: code,
+        bindingMessage: 'Riverside 1234',
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['medication_list'],
+            purpose: 'x',
+            duration_days: 1,
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ status: 401, error: 'invalid_client' })
+    for (const clientId of [
+      'http://10.0.0.1/org',
+      'https://169.254.169.254/latest',
+      'https://[::1]/org',
+      'https://user:pw@example.org/org',
+    ]) {
+      const response = await fetch(`${host.url}/oauth/bc-authorize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: clientId,
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: 'x.y.z',
+        }),
+      })
+      expect(response.status, clientId).toBe(401)
+    }
+  })
+})
