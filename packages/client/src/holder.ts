@@ -12,12 +12,14 @@ import {
   keyThumbprint,
   randomBytes,
   signCompactJws,
+  signDeviceWrapStatement,
   signInboxKeyStatement,
   toPublicJwk,
   unwrapAsDevice,
   unwrapFromEpoch,
   unwrapFromInbox,
   type VaultKeyring,
+  verifyDeviceWrapStatement,
   verifyManifest,
   wrapToDevice,
   wrapToEpoch,
@@ -98,6 +100,112 @@ export class HolderClient {
     })
     await client.login()
     return client
+  }
+
+  /**
+   * Joins a vault on a new device that an existing device enrolled. `enrollerKeyId` is the
+   * existing device's key id, compared in person (shown as a QR code on its screen): the VRK is
+   * used only if that device signed the wrap (spec 3.8), never on the host's word alone.
+   */
+  static async joinVault(
+    baseUrl: string,
+    device: DeviceKeys,
+    vaultId: string,
+    enrollerKeyId: string,
+    fetchImpl: typeof fetch = fetch,
+  ): Promise<HolderClient> {
+    const probe = new HolderClient(
+      baseUrl,
+      device,
+      createVaultKeyring(base64urlDecode(vaultId), new Uint8Array(32), 0),
+      fetchImpl,
+    )
+    await probe.login()
+    const vault = await probe.#get<Vault>(`/vaults/${vaultId}`)
+    if (vault.enrolled_by === undefined || vault.wrap_statement === undefined)
+      throw new Error('this device was not enrolled by another device')
+    const enroller = fromPublicJwk(vault.enrolled_by.signing_key, 'Ed25519')
+    if (base64urlEncode(keyThumbprint(enroller, 'Ed25519')) !== enrollerKeyId)
+      throw new Error('enrolled by a device you did not expect')
+    const statement = {
+      vaultId: base64urlDecode(vaultId),
+      epoch: vault.key_epoch,
+      recipientDeviceKeyId: keyThumbprint(device.signing.publicKey, 'Ed25519'),
+      wrap: base64urlDecode(vault.vrk_wrap),
+    }
+    verifyDeviceWrapStatement(statement, base64urlDecode(vault.wrap_statement), enroller)
+    const vrk = await unwrapAsDevice(statement.wrap, device.agreement.secretKey, {
+      vaultId: statement.vaultId,
+      epoch: vault.key_epoch,
+    })
+    const client = new HolderClient(
+      baseUrl,
+      device,
+      createVaultKeyring(statement.vaultId, vrk, vault.key_epoch),
+      fetchImpl,
+    )
+    client.#accessToken = probe.#accessToken
+    return client
+  }
+
+  /**
+   * Enrols another device of the same holder: wraps the VRK to its agreement key and signs the
+   * wrap. Give the new device this device's `deviceId` in person, for `joinVault`.
+   */
+  async enrolDevice(newDevice: { signing: Uint8Array; agreement: Uint8Array }): Promise<void> {
+    const wrap = await wrapToDevice(this.#keyring.vaultRootKey, newDevice.agreement, {
+      vaultId: this.#keyring.vaultId,
+      epoch: this.#keyring.epoch,
+    })
+    const statement = signDeviceWrapStatement(
+      {
+        vaultId: this.#keyring.vaultId,
+        epoch: this.#keyring.epoch,
+        recipientDeviceKeyId: keyThumbprint(newDevice.signing, 'Ed25519'),
+        wrap,
+      },
+      this.#device.signing.secretKey,
+    )
+    await this.#call('POST', `/vaults/${this.vaultId}/devices`, {
+      device: {
+        signing: toPublicJwk(newDevice.signing, 'Ed25519'),
+        agreement: toPublicJwk(newDevice.agreement, 'X25519'),
+      },
+      vrk_wrap: base64urlEncode(wrap),
+      wrap_statement: base64urlEncode(statement),
+    })
+  }
+
+  /** Writes the next version of a record: a fresh data key, linked to the previous manifest. */
+  async updateRecord(previous: RecordVersionView, payload: RecordPayload, title: string): Promise<RecordVersionView> {
+    const version = previous.version + 1
+    const dek = generateDataKey()
+    const { sealed, manifest } = sealRecord({
+      dek,
+      vaultId: this.vaultId,
+      recordId: previous.record_id,
+      version,
+      keyEpoch: this.#keyring.epoch,
+      payload,
+      title,
+      authorSecretKey: this.#device.signing.secretKey,
+      authorPublicKey: this.#device.signing.publicKey,
+      previousManifest: previous.manifest,
+    })
+    const sha = base64urlEncode(sealed.ciphertextSha256)
+    await this.#send('PUT', `/vaults/${this.vaultId}/blobs/${sha}`, { body: sealed.ciphertext })
+    return this.#call<RecordVersionView>(
+      'PUT',
+      `/vaults/${this.vaultId}/records/${previous.record_id}/versions/${version}`,
+      {
+        record_type: previous.record_type,
+        key_epoch: this.#keyring.epoch,
+        ciphertext_sha256: sha,
+        ciphertext_length: sealed.ciphertextLength,
+        manifest,
+        owner_wrap: base64urlEncode(this.#wrapOwn(dek, previous.record_id, version)),
+      },
+    )
   }
 
   /** Reopens a vault on a device that already holds its keys (after an app restart). */

@@ -102,6 +102,16 @@ export const createVaultSchema = z
   .strict()
 export type CreateVault = z.infer<typeof createVaultSchema>
 
+/** Enrols another holder device: its public keys, the VRK wrapped to it, signed by this device. */
+export const enrolDeviceSchema = z
+  .object({
+    device: z.object({ signing: ed25519PublicJwkSchema, agreement: x25519PublicJwkSchema }).strict(),
+    vrk_wrap: hpkeWrapSchema,
+    /** The enrolling device's device wrap statement (spec 3.8), base64url. */
+    wrap_statement: base64urlBytesSchema(64),
+  })
+  .strict()
+
 export const vaultSchema = z
   .object({
     vault_id: idSchema,
@@ -109,6 +119,9 @@ export const vaultSchema = z
     inbox_key: x25519PublicJwkSchema,
     device_id: keyIdSchema,
     vrk_wrap: hpkeWrapSchema,
+    /** For an enrolled (not the first) device: who enrolled it, and their signed statement. */
+    enrolled_by: z.object({ device_id: keyIdSchema, signing_key: ed25519PublicJwkSchema }).strict().optional(),
+    wrap_statement: base64urlBytesSchema(64).optional(),
     used_bytes: z.number().int(),
     quota_bytes: z.number().int(),
   })

@@ -58,6 +58,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
     bodyLimit: 1024 * 1024,
     connectionTimeout: 60_000,
+    // On close, end keep-alive and event-stream connections too, so shutdown never hangs.
+    forceCloseConnections: true,
     requestTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HoldallApiError, HoldallOAuthError, HolderClient } from '@holdall/client'
+import { assertManifestSuccessor, base64urlDecode, generateDeviceKeys, verifyManifest } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CANARY, licenceConditions, medicationList, victimConditions } from './fixtures.js'
 import { type Host, startHost } from './harness.js'
@@ -257,5 +258,50 @@ describe('the repeat-prescription journey', () => {
     expect(missing.status).toBe(404)
     expect(await missing.json()).toMatchObject({ code: 'not_found' })
     expect(HoldallApiError).toBeDefined()
+  })
+})
+
+describe('more holder devices, and record versions', () => {
+  let host: Host
+  beforeAll(async () => {
+    host = await startHost()
+  })
+  afterAll(async () => host?.close())
+
+  it('[CRY-STMT-02] a second device joins with a VRK the first device signed for it, and reads the vault', async () => {
+    const phone = await HolderClient.createVault(host.url)
+    const view = await phone.putRecord('medication_list', medicationList(), 'Medicines')
+    const tablet = generateDeviceKeys()
+    await phone.enrolDevice({ signing: tablet.signing.publicKey, agreement: tablet.agreement.publicKey })
+    const joined = await HolderClient.joinVault(host.url, tablet, phone.vaultId, phone.deviceId)
+    const opened = await joined.readRecord(view, phone.deviceKeys.signing.publicKey)
+    expect(opened.payload.recordType).toBe('medication_list')
+    // A device that expects another enroller refuses the VRK.
+    await expect(HolderClient.joinVault(host.url, tablet, phone.vaultId, 'not-the-phone')).rejects.toThrow(
+      /did not expect/,
+    )
+    expect((await phone.log()).map((e) => e.event)).toContain('device_added')
+  })
+
+  it('[API-REC-02] a new version gets a fresh key and links to the previous manifest', async () => {
+    const phone = await HolderClient.createVault(host.url)
+    const v1 = await phone.putRecord(
+      'appointment',
+      { recordType: 'appointment', with: 'GP', purpose: 'Review', time: '2026-12-01T09:00:00Z', address: 'Riverside' },
+      'GP review',
+    )
+    const v2 = await phone.updateRecord(
+      v1,
+      { recordType: 'appointment', with: 'GP', purpose: 'Review', time: '2026-12-02T09:00:00Z', address: 'Riverside' },
+      'GP review (moved)',
+    )
+    expect(v2.version).toBe(2)
+    const [latest] = await phone.listRecords()
+    expect(latest?.version).toBe(2)
+    const opened = await phone.readRecord(latest as NonNullable<typeof latest>)
+    expect(opened.payload.recordType === 'appointment' && opened.payload.time).toBe('2026-12-02T09:00:00Z')
+    const m1 = verifyManifest(base64urlDecode(v1.manifest), phone.deviceKeys.signing.publicKey)
+    const m2 = verifyManifest(base64urlDecode(v2.manifest), phone.deviceKeys.signing.publicKey)
+    expect(() => assertManifestSuccessor(m1, m2)).not.toThrow()
   })
 })

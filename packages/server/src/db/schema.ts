@@ -26,6 +26,9 @@ export interface DeviceTable {
   /** The VRK wrapped to this device (HPKE, 80 bytes). */
   vrk_wrap: string
   wrap_epoch: number
+  /** The device that enrolled this one (null for the first) and its signed device wrap statement. */
+  enrolled_by: string | null
+  wrap_statement: string | null
   status: 'active' | 'removed'
   created_at: number
 }

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import { base64urlDecode, parseManifest } from '@holdall/crypto'
+import { base64urlDecode, parseManifest, verifyDeviceWrapStatement } from '@holdall/crypto'
 import {
   type AuthorizationDetail,
   acceptDepositSchema,
   approveRequestSchema,
   createVaultSchema,
   digestSchema,
+  enrolDeviceSchema,
   grantReceiptClaimsSchema,
   idSchema,
   mayReceive,
@@ -93,6 +94,8 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
               agreement_jwk: JSON.stringify(body.device.agreement),
               vrk_wrap: body.vrk_wrap,
               wrap_epoch: 0,
+              enrolled_by: null,
+              wrap_statement: null,
               status: 'active',
               created_at: now,
             })
@@ -104,6 +107,70 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         throw error
       }
       return reply.code(201).send(await vaultView(ctx, body.vault_id, deviceId))
+    },
+  )
+
+  app.post(
+    '/vaults/:vaultId/devices',
+    doc('holder', 'Enrol another device: its keys, the VRK wrapped to it, and a device wrap statement by this device', {
+      params: vaultParams,
+      body: enrolDeviceSchema,
+    }),
+    async (request, reply) => {
+      const { vaultId } = vaultParams.parse(request.params)
+      const principal = await holder(request, vaultId)
+      const body = enrolDeviceSchema.parse(request.body)
+      const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
+      const newId = await calculateJwkThumbprint(body.device.signing, 'sha256')
+      const signer = await ctx.db
+        .selectFrom('devices')
+        .selectAll()
+        .where('id', '=', principal.subject)
+        .executeTakeFirstOrThrow()
+      // The host checks the statement too, so a device cannot enrol another in someone else's name.
+      try {
+        verifyDeviceWrapStatement(
+          {
+            vaultId: base64urlDecode(vaultId),
+            epoch: vault.key_epoch,
+            recipientDeviceKeyId: base64urlDecode(newId),
+            wrap: base64urlDecode(body.vrk_wrap),
+          },
+          base64urlDecode(body.wrap_statement),
+          base64urlDecode(JSON.parse(signer.signing_jwk).x),
+        )
+      } catch {
+        throw new HttpProblem('signature_invalid', 'the device wrap statement does not verify under this device')
+      }
+      const existing = await ctx.db
+        .selectFrom('devices')
+        .select(['vault_id', 'vrk_wrap'])
+        .where('id', '=', newId)
+        .executeTakeFirst()
+      if (existing !== undefined) {
+        if (existing.vault_id === vaultId && existing.vrk_wrap === body.vrk_wrap)
+          return reply.code(200).send({ device_id: newId })
+        throw new HttpProblem('conflict', 'this device is already enrolled')
+      }
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('devices')
+          .values({
+            id: newId,
+            vault_id: vaultId,
+            signing_jwk: JSON.stringify(body.device.signing),
+            agreement_jwk: JSON.stringify(body.device.agreement),
+            vrk_wrap: body.vrk_wrap,
+            wrap_epoch: vault.key_epoch,
+            enrolled_by: principal.subject,
+            wrap_statement: body.wrap_statement,
+            status: 'active',
+            created_at: ctx.clock(),
+          })
+          .execute()
+        await appendLog(trx, ctx.clock, vaultId, 'device_added', principal.subject, { device_id: newId })
+      })
+      return reply.code(201).send({ device_id: newId })
     },
   )
 
@@ -558,12 +625,26 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
 async function vaultView(ctx: AppContext, vaultId: string, deviceId: string) {
   const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
   const device = await ctx.db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirstOrThrow()
+  const enroller =
+    device.enrolled_by === null
+      ? undefined
+      : await ctx.db
+          .selectFrom('devices')
+          .select(['signing_jwk'])
+          .where('id', '=', device.enrolled_by)
+          .executeTakeFirst()
   return {
     vault_id: vault.id,
     key_epoch: vault.key_epoch,
     inbox_key: JSON.parse(vault.inbox_public_jwk),
     device_id: device.id,
     vrk_wrap: device.vrk_wrap,
+    ...(enroller === undefined || device.wrap_statement === null
+      ? {}
+      : {
+          enrolled_by: { device_id: device.enrolled_by, signing_key: JSON.parse(enroller.signing_jwk) },
+          wrap_statement: device.wrap_statement,
+        }),
     used_bytes: vault.used_bytes,
     quota_bytes: ctx.config.vaultQuotaBytes,
   }

@@ -6,6 +6,7 @@ import { sha256Base64url } from '../hashing.js'
 
 export type LogEvent =
   | 'vault_created'
+  | 'device_added'
   | 'record_written'
   | 'deposit_received'
   | 'deposit_accepted'

@@ -20,6 +20,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('agreement_jwk', 'text', (c) => c.notNull())
     .addColumn('vrk_wrap', 'text', (c) => c.notNull())
     .addColumn('wrap_epoch', 'integer', (c) => c.notNull())
+    .addColumn('enrolled_by', 'text')
+    .addColumn('wrap_statement', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('created_at', 'integer', (c) => c.notNull())
     .execute()
