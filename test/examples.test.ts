@@ -26,4 +26,15 @@ describe('examples', () => {
     expect(output).toContain('Refused: the surgery keeps only what it already saw.')
     expect(output).toContain('The journey worked.')
   })
+
+  it('npm run demo:probation: probation reads the licence; a GP asking for the victim part is refused', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/probation.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toContain('the host refused before Jordan was even asked')
+    expect(output).toContain('The officer reads the licence: CRD')
+    expect(output).toContain('victim protective conditions too')
+  })
 })

@@ -268,7 +268,7 @@ describe('more holder devices, and record versions', () => {
   })
   afterAll(async () => host?.close())
 
-  it('[CRY-STMT-02] a second device joins with a VRK the first device signed for it, and reads the vault', async () => {
+  it('[CRY-STMT-02][API-VAULT-03] a second device joins with a VRK the first device signed for it, and reads the vault', async () => {
     const phone = await HolderClient.createVault(host.url)
     const view = await phone.putRecord('medication_list', medicationList(), 'Medicines')
     const tablet = generateDeviceKeys()

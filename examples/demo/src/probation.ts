@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { HolderClient, ServiceClient, verifyTrustList } from '@holdall/client'
+import type { LicenceConditions, RecordPayload } from '@holdall/protocol'
+import { buildApp } from '@holdall/server'
+import { demoOrganisations } from './organisations.js'
+
+/*
+ * npm run demo:probation: a probation officer reads the licence conditions, including the
+ * conditions that protect a victim; a GP who asks for those is refused by the host, whatever the
+ * holder would tap. Exits non-zero if anything goes differently.
+ */
+const say = (line: string) => process.stdout.write(`${line}\n`)
+
+async function main(): Promise<void> {
+  const orgs = await demoOrganisations()
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  const dataDir = mkdtempSync(join(tmpdir(), 'holdall-probation-'))
+  const url = `http://127.0.0.1:${port}`
+  const app = await buildApp({
+    config: {
+      host: '127.0.0.1',
+      port,
+      dataDir,
+      publicUrl: url,
+      allowLoopbackMetadata: true,
+      maxRecordBytes: 5 << 20,
+      vaultQuotaBytes: 50 << 20,
+      trustListFile: undefined,
+    },
+    trustList: { jws: orgs.trustListJws, anchor: orgs.operatorJwk },
+  })
+  await app.listen({ host: '127.0.0.1', port })
+  const trusted = verifyTrustList(orgs.trustListJws, orgs.operatorPublicKey)
+  try {
+    const jordan = await HolderClient.createVault(url)
+    await jordan.putRecord('licence_conditions', licence(), 'My licence')
+    await jordan.putRecord(
+      'victim_protective_conditions',
+      {
+        recordType: 'victim_protective_conditions',
+        conditions: [{ code: 'no-contact', text: 'Do not contact the named person or their family.' }],
+      },
+      'Conditions that protect other people',
+    )
+    say('Jordan keeps their licence, with the victim-protective conditions as a separate record.')
+
+    const gp = new ServiceClient(url, orgs.surgery)
+    let code = (await jordan.createPairingCode()).code
+    try {
+      await gp.requestAccess({
+        pairingCode: code,
+        bindingMessage: 'Riverside 3030',
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['victim_protective_conditions'],
+            purpose: 'Care',
+            duration_days: 1,
+          },
+        ],
+      })
+      throw new Error('the host let a GP ask for victim-protective conditions')
+    } catch (error) {
+      if ((error as { error?: string }).error !== 'invalid_authorization_details') throw error
+      say('A GP asked for the victim-protective conditions: the host refused before Jordan was even asked.')
+    }
+
+    const officer = new ServiceClient(url, orgs.probation)
+    code = (await jordan.createPairingCode()).code
+    const { authReqId } = await officer.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'Leeds PDU 5501',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['licence_conditions', 'victim_protective_conditions'],
+          purpose: 'Supervision on licence',
+          duration_days: 90,
+        },
+      ],
+    })
+    const [request] = await jordan.waitForRequest(10_000)
+    if (request === undefined) throw new Error('the request never reached the phone')
+    await jordan.approve(request)
+    await officer.waitForDecision(authReqId, { intervalMs: 200 })
+    for (const view of await officer.records()) {
+      const record = await officer.readRecord(view, trusted)
+      if (record.payload.recordType === 'licence_conditions') {
+        const l = record.payload as LicenceConditions
+        say(
+          `The officer reads the licence: ${l.licenceKind}, until ${l.licenceExpiryDate}; first appointment ${l.initialAppointment.time} at ${l.initialAppointment.address}.`,
+        )
+      } else {
+        say(`The officer reads the ${view.record_type.replaceAll('_', ' ')} too: probation may.`)
+      }
+    }
+    say('Done.')
+  } finally {
+    await app.close()
+    rmSync(dataDir, { recursive: true, force: true })
+    await orgs.close()
+  }
+}
+
+function licence(): RecordPayload {
+  return {
+    recordType: 'licence_conditions',
+    licenceKind: 'CRD',
+    licenceStartDate: '2026-11-20',
+    licenceExpiryDate: '2027-05-20',
+    supervisingOfficer: { name: 'Sam Patel', phone: '0113 000 0000' },
+    initialAppointment: {
+      person: 'Duty officer',
+      time: '2026-11-20T14:00:00Z',
+      address: 'Leeds PDU, 1 Park Row',
+      phone: '0113 000 0001',
+    },
+    standardConditions: [{ code: 'std-1', text: 'Be of good behaviour and do not commit any offence.' }],
+    additionalConditions: [],
+    bespokeConditions: [],
+    policyVersion: '4.0',
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})
