@@ -3,6 +3,8 @@
  * Removing from the front is O(1) (a head index, compacted now and then), so a source that drips
  * one-byte pieces costs linear time, not quadratic.
  */
+const EMPTY = new Uint8Array(0)
+
 export class ByteQueue {
   #pieces: Uint8Array[] = []
   /** Index of the first piece that still belongs to the caller (not yet copied). */
@@ -61,9 +63,11 @@ export class ByteQueue {
   #advance(piece: Uint8Array, count: number): void {
     this.#head += count
     if (this.#head < piece.length) return
+    // Drop the reference at once: a consumed piece must not stay alive until compaction.
+    this.#pieces[this.#first] = EMPTY
     this.#first++
     this.#head = 0
-    if (this.#first >= 1024 && this.#first * 2 >= this.#pieces.length) {
+    if (this.#first >= 64 && this.#first * 2 >= this.#pieces.length) {
       this.#pieces = this.#pieces.slice(this.#first)
       this.#borrowedFrom = Math.max(0, this.#borrowedFrom - this.#first)
       this.#first = 0

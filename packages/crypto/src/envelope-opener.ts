@@ -83,6 +83,18 @@ export class EnvelopeOpener {
    * its buffer as soon as this returns.
    */
   push(ciphertext: Uint8Array): Uint8Array[] {
+    return this.#push(ciphertext, true)
+  }
+
+  /**
+   * @internal For the Web Streams path: a chunk written to a stream belongs to the stream, so
+   * nothing needs copying (saves one copy of every byte).
+   */
+  pushTransferred(ciphertext: Uint8Array): Uint8Array[] {
+    return this.#push(ciphertext, false)
+  }
+
+  #push(ciphertext: Uint8Array, copyRemainder: boolean): Uint8Array[] {
     this.#guard()
     try {
       this.#hash?.update(ciphertext)
@@ -90,14 +102,14 @@ export class EnvelopeOpener {
       if (this.#keys === undefined) this.#readPreamble()
       const out: Uint8Array[] = []
       if (this.#keys === undefined) {
-        this.#queue.own()
+        if (copyRemainder) this.#queue.own()
         return out
       }
       while (this.#queue.length > SEALED_CHUNK_SIZE) {
         const sealed = this.#queue.take(SEALED_CHUNK_SIZE)
         out.push(openChunk(this.#keys.payloadKey, this.#keys.noncePrefix, this.#index++, false, sealed))
       }
-      this.#queue.own()
+      if (copyRemainder) this.#queue.own()
       return out
     } catch (error) {
       this.#failure = error

@@ -83,7 +83,7 @@ export function createEnvelopeDecryptStream(options: OpenOptions): EnvelopeDecry
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     transform(piece, controller) {
       try {
-        const plaintexts = opener.push(piece)
+        const plaintexts = opener.pushTransferred(piece)
         settleOpened()
         for (const plaintext of plaintexts) controller.enqueue(plaintext)
       } catch (error) {
