@@ -176,38 +176,6 @@ export class HolderClient {
     })
   }
 
-  /** Writes the next version of a record: a fresh data key, linked to the previous manifest. */
-  async updateRecord(previous: RecordVersionView, payload: RecordPayload, title: string): Promise<RecordVersionView> {
-    const version = previous.version + 1
-    const dek = generateDataKey()
-    const { sealed, manifest } = sealRecord({
-      dek,
-      vaultId: this.vaultId,
-      recordId: previous.record_id,
-      version,
-      keyEpoch: this.#keyring.epoch,
-      payload,
-      title,
-      authorSecretKey: this.#device.signing.secretKey,
-      authorPublicKey: this.#device.signing.publicKey,
-      previousManifest: previous.manifest,
-    })
-    const sha = base64urlEncode(sealed.ciphertextSha256)
-    await this.#send('PUT', `/vaults/${this.vaultId}/blobs/${sha}`, { body: sealed.ciphertext })
-    return this.#call<RecordVersionView>(
-      'PUT',
-      `/vaults/${this.vaultId}/records/${previous.record_id}/versions/${version}`,
-      {
-        record_type: previous.record_type,
-        key_epoch: this.#keyring.epoch,
-        ciphertext_sha256: sha,
-        ciphertext_length: sealed.ciphertextLength,
-        manifest,
-        owner_wrap: base64urlEncode(this.#wrapOwn(dek, previous.record_id, version)),
-      },
-    )
-  }
-
   /** Reopens a vault on a device that already holds its keys (after an app restart). */
   static async open(
     baseUrl: string,
@@ -262,28 +230,51 @@ export class HolderClient {
 
   /** Stores a record the holder writes themselves (or a supporter helps them write). */
   async putRecord(recordType: RecordType, payload: RecordPayload, title: string): Promise<RecordVersionView> {
-    const recordId = base64urlEncode(generateId())
+    return this.#writeVersion(recordType, base64urlEncode(generateId()), 1, payload, title, undefined)
+  }
+
+  /** Writes the next version of a record: a fresh data key, linked to the previous manifest. */
+  async updateRecord(previous: RecordVersionView, payload: RecordPayload, title: string): Promise<RecordVersionView> {
+    return this.#writeVersion(
+      previous.record_type,
+      previous.record_id,
+      previous.version + 1,
+      payload,
+      title,
+      previous.manifest,
+    )
+  }
+
+  async #writeVersion(
+    recordType: RecordType,
+    recordId: string,
+    version: number,
+    payload: RecordPayload,
+    title: string,
+    previousManifest: string | undefined,
+  ): Promise<RecordVersionView> {
     const dek = generateDataKey()
     const { sealed, manifest } = sealRecord({
       dek,
       vaultId: this.vaultId,
       recordId,
-      version: 1,
+      version,
       keyEpoch: this.#keyring.epoch,
       payload,
       title,
       authorSecretKey: this.#device.signing.secretKey,
       authorPublicKey: this.#device.signing.publicKey,
+      ...(previousManifest === undefined ? {} : { previousManifest }),
     })
     const sha = base64urlEncode(sealed.ciphertextSha256)
     await this.#send('PUT', `/vaults/${this.vaultId}/blobs/${sha}`, { body: sealed.ciphertext })
-    return this.#call<RecordVersionView>('PUT', `/vaults/${this.vaultId}/records/${recordId}/versions/1`, {
+    return this.#call<RecordVersionView>('PUT', `/vaults/${this.vaultId}/records/${recordId}/versions/${version}`, {
       record_type: recordType,
       key_epoch: this.#keyring.epoch,
       ciphertext_sha256: sha,
       ciphertext_length: sealed.ciphertextLength,
       manifest,
-      owner_wrap: base64urlEncode(this.#wrapOwn(dek, recordId, 1)),
+      owner_wrap: base64urlEncode(this.#wrapOwn(dek, recordId, version)),
     })
   }
 

@@ -24,7 +24,7 @@ import { HttpProblem } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
 import { appendLog } from '../services/access-log.js'
 import { doc } from './doc.js'
-import { grantView, recordView } from './views.js'
+import { grantView, listRecordViews, recordView } from './views.js'
 
 const PAIRING_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'.replace(/[IO]/g, '')
 const PAIRING_LIFETIME_MS = 10 * 60_000
@@ -321,16 +321,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
     async (request) => {
       const { vaultId } = vaultParams.parse(request.params)
       await holder(request, vaultId)
-      const records = await ctx.db
-        .selectFrom('records')
-        .selectAll()
-        .where('vault_id', '=', vaultId)
-        .where('state', '=', 'vault')
-        .execute()
-      const views = []
-      for (const r of records)
-        views.push(await recordView(ctx, vaultId, r.record_id, r.latest_version, { kind: 'epoch' }))
-      return { records: views }
+      return { records: await listRecordViews(ctx, vaultId, 'vault') }
     },
   )
 
@@ -350,15 +341,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
     async (request) => {
       const { vaultId } = vaultParams.parse(request.params)
       await holder(request, vaultId)
-      const records = await ctx.db
-        .selectFrom('records')
-        .selectAll()
-        .where('vault_id', '=', vaultId)
-        .where('state', '=', 'inbox')
-        .execute()
-      const views = []
-      for (const r of records) views.push(await recordView(ctx, vaultId, r.record_id, 1, { kind: 'inbox' }))
-      return { records: views }
+      return { records: await listRecordViews(ctx, vaultId, 'inbox') }
     },
   )
 

@@ -51,6 +51,23 @@ export async function recordView(
   }
 }
 
+/** The latest version of every record in the vault (or every deposit in its inbox), with the owner's or inbox wrap. */
+export async function listRecordViews(ctx: AppContext, vaultId: string, state: 'vault' | 'inbox') {
+  const records = await ctx.db
+    .selectFrom('records')
+    .selectAll()
+    .where('vault_id', '=', vaultId)
+    .where('state', '=', state)
+    .execute()
+  const views = []
+  for (const r of records) {
+    views.push(
+      await recordView(ctx, vaultId, r.record_id, r.latest_version, { kind: state === 'vault' ? 'epoch' : 'inbox' }),
+    )
+  }
+  return views
+}
+
 export async function grantView(ctx: AppContext, row: Selectable<GrantTable>) {
   const client = await ctx.db
     .selectFrom('auth_requests')
