@@ -114,14 +114,7 @@ export class HolderClient {
     enrollerKeyId: string,
     fetchImpl: typeof fetch = fetch,
   ): Promise<HolderClient> {
-    const probe = new HolderClient(
-      baseUrl,
-      device,
-      createVaultKeyring(base64urlDecode(vaultId), new Uint8Array(32), 0),
-      fetchImpl,
-    )
-    await probe.login()
-    const vault = await probe.#get<Vault>(`/vaults/${vaultId}`)
+    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl)
     if (vault.enrolled_by === undefined || vault.wrap_statement === undefined)
       throw new Error('this device was not enrolled by another device')
     const enroller = fromPublicJwk(vault.enrolled_by.signing_key, 'Ed25519')
@@ -176,13 +169,8 @@ export class HolderClient {
     })
   }
 
-  /** Reopens a vault on a device that already holds its keys (after an app restart). */
-  static async open(
-    baseUrl: string,
-    device: DeviceKeys,
-    vaultId: string,
-    fetchImpl: typeof fetch = fetch,
-  ): Promise<HolderClient> {
+  /** Logs a device in before it holds the VRK, and reads its view of the vault. */
+  static async #signIn(baseUrl: string, device: DeviceKeys, vaultId: string, fetchImpl: typeof fetch) {
     const probe = new HolderClient(
       baseUrl,
       device,
@@ -190,7 +178,17 @@ export class HolderClient {
       fetchImpl,
     )
     await probe.login()
-    const vault = await probe.#get<Vault>(`/vaults/${vaultId}`)
+    return { probe, vault: await probe.#get<Vault>(`/vaults/${vaultId}`) }
+  }
+
+  /** Reopens a vault on a device that already holds its keys (after an app restart). */
+  static async open(
+    baseUrl: string,
+    device: DeviceKeys,
+    vaultId: string,
+    fetchImpl: typeof fetch = fetch,
+  ): Promise<HolderClient> {
+    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl)
     const vrk = await unwrapAsDevice(base64urlDecode(vault.vrk_wrap), device.agreement.secretKey, {
       vaultId: base64urlDecode(vaultId),
       epoch: vault.key_epoch,
