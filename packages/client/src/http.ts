@@ -1,4 +1,5 @@
 import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
+import { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from '@holdall/protocol'
 import { HoldallApiError, HoldallOAuthError } from './errors.js'
 
 export interface RequestOptions {
@@ -50,6 +51,7 @@ export class HostConnection {
 
   async send(options: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = {
+      [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION),
       ...options.headers,
       dpop: await this.proof(options.method, options.path, options.accessToken),
     }

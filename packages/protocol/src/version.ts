@@ -11,3 +11,10 @@ export const HPKE_WRAP_LENGTH = 80
 export const MANIFEST_LENGTH = 256
 export const ID_LENGTH = 16
 export const DIGEST_LENGTH = 32
+
+/**
+ * The request header in which a client names the protocol version it speaks (chapter 6). A host
+ * answers a version it does not speak with 400 `unsupported_version`; no header means version 1,
+ * so stock OAuth libraries work unchanged.
+ */
+export const PROTOCOL_VERSION_HEADER = 'holdall-version'

@@ -9,9 +9,11 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { JWK } from 'jose'
 import { type Clock, systemClock } from './clock.js'
 import type { ServerConfig } from './config.js'
+import { registerContentTypeRules } from './content-types.js'
 import type { AppContext } from './context.js'
 import { openDatabase } from './db/database.js'
 import { errorHandler, sendProblem } from './errors.js'
+import { registerProtocolVersionCheck } from './protocol-version.js'
 import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
@@ -102,6 +104,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     transform: jsonSchemaTransform,
   })
 
+  registerProtocolVersionCheck(app)
+  registerContentTypeRules(app)
   registerDiscoveryRoutes(app, ctx)
   registerOAuthRoutes(app, ctx)
   registerVaultRoutes(app, ctx)

@@ -137,7 +137,10 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.put(
     '/grant/blobs/:sha256',
-    doc('grantee', 'Issuer: upload an envelope to deposit', { params: blobParams }),
+    doc('grantee', 'Issuer: upload an envelope to deposit', {
+      params: blobParams,
+      consumes: ['application/octet-stream'],
+    }),
     async (request, reply) => {
       const { sha256 } = blobParams.parse(request.params)
       const { grant, typesFor } = await grantee(request)

@@ -186,7 +186,10 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
 
   app.put(
     '/vaults/:vaultId/blobs/:sha256',
-    doc('holder', 'Upload an envelope (application/octet-stream), addressed by its SHA-256', { params: blobParams }),
+    doc('holder', 'Upload an envelope (application/octet-stream), addressed by its SHA-256', {
+      params: blobParams,
+      consumes: ['application/octet-stream'],
+    }),
     async (request, reply) => {
       const { vaultId, sha256 } = blobParams.parse(request.params)
       await holder(request, vaultId)
