@@ -42,3 +42,19 @@ export async function assertStatus(response: Response, status: number): Promise<
     assert.fail(`expected ${status}, got ${response.status}: ${text.slice(0, 300)}`)
   }
 }
+
+/** Runs `action` and checks it fails with this OAuth error (through the client SDK). */
+export async function rejectsWithOAuth(action: () => Promise<unknown>, error: string): Promise<void> {
+  await assert.rejects(action, (thrown: unknown) => {
+    assert.equal((thrown as { error?: string }).error, error, `expected OAuth error ${error}, got: ${String(thrown)}`)
+    return true
+  })
+}
+
+/** Runs `action` and checks it fails with this problem code (through the client SDK). */
+export async function rejectsWithProblem(action: () => Promise<unknown>, code: ErrorCode): Promise<void> {
+  await assert.rejects(action, (thrown: unknown) => {
+    assert.equal((thrown as { code?: string }).code, code, `expected problem ${code}, got: ${String(thrown)}`)
+    return true
+  })
+}

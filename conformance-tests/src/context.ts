@@ -77,6 +77,46 @@ export class Conformance {
     })
   }
 
+  /** RFC 7523 private_key_jwt for an organisation, built by hand. */
+  clientAuth(
+    name: OrganisationName,
+    audiencePath: string,
+    claims: Record<string, unknown> = {},
+  ): Record<string, string> {
+    const org = this.org(name)
+    const now = Math.floor(Date.now() / 1000)
+    return {
+      client_id: org.clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: signCompactJws(
+        { typ: 'JWT', alg: 'EdDSA' },
+        {
+          iss: org.clientId,
+          sub: org.clientId,
+          aud: this.url(audiencePath),
+          iat: now,
+          exp: now + 120,
+          jti: base64urlEncode(randomBytes(16)),
+          ...claims,
+        },
+        org.keys.signing.secretKey,
+      ),
+    }
+  }
+
+  /** Redeems a CIBA request at the token endpoint by hand; the answer is returned as it came. */
+  redeem(name: OrganisationName, authReqId: string, dpopKey = this.org(name).keys.signing): Promise<Response> {
+    return this.connection(dpopKey).send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: {
+        ...this.clientAuth(name, '/oauth/token'),
+        grant_type: 'urn:openid:params:grant-type:ciba',
+        auth_req_id: authReqId,
+      },
+    })
+  }
+
   url(path: string): string {
     return `${this.baseUrl}${path}`
   }
@@ -122,7 +162,7 @@ export class Conformance {
       durationDays?: number
       approve?: { recordTypes?: RecordType[]; durationDays?: number }
     } = {},
-  ): Promise<{ service: ServiceClient; grant: Grant; accessToken: string }> {
+  ): Promise<{ service: ServiceClient; grant: Grant; accessToken: string; authReqId: string }> {
     const service = this.service(name)
     const { code } = await holder.createPairingCode()
     const details: AuthorizationDetail[] = [
@@ -140,7 +180,7 @@ export class Conformance {
     const grant = await holder.approve(request, options.approve ?? {})
     await service.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
     const accessToken = await (service as unknown as { accessToken(): Promise<string> }).accessToken()
-    return { service, grant, accessToken }
+    return { service, grant, accessToken, authReqId }
   }
 }
 

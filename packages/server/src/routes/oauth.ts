@@ -214,6 +214,8 @@ async function deviceToken(ctx: AppContext, request: FastifyRequest, params: Rec
       clockTolerance: 5,
       currentDate: new Date(ctx.clock()),
     })
+    // At most 5 minutes long, whatever its iat says (chapter 5.5): a leaked assertion dies soon.
+    if ((payload.exp as number) - (payload.iat as number) > 300) throw new Error('too long-lived')
     jti = payload.jti as string
   } catch {
     throw new OAuthError('invalid_grant', 'the device assertion did not verify')

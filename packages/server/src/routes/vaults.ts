@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import { base64urlDecode, parseManifest, verifyDeviceWrapStatement } from '@holdall/crypto'
+import { base64urlDecode, parseManifest, verifyDeviceWrapStatement, verifyInboxKeyStatement } from '@holdall/crypto'
 import {
   type AuthorizationDetail,
   acceptDepositSchema,
@@ -60,7 +60,21 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       })
       // Creating a vault proves possession of the device key it names.
       const deviceId = await calculateJwkThumbprint(body.device.signing, 'sha256')
-      if (proof.jkt !== deviceId) throw new HttpProblem('unauthorized', 'the DPoP key must be the device signing key')
+      if (proof.jkt !== deviceId) {
+        throw new HttpProblem('unauthorized', 'the DPoP key must be the device signing key', {
+          headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="EdDSA"' },
+        })
+      }
+      // [API-VAULT-04] The inbox key issuers will encrypt to must be vouched for by this device.
+      try {
+        verifyInboxKeyStatement(
+          { vaultId: base64urlDecode(body.vault_id), epoch: 0, inboxPublicKey: base64urlDecode(body.inbox_key.x) },
+          base64urlDecode(body.inbox_statement),
+          base64urlDecode(body.device.signing.x),
+        )
+      } catch {
+        throw new HttpProblem('signature_invalid', 'the inbox key statement is not signed by this device')
+      }
       const existing = await ctx.db
         .selectFrom('devices')
         .select(['vault_id'])

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { before, describe, it } from 'node:test'
+import type { HolderClient } from '@holdall/client'
+import { rejectsWithProblem } from '../assertions.js'
+import { conformance } from '../context.js'
+import { medicationList } from '../payloads.js'
+
+const ctx = conformance()
+const skip = ctx.skipUnless('verified-organisations')
+
+describe('deposits into the inbox (chapter 5.11)', { skip }, () => {
+  let holder: HolderClient
+  before(async () => {
+    holder = await ctx.newHolder()
+  })
+
+  async function depositGrant(recordTypes: Array<'medication_list' | 'appointment'>) {
+    const issuer = ctx.issuer('prisonHealthcare')
+    const { code } = await holder.createPairingCode()
+    const message = `DEPOSIT ${Math.random().toString(36).slice(2, 8)}`
+    const { authReqId } = await issuer.requestAccess({
+      pairingCode: code,
+      bindingMessage: message,
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['deposit'],
+          record_types: recordTypes,
+          purpose: 'Medicines on release',
+          duration_days: 1,
+        },
+      ],
+    })
+    const request = (await holder.pendingRequests()).find((r) => r.binding_message === message)
+    assert.ok(request)
+    await holder.approve(request)
+    await issuer.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
+    return issuer
+  }
+
+  it('[API-DEP-01] accepts a signed deposit of an allowed type; the holder verifies and accepts it', async () => {
+    const issuer = await depositGrant(['medication_list'])
+    const { recordId } = await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
+    const inbox = await holder.inbox()
+    const item = inbox.find((r) => r.record_id === recordId)
+    assert.ok(item, 'the deposit is not in the inbox')
+    const opened = await holder.acceptDeposit(item, ctx.org('prisonHealthcare').keys.signing.publicKey)
+    assert.equal(opened.payload.recordType, 'medication_list')
+    assert.ok((await holder.listRecords()).some((r) => r.record_id === recordId))
+  })
+
+  it('[API-DEP-01] refuses a deposit of a type the grant does not allow', async () => {
+    const issuer = await depositGrant(['appointment'])
+    await rejectsWithProblem(() => issuer.deposit('medication_list', medicationList(), 'Not allowed'), 'forbidden')
+    assert.equal((await holder.inbox()).filter((r) => r.record_type === 'medication_list').length, 0)
+  })
+})

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { generateDeviceKeys } from '@holdall/crypto'
+import { assertOAuthError } from '../assertions.js'
+import { conformance } from '../context.js'
+
+const ctx = conformance()
+
+/*
+ * Metadata documents (chapter 2): the host fetches a client's document from its client_id URL,
+ * never from an address inside its own network, and only when the document names that URL.
+ */
+describe('client metadata documents (chapter 2)', () => {
+  async function askAs(clientId: string, keys = generateDeviceKeys()) {
+    const now = Math.floor(Date.now() / 1000)
+    const { signCompactJws, base64urlEncode, randomBytes } = await import('@holdall/crypto')
+    return ctx.connection(keys.signing).send({
+      method: 'POST',
+      path: '/oauth/bc-authorize',
+      form: {
+        client_id: clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: signCompactJws(
+          { typ: 'JWT', alg: 'EdDSA' },
+          {
+            iss: clientId,
+            sub: clientId,
+            aud: ctx.url('/oauth/bc-authorize'),
+            iat: now,
+            exp: now + 60,
+            jti: base64urlEncode(randomBytes(16)),
+          },
+          keys.signing.secretKey,
+        ),
+        login_hint: 'ZZZZZZZZ',
+        binding_message: 'METADATA',
+        authorization_details: JSON.stringify([
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['appointment'],
+            purpose: 'Check',
+            duration_days: 1,
+          },
+        ]),
+      },
+    })
+  }
+
+  for (const url of [
+    'https://10.0.0.1/org',
+    'https://192.168.1.1/org',
+    'https://169.254.169.254/latest/meta-data',
+    'https://[::1]/org',
+    'https://[fd00::1]/org',
+    'https://100.64.0.1/org',
+    'https://0.0.0.0/org',
+    'ftp://example.org/org',
+    'file:///etc/passwd',
+  ]) {
+    it(`[API-META-01] refuses a client_id on a private, reserved or non-https address: ${url}`, async () => {
+      await assertOAuthError(await askAs(url), 'invalid_client', 401)
+    })
+  }
+
+  it('[API-META-01] refuses a document whose client_id is not the URL it was fetched from', async () => {
+    const impostor = ctx.org('impostor')
+    await assertOAuthError(await askAs(impostor.clientId, impostor.keys), 'invalid_client', 401)
+  })
+
+  it('[API-META-02] refuses a client assertion signed by a key that is not in the metadata document', async () => {
+    const gp = ctx.org('gp')
+    const response = await askAs(gp.clientId, generateDeviceKeys())
+    await assertOAuthError(response, 'invalid_client', 401)
+    assert.equal(response.headers.get('cache-control'), 'no-store')
+  })
+})

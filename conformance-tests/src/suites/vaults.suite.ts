@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import { before, describe, it } from 'node:test'
+import { HolderClient } from '@holdall/client'
+import {
+  base64urlEncode,
+  createVaultKeyring,
+  type DeviceKeys,
+  deriveInboxKeyPair,
+  generateDeviceKeys,
+  generateId,
+  generateSigningKeyPair,
+  generateVaultRootKey,
+  keyThumbprint,
+  signDeviceWrapStatement,
+  signInboxKeyStatement,
+  toPublicJwk,
+  wrapToDevice,
+} from '@holdall/crypto'
+import { assertOAuthError, assertProblem, assertUnauthorized } from '../assertions.js'
+import { conformance } from '../context.js'
+
+const ctx = conformance()
+
+/** A complete, valid vault-creation body for `device`, as chapter 5.5 describes it. */
+async function vaultBody(device: DeviceKeys) {
+  const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 0)
+  const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 0)
+  return {
+    vault_id: base64urlEncode(keyring.vaultId),
+    device: {
+      signing: toPublicJwk(device.signing.publicKey, 'Ed25519'),
+      agreement: toPublicJwk(device.agreement.publicKey, 'X25519'),
+    },
+    vrk_wrap: base64urlEncode(
+      await wrapToDevice(keyring.vaultRootKey, device.agreement.publicKey, { vaultId: keyring.vaultId, epoch: 0 }),
+    ),
+    inbox_key: toPublicJwk(inbox.publicKey, 'X25519'),
+    inbox_statement: base64urlEncode(
+      signInboxKeyStatement(
+        { vaultId: keyring.vaultId, epoch: 0, inboxPublicKey: inbox.publicKey },
+        device.signing.secretKey,
+      ),
+    ),
+  }
+}
+
+describe('vaults and holder devices (chapter 5.5)', () => {
+  let holder: HolderClient
+  before(async () => {
+    holder = await ctx.newHolder()
+  })
+
+  it('[API-VAULT-01] creates a vault for the key that signs the proof; the same creation again is 200', async () => {
+    const device = generateDeviceKeys()
+    const body = await vaultBody(device)
+    const first = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
+    assert.ok(first.status === 200 || first.status === 201, `creation answered ${first.status}`)
+    const again = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
+    assert.equal(again.status, 200)
+    const other = await vaultBody(device)
+    await assertProblem(
+      await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: other }),
+      'conflict',
+    )
+  })
+
+  it('[API-VAULT-01] refuses to create a vault for a device key that did not sign the proof', async () => {
+    const body = await vaultBody(generateDeviceKeys())
+    const response = await ctx
+      .connection(generateSigningKeyPair())
+      .send({ method: 'POST', path: '/vaults', json: body })
+    await assertUnauthorized(response)
+  })
+
+  it('[API-VAULT-01] refuses a vault whose inbox key statement is not signed by the device', async () => {
+    const device = generateDeviceKeys()
+    const body = { ...(await vaultBody(device)), inbox_statement: base64urlEncode(new Uint8Array(64)) }
+    const response = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
+    await assertProblem(response, 'signature_invalid')
+  })
+
+  it('[API-VAULT-02] logs a device in with a jwt-bearer assertion signed by its key', async () => {
+    const response = await ctx.deviceToken(holder)
+    assert.equal(response.status, 200)
+    const tokens = (await response.json()) as Record<string, unknown>
+    assert.equal(tokens.token_type, 'DPoP')
+    assert.equal(typeof tokens.access_token, 'string')
+    assert.equal(response.headers.get('cache-control'), 'no-store')
+  })
+
+  const bad: Array<[string, Record<string, unknown>]> = [
+    ['for another audience', { aud: 'https://other.example/oauth/token' }],
+    ['that has expired', { iat: Math.floor(Date.now() / 1000) - 900, exp: Math.floor(Date.now() / 1000) - 600 }],
+    ['that lasts longer than 5 minutes', { exp: Math.floor(Date.now() / 1000) + 3600 }],
+    ['for another vault', { sub: base64urlEncode(generateId()) }],
+    ['without a jti', { jti: undefined }],
+  ]
+  for (const [what, claims] of bad) {
+    it(`[API-VAULT-02] refuses a device assertion ${what}`, async () => {
+      await assertOAuthError(await ctx.deviceToken(holder, claims), 'invalid_grant')
+    })
+  }
+
+  it('[API-VAULT-02] refuses a replayed device assertion', async () => {
+    const jti = base64urlEncode(generateId())
+    assert.equal((await ctx.deviceToken(holder, { jti })).status, 200)
+    await assertOAuthError(await ctx.deviceToken(holder, { jti }), 'invalid_grant')
+  })
+
+  it("[API-VAULT-02] answers a device token on another vault's routes with not_found, as for no vault", async () => {
+    const other = await ctx.newHolder()
+    const token = await ctx.accessToken(holder)
+    const key = holder.deviceKeys.signing
+    const foreign = await ctx.send('GET', `/vaults/${other.vaultId}/records`, { key, token })
+    const missing = await ctx.send('GET', `/vaults/${base64urlEncode(generateId())}/records`, { key, token })
+    const foreignBody = await assertProblem(foreign, 'not_found')
+    const missingBody = await assertProblem(missing, 'not_found')
+    assert.deepEqual(foreignBody, missingBody)
+  })
+
+  it('[API-VAULT-03] adds a device only with a wrap statement signed by the enrolling device', async () => {
+    const newcomer = generateDeviceKeys()
+    const token = await ctx.accessToken(holder)
+    const wrap = new Uint8Array(80)
+    const forged = signDeviceWrapStatement(
+      {
+        vaultId: new Uint8Array(16),
+        epoch: 0,
+        recipientDeviceKeyId: keyThumbprint(newcomer.signing.publicKey, 'Ed25519'),
+        wrap,
+      },
+      generateSigningKeyPair().secretKey,
+    )
+    const response = await ctx.connection(holder.deviceKeys.signing).send({
+      method: 'POST',
+      path: `/vaults/${holder.vaultId}/devices`,
+      accessToken: token,
+      json: {
+        device: {
+          signing: toPublicJwk(newcomer.signing.publicKey, 'Ed25519'),
+          agreement: toPublicJwk(newcomer.agreement.publicKey, 'X25519'),
+        },
+        vrk_wrap: base64urlEncode(wrap),
+        wrap_statement: base64urlEncode(forged),
+      },
+    })
+    await assertProblem(response, 'signature_invalid')
+    // The real enrolment works, and the new device can read the vault.
+    await holder.enrolDevice({ signing: newcomer.signing.publicKey, agreement: newcomer.agreement.publicKey })
+    const joined = await HolderClient.joinVault(ctx.baseUrl, newcomer, holder.vaultId, holder.deviceId)
+    assert.equal(joined.vaultId, holder.vaultId)
+  })
+})
