@@ -34,6 +34,13 @@ const RULES: Record<string, Rule> = {
     isomorphic: false,
     published: true,
   },
+  // The black-box suite: public entry points only, never the server it tests.
+  '@holdall/conformance': {
+    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/client'],
+    external: /^$/,
+    isomorphic: false,
+    published: true,
+  },
   // Examples use public entry points only; they are private and never published.
   '@holdall/example-demo': {
     internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server'],

@@ -11,7 +11,13 @@ const root = join(import.meta.dirname, '..')
 describe('published tarballs', () => {
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root })
 
-  for (const workspace of ['@holdall/protocol', '@holdall/crypto', '@holdall/client', '@holdall/server']) {
+  for (const workspace of [
+    '@holdall/protocol',
+    '@holdall/crypto',
+    '@holdall/client',
+    '@holdall/server',
+    '@holdall/conformance',
+  ]) {
     it(`${workspace} packs only its build output`, () => {
       const json = execFileSync('npm', ['pack', '--dry-run', '--json', '--workspace', workspace], {
         cwd: root,

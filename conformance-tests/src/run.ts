@@ -115,7 +115,8 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
         details: { type?: string; error?: Error & { cause?: unknown } }
       }
       const indent = '  '.repeat(data.nesting)
-      if (data.details.type === 'suite') {
+      const skippedReason = data.skip !== undefined && data.skip !== false ? data.skip : undefined
+      if (data.details.type === 'suite' && skippedReason === undefined) {
         if (event.type === 'test:fail') write(`${indent}✖ ${data.name}: ${describe(data.details.error)}`)
         else write(`${indent}${data.name}`)
         continue
@@ -123,9 +124,10 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
       if (event.type === 'test:fail') {
         failed += 1
         write(`${indent}✖ ${data.name}\n${indent}    ${describe(data.details.error)}`)
-      } else if (data.skip !== undefined && data.skip !== false) {
+      } else if (skippedReason !== undefined) {
+        // A skipped suite counts once: its tests never ran, so none of them may count as passed.
         skipped += 1
-        write(`${indent}- ${data.name} (skipped: ${typeof data.skip === 'string' ? data.skip : 'no reason'})`)
+        write(`${indent}- ${data.name} (skipped: ${typeof skippedReason === 'string' ? skippedReason : 'no reason'})`)
       } else {
         passed += 1
         write(`${indent}✔ ${data.name}`)

@@ -8,10 +8,10 @@ import { medicationList } from '../payloads.js'
 const ctx = conformance()
 const skip = ctx.skipUnless('verified-organisations')
 
-describe('deposits into the inbox (chapter 5.11)', { skip }, () => {
+describe('deposits into the inbox (chapter 5.11)', () => {
   let holder: HolderClient
   before(async () => {
-    holder = await ctx.newHolder()
+    if (skip === false) holder = await ctx.newHolder()
   })
 
   async function depositGrant(recordTypes: Array<'medication_list' | 'appointment'>) {
@@ -38,7 +38,9 @@ describe('deposits into the inbox (chapter 5.11)', { skip }, () => {
     return issuer
   }
 
-  it('[API-DEP-01] accepts a signed deposit of an allowed type; the holder verifies and accepts it', async () => {
+  it('[API-DEP-01] accepts a signed deposit of an allowed type; the holder verifies and accepts it', {
+    skip,
+  }, async () => {
     const issuer = await depositGrant(['medication_list'])
     const { recordId } = await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
     const inbox = await holder.inbox()
@@ -49,7 +51,7 @@ describe('deposits into the inbox (chapter 5.11)', { skip }, () => {
     assert.ok((await holder.listRecords()).some((r) => r.record_id === recordId))
   })
 
-  it('[API-DEP-01] refuses a deposit of a type the grant does not allow', async () => {
+  it('[API-DEP-01] refuses a deposit of a type the grant does not allow', { skip }, async () => {
     const issuer = await depositGrant(['appointment'])
     await rejectsWithProblem(() => issuer.deposit('medication_list', medicationList(), 'Not allowed'), 'forbidden')
     assert.equal((await holder.inbox()).filter((r) => r.record_type === 'medication_list').length, 0)

@@ -1,0 +1,117 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/*
+ * CI runs the conformance suite exactly as an operator would: the reference host started from its
+ * built CLI on a real port, configured with the suite's trust list, and the suite's own CLI
+ * pointed at it. Every test must pass and no optional feature may be skipped: the reference host
+ * implements them all.
+ */
+const root = join(import.meta.dirname, '..')
+const suiteCli = join(root, 'conformance-tests', 'dist', 'cli.js')
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function runSuite(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [suiteCli, ...args], { cwd: root })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    child.on('close', (code) => resolve({ code, output }))
+  })
+}
+
+function summary(output: string) {
+  const last = output.trim().split('\n').at(-1) ?? ''
+  const match = /^(\d+) passed, (\d+) failed, (\d+) skipped$/.exec(last)
+  expect(match, `the last line was: ${last}`).not.toBeNull()
+  const [, passed, failed, skipped] = (match as RegExpExecArray).map(Number)
+  return { passed: passed as number, failed: failed as number, skipped: skipped as number }
+}
+
+describe('the conformance suite against the reference host', () => {
+  let dir: string
+  let host: ChildProcess
+  let baseUrl: string
+
+  beforeAll(async () => {
+    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root })
+    dir = mkdtempSync(join(tmpdir(), 'holdall-conformance-ci-'))
+    const metadataPort = await freePort()
+    execFileSync(process.execPath, [
+      suiteCli,
+      'fixtures',
+      '--out',
+      join(dir, 'fixtures'),
+      '--metadata-base-url',
+      `http://127.0.0.1:${metadataPort}`,
+    ])
+    const port = await freePort()
+    baseUrl = `http://127.0.0.1:${port}`
+    host = spawn(process.execPath, [join(root, 'packages', 'server', 'dist', 'cli.js')], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOLDALL_DATA_DIR: join(dir, 'data'),
+        HOLDALL_ALLOW_LOOPBACK_METADATA: '1',
+        HOLDALL_TRUST_LIST_FILE: join(dir, 'fixtures', 'trust-list.jwt'),
+        HOLDALL_TRUST_ANCHOR_FILE: join(dir, 'fixtures', 'trust-anchor.jwk'),
+      },
+    })
+    await new Promise<void>((resolve, reject) => {
+      let seen = ''
+      host.stdout?.on('data', (chunk) => {
+        seen += chunk
+        if (seen.includes('listening')) resolve()
+      })
+      host.once('exit', (code) => reject(new Error(`the host exited with ${code}`)))
+    })
+  }, 120_000)
+  afterAll(async () => {
+    host?.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('passes every test, skipping nothing, when the host serves the suite trust list', async () => {
+    const { code, output } = await runSuite(['--base-url', baseUrl, '--fixtures', join(dir, 'fixtures')])
+    const counts = summary(output)
+    expect(counts.failed, output).toBe(0)
+    expect(counts.skipped, output).toBe(0)
+    expect(counts.passed).toBeGreaterThanOrEqual(100)
+    expect(code).toBe(0)
+  })
+
+  it('reports what needs the trust list as skipped, never passed, with fresh fixtures', async () => {
+    const { code, output } = await runSuite(['--base-url', baseUrl, '--without', 'idempotency-key'])
+    const counts = summary(output)
+    expect(counts.failed, output).toBe(0)
+    expect(counts.skipped).toBeGreaterThanOrEqual(5)
+    expect(output).toContain('feature verified-organisations: no')
+    expect(output).toMatch(/- \[API-REQ-02\].*\(skipped: optional feature idempotency-key/)
+    expect(code).toBe(0)
+  })
+
+  it('exits 1 and counts failures against something that is not a Holdall host', async () => {
+    const { code, output } = await runSuite(['--base-url', 'http://127.0.0.1:9', '--suite', 'discovery'])
+    expect(summary(output).failed).toBeGreaterThan(0)
+    expect(code).toBe(1)
+  })
+})
