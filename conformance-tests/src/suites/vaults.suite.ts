@@ -72,7 +72,7 @@ describe('vaults and holder devices (chapter 5.5)', () => {
     await assertUnauthorized(response)
   })
 
-  it('[API-VAULT-01] refuses a vault whose inbox key statement is not signed by the device', async () => {
+  it('[API-VAULT-04] refuses a vault whose inbox key statement is not signed by the device', async () => {
     const device = generateDeviceKeys()
     const body = { ...(await vaultBody(device)), inbox_statement: base64urlEncode(new Uint8Array(64)) }
     const response = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
