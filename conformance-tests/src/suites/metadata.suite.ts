@@ -68,6 +68,29 @@ describe('client metadata documents (chapter 2)', () => {
     await assertOAuthError(await askAs(impostor.clientId, impostor.keys), 'invalid_client', 401)
   })
 
+  it('[API-META-02] refuses a client assertion it has already seen', async () => {
+    const gp = ctx.org('gp')
+    const auth = ctx.clientAuth('gp', '/oauth/bc-authorize')
+    const form = {
+      ...auth,
+      login_hint: 'ZZZZZZZZ',
+      binding_message: 'REPLAY',
+      authorization_details: JSON.stringify([
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['appointment'],
+          purpose: 'Check',
+          duration_days: 1,
+        },
+      ]),
+    }
+    const first = await ctx.connection(gp.keys.signing).send({ method: 'POST', path: '/oauth/bc-authorize', form })
+    assert.notEqual(first.status, 401, 'the first use of the assertion was refused as client authentication')
+    const again = await ctx.connection(gp.keys.signing).send({ method: 'POST', path: '/oauth/bc-authorize', form })
+    await assertOAuthError(again, 'invalid_client', 401)
+  })
+
   it('[API-META-02] refuses a client assertion signed by a key that is not in the metadata document', async () => {
     const gp = ctx.org('gp')
     const response = await askAs(gp.clientId, generateDeviceKeys())
