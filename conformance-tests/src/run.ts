@@ -91,8 +91,13 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
   writeFileSync(fixturesFile, JSON.stringify(fixtures.file), { mode: 0o600 })
   const metadata = await serveMetadata(metadataDocuments(fixtures), listen)
 
-  const features = await detectFeatures(baseUrl, fixtures, options.without ?? [])
   write(`Holdall conformance suite against ${baseUrl}`)
+  const reachable = await fetch(`${baseUrl}/.well-known/holdall`).then(
+    (response) => response.ok,
+    () => false,
+  )
+  if (!reachable) write(`warning: ${baseUrl}/.well-known/holdall did not answer 200; expect every test to fail`)
+  const features = await detectFeatures(baseUrl, fixtures, options.without ?? [])
   write(`organisations' metadata served at ${fixtures.metadataBaseUrl}`)
   for (const [name, state] of Object.entries(features)) {
     write(`feature ${name}: ${state === true ? 'yes' : `no (${state})`}`)

@@ -162,6 +162,27 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
     assert.equal((await holder.pendingRequests()).filter((r) => r.binding_message === 'RETRY').length, 1)
   })
 
+  it('[API-REQ-04] lets a request expire: the poll gets expired_token, the holder no longer sees it, approval is refused', async () => {
+    const { code } = await holder.createPairingCode()
+    const gp = ctx.service('gp')
+    const { authReqId } = await gp.requestAccess({
+      pairingCode: code,
+      bindingMessage: 'EXPIRES',
+      details: read(['medication_list']),
+      requestedExpiry: 1,
+    })
+    const request = (await holder.pendingRequests()).find((r) => r.binding_message === 'EXPIRES')
+    assert.ok(request, 'the holder does not see the request')
+    assert.ok(request.expires_at <= Date.now() + 1500, 'requested_expiry was not honoured')
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    await rejectsWithOAuth(() => gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 100 }), 'expired_token')
+    assert.ok(!(await holder.pendingRequests()).some((r) => r.binding_message === 'EXPIRES'))
+    await assert.rejects(
+      () => holder.approve(request),
+      (error: unknown) => (error as { code?: string }).code === 'conflict',
+    )
+  })
+
   it('[API-REQ-03] refuses a binding message outside 4 to 40 letters, digits, spaces or hyphens', async () => {
     const { code } = await holder.createPairingCode()
     await rejectsWithOAuth(

@@ -113,6 +113,8 @@ export class ServiceClient {
     details: AuthorizationDetail[]
     bindingMessage: string
     idempotencyKey?: string
+    /** Seconds the holder has to answer, if less than the host's limit (10 minutes on ours). */
+    requestedExpiry?: number
   }): Promise<{ authReqId: string; interval: number }> {
     const body = await this.host.json<{ auth_req_id: string; interval: number }>({
       method: 'POST',
@@ -123,6 +125,7 @@ export class ServiceClient {
         login_hint: options.pairingCode,
         binding_message: options.bindingMessage,
         authorization_details: JSON.stringify(options.details),
+        ...(options.requestedExpiry === undefined ? {} : { requested_expiry: String(options.requestedExpiry) }),
       },
     })
     return { authReqId: body.auth_req_id, interval: body.interval }

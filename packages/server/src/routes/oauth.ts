@@ -75,6 +75,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
         )
       }
       checkTiers(client, details)
+      const lifetimeMs = requestLifetimeMs(params.requested_expiry)
 
       const code = (params.login_hint ?? '').toUpperCase().replace(/[\s-]/g, '')
       const pairing = /^[0-9A-Z]{8}$/.test(code)
@@ -113,7 +114,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
             status: 'pending',
             grant_id: null,
             redeemed_at: null,
-            expires_at: now + REQUEST_LIFETIME_MS,
+            expires_at: now + lifetimeMs,
             created_at: now,
           })
           .execute()
@@ -124,7 +125,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
         })
       })
       ctx.notifier.publish(pairing.vault_id, { type: 'request', id })
-      const body = { auth_req_id: id, expires_in: REQUEST_LIFETIME_MS / 1000, interval: POLL_INTERVAL_SECONDS }
+      const body = { auth_req_id: id, expires_in: lifetimeMs / 1000, interval: POLL_INTERVAL_SECONDS }
       if (typeof idempotencyKey === 'string' && idempotencyKey.length <= 200) {
         await ctx.db
           .insertInto('idempotency')
@@ -320,4 +321,15 @@ async function refreshToken(ctx: AppContext, request: FastifyRequest, params: Re
     jkt: row.jkt,
     family: row.family,
   })
+}
+
+/**
+ * CIBA `requested_expiry` (OpenID CIBA section 7.1): a service may ask for a shorter life than the
+ * host's 10 minutes (a desk that closes soon), never a longer one.
+ */
+function requestLifetimeMs(requested: string | undefined): number {
+  if (requested === undefined) return REQUEST_LIFETIME_MS
+  if (!/^[1-9]\d{0,5}$/.test(requested))
+    throw new OAuthError('invalid_request', 'requested_expiry must be a positive number of seconds')
+  return Math.min(REQUEST_LIFETIME_MS, Number(requested) * 1000)
 }
