@@ -22,10 +22,14 @@ const LEVEL = /\b(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY)\b/
 /** Splits a chapter into paragraphs (blank-line separated), skipping fenced code and tables. */
 function paragraphs(markdown: string): string[] {
   const withoutCode = markdown.replace(/```[\s\S]*?```/g, '')
-  return withoutCode
-    .split(/\n\s*\n/)
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0 && !p.startsWith('|') && !p.startsWith('#'))
+  return (
+    withoutCode
+      .split(/\n\s*\n/)
+      // Each list item is a paragraph of its own, so a requirement in one bullet ends with it.
+      .flatMap((p) => p.split(/\n(?=\s*(?:[-*]|\d+\.) )/))
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0 && !p.startsWith('|') && !p.startsWith('#'))
+  )
 }
 
 export function readRequirements(): { requirements: Requirement[]; problems: string[] } {

@@ -30,6 +30,11 @@ ${Object.entries(FEATURES)
   .join('\n')}
 `
 
+function seconds(value: string): number {
+  if (!/^\d{1,4}$/.test(value) || Number(value) === 0) throw new Error('--timeout takes a whole number of seconds')
+  return Number(value)
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -81,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     ...(metadataListen === undefined ? {} : { metadataListen }),
     without: without.filter(isFeatureName),
     ...(values.suite === undefined ? {} : { suites: values.suite }),
-    ...(values.timeout === undefined ? {} : { timeoutMs: Number(values.timeout) * 1000 }),
+    ...(values.timeout === undefined ? {} : { timeoutMs: seconds(values.timeout) * 1000 }),
   })
   return result.failed > 0 ? 1 : 0
 }

@@ -53,7 +53,8 @@ export async function detectFeatures(
   for (const name of without) features[name] = 'declared absent by --without'
   if (features['verified-organisations'] === true) {
     try {
-      const response = await fetch(`${baseUrl}/trust-list`)
+      const discovery = (await (await fetch(`${baseUrl}/.well-known/holdall`)).json()) as { trust_list_uri?: string }
+      const response = await fetch(discovery.trust_list_uri ?? `${baseUrl}/trust-list`)
       if (!response.ok) throw new Error(`GET /trust-list answered ${response.status}`)
       const trusted = verifyTrustList(await response.text(), fixtures.operatorPublicKey)
       if (trusted.byClientId(fixtures.organisations.prisonHealthcare.clientId) === undefined) {
@@ -78,7 +79,10 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
     fixtures = loadFixtures(JSON.parse(readFileSync(join(options.fixturesDir, 'fixtures.json'), 'utf8')))
     if (listen === undefined) {
       const url = new URL(fixtures.metadataBaseUrl)
-      listen = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) }
+      listen = {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      }
     }
   } else {
     // Fresh keys, and a metadata server on a loopback port chosen now.
@@ -109,7 +113,9 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
   let failed = 0
   let skipped = 0
   try {
-    const stream = run({ files: suiteFiles(options.suites), concurrency: 1, timeout: options.timeoutMs ?? 60_000 })
+    const files = suiteFiles(options.suites)
+    if (files.length === 0) throw new Error(`no suite matches ${options.suites?.join(', ')}`)
+    const stream = run({ files, concurrency: 1, timeout: options.timeoutMs ?? 60_000 })
     for await (const event of stream) {
       if (event.type !== 'test:pass' && event.type !== 'test:fail') continue
       const data = event.data as {
@@ -122,8 +128,19 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
       const indent = '  '.repeat(data.nesting)
       const skippedReason = data.skip !== undefined && data.skip !== false ? data.skip : undefined
       if (data.details.type === 'suite' && skippedReason === undefined) {
-        if (event.type === 'test:fail') write(`${indent}✖ ${data.name}: ${describe(data.details.error)}`)
-        else write(`${indent}${data.name}`)
+        if (event.type === 'test:pass') {
+          write(`${indent}${data.name}`)
+          continue
+        }
+        // A suite fails on its own when a hook or its body throws; when only its tests failed,
+        // they were counted already. Either way nothing is lost: a suite-level error counts once.
+        const error = data.details.error as (Error & { failureType?: string }) | undefined
+        if (error?.failureType === 'subtestsFailed') {
+          write(`${indent}✖ ${data.name}`)
+          continue
+        }
+        failed += 1
+        write(`${indent}✖ ${data.name}\n${indent}    ${describe(error)}`)
         continue
       }
       if (event.type === 'test:fail') {

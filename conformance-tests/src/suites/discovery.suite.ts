@@ -7,6 +7,38 @@ import { conformance } from '../context.js'
 
 const ctx = conformance()
 
+/** Chapter 5.15: every endpoint a host serves, by method and path. */
+const ENDPOINTS = [
+  'GET /.well-known/holdall',
+  'GET /healthz',
+  'GET /trust-list',
+  'POST /oauth/token',
+  'POST /oauth/bc-authorize',
+  'POST /vaults',
+  'GET /vaults/{v}',
+  'POST /vaults/{v}/devices',
+  'PUT /vaults/{v}/blobs/{sha256}',
+  'GET /vaults/{v}/blobs/{sha256}',
+  'PUT /vaults/{v}/records/{r}/versions/{n}',
+  'GET /vaults/{v}/records',
+  'GET /vaults/{v}/records/{r}/versions/{n}',
+  'GET /vaults/{v}/inbox',
+  'POST /vaults/{v}/inbox/{r}/accept',
+  'POST /vaults/{v}/pairing-codes',
+  'GET /vaults/{v}/requests',
+  'POST /vaults/{v}/requests/{q}/approve',
+  'POST /vaults/{v}/requests/{q}/deny',
+  'GET /vaults/{v}/grants',
+  'POST /vaults/{v}/grants/{g}/revoke',
+  'GET /vaults/{v}/log',
+  'GET /vaults/{v}/events',
+  'GET /grant',
+  'GET /grant/records',
+  'GET /grant/blobs/{sha256}',
+  'PUT /grant/blobs/{sha256}',
+  'POST /grant/deposits',
+]
+
 describe('discovery and versions (chapters 2 and 6)', () => {
   it('[DISC-01] serves host metadata whose issuer is the host and whose endpoints are on it', async () => {
     const response = await fetch(ctx.url('/.well-known/holdall'))
@@ -40,6 +72,19 @@ describe('discovery and versions (chapters 2 and 6)', () => {
     const document = (await response.json()) as { openapi?: string; paths?: Record<string, unknown> }
     assert.match(document.openapi ?? '', /^3\.1\./)
     assert.ok(Object.keys(document.paths ?? {}).length > 10)
+  })
+
+  it('[API-PATH-01] describes every endpoint of the summary table at its path', async () => {
+    const document = (await (await fetch(ctx.url('/openapi.json'))).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const served = new Set(
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '{}')}`),
+      ),
+    )
+    const missing = ENDPOINTS.filter((endpoint) => !served.has(endpoint.replace(/\{[^}]+\}/g, '{}')))
+    assert.deepEqual(missing, [])
   })
 
   it('[DISC-04] serves its trust list as a compact JWS of type application/jwt', {

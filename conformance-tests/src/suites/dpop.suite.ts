@@ -106,7 +106,7 @@ describe('DPoP proofs and tokens (chapter 5.3)', () => {
     ['a proof that is not a JWS', () => ({ authorization: `DPoP ${token}`, dpop: 'not.a.jws' })],
   ]
   for (const [what, headers] of broken) {
-    it(`[API-DPOP-01] refuses ${what}`, async () => {
+    it(`[API-DPOP-01][API-TOK-04] refuses ${what}`, async () => {
       await assertUnauthorized(await get(headers()))
     })
   }

@@ -17,11 +17,11 @@ describe('errors and strict input (chapters 5 and 6)', () => {
   const device = () => ctx.connection(holder.deviceKeys.signing)
   const acceptPath = () => `/vaults/${holder.vaultId}/inbox/${base64urlEncode(randomBytes(16))}/accept`
 
-  it('[API-ERR-01] answers an unknown endpoint with not_found problem details', async () => {
+  it('[API-ERR-01][ERR-01] answers an unknown endpoint with not_found problem details', async () => {
     await assertProblem(await fetch(ctx.url('/no/such/endpoint')), 'not_found')
   })
 
-  it('[API-ERR-01] answers malformed JSON with invalid_request, never a 5xx', async () => {
+  it('[API-ERR-01][ERR-01] answers malformed JSON with invalid_request, never a 5xx', async () => {
     const response = await ctx.send('POST', acceptPath(), {
       key: holder.deviceKeys.signing,
       token,

@@ -10,7 +10,7 @@ import {
   signCompactJws,
 } from '@holdall/crypto'
 import type { PendingRequest } from '@holdall/protocol'
-import { assertProblem, assertStatus, rejectsWithOAuth } from '../assertions.js'
+import { assertOAuthError, assertProblem, assertStatus, rejectsWithOAuth } from '../assertions.js'
 import { conformance } from '../context.js'
 import { appointment, medicationList } from '../payloads.js'
 
@@ -121,15 +121,34 @@ describe('approval, narrowing and refusal (chapter 5.9)', () => {
     ['another service key', () => ({ client_agreement_key_id: base64urlEncode(new Uint8Array(32)) })],
     ['another host', () => ({ aud: 'https://other-host.example' })],
     ['another vault', () => ({ sub: base64urlEncode(generateId()) })],
+    ['another request', () => ({ request_id: base64urlEncode(generateId()) })],
+    ['another service signing key', () => ({ client_signing_key_id: base64urlEncode(new Uint8Array(32)) })],
+    ['an exp already past', () => ({ exp: Math.floor(Date.now() / 1000) - 60 })],
   ]
-  for (const [what, override] of widened) {
-    it(`[API-GRANT-01] makes no grant from a receipt naming ${what}`, async () => {
-      const { gp, authReqId, request } = await ask(`WIDE ${what.length}`)
-      const response = await approve(request, { receipt: receipt(request, override(request)), wraps: [] })
-      assert.ok(response.status >= 400 && response.status < 500, `a receipt naming ${what} answered ${response.status}`)
+  widened.forEach(([what, override], index) => {
+    it(`[API-GRANT-01] makes no grant from a receipt naming ${what}, with forbidden`, async () => {
+      const { gp, authReqId, request } = await ask(`WIDE ${index}`)
+      await assertProblem(
+        await approve(request, { receipt: receipt(request, override(request)), wraps: [] }),
+        'forbidden',
+      )
       await stillPending(gp, authReqId)
+      // The same request approved with an honest receipt still works: the refusal was the receipt's.
+      await assertStatus(await approve(request, { receipt: receipt(request), wraps: [] }), 200)
     })
-  }
+  })
+
+  it('[API-GRANT-01] makes no grant from a receipt of another type', async () => {
+    const { gp, authReqId, request } = await ask('WRONG TYP')
+    const now = Math.floor(Date.now() / 1000)
+    const jwt = signCompactJws(
+      { typ: 'JWT', alg: 'EdDSA', kid: holder.deviceId },
+      { iss: holder.deviceId, sub: holder.vaultId, aud: ctx.baseUrl, iat: now, exp: now + 60 },
+      holder.deviceKeys.signing.secretKey,
+    )
+    await assertProblem(await approve(request, { receipt: jwt, wraps: [] }), 'signature_invalid')
+    await stillPending(gp, authReqId)
+  })
 
   it('[API-GRANT-01] makes no grant without a receipt', async () => {
     const { gp, authReqId, request } = await ask('NO RECEIPT')
@@ -157,6 +176,14 @@ describe('approval, narrowing and refusal (chapter 5.9)', () => {
     const grant = await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     assert.equal(grant.client_id, ctx.org('gp').clientId)
     assert.equal(grant.vault_id, holder.vaultId)
+  })
+
+  it("[API-REQ-06] gives one service's approved request to no other service", async () => {
+    const { gp, authReqId, request } = await ask('NOT YOURS')
+    await holder.approve(request)
+    await assertOAuthError(await ctx.redeem('employer', authReqId), 'invalid_grant')
+    const grant = await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
+    assert.equal(grant.client_id, ctx.org('gp').clientId)
   })
 
   it('[API-GRANT-03] answers a refusal with access_denied to the service', async () => {

@@ -69,8 +69,9 @@ describe('client metadata documents (chapter 2)', () => {
   })
 
   it('[API-META-02] refuses a client assertion it has already seen', async () => {
-    const gp = ctx.org('gp')
-    const auth = ctx.clientAuth('gp', '/oauth/bc-authorize')
+    // The guesser: the wrong pairing code below counts against nobody another test relies on.
+    const gp = ctx.org('guesser')
+    const auth = ctx.clientAuth('guesser', '/oauth/bc-authorize')
     const form = {
       ...auth,
       login_hint: 'ZZZZZZZZ',

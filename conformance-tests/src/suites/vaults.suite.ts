@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { HolderClient } from '@holdall/client'
 import {
+  base64urlDecode,
   base64urlEncode,
   createVaultKeyring,
   type DeviceKeys,
@@ -64,6 +65,21 @@ describe('vaults and holder devices (chapter 5.5)', () => {
     )
   })
 
+  it('[VER-02] refuses a vault creation in an unknown protocol version, and creates nothing', async () => {
+    const device = generateDeviceKeys()
+    const body = await vaultBody(device)
+    const refused = await ctx.connection(device.signing).send({
+      method: 'POST',
+      path: '/vaults',
+      json: body,
+      headers: { 'holdall-version': '2' },
+    })
+    await assertProblem(refused, 'unsupported_version')
+    // Nothing was made: creating it now is a creation (201), not a repeat (200).
+    const created = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
+    assert.equal(created.status, 201)
+  })
+
   it('[API-VAULT-01] refuses to create a vault for a device key that did not sign the proof', async () => {
     const body = await vaultBody(generateDeviceKeys())
     const response = await ctx
@@ -101,6 +117,24 @@ describe('vaults and holder devices (chapter 5.5)', () => {
     })
   }
 
+  it('[API-VAULT-02] refuses a device assertion from a device that is not in the vault', async () => {
+    const stranger = { deviceId: '', vaultId: holder.vaultId, deviceKeys: generateDeviceKeys() }
+    stranger.deviceId = base64urlEncode(keyThumbprint(stranger.deviceKeys.signing.publicKey, 'Ed25519'))
+    await assertOAuthError(await ctx.deviceToken(stranger as unknown as HolderClient), 'invalid_grant')
+  })
+
+  it('[API-DPOP-01] refuses a device login whose DPoP proof is bad, with invalid_dpop_proof', async () => {
+    const response = await fetch(ctx.url('/oauth/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: 'not.a.proof' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        assertion: 'x.y.z',
+      }).toString(),
+    })
+    await assertOAuthError(response, 'invalid_dpop_proof')
+  })
+
   it('[API-VAULT-02] refuses a replayed device assertion', async () => {
     const jti = base64urlEncode(generateId())
     assert.equal((await ctx.deviceToken(holder, { jti })).status, 200)
@@ -124,7 +158,7 @@ describe('vaults and holder devices (chapter 5.5)', () => {
     const wrap = new Uint8Array(80)
     const forged = signDeviceWrapStatement(
       {
-        vaultId: new Uint8Array(16),
+        vaultId: base64urlDecode(holder.vaultId),
         epoch: 0,
         recipientDeviceKeyId: keyThumbprint(newcomer.signing.publicKey, 'Ed25519'),
         wrap,

@@ -99,4 +99,16 @@ describe('readers and requests (chapters 4 and 6)', () => {
       code: 'a_code_from_the_future',
     })
   })
+
+  it('[API-ERR-05] reads problem details from an OAuth endpoint as well as OAuth errors', async () => {
+    const answers = [
+      new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'no' }), { status: 400 }),
+      new Response(JSON.stringify({ code: 'unsupported_version', status: 400, title: 'Unsupported' }), { status: 400 }),
+    ]
+    const fake: typeof fetch = async () => answers.shift() as Response
+    const connection = new HostConnection('https://host.example', generateSigningKeyPair(), fake)
+    const call = () => connection.json({ method: 'POST', path: '/oauth/token', form: { grant_type: 'x' } })
+    await expect(call()).rejects.toMatchObject({ error: 'invalid_grant' })
+    await expect(call()).rejects.toMatchObject({ code: 'unsupported_version', status: 400 })
+  })
 })

@@ -29,6 +29,17 @@ import { grantView, listRecordViews, recordView } from './views.js'
 const PAIRING_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'.replace(/[IO]/g, '')
 const PAIRING_LIFETIME_MS = 10 * 60_000
 
+/** Uniform over the alphabet: bytes from 238 up are dropped (238 = 7 x 34), so no symbol is favoured. */
+function randomPairingCode(length = 8): string {
+  let code = ''
+  while (code.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 238 && code.length < length) code += PAIRING_ALPHABET[byte % PAIRING_ALPHABET.length]
+    }
+  }
+  return code
+}
+
 const vaultParams = z.object({ vaultId: idSchema }).strict()
 const blobParams = z.object({ vaultId: idSchema, sha256: digestSchema }).strict()
 const versionParams = z
@@ -419,9 +430,8 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       const { vaultId } = vaultParams.parse(request.params)
       await holder(request, vaultId)
       const now = ctx.clock()
-      // 8 characters from a 32-letter alphabet: 40 bits, single use, 10 minutes, attempts limited.
-      let code = ''
-      for (const byte of randomBytes(8)) code += PAIRING_ALPHABET[byte % 32]
+      // 8 characters from a 34-symbol alphabet: 40.7 bits, single use, 10 minutes, attempts limited.
+      const code = randomPairingCode()
       await ctx.db
         .insertInto('pairing_codes')
         .values({
@@ -506,17 +516,20 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         .where('id', '=', requestId)
         .where('vault_id', '=', vaultId)
         .where('status', '=', 'pending')
+        // [API-REQ-04] An expired request stays expired: the service keeps its expired_token.
+        .where('expires_at', '>', ctx.clock())
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) === 1) {
         await appendLog(ctx.db, ctx.clock, vaultId, 'request_denied', principal.subject, { request_id: requestId })
       } else {
         const row = await ctx.db
           .selectFrom('auth_requests')
-          .select('status')
+          .select(['status', 'expires_at'])
           .where('id', '=', requestId)
           .where('vault_id', '=', vaultId)
           .executeTakeFirst()
         if (row === undefined) throw new HttpProblem('not_found', 'no such request')
+        if (row.status === 'pending') throw new HttpProblem('conflict', 'the request is no longer open')
         if (row.status !== 'denied') throw new HttpProblem('conflict', 'the request was already answered')
       }
       return reply.code(204).send()
