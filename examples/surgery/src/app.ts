@@ -63,7 +63,8 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
       'content-security-policy',
       "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     )
-    reply.header('referrer-policy', 'no-referrer')
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own forms.
+    reply.header('referrer-policy', 'same-origin')
     reply.header('x-content-type-options', 'nosniff')
   })
 
@@ -108,6 +109,7 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
   app.get('/client-metadata.json', async (_request, reply) =>
     reply.type('application/json').send(clientMetadataDocument(identity)),
   )
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send())
   app.get('/assets/surgery.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(css))
   app.get('/assets/wait.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(js))
 
