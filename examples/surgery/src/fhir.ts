@@ -21,6 +21,9 @@ export const SYSTEMS = {
   holdallRecord: 'urn:holdall:record-version',
 } as const
 
+const extension = (name: string) => `https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-${name}`
+export const PRESCRIBING_ORGANISATION_TYPE = 'https://fhir.hl7.org.uk/CodeSystem/UKCore-MedicationPrescribingOrganizationType'
+
 const profile = (name: string) => `https://fhir.hl7.org.uk/StructureDefinition/UKCore-${name}`
 
 export interface ExportContext {
@@ -128,8 +131,40 @@ export function medicationBundle(ctx: ExportContext): Resource {
     clinical.push(request)
     clinical.push(
       add({
+        resourceType: 'MedicationDispense',
+        meta: { profile: [profile('MedicationDispense')] },
+        status: 'completed',
+        medicationCodeableConcept: medication,
+        subject: { reference: patient },
+        performer: [{ actor: { reference: issuer, display: ctx.issuer.name } }],
+        authorizingPrescription: [{ reference: request }],
+        quantity: { value: m.quantitySupplied.value, unit: m.quantitySupplied.unit },
+        ...(supplyDays > 0
+          ? { daysSupply: { value: supplyDays, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' } }
+          : {}),
+        whenHandedOver: m.supplyDate,
+        dosageInstruction: dosage,
+      }),
+    )
+    clinical.push(
+      add({
         resourceType: 'MedicationStatement',
         meta: { profile: [profile('MedicationStatement')] },
+        extension: [
+          { url: extension('MedicationStatementLastIssueDate'), valueDateTime: m.lastIssueDate },
+          {
+            url: extension('MedicationPrescribingOrganizationType'),
+            valueCodeableConcept: {
+              coding: [
+                {
+                  system: PRESCRIBING_ORGANISATION_TYPE,
+                  code: 'prescribed-by-another-organisation',
+                  display: 'Prescribed by another organisation',
+                },
+              ],
+            },
+          },
+        ],
         status: 'active',
         basedOn: [{ reference: request }],
         medicationCodeableConcept: medication,

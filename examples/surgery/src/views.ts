@@ -36,7 +36,7 @@ ${error === undefined ? '' : html`<p class="error" id="${name}-error"><span clas
   }
   return html`<h1>Check a patient’s medicines from prison</h1>
 ${summary}
-<p>The patient has the medicines list prison healthcare gave them on their phone, in Holdall. Ask them for the code it shows under “Share with someone here”.</p>
+<p>The patient keeps the medicines list prison healthcare gave them in the Holdall app on their phone. Ask them to open it and show you a sharing code.</p>
 <form method="post" action="/ask" novalidate>
 ${field('pairing_code', 'The code on the patient’s phone', '8 letters and numbers, for example 7KQ2 MX4D. Spaces do not matter.', options.pairingCode, html` autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" class="code"`)}
 ${field('nhs_number', 'NHS number from your records (optional)', 'If you have it, we check the list is about the same person. 10 digits.', options.nhsNumber, html` autocomplete="off" inputmode="numeric" class="nhs"`)}
@@ -53,7 +53,7 @@ export function waitingView(bindingMessage: string, revision: number): Html {
 <p>Ask the patient to check their phone shows the same words:</p>
 <p class="binding-message" data-testid="binding-message">${bindingMessage}</p>
 </div>
-<p>If the words match, the patient taps “Yes, share” on their phone. If they do not match, ask them to tap “No”.</p>
+<p>If the words match, the patient can agree to share on their phone. If they do not match, ask them to say no there, and start again.</p>
 <p id="live-status" role="status" data-revision="${revision}" data-state="waiting">Waiting for the patient to decide…</p>
 <form method="get" action="/session" class="inline"><button type="submit" class="secondary">Check again</button></form>
 <form method="post" action="/session/end" class="inline"><button type="submit" class="secondary">Cancel</button></form>`
@@ -214,7 +214,7 @@ function medicinesTable(list: MedicationList, now: number, id: string): Html {
 <th scope="row">${m.medication.display}<br><span class="code">dm+d ${m.medication.code}</span>${m.repeat ? html`<br><span class="tag">Repeat</span>` : ''}</th>
 <td>${m.strength}, ${m.form}${m.route === undefined ? '' : html`, ${m.route}`}</td>
 <td>${m.dose}${m.indication === undefined ? '' : html`<br><span class="hint">For ${m.indication}</span>`}</td>
-<td>${m.quantitySupplied.value} ${m.quantitySupplied.unit}${m.quantitySupplied.value === 1 ? '' : 's'} on ${formatDate(m.supplyDate)}</td>
+<td>${quantity(m.quantitySupplied)} on ${formatDate(m.supplyDate)}</td>
 <td>${formatDate(m.lastIssueDate)}</td>
 <td>${runOut}</td>
 <td>${m.prescriber.name}<br><span class="code">${m.prescriber.registration.body} ${m.prescriber.registration.number}</span></td>
@@ -238,6 +238,12 @@ ${
     ? html`<p>None recorded by prison healthcare. Ask the patient.</p>`
     : html`<ul class="allergies">${list.allergies.map((a) => html`<li><strong>${a.substance}</strong>${a.reaction === undefined ? '' : html`: ${a.reaction}`}</li>`)}</ul>`
 }`
+}
+
+/** "28 tablets", "180 ml": whole-word units take a plural, abbreviations do not. */
+function quantity(q: { value: number; unit: string }): string {
+  const plural = q.value !== 1 && q.unit.length > 3 && !q.unit.endsWith('s')
+  return `${q.value} ${q.unit}${plural ? 's' : ''}`
 }
 
 function categoryName(category: string): string {

@@ -122,6 +122,16 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
     resolve('MS3', s.subject, 'Patient')
     if (typeof s.dateAsserted !== 'string') fail('MS4', 'dateAsserted (when prison healthcare issued the list)')
     resolve('MS4', s.informationSource, 'Organization')
+    const extensions = (s.extension as Json[] | undefined) ?? []
+    const lastIssue = extensions.find(
+      (e) => e.url === 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationStatementLastIssueDate',
+    )
+    if (typeof lastIssue?.valueDateTime !== 'string') fail('MS6', 'the last issue date extension is required for a repeat')
+    const orgType = extensions.find(
+      (e) => e.url === 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationPrescribingOrganizationType',
+    )
+    if (!JSON.stringify(orgType ?? {}).includes('"prescribed-by-another-organisation"'))
+      fail('MS6', 'prison prescriptions are prescribed-by-another-organisation')
     const dosage = (s.dosage as Json[] | undefined)?.[0]
     if (typeof dosage?.text !== 'string' || dosage.text === '') fail('MS5', 'dosage text is required for reconciliation')
   }
@@ -134,6 +144,16 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
     if (typeof m.authoredOn !== 'string') fail('MR5', 'authoredOn (last issue date) is required for reconciliation')
     const quantity = (m.dispenseRequest as Json | undefined)?.quantity as Json | undefined
     if (typeof quantity?.value !== 'number') fail('MR5', 'dispenseRequest.quantity (supplied on release) is required')
+  }
+  const dispenses = of('MedicationDispense')
+  if (dispenses.length !== requests.length) fail('MD1', 'one MedicationDispense (the supply on release) per medicine')
+  for (const d of dispenses) {
+    if (!['preparation', 'in-progress', 'cancelled', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'declined', 'unknown'].includes(String(d.status)))
+      fail('MD1', 'status outside its required value set')
+    dmd('MD1', d.medicationCodeableConcept)
+    resolve('MD1', d.subject, 'Patient')
+    if (typeof (d.quantity as Json | undefined)?.value !== 'number') fail('MD2', 'quantity supplied is required')
+    if (typeof d.whenHandedOver !== 'string') fail('MD2', 'whenHandedOver (date supplied) is required')
   }
   for (const a of of('AllergyIntolerance')) {
     const code = a.code as Json | undefined
@@ -155,7 +175,7 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
     if (targets.length === 0) fail('PV1', 'target 1..*')
     const targeted = new Set(targets.map((t) => t.reference))
     for (const [url, r] of byUrl)
-      if (['MedicationStatement', 'MedicationRequest', 'AllergyIntolerance'].includes(String(r.resourceType)) && !targeted.has(url))
+      if (['MedicationStatement', 'MedicationRequest', 'MedicationDispense', 'AllergyIntolerance'].includes(String(r.resourceType)) && !targeted.has(url))
         fail('PV2', `${r.resourceType} ${url} is not covered by the Provenance`)
     if (typeof pv.recorded !== 'string' || Number.isNaN(Date.parse(pv.recorded as string)))
       fail('PV1', 'recorded (when the signature was verified) is required')

@@ -39,6 +39,8 @@ describe('FHIR R4 UK Core export (FHIR.md)', () => {
     const nurse = all.find((r) => r.resourceType === 'Practitioner' && JSON.stringify(r).includes('71A2998E'))
     expect(JSON.stringify(nurse)).toContain(SYSTEMS.registration.NMC)
     expect(all.filter((r) => r.resourceType === 'AllergyIntolerance')).toHaveLength(1)
+    const dispense = all.find((r) => r.resourceType === 'MedicationDispense') as Json
+    expect(dispense).toMatchObject({ whenHandedOver: '2026-11-20', quantity: { value: 28, unit: 'tablet' } })
     // The prison number is justice data the clinical record does not need: it is not exported.
     expect(JSON.stringify(all)).not.toContain('A1234BC')
   })
@@ -58,11 +60,14 @@ describe('FHIR R4 UK Core export (FHIR.md)', () => {
     const statement = all.find((r) => r.resourceType === 'MedicationStatement') as Json
     statement.status = 'taking'
     statement.medicationCodeableConcept = { text: 'Sertraline' }
+    delete statement.extension
+    const dispense = all.find((r) => r.resourceType === 'MedicationDispense') as Json
+    delete dispense.quantity
     const allergy = all.find((r) => r.resourceType === 'AllergyIntolerance') as Json
     delete allergy.clinicalStatus
     const provenance = all.find((r) => r.resourceType === 'Provenance') as Json
     provenance.target = (provenance.target as Json[]).slice(1)
     const errors = checkBundle(bundle, { grantId: 'another-grant' })
-    for (const rule of ['P1', 'MS1', 'MS2', 'A2', 'PV2', 'PV4']) expect(errors.join('\n')).toContain(`${rule}:`)
+    for (const rule of ['P1', 'MS1', 'MS2', 'MS6', 'MD2', 'A2', 'PV2', 'PV4']) expect(errors.join('\n')).toContain(`${rule}:`)
   })
 })
