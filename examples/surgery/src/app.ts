@@ -43,7 +43,9 @@ const askSchema = z.object({
  * The surgery's web app: reception asks, the GP reads and exports. Everything about a patient lives
  * in a Session in memory; pages are rendered here, with a little script to wait for decisions.
  */
-export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app: FastifyInstance; sessions: SessionStore }> {
+export async function buildSurgeryApp(
+  options: SurgeryAppOptions,
+): Promise<{ app: FastifyInstance; sessions: SessionStore }> {
   const { config, identity } = options
   const clock = options.clock ?? Date.now
   const sessions = new SessionStore(config.sessionMinutes * 60_000, clock)
@@ -137,7 +139,7 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
     if (previous !== undefined) sessions.end(previous)
 
     const service = new ServiceClient(config.hostUrl, identity)
-    const bindingMessage = `${bindingWord(config.name)} ${(randomBytes(2)[0] as number) % 90 + 10}${(randomBytes(2)[0] as number) % 90 + 10}`
+    const bindingMessage = `${bindingWord(config.name)} ${((randomBytes(2)[0] as number) % 90) + 10}${((randomBytes(2)[0] as number) % 90) + 10}`
     let ask: { authReqId: string; interval: number }
     try {
       ask = await service.requestAccess({
@@ -154,7 +156,11 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
         ],
       })
     } catch (error) {
-      const body = askView({ error: kindRequestError(error), pairingCode: input.pairing_code, nhsNumber: input.nhs_number })
+      const body = askView({
+        error: kindRequestError(error),
+        pairingCode: input.pairing_code,
+        nhsNumber: input.nhs_number,
+      })
       return sendPage(reply, 'Error: check a patient’s medicines', body, 400)
     }
     const session = sessions.create({ bindingMessage, expectedNhsNumber: nhs === '' ? undefined : nhs, service })
@@ -172,7 +178,13 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
     const state = session.state
     switch (state.kind) {
       case 'waiting':
-        return sendPage(reply, 'Waiting for the patient', waitingView(session.bindingMessage, session.revision), 200, true)
+        return sendPage(
+          reply,
+          'Waiting for the patient',
+          waitingView(session.bindingMessage, session.revision),
+          200,
+          true,
+        )
       case 'approved':
         return sendPage(
           reply,
@@ -195,7 +207,11 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
   app.get('/session/status', async (request, reply) => {
     const session = sessionOf(request)
     if (session === undefined) return reply.send({ state: 'gone' })
-    const seen = z.coerce.number().int().min(0).safeParse((request.query as { seen?: unknown }).seen)
+    const seen = z.coerce
+      .number()
+      .int()
+      .min(0)
+      .safeParse((request.query as { seen?: unknown }).seen)
     if (seen.success) await sessions.waitForChange(session, seen.data, options.longPollMs ?? 20_000)
     return reply.send({ state: session.state.kind, revision: session.revision })
   })
@@ -228,30 +244,31 @@ export async function buildSurgeryApp(options: SurgeryAppOptions): Promise<{ app
     const session = sessionOf(request)
     const state = session?.state
     if (session === undefined || state?.kind !== 'approved') return reply.redirect('/session', 303)
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(
-        page({
-          title: 'Print: medicines from prison',
-          surgeryName: config.name,
-          print: true,
-          body: approvedView({
-            grantExpiresAt: state.grant.expires_at,
-            lists: state.lists,
-            expectedNhsNumber: session.expectedNhsNumber,
-            now: clock(),
-            revision: session.revision,
-            forPrint: true,
-          }),
+    return reply.type('text/html; charset=utf-8').send(
+      page({
+        title: 'Print: medicines from prison',
+        surgeryName: config.name,
+        print: true,
+        body: approvedView({
+          grantExpiresAt: state.grant.expires_at,
+          lists: state.lists,
+          expectedNhsNumber: session.expectedNhsNumber,
+          now: clock(),
+          revision: session.revision,
+          forPrint: true,
         }),
-      )
+      }),
+    )
   })
 
   app.post('/session/end', async (request, reply) => {
     if (!sameOrigin(request)) return sendPage(reply, 'Not allowed', html`<h1>Not allowed</h1>`, 403)
     const session = sessionOf(request)
     if (session !== undefined) sessions.end(session)
-    reply.header('set-cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secureCookie ? '; Secure' : ''}`)
+    reply.header(
+      'set-cookie',
+      `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secureCookie ? '; Secure' : ''}`,
+    )
     return reply.redirect('/', 303)
   })
 

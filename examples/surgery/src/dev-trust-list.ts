@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { signTrustList, type ServiceIdentity } from '@holdall/client'
+import { type ServiceIdentity, signTrustList } from '@holdall/client'
 import { base64urlEncode, generateSigningKeyPair, keyThumbprint, toPublicJwk } from '@holdall/crypto'
 
 /**
@@ -8,7 +8,11 @@ import { base64urlEncode, generateSigningKeyPair, keyThumbprint, toPublicJwk } f
  * local `npm start` host shows it as verified. A real surgery is listed by the real operator, and
  * pins that operator's public key; it never signs its own listing.
  */
-export function writeDevTrustList(dataDir: string, surgery: ServiceIdentity, now = Date.now()): { listFile: string; anchorFile: string } {
+export function writeDevTrustList(
+  dataDir: string,
+  surgery: ServiceIdentity,
+  now = Date.now(),
+): { listFile: string; anchorFile: string } {
   const operator = generateSigningKeyPair()
   const iat = Math.floor(now / 1000)
   const jws = signTrustList(

@@ -22,7 +22,8 @@ export const SYSTEMS = {
 } as const
 
 const extension = (name: string) => `https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-${name}`
-export const PRESCRIBING_ORGANISATION_TYPE = 'https://fhir.hl7.org.uk/CodeSystem/UKCore-MedicationPrescribingOrganizationType'
+export const PRESCRIBING_ORGANISATION_TYPE =
+  'https://fhir.hl7.org.uk/CodeSystem/UKCore-MedicationPrescribingOrganizationType'
 
 const profile = (name: string) => `https://fhir.hl7.org.uk/StructureDefinition/UKCore-${name}`
 

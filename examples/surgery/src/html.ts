@@ -1,5 +1,5 @@
 /** Escapes text for HTML element content and quoted attribute values. */
-export function escape(value: string | number): string {
+export function escapeHtml(value: string | number): string {
   return String(value)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
@@ -30,22 +30,28 @@ function render(part: Part): string {
   if (part === undefined || part === false) return ''
   if (part instanceof Html) return part.value
   if (Array.isArray(part)) return part.map((p) => p.value).join('')
-  return escape(part as string | number)
+  return escapeHtml(part as string | number)
 }
 
-export function page(options: { title: string; body: Html; surgeryName: string; script?: boolean; print?: boolean }): string {
+export function page(options: {
+  title: string
+  body: Html
+  surgeryName: string
+  script?: boolean
+  print?: boolean
+}): string {
   return `<!doctype html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(options.title)} – ${escape(options.surgeryName)}</title>
+<title>${escapeHtml(options.title)} – ${escapeHtml(options.surgeryName)}</title>
 <link rel="stylesheet" href="/assets/surgery.css">
 ${options.script === true ? '<script src="/assets/wait.js" defer></script>' : ''}
 </head>
 <body${options.print === true ? ' class="print"' : ''}>
 <a class="skip" href="#main">Skip to main content</a>
-<header class="masthead"><p class="brand">${escape(options.surgeryName)} <span>· Holdall medicines check</span></p></header>
+<header class="masthead"><p class="brand">${escapeHtml(options.surgeryName)} <span>· Holdall medicines check</span></p></header>
 <main id="main" tabindex="-1">
 ${options.body.value}
 </main>

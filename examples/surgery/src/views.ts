@@ -14,7 +14,12 @@ const CATEGORY_NAMES: Record<string, string> = {
   prison: 'Prison',
 }
 
-export function askView(options: { error?: string; pairingCode?: string; nhsNumber?: string; fieldErrors?: Record<string, string> }): Html {
+export function askView(options: {
+  error?: string
+  pairingCode?: string
+  nhsNumber?: string
+  fieldErrors?: Record<string, string>
+}): Html {
   const errors = options.fieldErrors ?? {}
   const summary =
     options.error === undefined && Object.keys(errors).length === 0
@@ -166,7 +171,8 @@ function verificationPanel(
         problems.push(
           html`<p><strong>It was signed by an organisation that does not prescribe (${categoryName(v.organisation.category)}).</strong></p>`,
         )
-      const warn = problems.length > 0 || (expected !== undefined && list !== undefined && expected !== list.patient.nhsNumber)
+      const warn =
+        problems.length > 0 || (expected !== undefined && list !== undefined && expected !== list.patient.nhsNumber)
       return html`<div class="panel ${warn ? 'warning' : 'verified'}" id="${id}" data-testid="verification" data-verification="verified"${warn ? html` role="alert"` : ''}>
 <h3>${warn ? 'Check before you use this list' : 'Signature checked: this list is genuine'}</h3>
 <dl>

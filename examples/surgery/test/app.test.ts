@@ -9,6 +9,8 @@ import { configFromEnv, type SurgeryConfig } from '../src/config.js'
 import { loadOrCreateKeys, surgeryIdentity } from '../src/identity.js'
 import { SessionStore } from '../src/sessions.js'
 import { isValidNhsNumber } from '../src/verify.js'
+import { approvedView } from '../src/views.js'
+import { medicationList } from './fixtures.js'
 
 /* The surgery app's own rules, without a browser or a host: input, headers, keys, sessions. */
 
@@ -109,12 +111,46 @@ describe('surgery keys, sessions and input rules', () => {
   it('forgets a session when its time is up', () => {
     let now = 1_000_000
     const store = new SessionStore(60_000, () => now)
-    const session = store.create({ bindingMessage: 'Riverside 1234', expectedNhsNumber: undefined, service: {} as never })
+    const session = store.create({
+      bindingMessage: 'Riverside 1234',
+      expectedNhsNumber: undefined,
+      service: {} as never,
+    })
     expect(store.get(session.id)).toBe(session)
     now += 60_000
     expect(store.get(session.id)).toBeUndefined()
     expect(store.size).toBe(0)
     store.close()
+  })
+
+  it('escapes everything a list says: a hostile medicine name is text, not markup', () => {
+    const list = medicationList(new Date('2026-11-23T10:00:00Z'))
+    const first = list.medicines[0]
+    if (first === undefined) throw new Error('fixture has medicines')
+    list.medicines[0] = { ...first, medication: { ...first.medication, display: '<img src=x onerror="alert(1)">' } }
+    const out = approvedView({
+      grantExpiresAt: Date.parse('2026-11-24T10:00:00Z'),
+      lists: [
+        {
+          recordId: 'r',
+          version: 1,
+          list,
+          verification: {
+            kind: 'verified',
+            organisation: { name: 'HMP <b>Leeds</b>', odsCode: 'NTE01', category: 'prison_healthcare' },
+            signedAt: new Date('2026-11-20T09:00:00Z'),
+            namesItsSigner: true,
+            healthcareSigner: true,
+          },
+        },
+      ],
+      expectedNhsNumber: '9434765919',
+      now: Date.parse('2026-11-23T10:00:00Z'),
+      revision: 1,
+    }).value
+    expect(out).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;')
+    expect(out).not.toContain('<img')
+    expect(out).toContain('HMP &lt;b&gt;Leeds&lt;/b&gt;')
   })
 
   it('checks NHS numbers by their check digit and forgives how codes are typed', () => {

@@ -63,7 +63,8 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
   const entries = (bundle.entry as { fullUrl?: string; resource?: Json }[] | undefined) ?? []
   const byUrl = new Map<string, Json>()
   for (const e of entries) {
-    if (typeof e.fullUrl !== 'string' || !/^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl)) fail('B2', 'fullUrl must be a urn:uuid')
+    if (typeof e.fullUrl !== 'string' || !/^urn:uuid:[0-9a-f-]{36}$/.test(e.fullUrl))
+      fail('B2', 'fullUrl must be a urn:uuid')
     if (e.resource === undefined) fail('B2', 'entry without resource')
     else byUrl.set(e.fullUrl ?? '', e.resource)
   }
@@ -80,7 +81,8 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
   for (const r of byUrl.values()) {
     if (r.resourceType === 'Bundle' || r.resourceType === 'Provenance') continue
     const profiles = ((r.meta as Json | undefined)?.profile as string[] | undefined) ?? []
-    if (!profiles.includes(`${UKCORE}${r.resourceType as string}`)) fail('R1', `${r.resourceType} must claim its UK Core profile`)
+    if (!profiles.includes(`${UKCORE}${r.resourceType as string}`))
+      fail('R1', `${r.resourceType} must claim its UK Core profile`)
   }
 
   const patients = of('Patient')
@@ -88,9 +90,11 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
   for (const p of patients) {
     const ids = (p.identifier as Json[] | undefined) ?? []
     const nhs = ids.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number')
-    if (nhs === undefined || !nhsNumberValid(String(nhs.value))) fail('P1', 'Patient needs a valid NHS number identifier')
+    if (nhs === undefined || !nhsNumberValid(String(nhs.value)))
+      fail('P1', 'Patient needs a valid NHS number identifier')
     if (!Array.isArray(p.name) || p.name.length === 0) fail('P2', 'Patient needs a name')
-    if (typeof p.birthDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(p.birthDate)) fail('P2', 'Patient needs a birthDate')
+    if (typeof p.birthDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(p.birthDate))
+      fail('P2', 'Patient needs a birthDate')
   }
   for (const o of of('Organization')) {
     const ods = ((o.identifier as Json[] | undefined) ?? []).find(
@@ -126,14 +130,17 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
     const lastIssue = extensions.find(
       (e) => e.url === 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationStatementLastIssueDate',
     )
-    if (typeof lastIssue?.valueDateTime !== 'string') fail('MS6', 'the last issue date extension is required for a repeat')
+    if (typeof lastIssue?.valueDateTime !== 'string')
+      fail('MS6', 'the last issue date extension is required for a repeat')
     const orgType = extensions.find(
-      (e) => e.url === 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationPrescribingOrganizationType',
+      (e) =>
+        e.url === 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-MedicationPrescribingOrganizationType',
     )
     if (!JSON.stringify(orgType ?? {}).includes('"prescribed-by-another-organisation"'))
       fail('MS6', 'prison prescriptions are prescribed-by-another-organisation')
     const dosage = (s.dosage as Json[] | undefined)?.[0]
-    if (typeof dosage?.text !== 'string' || dosage.text === '') fail('MS5', 'dosage text is required for reconciliation')
+    if (typeof dosage?.text !== 'string' || dosage.text === '')
+      fail('MS5', 'dosage text is required for reconciliation')
   }
   for (const m of requests) {
     if (!MEDICATION_REQUEST_STATUS.includes(String(m.status))) fail('MR1', 'status outside its required value set')
@@ -148,7 +155,19 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
   const dispenses = of('MedicationDispense')
   if (dispenses.length !== requests.length) fail('MD1', 'one MedicationDispense (the supply on release) per medicine')
   for (const d of dispenses) {
-    if (!['preparation', 'in-progress', 'cancelled', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'declined', 'unknown'].includes(String(d.status)))
+    if (
+      ![
+        'preparation',
+        'in-progress',
+        'cancelled',
+        'on-hold',
+        'completed',
+        'entered-in-error',
+        'stopped',
+        'declined',
+        'unknown',
+      ].includes(String(d.status))
+    )
       fail('MD1', 'status outside its required value set')
     dmd('MD1', d.medicationCodeableConcept)
     resolve('MD1', d.subject, 'Patient')
@@ -157,7 +176,8 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
   }
   for (const a of of('AllergyIntolerance')) {
     const code = a.code as Json | undefined
-    if (code === undefined || (typeof code.text !== 'string' && !Array.isArray(code.coding))) fail('A1', 'code is required')
+    if (code === undefined || (typeof code.text !== 'string' && !Array.isArray(code.coding)))
+      fail('A1', 'code is required')
     resolve('A1', a.patient, 'Patient')
     const clinical = ((a.clinicalStatus as Json | undefined)?.coding as Json[] | undefined)?.[0]
     const enteredInError = JSON.stringify(a.verificationStatus ?? '').includes('entered-in-error')
@@ -175,7 +195,12 @@ export function checkBundle(bundle: Json, expect: { grantId: string }): string[]
     if (targets.length === 0) fail('PV1', 'target 1..*')
     const targeted = new Set(targets.map((t) => t.reference))
     for (const [url, r] of byUrl)
-      if (['MedicationStatement', 'MedicationRequest', 'MedicationDispense', 'AllergyIntolerance'].includes(String(r.resourceType)) && !targeted.has(url))
+      if (
+        ['MedicationStatement', 'MedicationRequest', 'MedicationDispense', 'AllergyIntolerance'].includes(
+          String(r.resourceType),
+        ) &&
+        !targeted.has(url)
+      )
         fail('PV2', `${r.resourceType} ${url} is not covered by the Provenance`)
     if (typeof pv.recorded !== 'string' || Number.isNaN(Date.parse(pv.recorded as string)))
       fail('PV1', 'recorded (when the signature was verified) is required')

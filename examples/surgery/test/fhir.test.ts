@@ -68,6 +68,7 @@ describe('FHIR R4 UK Core export (FHIR.md)', () => {
     const provenance = all.find((r) => r.resourceType === 'Provenance') as Json
     provenance.target = (provenance.target as Json[]).slice(1)
     const errors = checkBundle(bundle, { grantId: 'another-grant' })
-    for (const rule of ['P1', 'MS1', 'MS2', 'MS6', 'MD2', 'A2', 'PV2', 'PV4']) expect(errors.join('\n')).toContain(`${rule}:`)
+    for (const rule of ['P1', 'MS1', 'MS2', 'MS6', 'MD2', 'A2', 'PV2', 'PV4'])
+      expect(errors.join('\n')).toContain(`${rule}:`)
   })
 })

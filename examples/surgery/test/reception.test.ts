@@ -30,7 +30,9 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
     }),
   )) as AxeResult
-  const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  const summary = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  )
   expect(summary, `axe violations on ${name}`).toEqual([])
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
 }
@@ -43,12 +45,22 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(executablePath))
-      throw new Error(`Chromium not found at ${executablePath}: apt-get install chromium, or set HOLDALL_SKIP_BROWSER=1`)
+      throw new Error(
+        `Chromium not found at ${executablePath}: apt-get install chromium, or set HOLDALL_SKIP_BROWSER=1`,
+      )
     mkdirSync(shots, { recursive: true })
     world = await startWorld()
     browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
   }, 60_000)
 
@@ -59,7 +71,11 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
 
   const newPage = async () => {
     await context?.close()
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, bypassCSP: true })
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+      bypassCSP: true,
+    })
     return context.newPage()
   }
 
@@ -76,7 +92,7 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     return request
   }
 
-  it('[surgery] reception asks by keyboard alone, the binding message matches the phone, and the GP sees the verified list', async () => {
+  it('reception asks by keyboard alone, the binding message matches the phone, and the GP sees the verified list', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     const { code } = await holder.createPairingCode()
@@ -113,7 +129,15 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     expect(panelText).toContain('Valid: not changed since it was signed')
     expect(panelText).toContain('Matches the NHS number you entered')
     const table = await page.locator('table').textContent()
-    for (const expected of ['Sertraline 50mg tablets', 'dm+d 39109611000001108', 'One tablet each morning', '28 tablets', 'GMC 7012345', 'Yes, Schedule 2', 'NMC 71A2998E'])
+    for (const expected of [
+      'Sertraline 50mg tablets',
+      'dm+d 39109611000001108',
+      'One tablet each morning',
+      '28 tablets',
+      'GMC 7012345',
+      'Yes, Schedule 2',
+      'NMC 71A2998E',
+    ])
       expect(table).toContain(expected)
     // The methadone runs out in two days: highlighted, and said in words.
     expect(await page.locator('tr.soon').count()).toBe(1)
@@ -123,12 +147,17 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
 
     // 200% zoom: the same page in half the CSS pixels: nothing needs scrolling sideways.
     await page.setViewportSize({ width: 640, height: 400 })
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true)
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    ).toBe(true)
     await expectAccessible(page, '04-approved-200-percent')
     await page.setViewportSize({ width: 1280, height: 800 })
 
     // Keep: the FHIR bundle, checked against the documented UK Core rules.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Download for the clinical system/ }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Download for the clinical system/ }).click(),
+    ])
     const bundle = JSON.parse(readFileSync(await download.path(), 'utf8'))
     const grants = await holder.grants()
     const grantId = grants.find((g) => g.status === 'active' && g.client_name === 'Riverside Surgery')?.grant_id ?? ''
@@ -154,7 +183,7 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     expect(world.sessions.size).toBe(0)
   })
 
-  it('[surgery] a refusal is shown kindly, with what to do instead', async () => {
+  it('a refusal is shown kindly, with what to do instead', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     const request = await ask(page, holder)
@@ -164,7 +193,7 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     await expectAccessible(page, '07-refused')
   })
 
-  it('[surgery] a tampered list: the signature fails and a warning is shown, never the contents', async () => {
+  it('[CRY-MAN-03] a tampered list: the signature fails and a warning is shown, never the contents', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     // The host's disk is changed under it: one byte of the stored ciphertext.
@@ -185,19 +214,21 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     await expectAccessible(page, '08-tampered')
   })
 
-  it('[surgery] a list the patient wrote themselves is marked as not from prison healthcare', async () => {
+  it('a list the patient wrote themselves is marked as not from prison healthcare', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     await holder.putRecord('medication_list', medicationList(today()), 'My own copy')
     const request = await ask(page, holder)
     await holder.approve(request)
     await page.getByRole('heading', { name: 'The patient’s medicines from prison' }).waitFor({ timeout: 10_000 })
-    const kinds = await page.getByTestId('verification').evaluateAll((els) => els.map((e) => e.getAttribute('data-verification')))
+    const kinds = await page
+      .getByTestId('verification')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-verification')))
     expect(kinds.sort()).toEqual(['self_asserted', 'verified'])
     expect(await page.textContent('main')).toContain('Not from prison healthcare: written on the patient’s own phone')
   })
 
-  it('[surgery] the grant expires: the page says so and stops reading', async () => {
+  it('the grant expires: the page says so and stops reading', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     const request = await ask(page, holder)
@@ -214,7 +245,7 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     await expectAccessible(page, '09-expired')
   })
 
-  it('[surgery] an issuer missing from the trust list: unverified, with a warning', async () => {
+  it('[API-TRUST-01] an issuer missing from the trust list (checked against the pinned operator key): unverified, with a warning', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     // The operator takes prison healthcare off the list after the deposit; the surgery rechecks.

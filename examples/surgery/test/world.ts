@@ -12,7 +12,13 @@ import {
   signTrustList,
   verifyTrustList,
 } from '@holdall/client'
-import { base64urlEncode, generateDeviceKeys, generateSigningKeyPair, keyThumbprint, toPublicJwk } from '@holdall/crypto'
+import {
+  base64urlEncode,
+  generateDeviceKeys,
+  generateSigningKeyPair,
+  keyThumbprint,
+  toPublicJwk,
+} from '@holdall/crypto'
 import type { MedicationList, TrustList } from '@holdall/protocol'
 import { buildApp } from '@holdall/server'
 import type { FastifyInstance } from 'fastify'
@@ -60,7 +66,12 @@ export async function startWorld() {
   }
   issuerDocs.set('/hmp-leeds-healthcare', clientMetadataDocument(prison))
 
-  const surgery = surgeryIdentity({ publicUrl: surgeryUrl, name: 'Riverside Surgery', odsCode: 'B86011', keys: generateDeviceKeys() })
+  const surgery = surgeryIdentity({
+    publicUrl: surgeryUrl,
+    name: 'Riverside Surgery',
+    odsCode: 'B86011',
+    keys: generateDeviceKeys(),
+  })
   const operator = generateSigningKeyPair()
   const entry = (o: ServiceIdentity) => ({
     client_id: o.clientId,
@@ -72,7 +83,12 @@ export async function startWorld() {
   })
   const trustListOf = (orgs: ServiceIdentity[]) => {
     const now = Math.floor(Date.now() / 1000)
-    const list: TrustList = { iss: 'Surgery test operator', iat: now, exp: now + 30 * 86_400, organisations: orgs.map(entry) }
+    const list: TrustList = {
+      iss: 'Surgery test operator',
+      iat: now,
+      exp: now + 30 * 86_400,
+      organisations: orgs.map(entry),
+    }
     return signTrustList(list, operator.secretKey)
   }
 
