@@ -284,8 +284,15 @@ export async function buildSurgeryApp(
       })
     } catch (error) {
       if (sessions.get(session.id) === undefined) return
-      const refused = error instanceof HoldallOAuthError && error.error === 'access_denied'
-      sessions.setState(session, refused ? { kind: 'refused' } : { kind: 'timed_out' })
+      const code = error instanceof HoldallOAuthError ? error.error : undefined
+      sessions.setState(
+        session,
+        code === 'access_denied'
+          ? { kind: 'refused' }
+          : code === 'expired_token' || code === 'authorization_pending'
+            ? { kind: 'timed_out' }
+            : { kind: 'failed', reason: 'Holdall could not complete the request. Ask the patient for a new code.' },
+      )
       return
     }
     if (sessions.get(session.id) === undefined) return
@@ -293,8 +300,15 @@ export async function buildSurgeryApp(
       const trustList = await currentTrustList(config.hostUrl, options.trustAnchor, clock())
       const lists = await readMedicationLists(session.service, grant, trustList)
       sessions.setState(session, { kind: 'approved', grant, lists, verifiedAt: new Date(clock()) })
-    } catch {
-      sessions.setState(session, { kind: 'ended', reason: clock() >= grant.expires_at ? 'expired' : 'revoked' })
+    } catch (error) {
+      // Refused at once: the grant already ended. Anything else is a failure to read, said as such.
+      const status = (error as { status?: unknown }).status
+      sessions.setState(
+        session,
+        status === 401 || status === 403
+          ? { kind: 'ended', reason: clock() >= grant.expires_at ? 'expired' : 'revoked' }
+          : { kind: 'failed', reason: 'The patient agreed, but we could not read their list from Holdall. Try again.' },
+      )
       return
     }
     watchGrant(session, grant)

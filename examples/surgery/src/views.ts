@@ -105,7 +105,8 @@ export function approvedView(options: {
   return html`<h1>${options.forPrint === true ? 'Medicines from prison healthcare' : 'The patient’s medicines from prison'}</h1>
 ${
   options.forPrint === true
-    ? html`<p>Printed ${formatDateTime(new Date(options.now))}. Shared by the patient through Holdall until ${until}.</p>`
+    ? html`<p>Printed ${formatDateTime(new Date(options.now))}. Shared by the patient through Holdall until ${until}.</p>
+<p class="no-print">Use your browser’s Print command (Ctrl+P) to print this page.</p>`
     : html`<p id="live-status" role="status" data-revision="${options.revision}" data-state="approved">Shared by the patient until ${until}. This page will say if they stop sharing.</p>`
 }
 ${options.lists.length === 0 ? html`<div class="panel warning" role="alert"><h2>No medicines list</h2><p>The patient shared, but there is no medicines list from prison in their Holdall. Ask them what they take and contact the prison healthcare team.</p></div>` : ''}

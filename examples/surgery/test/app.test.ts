@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateDeviceKeys } from '@holdall/crypto'
@@ -167,5 +169,43 @@ describe('surgery keys, sessions and input rules', () => {
     expect(c.hostUrl).toBe('http://127.0.0.1:8080')
     expect(c.publicUrl).toBe('http://127.0.0.1:8090')
     expect(() => configFromEnv({ SURGERY_PORT: 'eighty' })).toThrow('SURGERY_PORT')
+  })
+})
+
+describe('npm run surgery', () => {
+  it('starts on SURGERY_PORT, prints its URL and serves the reception page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'surgery-main-'))
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+    const root = join(import.meta.dirname, '..', '..', '..')
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['examples/surgery/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        SURGERY_PORT: String(port),
+        SURGERY_DATA_DIR: dir,
+        HOLDALL_HOST_URL: 'http://127.0.0.1:9',
+      },
+    })
+    try {
+      const printed = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          if (out.includes('is open at')) resolve(out)
+        })
+        child.on('exit', () => reject(new Error(`exited early: ${out}`)))
+      })
+      expect(printed).toContain(`Riverside Surgery is open at http://127.0.0.1:${port}/`)
+      const page = await fetch(`http://127.0.0.1:${port}/`)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('Check a patient’s medicines from prison')
+      expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600)
+    } finally {
+      child.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
