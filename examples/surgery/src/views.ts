@@ -24,7 +24,7 @@ export function askView(options: {
   const summary =
     options.error === undefined && Object.keys(errors).length === 0
       ? ''
-      : html`<div class="error-summary" role="alert" tabindex="-1" id="error-summary">
+      : html`<div class="error-summary" role="alert" tabindex="-1" id="error-summary" autofocus>
 <h2>There is a problem</h2>
 ${options.error === undefined ? '' : html`<p>${options.error}</p>`}
 <ul>${Object.entries(errors).map(([field, message]) => html`<li><a href="#${field}">${message}</a></li>`)}</ul>

@@ -11,7 +11,7 @@ import { configFromEnv, type SurgeryConfig } from '../src/config.js'
 import { loadOrCreateKeys, surgeryIdentity } from '../src/identity.js'
 import { SessionStore } from '../src/sessions.js'
 import { isValidNhsNumber } from '../src/verify.js'
-import { approvedView } from '../src/views.js'
+import { approvedView, canExport } from '../src/views.js'
 import { medicationList } from './fixtures.js'
 
 /* The surgery app's own rules, without a browser or a host: input, headers, keys, sessions. */
@@ -153,6 +153,25 @@ describe('surgery keys, sessions and input rules', () => {
     expect(out).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;')
     expect(out).not.toContain('<img')
     expect(out).toContain('HMP &lt;b&gt;Leeds&lt;/b&gt;')
+  })
+
+  it('offers export only for a verified list from a prescriber that names itself, about the patient in front of them', () => {
+    const list = medicationList(new Date('2026-11-23T10:00:00Z'))
+    const verified = {
+      kind: 'verified' as const,
+      organisation: { name: 'HMP Leeds Healthcare', odsCode: 'NTE01', category: 'prison_healthcare' as const },
+      signedAt: new Date(),
+      namesItsSigner: true,
+      healthcareSigner: true,
+    }
+    const read = { recordId: 'r', version: 1, list, verification: verified }
+    expect(canExport(read, '9434765919')).toBe(true)
+    expect(canExport(read, undefined)).toBe(true)
+    expect(canExport(read, '4010232137')).toBe(false)
+    expect(canExport({ ...read, verification: { ...verified, namesItsSigner: false } }, undefined)).toBe(false)
+    expect(canExport({ ...read, verification: { ...verified, healthcareSigner: false } }, undefined)).toBe(false)
+    expect(canExport({ ...read, verification: { kind: 'self_asserted', signedAt: new Date() } }, undefined)).toBe(false)
+    expect(canExport({ ...read, list: undefined, verification: { kind: 'invalid' } }, undefined)).toBe(false)
   })
 
   it('checks NHS numbers by their check digit and forgives how codes are typed', () => {

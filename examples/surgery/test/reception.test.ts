@@ -183,9 +183,16 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     expect(world.sessions.size).toBe(0)
   })
 
-  it('a refusal is shown kindly, with what to do instead', async () => {
+  it('a refusal is shown kindly, with what to do instead; a wrong code is explained first', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
+    await page.goto(world.surgeryUrl)
+    await page.getByLabel('The code on the patient’s phone').fill('ZZZZ ZZZZ')
+    await page.getByRole('button', { name: 'Ask the patient' }).click()
+    await page.getByRole('heading', { name: 'There is a problem' }).waitFor()
+    expect(await page.textContent('#error-summary')).toContain('That code did not work')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('error-summary')
+    await expectAccessible(page, '00-wrong-code')
     const request = await ask(page, holder)
     await holder.deny(request)
     await page.getByRole('heading', { name: 'The patient chose not to share' }).waitFor({ timeout: 10_000 })
@@ -258,6 +265,6 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     expect(await panel.textContent()).toContain('Warning: we cannot check who signed this list')
     expect(await page.locator('table').count()).toBe(0)
     await expectAccessible(page, '10-unlisted-issuer')
-    expect(readdirSync(shots).length).toBeGreaterThanOrEqual(10)
+    expect(readdirSync(shots).length).toBeGreaterThanOrEqual(11)
   })
 })
