@@ -100,7 +100,13 @@ export function approvedView(options: {
   forPrint?: boolean
 }): Html {
   const until = formatDateTime(new Date(options.grantExpiresAt))
-  const sections = options.lists.map((read, index) => listSection(read, index, options))
+  // The checked list first: it is the one the GP can act on. Warnings stay on the same page.
+  const ordered = [...options.lists].sort((a, b) => TRUST_ORDER[a.verification.kind] - TRUST_ORDER[b.verification.kind])
+  const sections = ordered.map((read, index) => listSection(read, index, ordered.length, options))
+  const summary =
+    ordered.length > 1
+      ? html`<p>The patient shared ${ordered.length} medicines lists: ${ordered.map((r, i) => html`${i === 0 ? '' : i === ordered.length - 1 ? ' and ' : ', '}${SUMMARY_WORDS[r.verification.kind]}`)}.</p>`
+      : ''
   const exportable = options.lists.some((r) => canExport(r, options.expectedNhsNumber))
   return html`<h1>${options.forPrint === true ? 'Medicines from prison healthcare' : 'The patient’s medicines from prison'}</h1>
 ${
@@ -110,6 +116,7 @@ ${
     : html`<p id="live-status" role="status" data-revision="${options.revision}" data-state="approved">Shared by the patient until ${until}. This page will say if they stop sharing.</p>`
 }
 ${options.lists.length === 0 ? html`<div class="panel warning" role="alert"><h2>No medicines list</h2><p>The patient shared, but there is no medicines list from prison in their Holdall. Ask them what they take and contact the prison healthcare team.</p></div>` : ''}
+${summary}
 ${sections}
 ${
   options.forPrint === true
@@ -120,6 +127,19 @@ ${exportable ? html`<a class="button" href="/session/export" download>Download f
 <form method="post" action="/session/end" class="inline"><button type="submit" class="secondary">Finish and clear</button></form>
 </div>`
 }`
+}
+
+const TRUST_ORDER: Record<Verification['kind'], number> = {
+  verified: 0,
+  self_asserted: 1,
+  unknown_signer: 2,
+  invalid: 3,
+}
+const SUMMARY_WORDS: Record<Verification['kind'], string> = {
+  verified: 'one checked from its signer',
+  self_asserted: 'one written on the patient’s phone',
+  unknown_signer: 'one we cannot check',
+  invalid: 'one whose signature is not valid',
 }
 
 export function canExport(read: ReadMedicationList, expectedNhsNumber: string | undefined): boolean {
@@ -135,12 +155,15 @@ export function canExport(read: ReadMedicationList, expectedNhsNumber: string | 
 function listSection(
   read: ReadMedicationList,
   index: number,
+  count: number,
   options: { expectedNhsNumber: string | undefined; now: number },
 ): Html {
   const id = `list-${index + 1}`
   const list = read.list
+  // With several lists each section needs its own name, for headings and landmarks alike.
+  const which = count > 1 ? `List ${index + 1} of ${count}: ` : ''
   return html`<section aria-labelledby="${id}-heading" class="list">
-<h2 id="${id}-heading">${list === undefined ? 'A medicines list we could not check' : html`${list.patient.name}, born ${formatDate(list.patient.birthDate)}`}</h2>
+<h2 id="${id}-heading">${which}${list === undefined ? 'A medicines list we could not check' : html`${list.patient.name}, born ${formatDate(list.patient.birthDate)}`}</h2>
 ${verificationPanel(read.verification, list, options.expectedNhsNumber, `${id}-verification`)}
 ${list === undefined ? '' : medicinesTable(list, options.now, id)}
 ${list === undefined ? '' : allergies(list, id)}
@@ -229,7 +252,7 @@ function medicinesTable(list: MedicationList, now: number, id: string): Html {
 </tr>`
   })
   return html`<h3 id="${id}-medicines">Medicines (${list.medicines.length})</h3>
-<div class="table-wrap" role="region" aria-labelledby="${id}-medicines" tabindex="0">
+<div class="table-wrap" role="region" aria-labelledby="${id}-medicines ${id}-heading" tabindex="0">
 <table>
 <thead><tr><th scope="col">Medicine</th><th scope="col">Strength and form</th><th scope="col">Dose</th><th scope="col">Supplied on release</th><th scope="col">Last issued</th><th scope="col">Runs out</th><th scope="col">Prescriber</th><th scope="col">Controlled drug</th></tr></thead>
 <tbody>${rows}</tbody>

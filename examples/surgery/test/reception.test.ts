@@ -231,7 +231,10 @@ describe.skipIf(skip)('surgery reception page in Chromium', () => {
     const kinds = await page
       .getByTestId('verification')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-verification')))
-    expect(kinds.sort()).toEqual(['self_asserted', 'verified'])
+    expect(kinds).toEqual(['verified', 'self_asserted'])
+    expect(await page.textContent('main')).toContain(
+      'The patient shared 2 medicines lists: one checked from its signer and one written on the patient’s phone.',
+    )
     expect(await page.textContent('main')).toContain('Not from prison healthcare: written on the patient’s own phone')
     await expectAccessible(page, '11-self-written')
   })
