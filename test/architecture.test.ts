@@ -48,6 +48,14 @@ const RULES: Record<string, Rule> = {
     isomorphic: false,
     published: false,
   },
+  // The surgery is a service: the SDK's public entry points plus its own web server. Its tests
+  // start a real host, so @holdall/server is a devDependency, never imported from src.
+  '@holdall/example-surgery': {
+    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol'],
+    external: /^(fastify|zod)$/,
+    isomorphic: false,
+    published: false,
+  },
   '@holdall/example-crypto-journey': {
     internal: ['@holdall/crypto'],
     external: /^$/,

@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type ServiceIdentity, signTrustList } from '@holdall/client'
+import { base64urlEncode, generateSigningKeyPair, keyThumbprint, toPublicJwk } from '@holdall/crypto'
+
+/**
+ * Development only: a trust list that lists this surgery, signed by a throwaway operator key, so a
+ * local `npm start` host shows it as verified. A real surgery is listed by the real operator, and
+ * pins that operator's public key; it never signs its own listing.
+ */
+export function writeDevTrustList(
+  dataDir: string,
+  surgery: ServiceIdentity,
+  now = Date.now(),
+): { listFile: string; anchorFile: string } {
+  const operator = generateSigningKeyPair()
+  const iat = Math.floor(now / 1000)
+  const jws = signTrustList(
+    {
+      iss: 'Holdall surgery development trust list',
+      iat,
+      exp: iat + 30 * 86_400,
+      organisations: [
+        {
+          client_id: surgery.clientId,
+          name: surgery.name,
+          category: surgery.category,
+          registry_code: surgery.registryCode,
+          signing_key: base64urlEncode(surgery.keys.signing.publicKey),
+          signing_key_id: base64urlEncode(keyThumbprint(surgery.keys.signing.publicKey, 'Ed25519')),
+        },
+      ],
+    },
+    operator.secretKey,
+  )
+  const listFile = join(dataDir, 'dev-trust-list.jws')
+  const anchorFile = join(dataDir, 'dev-trust-anchor.jwk')
+  writeFileSync(listFile, `${jws}\n`)
+  writeFileSync(anchorFile, `${JSON.stringify(toPublicJwk(operator.publicKey, 'Ed25519'))}\n`)
+  return { listFile, anchorFile }
+}
