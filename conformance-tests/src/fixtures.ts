@@ -1,10 +1,9 @@
-import { clientMetadataDocument, type ServiceIdentity, signTrustList } from '@holdall/client'
+import { clientMetadataDocument, type ServiceIdentity, signTrustList, trustListEntry } from '@holdall/client'
 import {
   base64urlDecode,
   base64urlEncode,
   generateDeviceKeys,
   generateSigningKeyPair,
-  keyThumbprint,
   toPublicJwk,
 } from '@holdall/crypto'
 import type { OrganisationCategory } from '@holdall/protocol'
@@ -82,14 +81,7 @@ export function createFixtures(metadataBaseUrl: string, days = 30): Fixtures {
         .filter((name) => ORGANISATIONS[name].listed)
         .map((name) => {
           const identity = identities[name]
-          return {
-            client_id: identity.clientId,
-            name: identity.name,
-            category: identity.category,
-            registry_code: identity.registryCode,
-            signing_key: base64urlEncode(identity.keys.signing.publicKey),
-            signing_key_id: base64urlEncode(keyThumbprint(identity.keys.signing.publicKey, 'Ed25519')),
-          }
+          return trustListEntry(identity)
         }),
     },
     operator.secretKey,

@@ -1,13 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { clientMetadataDocument, type ServiceIdentity, signTrustList } from '@holdall/client'
-import {
-  base64urlEncode,
-  generateDeviceKeys,
-  generateSigningKeyPair,
-  keyThumbprint,
-  toPublicJwk,
-} from '@holdall/crypto'
+import { clientMetadataDocument, type ServiceIdentity, signTrustList, trustListEntry } from '@holdall/client'
+import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory } from '@holdall/protocol'
 
 /**
@@ -39,14 +33,7 @@ export async function demoOrganisations() {
       iss: 'Holdall demo trust list',
       iat: now,
       exp: now + 7 * 86_400,
-      organisations: [prisonHealthcare, surgery, probation].map((o) => ({
-        client_id: o.clientId,
-        name: o.name,
-        category: o.category,
-        registry_code: o.registryCode,
-        signing_key: base64urlEncode(o.keys.signing.publicKey),
-        signing_key_id: base64urlEncode(keyThumbprint(o.keys.signing.publicKey, 'Ed25519')),
-      })),
+      organisations: [prisonHealthcare, surgery, probation].map((o) => trustListEntry(o)),
     },
     operator.secretKey,
   )

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ServiceIdentity, signTrustList } from '@holdall/client'
-import { base64urlEncode, generateSigningKeyPair, keyThumbprint, toPublicJwk } from '@holdall/crypto'
+import { type ServiceIdentity, signTrustList, trustListEntry } from '@holdall/client'
+import { generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 
 /**
  * Development only: a trust list that lists this surgery, signed by a throwaway operator key, so a
@@ -20,16 +20,7 @@ export function writeDevTrustList(
       iss: 'Holdall surgery development trust list',
       iat,
       exp: iat + 30 * 86_400,
-      organisations: [
-        {
-          client_id: surgery.clientId,
-          name: surgery.name,
-          category: surgery.category,
-          registry_code: surgery.registryCode,
-          signing_key: base64urlEncode(surgery.keys.signing.publicKey),
-          signing_key_id: base64urlEncode(keyThumbprint(surgery.keys.signing.publicKey, 'Ed25519')),
-        },
-      ],
+      organisations: [trustListEntry(surgery)],
     },
     operator.secretKey,
   )

@@ -10,15 +10,10 @@ import {
   IssuerClient,
   type ServiceIdentity,
   signTrustList,
+  trustListEntry,
   verifyTrustList,
 } from '@holdall/client'
-import {
-  base64urlEncode,
-  generateDeviceKeys,
-  generateSigningKeyPair,
-  keyThumbprint,
-  toPublicJwk,
-} from '@holdall/crypto'
+import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { MedicationList, TrustList } from '@holdall/protocol'
 import { buildApp } from '@holdall/server'
 import type { FastifyInstance } from 'fastify'
@@ -73,14 +68,7 @@ export async function startWorld() {
     keys: generateDeviceKeys(),
   })
   const operator = generateSigningKeyPair()
-  const entry = (o: ServiceIdentity) => ({
-    client_id: o.clientId,
-    name: o.name,
-    category: o.category,
-    registry_code: o.registryCode,
-    signing_key: base64urlEncode(o.keys.signing.publicKey),
-    signing_key_id: base64urlEncode(keyThumbprint(o.keys.signing.publicKey, 'Ed25519')),
-  })
+  const entry = (o: ServiceIdentity) => trustListEntry(o)
   const trustListOf = (orgs: ServiceIdentity[]) => {
     const now = Math.floor(Date.now() / 1000)
     const list: TrustList = {

@@ -10,4 +10,10 @@ export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { type OpenedRecord, openRecord, sealRecord } from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
-export { signTrustList, type TrustedOrganisation, type TrustedOrganisations, verifyTrustList } from './trust-list.js'
+export {
+  signTrustList,
+  type TrustedOrganisation,
+  type TrustedOrganisations,
+  trustListEntry,
+  verifyTrustList,
+} from './trust-list.js'

@@ -1,5 +1,6 @@
 import { base64urlDecode, base64urlEncode, keyThumbprint, signCompactJws, verifyCompactJws } from '@holdall/crypto'
 import { type TrustList, type TrustListEntry, trustListSchema } from '@holdall/protocol'
+import type { ServiceIdentity } from './service.js'
 
 export interface TrustedOrganisation extends TrustListEntry {
   readonly publicKey: Uint8Array
@@ -38,4 +39,21 @@ export function verifyTrustList(jws: string, operatorPublicKey: Uint8Array, now 
 /** For trust list operators: signs a list (typ `trust-list+jwt`, EdDSA). */
 export function signTrustList(list: TrustList, operatorSecretKey: Uint8Array): string {
   return signCompactJws({ typ: 'trust-list+jwt', alg: 'EdDSA' }, trustListSchema.parse(list), operatorSecretKey)
+}
+
+/**
+ * The trust list entry for an organisation, as an operator lists it: its key id is computed here
+ * from the key itself, never copied from anywhere else.
+ */
+export function trustListEntry(
+  identity: Omit<ServiceIdentity, 'keys'> & { keys: { signing: { publicKey: Uint8Array } } },
+): TrustListEntry {
+  return {
+    client_id: identity.clientId,
+    name: identity.name,
+    category: identity.category,
+    registry_code: identity.registryCode,
+    signing_key: base64urlEncode(identity.keys.signing.publicKey),
+    signing_key_id: base64urlEncode(keyThumbprint(identity.keys.signing.publicKey, 'Ed25519')),
+  }
 }

@@ -10,15 +10,10 @@ import {
   ServiceClient,
   type ServiceIdentity,
   signTrustList,
+  trustListEntry,
   verifyTrustList,
 } from '@holdall/client'
-import {
-  base64urlEncode,
-  generateDeviceKeys,
-  generateSigningKeyPair,
-  keyThumbprint,
-  toPublicJwk,
-} from '@holdall/crypto'
+import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
@@ -90,14 +85,7 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     exp: now + 30 * 86_400,
     organisations: Object.values(orgs)
       .filter((o) => o.listed)
-      .map((o) => ({
-        client_id: o.identity.clientId,
-        name: o.identity.name,
-        category: o.identity.category,
-        registry_code: o.identity.registryCode,
-        signing_key: base64urlEncode(o.identity.keys.signing.publicKey),
-        signing_key_id: base64urlEncode(keyThumbprint(o.identity.keys.signing.publicKey, 'Ed25519')),
-      })),
+      .map((o) => trustListEntry(o.identity)),
   }
   const trustListJws = signTrustList(trustList, operator.secretKey)
 
