@@ -36,7 +36,6 @@ export function Layout({ title, children, onLock, onHome, offline }: LayoutProps
             type="button"
             class="link-button"
             lang={language === 'en' ? 'cy' : 'en'}
-            aria-label={t('switchLanguageLabel')}
             onClick={() => setLanguage(language === 'en' ? 'cy' : 'en')}
           >
             {t('switchLanguage')}

@@ -6,7 +6,6 @@
 export const en = {
   appName: 'Holdall',
   switchLanguage: 'Cymraeg',
-  switchLanguageLabel: 'Newid i Gymraeg',
   lock: 'Lock',
   back: 'Back to home',
   skipToContent: 'Skip to main content',
@@ -196,7 +195,6 @@ export type StringKey = keyof typeof en
 export const cy: Record<StringKey, string> = {
   appName: 'Holdall',
   switchLanguage: 'English',
-  switchLanguageLabel: 'Switch to English',
   lock: 'Cloi',
   back: "Yn ôl i'r dechrau",
   skipToContent: "Neidio i'r prif gynnwys",
