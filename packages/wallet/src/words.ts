@@ -36,6 +36,6 @@ export function categoryWord(category: string): StringKey {
 /**
  * Who gets the "Is anyone making you share this?" question (domain.md (d) 13): employers,
  * landlords (housing) and family or friends (supporter). Never GP, pharmacy or probation, where
- * friction would harm care.
+ * friction would harm care. Anyone the trust list cannot vouch for is asked too.
  */
 export const PRESSURE_CHECK_CATEGORIES: readonly string[] = ['employer', 'housing', 'supporter']

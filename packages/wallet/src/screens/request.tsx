@@ -137,7 +137,9 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
             <button
               type="button"
               class="button"
-              onClick={() => setStep(PRESSURE_CHECK_CATEGORIES.includes(request.category) ? 'pressure' : 'what')}
+              onClick={() =>
+                setStep(!request.verified || PRESSURE_CHECK_CATEGORIES.includes(request.category) ? 'pressure' : 'what')
+              }
             >
               {t('next')}
             </button>
