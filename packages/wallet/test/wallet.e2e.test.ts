@@ -84,7 +84,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     )
   })
 
-  it('[API-GRANT-03] builds within 150 KB of JavaScript gzipped for a first load', () => {
+  it('builds within 150 KB of JavaScript gzipped for a first load', () => {
     process.stdout.write(`wallet first load: ${(build.firstLoadJsGzipBytes / 1024).toFixed(1)} KB JavaScript gzipped\n`)
     expect(build.firstLoadJsGzipBytes).toBeLessThanOrEqual(150 * 1024)
   })
