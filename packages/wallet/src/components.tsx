@@ -100,7 +100,7 @@ export function Switch({ id, label, hint, checked, onChange }: SwitchProps) {
     <div class="switch-row">
       <span class="switch-text">
         <span id={`${id}-label`} class="switch-label">
-          {label}
+          {label.charAt(0).toLocaleUpperCase() + label.slice(1)}
         </span>
         {hint && (
           <span id={`${id}-hint`} class="hint">

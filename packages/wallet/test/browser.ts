@@ -69,6 +69,8 @@ export async function scrollsSideways(page: Page): Promise<string[]> {
  * 360 px, at 320 px, and at 320 px with text at 200%; then a screenshot at 360 x 740.
  */
 export async function checkScreen(page: Page, name: string): Promise<void> {
+  // The language switch is on every screen (domain.md (d) 7).
+  expect(await page.locator('header button[lang]').count(), `${name}: language switch`).toBe(1)
   const violations = await axeViolations(page)
   expect(violations, `${name}: axe violations ${JSON.stringify(violations, null, 1)}`).toEqual([])
   expect(await smallTargets(page), `${name}: targets under 24 px`).toEqual([])

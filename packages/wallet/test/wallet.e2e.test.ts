@@ -353,4 +353,17 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
       await context.setOffline(false)
     }
   })
+
+  it('locks itself after two minutes without a tap or key press', async () => {
+    await page.clock.install()
+    await page.reload()
+    await page.getByLabel('PIN', { exact: true }).fill(PIN)
+    await page.getByRole('button', { name: 'Open', exact: true }).click()
+    await page.getByRole('heading', { name: 'Home' }).waitFor({ timeout: 30_000 })
+    await page.clock.fastForward('01:50')
+    expect(await page.getByRole('heading', { name: 'Home' }).isVisible()).toBe(true)
+    await page.clock.fastForward('00:15')
+    await page.getByRole('heading', { name: 'Open your vault' }).waitFor()
+    await page.getByText('We locked your vault because you did not use it for a while.').waitFor()
+  })
 })
