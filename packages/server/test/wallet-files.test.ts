@@ -65,7 +65,13 @@ describe('the wallet’s files', () => {
   })
 
   it('serves nothing else: no other types, no paths made from input, problem+json 404s', async () => {
-    for (const url of ['/assets/notes.txt', '/assets/../index.html', '/..%2findex.html', '/index.html', '/etc/passwd']) {
+    for (const url of [
+      '/assets/notes.txt',
+      '/assets/../index.html',
+      '/..%2findex.html',
+      '/index.html',
+      '/etc/passwd',
+    ]) {
       const response = await app.inject({ method: 'GET', url })
       expect(response.statusCode, url).toBe(404)
       expect(response.headers['content-type'], url).toContain('application/problem+json')
