@@ -306,8 +306,10 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     await page.getByText('That PIN is not right. Try again.').waitFor({ timeout: 30_000 })
     await checkScreen(page, '19-unlock-wrong-pin')
     await page.getByLabel('PIN', { exact: true }).fill(PIN)
+    const started = Date.now()
     await page.getByRole('button', { name: 'Open', exact: true }).click()
     await page.getByRole('heading', { name: 'Home' }).waitFor({ timeout: 30_000 })
+    process.stdout.write(`wallet unlock (scrypt N=2^15 r=8 + sign-in to the host): ${Date.now() - started} ms\n`)
   })
 
   it('keeps no keys, tokens or record content in localStorage, and reads my things offline', async () => {

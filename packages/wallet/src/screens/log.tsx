@@ -58,13 +58,13 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
       ) : entries.log.length === 0 ? (
         <p>{t('logNone')}</p>
       ) : (
-        <ol class="log">
+        <ul class="log">
           {entries.log.map((entry) => (
             <li key={entry.seq}>
               {logSentence(t, whenShort(language, entry.at), entry, (id) => session.nameOf(id, entries.grants))}
             </li>
           ))}
-        </ol>
+        </ul>
       )}
     </Layout>
   )
