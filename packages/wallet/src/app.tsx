@@ -150,10 +150,10 @@ export function App({ origin }: { readonly origin: string }) {
           lockedForIdle={phase.idle}
           onUnlock={async (pin) => {
             const opened = await WalletSession.unlock(pin, origin)
-            if (opened === undefined) return false
+            if (!(opened instanceof WalletSession)) return opened
             setPhase({ name: 'open', session: opened })
             setScreen({ name: 'home' })
-            return true
+            return { kind: 'open' }
           }}
         />
       )

@@ -149,17 +149,44 @@ export async function createStore(pin: string, vault: StoredVault): Promise<Unlo
   return unlocked(key, entry, vault)
 }
 
-/** Opens the store with the PIN; undefined if the PIN is wrong (AES-GCM refuses to open). */
-export async function unlockStore(pin: string): Promise<UnlockedStore | undefined> {
+/*
+ * Wrong-PIN back-off: after 5 wrong PINs in a row, each further try waits 30 s, then 1 min, 2 min…
+ * It slows someone trying PINs on the phone's own screen; it does nothing against a copy of the
+ * storage (see above), and says so rather than pretend.
+ */
+const ATTEMPTS_ENTRY = 'wrong-pins'
+const FREE_TRIES = 5
+const FIRST_WAIT_MS = 30_000
+interface Attempts {
+  readonly failures: number
+  readonly waitUntil: number
+}
+
+export type UnlockResult =
+  | { readonly kind: 'open'; readonly store: UnlockedStore }
+  | { readonly kind: 'wrongPin' }
+  | { readonly kind: 'wait'; readonly until: number }
+
+/** Opens the store with the PIN: AES-GCM refuses to open under a key from the wrong PIN. */
+export async function unlockStore(pin: string): Promise<UnlockResult> {
   const entry = await getEntry(KEYS_ENTRY)
   if (entry === undefined) throw new Error('no vault on this device')
+  const attempts = ((await withStore<unknown>('readonly', (s) => s.get(ATTEMPTS_ENTRY))) as Attempts | undefined) ?? {
+    failures: 0,
+    waitUntil: 0,
+  }
+  if (Date.now() < attempts.waitUntil) return { kind: 'wait', until: attempts.waitUntil }
   const key = await pinKey(pin, entry.salt, entry.kdf)
   let serialised: SerialisedVault
   try {
     serialised = (await open(key, entry)) as SerialisedVault
   } catch {
-    return undefined
+    const failures = attempts.failures + 1
+    const waitUntil = failures >= FREE_TRIES ? Date.now() + FIRST_WAIT_MS * 2 ** (failures - FREE_TRIES) : 0
+    await withStore('readwrite', (s) => s.put({ failures, waitUntil } satisfies Attempts, ATTEMPTS_ENTRY))
+    return waitUntil > 0 ? { kind: 'wait', until: waitUntil } : { kind: 'wrongPin' }
   }
+  if (attempts.failures > 0) await withStore('readwrite', (s) => s.delete(ATTEMPTS_ENTRY))
   const vault: StoredVault = {
     vaultId: serialised.vaultId,
     device: {
@@ -167,5 +194,5 @@ export async function unlockStore(pin: string): Promise<UnlockedStore | undefine
       agreement: { secretKey: fromB64(serialised.agreement[0]), publicKey: fromB64(serialised.agreement[1]) },
     },
   }
-  return unlocked(key, entry, vault)
+  return { kind: 'open', store: unlocked(key, entry, vault) }
 }

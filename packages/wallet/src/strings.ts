@@ -35,6 +35,7 @@ export const en = {
   unlock: 'Open',
   unlocking: 'Opening your vault…',
   pinWrong: 'That PIN is not right. Try again.',
+  pinWait: 'Too many wrong tries. You can try again at {time}.',
   lockedIdle: 'We locked your vault because you did not use it for a while.',
 
   homeTitle: 'Home',
@@ -224,6 +225,7 @@ export const cy: Record<StringKey, string> = {
   unlock: 'Agor',
   unlocking: "Wrthi'n agor eich claddgell…",
   pinWrong: "Dydy'r PIN yna ddim yn iawn. Rhowch gynnig arall arni.",
+  pinWait: 'Gormod o gynigion anghywir. Gallwch chi roi cynnig arall arni am {time}.',
   lockedIdle: 'Fe wnaethon ni gloi eich claddgell achos chawsoch chi ddim ei defnyddio am dipyn.',
 
   homeTitle: 'Dechrau',

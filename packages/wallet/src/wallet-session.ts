@@ -1,7 +1,7 @@
 import { type ApproveChoice, HolderClient, type TrustedOrganisations, verifyTrustList } from '@holdall/client'
 import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
 import type { AccessLogEntry, Grant, PendingRequest, RecordPayload, RecordVersionView } from '@holdall/protocol'
-import { createStore, type UnlockedStore, unlockStore } from './key-store.js'
+import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
 
 /** What the wallet keeps of an opened record, sealed in the local store for offline reading. */
 export interface SavedRecord {
@@ -51,10 +51,11 @@ export class WalletSession {
     return new WalletSession(store, client, await loadTrust(origin))
   }
 
-  /** Undefined when the PIN is wrong. Without a network the session is offline (reading only). */
-  static async unlock(pin: string, origin: string): Promise<WalletSession | undefined> {
-    const store = await unlockStore(pin)
-    if (store === undefined) return undefined
+  /** A session, or why not. Without a network the session is offline (reading only). */
+  static async unlock(pin: string, origin: string): Promise<WalletSession | Exclude<UnlockResult, { kind: 'open' }>> {
+    const result = await unlockStore(pin)
+    if (result.kind !== 'open') return result
+    const store = result.store
     let client: HolderClient | undefined
     try {
       client = await HolderClient.open(origin, store.vault.device, store.vault.vaultId)

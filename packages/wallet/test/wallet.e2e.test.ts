@@ -280,10 +280,13 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     await page.getByRole('heading', { name: 'Who is asking' }).waitFor({ timeout: 15_000 })
     await expect.poll(() => page.locator('main').textContent()).toContain('We could not check who this is.')
     await checkScreen(page, '14-request-unchecked')
-    await page.getByRole('button', { name: 'Next' }).click()
+    // Keyboard only from here: the screen's heading has focus, Tab reaches each choice.
+    await tabTo(page, 'Next')
+    await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Before you go on' }).waitFor()
     await checkScreen(page, '15-pressure-question')
-    await page.getByRole('button', { name: 'Yes', exact: true }).click()
+    await tabTo(page, 'Yes')
+    await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'We stopped this' }).waitFor()
     await checkScreen(page, '16-pressure-help')
     await expect(employer.waitForDecision(ask.authReqId, { intervalMs: 100 })).rejects.toThrow()
@@ -367,5 +370,33 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     await page.clock.fastForward('00:15')
     await page.getByRole('heading', { name: 'Open your vault' }).waitFor()
     await page.getByText('We locked your vault because you did not use it for a while.').waitFor()
+    // Back to the real time: the host refuses proofs signed more than a few seconds in the future.
+    await page.clock.setSystemTime(Date.now())
+  })
+
+  it('makes someone who keeps guessing the PIN wait, and still opens with the right PIN later', async () => {
+    // Chromium's fake clock (from the test before) runs 40 s behind while the wrong PINs go in, so
+    // the wait can end by returning to the real time, which the host needs for signed proofs.
+    await page.getByLabel('PIN', { exact: true }).waitFor()
+    await page.clock.setSystemTime(Date.now() - 40_000)
+    for (let tries = 1; tries <= 5; tries++) {
+      await page.getByLabel('PIN', { exact: true }).fill('111111')
+      await page.getByRole('button', { name: 'Open', exact: true }).click()
+      const message =
+        tries < 5 ? 'That PIN is not right. Try again.' : /Too many wrong tries. You can try again at \d{2}:\d{2}\./
+      await page.getByText(message).waitFor({ timeout: 30_000 })
+      await page.getByRole('button', { name: 'Open', exact: true }).waitFor()
+    }
+    await checkScreen(page, '22-unlock-wait')
+    // Even the right PIN waits its turn.
+    await page.getByLabel('PIN', { exact: true }).fill(PIN)
+    await page.getByRole('button', { name: 'Open', exact: true }).click()
+    await page.getByRole('status').getByText('Opening your vault…').waitFor({ state: 'detached' })
+    await page.getByText(/Too many wrong tries/).waitFor()
+    expect(await page.getByRole('heading', { name: 'Home' }).count()).toBe(0)
+    await page.clock.setSystemTime(Date.now())
+    await page.getByLabel('PIN', { exact: true }).fill(PIN)
+    await page.getByRole('button', { name: 'Open', exact: true }).click()
+    await page.getByRole('heading', { name: 'Home' }).waitFor({ timeout: 30_000 })
   })
 })

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
-import { useLanguage } from '../i18n.js'
+import { timeOnly, useLanguage } from '../i18n.js'
 
 const PIN_PATTERN = /^[0-9]{6}$/
 
@@ -101,22 +101,25 @@ export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Pr
 }
 
 interface UnlockProps {
-  readonly onUnlock: (pin: string) => Promise<boolean>
+  readonly onUnlock: (pin: string) => Promise<{ kind: 'open' } | { kind: 'wrongPin' } | { kind: 'wait'; until: number }>
   readonly lockedForIdle: boolean
 }
 
 export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
-  const { t } = useLanguage()
+  const { t, language } = useLanguage()
   const [pin, setPin] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
   const submit = async (event: Event) => {
     event.preventDefault()
     if (!PIN_PATTERN.test(pin)) return setError(t('pinTooShort'))
+    // A fresh answer each time, so a screen reader hears it again.
+    setError(undefined)
     setBusy(true)
     try {
-      if (!(await onUnlock(pin))) {
-        setError(t('pinWrong'))
+      const result = await onUnlock(pin)
+      if (result.kind !== 'open') {
+        setError(result.kind === 'wait' ? t('pinWait', { time: timeOnly(language, result.until) }) : t('pinWrong'))
         setPin('')
       }
     } catch {
