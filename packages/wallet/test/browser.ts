@@ -85,6 +85,18 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
     document.documentElement.style.fontSize = ''
   })
   await page.setViewportSize({ width: 360, height: 740 })
+  // The same screen in the other language: its heading changes, and it passes the same checks.
+  const switcher = page.locator('header button[lang]')
+  const heading = await page.locator('h1').textContent()
+  const back = (await switcher.textContent()) ?? ''
+  await switcher.click()
+  await expect.poll(() => page.locator('h1').textContent(), `${name}: heading in the other language`).not.toBe(heading)
+  expect(await axeViolations(page), `${name} (other language): axe`).toEqual([])
+  await page.setViewportSize({ width: 320, height: 740 })
+  expect(await scrollsSideways(page), `${name} (other language): scrolls sideways at 320 px`).toEqual([])
+  await page.setViewportSize({ width: 360, height: 740 })
+  await page.getByRole('button', { name: back === 'Cymraeg' ? 'English' : 'Cymraeg' }).click()
+  await expect.poll(() => page.locator('h1').textContent()).toBe(heading)
   mkdirSync(screenshotDir, { recursive: true })
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true })
   checked.push(name)
