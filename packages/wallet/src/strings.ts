@@ -101,7 +101,7 @@ export const en = {
 
   howLongTitle: 'For how long',
   howLongAsked: 'For {days} days, until {date}',
-  howLongOnce: 'Only today, until {date}',
+  howLongOnce: 'Just for one day, until {date}',
   howLongLegend: 'How long can they see it?',
 
   checkTitle: 'Check your answers',
@@ -291,7 +291,7 @@ export const cy: Record<StringKey, string> = {
 
   howLongTitle: 'Am faint o amser',
   howLongAsked: 'Am {days} diwrnod, tan {date}',
-  howLongOnce: 'Heddiw yn unig, tan {date}',
+  howLongOnce: 'Am un diwrnod yn unig, tan {date}',
   howLongLegend: 'Am faint gallan nhw ei weld?',
 
   checkTitle: "Gwirio'ch atebion",

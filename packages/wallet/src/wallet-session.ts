@@ -124,6 +124,17 @@ export class WalletSession {
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
   pairingCode = () => this.#required().createPairingCode()
 
+  /**
+   * Whether the requester is who it says, by the wallet's own check: listed on the trust list this
+   * app pinned, with the same signing key. The host's `verified` flag is not taken on trust.
+   */
+  checkRequester(request: PendingRequest): { verified: boolean; category: string } {
+    const listed = this.trust?.byClientId(request.client_id)
+    if (listed === undefined || listed.signing_key_id !== request.signing_key_id)
+      return { verified: false, category: request.category }
+    return { verified: true, category: listed.category }
+  }
+
   /** A display name for an organisation id seen in the log. */
   nameOf(clientId: string, grants: readonly Grant[]): string | undefined {
     return this.trust?.byClientId(clientId)?.name ?? grants.find((g) => g.client_id === clientId)?.client_name

@@ -31,7 +31,8 @@ interface RequestFlowProps {
 export function RequestFlow({ request, session, onHome, onLock }: RequestFlowProps) {
   const { t, language } = useLanguage()
   const name = request.client_name
-  const category = request.verified ? (request.category as OrganisationCategory) : 'unverified'
+  const checked = session.checkRequester(request)
+  const category = checked.verified ? (checked.category as OrganisationCategory) : 'unverified'
   const giving = request.authorization_details.every(
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
   )
@@ -116,8 +117,8 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
         t('whoTitle'),
         <>
           <p class="lead">{t(giving ? 'whoAsksGive' : 'whoAsksSee', { name })}</p>
-          <p>{t('whoType', { type: t(categoryWord(request.category)) })}</p>
-          {request.verified ? (
+          <p>{t('whoType', { type: t(categoryWord(checked.category)) })}</p>
+          {checked.verified ? (
             <div class="badge badge-ok">
               <strong>✓ {t('verified')}</strong>
               <p>{t('verifiedText', { name })}</p>
@@ -138,7 +139,7 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
               type="button"
               class="button"
               onClick={() =>
-                setStep(!request.verified || PRESSURE_CHECK_CATEGORIES.includes(request.category) ? 'pressure' : 'what')
+                setStep(!checked.verified || PRESSURE_CHECK_CATEGORIES.includes(checked.category) ? 'pressure' : 'what')
               }
             >
               {t('next')}
@@ -318,7 +319,7 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
             <p>{t('giveText')}</p>
           ) : (
             <>
-              <p>{request.category === 'gp_surgery' ? t('keepCopyGp') : t('keepCopy', { name })}</p>
+              <p>{checked.verified && checked.category === 'gp_surgery' ? t('keepCopyGp') : t('keepCopy', { name })}</p>
               <p>
                 {t('sayNo')} {t('sayNoPaper')}
               </p>
