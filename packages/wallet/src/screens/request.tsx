@@ -63,7 +63,8 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     <Layout
       title={title}
       onLock={onLock}
-      onHome={step === 'done' || step === 'saidNo' || step === 'pressured' ? onHome : undefined}
+      // Leaving before deciding is allowed: the request waits, unanswered, until it expires.
+      onHome={onHome}
     >
       <ErrorSummary message={error} />
       {body}
