@@ -90,7 +90,9 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   const heading = await page.locator('h1').textContent()
   const back = (await switcher.textContent()) ?? ''
   await switcher.click()
-  await expect.poll(() => page.locator('h1').textContent(), `${name}: heading in the other language`).not.toBe(heading)
+  await expect
+    .poll(() => page.locator('h1').textContent(), { message: `${name}: heading in the other language` })
+    .not.toBe(heading)
   expect(await axeViolations(page), `${name} (other language): axe`).toEqual([])
   await page.setViewportSize({ width: 320, height: 740 })
   expect(await scrollsSideways(page), `${name} (other language): scrolls sideways at 320 px`).toEqual([])
