@@ -51,6 +51,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
   let walletDir: string
   let build: WalletBuildResult
   const pageErrors: string[] = []
+  const elsewhere: string[] = []
 
   beforeAll(async () => {
     if (!existsSync(executablePath))
@@ -65,9 +66,11 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS })
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-GB' })
     // Nothing may leave for another origin (no third-party requests).
-    await context.route('**/*', (route) =>
-      route.request().url().startsWith(host.url) ? route.continue() : route.abort('blockedbyclient'),
-    )
+    await context.route('**/*', (route) => {
+      if (route.request().url().startsWith(host.url)) return route.continue()
+      elsewhere.push(route.request().url())
+      return route.abort('blockedbyclient')
+    })
     page = await context.newPage()
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text())
@@ -256,6 +259,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     // The GP's next read fails.
     await expect(surgery.records()).rejects.toMatchObject({ status: 401 })
     expect(pageErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([])
+    expect(elsewhere, 'requests to any origin but the host').toEqual([])
   })
 
   it('asks an unchecked employer’s holder whether anyone is making them share, and stops quietly on yes', async () => {
