@@ -41,6 +41,13 @@ const RULES: Record<string, Rule> = {
     isomorphic: false,
     published: true,
   },
+  // The holder's wallet: a browser app, bundled by esbuild; the host serves its files but never imports it.
+  '@holdall/wallet': {
+    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol'],
+    external: /^(preact|lean-qr|@noble\/hashes)$/,
+    isomorphic: true,
+    published: false,
+  },
   // Examples use public entry points only; they are private and never published.
   '@holdall/example-demo': {
     internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server'],

@@ -67,7 +67,10 @@ export class HostConnection {
       headers['content-type'] = 'application/octet-stream'
       body = options.body as Uint8Array<ArrayBuffer>
     }
-    return this.#fetch(`${this.baseUrl}${options.path}`, {
+    // Called as a plain function: a browser's fetch throws "Illegal invocation" when its `this`
+    // is not the window, as it would be with this.#fetch(...).
+    const send = this.#fetch
+    return send(`${this.baseUrl}${options.path}`, {
       method: options.method,
       headers,
       ...(body === undefined ? {} : { body }),

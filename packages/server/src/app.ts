@@ -18,6 +18,7 @@ import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerVaultRoutes } from './routes/vaults.js'
+import { registerWalletFiles } from './routes/wallet-files.js'
 import { BlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { VaultNotifier } from './services/notifier.js'
@@ -32,6 +33,8 @@ export interface BuildAppOptions {
   readonly logger?: boolean
   /** Replaces the metadata fetcher (tests of SSRF use the real one). */
   readonly metadataResolver?: MetadataResolver
+  /** A built wallet to serve at `/` (routes/wallet-files.ts); none means no wallet. */
+  readonly walletDir?: string
 }
 
 /**
@@ -110,6 +113,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerOAuthRoutes(app, ctx)
   registerVaultRoutes(app, ctx)
   registerGrantRoutes(app, ctx)
+  if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
   app.addHook('onClose', async () => {
     await db.destroy()

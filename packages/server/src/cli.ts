@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { buildApp } from './app.js'
 import { configFromEnv } from './config.js'
 
@@ -11,10 +13,13 @@ async function main(): Promise<void> {
     config.trustListFile !== undefined && anchorFile !== undefined
       ? { jws: readFileSync(config.trustListFile, 'utf8').trim(), anchor: JSON.parse(readFileSync(anchorFile, 'utf8')) }
       : undefined
+  // The wallet built beside this package (npm run build:wallet), unless HOLDALL_WALLET_DIR says otherwise.
+  const walletDir = process.env.HOLDALL_WALLET_DIR ?? fileURLToPath(new URL('../../wallet/dist', import.meta.url))
   const app = await buildApp({
     config,
     logger: process.env.HOLDALL_LOG === '1',
     ...(trustList === undefined ? {} : { trustList }),
+    ...(existsSync(join(walletDir, 'index.html')) ? { walletDir } : {}),
   })
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()
@@ -23,6 +28,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Data in ${config.dataDir}. API: ${config.publicUrl}/docs and ${config.publicUrl}/openapi.json\n`,
   )
+  if (existsSync(join(walletDir, 'index.html'))) process.stdout.write(`Wallet: ${config.publicUrl}/\n`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void app.close()

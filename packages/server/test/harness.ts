@@ -39,7 +39,11 @@ export interface Organisation {
  * website would). Organisations: prison healthcare (issuer), a GP surgery, probation, and an
  * employer that is not on the trust list.
  */
-export async function startHost(overrides: Partial<ServerConfig> = {}) {
+export async function startHost(
+  overrides: Partial<ServerConfig> = {},
+  /** A trust list operator key to sign with (the wallet pins it), and a built wallet to serve at `/`. */
+  options: { operator?: ReturnType<typeof generateSigningKeyPair>; walletDir?: string } = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
   const documents = new Map<string, unknown>()
   const metadataServer: Server = createServer((req, res) => {
@@ -77,7 +81,7 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     employer: org('/orgs/quick-jobs', 'Quick Jobs Ltd', 'employer', '12345678', false),
   }
 
-  const operator = generateSigningKeyPair()
+  const operator = options.operator ?? generateSigningKeyPair()
   const now = Math.floor(Date.now() / 1000)
   const trustList: TrustList = {
     iss: 'Holdall test trust list operator',
@@ -105,6 +109,7 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
   const app: FastifyInstance = await buildApp({
     config,
     trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
+    ...(options.walletDir === undefined ? {} : { walletDir: options.walletDir }),
   })
   await app.listen({ host: '127.0.0.1', port })
 

@@ -1,0 +1,222 @@
+import type { PendingRequest } from '@holdall/protocol'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { LanguageContext, translate } from './i18n.js'
+import { hasVault } from './key-store.js'
+import { type Destination, Home, Requests } from './screens/home.js'
+import { Log } from './screens/log.js'
+import { Pair } from './screens/pair.js'
+import { RequestFlow } from './screens/request.js'
+import { Shared } from './screens/shared.js'
+import { CreatePin, Unlock, Welcome } from './screens/start.js'
+import { Inbox, Things } from './screens/things.js'
+import type { Language } from './strings.js'
+import { WalletSession } from './wallet-session.js'
+
+/** Locks after two minutes without a tap or key press (domain.md (d) 10). */
+export const IDLE_LOCK_MS = 2 * 60 * 1000
+/** The language choice is the only thing the wallet keeps in localStorage: it is not personal. */
+const LANGUAGE_KEY = 'holdall-language'
+
+type Phase =
+  | { name: 'loading' }
+  | { name: 'welcome' }
+  | { name: 'choosePin' }
+  | { name: 'locked'; idle: boolean }
+  | { name: 'open'; session: WalletSession }
+
+type Screen = { name: 'home' | Destination } | { name: 'request'; request: PendingRequest }
+
+function savedLanguage(): Language {
+  try {
+    return localStorage.getItem(LANGUAGE_KEY) === 'cy' ? 'cy' : 'en'
+  } catch {
+    return 'en'
+  }
+}
+
+export function App({ origin }: { readonly origin: string }) {
+  const [language, setLanguageState] = useState<Language>(savedLanguage)
+  const [phase, setPhase] = useState<Phase>({ name: 'loading' })
+  const [screen, setScreen] = useState<Screen>({ name: 'home' })
+  const [pending, setPending] = useState<PendingRequest[]>([])
+  const [inboxCount, setInboxCount] = useState(0)
+  const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+
+  const setLanguage = useCallback((next: Language) => {
+    setLanguageState(next)
+    try {
+      localStorage.setItem(LANGUAGE_KEY, next)
+    } catch {
+      // Private browsing may refuse storage; the choice then lasts for this visit.
+    }
+  }, [])
+  useEffect(() => {
+    document.documentElement.lang = language
+  }, [language])
+  const languageState = useMemo(
+    () => ({
+      language,
+      setLanguage,
+      t: (key: Parameters<typeof translate>[1], values?: Record<string, string | number>) =>
+        translate(language, key, values),
+    }),
+    [language, setLanguage],
+  )
+
+  useEffect(() => {
+    hasVault()
+      .then((has) => setPhase(has ? { name: 'locked', idle: false } : { name: 'welcome' }))
+      .catch(() => setPhase({ name: 'welcome' }))
+  }, [])
+
+  const lock = useCallback((idle = false) => {
+    // Dropping the session drops the unwrapped keys, the PIN key and the access token with it.
+    setPhase({ name: 'locked', idle })
+    setScreen({ name: 'home' })
+    setPending([])
+  }, [])
+
+  // Auto-lock: any tap or key press restarts the timer.
+  const session = phase.name === 'open' ? phase.session : undefined
+  useEffect(() => {
+    if (session === undefined) return
+    const restart = () => {
+      clearTimeout(idleTimer.current)
+      idleTimer.current = setTimeout(() => lock(true), IDLE_LOCK_MS)
+    }
+    restart()
+    const events = ['pointerdown', 'keydown', 'scroll'] as const
+    for (const e of events) window.addEventListener(e, restart, { passive: true })
+    return () => {
+      clearTimeout(idleTimer.current)
+      for (const e of events) window.removeEventListener(e, restart)
+    }
+  }, [session, lock])
+
+  const refresh = useCallback(async () => {
+    if (session === undefined || !session.online) return
+    try {
+      const [requests, inbox] = await Promise.all([session.pending(), session.inbox()])
+      setPending(requests)
+      setInboxCount(inbox.length)
+    } catch {
+      // The home screen still works; the counts wait for the next look.
+    }
+  }, [session])
+  useEffect(() => {
+    if (screen.name !== 'home' || session === undefined || !session.online) return
+    void refresh()
+    // While home is open, a new request shows within a second (server-sent events).
+    let live = true
+    void (async () => {
+      while (live) {
+        try {
+          const requests = await session.waitForRequest(25_000)
+          if (live) setPending(requests)
+          if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 5_000))
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 10_000))
+        }
+      }
+    })()
+    return () => {
+      live = false
+    }
+  }, [screen, refresh, session])
+
+  const home = () => setScreen({ name: 'home' })
+  const onLock = () => lock(false)
+  let body: preact.JSX.Element | null = null
+  switch (phase.name) {
+    case 'loading':
+      body = null
+      break
+    case 'welcome':
+      body = <Welcome onStart={() => setPhase({ name: 'choosePin' })} />
+      break
+    case 'choosePin':
+      body = (
+        <CreatePin
+          onCreate={async (pin) => {
+            setPhase({ name: 'open', session: await WalletSession.create(pin, origin) })
+            setScreen({ name: 'home' })
+          }}
+        />
+      )
+      break
+    case 'locked':
+      body = (
+        <Unlock
+          lockedForIdle={phase.idle}
+          onUnlock={async (pin) => {
+            const opened = await WalletSession.unlock(pin, origin)
+            if (!(opened instanceof WalletSession)) return opened
+            setPhase({ name: 'open', session: opened })
+            setScreen({ name: 'home' })
+            return { kind: 'open' }
+          }}
+        />
+      )
+      break
+    case 'open': {
+      const s = phase.session
+      switch (screen.name) {
+        case 'home':
+          body = (
+            <Home
+              pending={pending}
+              inboxCount={inboxCount}
+              online={s.online}
+              go={(to) => setScreen({ name: to })}
+              onLock={onLock}
+            />
+          )
+          break
+        case 'requests':
+          body = (
+            <Requests
+              pending={pending}
+              open={(request) => setScreen({ name: 'request', request })}
+              onHome={home}
+              onLock={onLock}
+            />
+          )
+          break
+        case 'request':
+          body = (
+            <RequestFlow
+              key={screen.request.request_id}
+              request={screen.request}
+              session={s}
+              onHome={home}
+              onLock={onLock}
+            />
+          )
+          break
+        case 'pair':
+          body = (
+            <Pair
+              session={s}
+              onRequest={(request) => setScreen({ name: 'request', request })}
+              onHome={home}
+              onLock={onLock}
+            />
+          )
+          break
+        case 'things':
+          body = <Things session={s} onHome={home} onLock={onLock} />
+          break
+        case 'inbox':
+          body = <Inbox session={s} onHome={home} onLock={onLock} onChange={() => void refresh()} />
+          break
+        case 'shared':
+          body = <Shared session={s} onHome={home} onLock={onLock} />
+          break
+        case 'log':
+          body = <Log session={s} onHome={home} onLock={onLock} />
+          break
+      }
+    }
+  }
+  return <LanguageContext.Provider value={languageState}>{body}</LanguageContext.Provider>
+}

@@ -1,0 +1,69 @@
+import type { PendingRequest } from '@holdall/protocol'
+import { Layout } from '../components.js'
+import { useLanguage } from '../i18n.js'
+
+export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log'
+
+interface HomeProps {
+  readonly pending: readonly PendingRequest[]
+  readonly inboxCount: number
+  readonly online: boolean
+  readonly go: (to: Destination) => void
+  readonly onLock: () => void
+}
+
+export function Home({ pending, inboxCount, online, go, onLock }: HomeProps) {
+  const { t } = useLanguage()
+  const item = (to: Destination, label: string, highlight = false) => (
+    <li>
+      <button type="button" class={highlight ? 'menu-item menu-item-new' : 'menu-item'} onClick={() => go(to)}>
+        {label}
+      </button>
+    </li>
+  )
+  return (
+    <Layout title={t('homeTitle')} onLock={onLock} offline={!online}>
+      <p>{t('homeIntro')}</p>
+      <nav aria-label={t('menuLabel')}>
+        <ul class="menu">
+          {online && pending.length > 0 && item('requests', t('navRequestsCount', { count: pending.length }), true)}
+          {online && item('pair', t('navShare'))}
+          {item('things', t('navThings'))}
+          {online &&
+            item('inbox', inboxCount > 0 ? t('navInboxCount', { count: inboxCount }) : t('navInbox'), inboxCount > 0)}
+          {online && item('shared', t('navShared'))}
+          {online && item('log', t('navLog'))}
+          {online && pending.length === 0 && item('requests', t('navRequests'))}
+        </ul>
+      </nav>
+    </Layout>
+  )
+}
+
+interface RequestsProps {
+  readonly pending: readonly PendingRequest[]
+  readonly open: (request: PendingRequest) => void
+  readonly onHome: () => void
+  readonly onLock: () => void
+}
+
+export function Requests({ pending, open, onHome, onLock }: RequestsProps) {
+  const { t } = useLanguage()
+  return (
+    <Layout title={t('requestsTitle')} onHome={onHome} onLock={onLock}>
+      {pending.length === 0 ? (
+        <p>{t('requestsNone')}</p>
+      ) : (
+        <ul class="menu">
+          {pending.map((request) => (
+            <li key={request.request_id}>
+              <button type="button" class="menu-item" onClick={() => open(request)}>
+                {t('requestOpen', { name: request.client_name })}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  )
+}

@@ -1,0 +1,71 @@
+import type { AccessLogEntry, Grant } from '@holdall/protocol'
+import { useEffect, useState } from 'preact/hooks'
+import { ErrorSummary, Layout } from '../components.js'
+import { type Translate, useLanguage, whenShort } from '../i18n.js'
+import type { StringKey } from '../strings.js'
+import type { WalletSession } from '../wallet-session.js'
+import { recordWord } from '../words.js'
+
+const EVENT_SENTENCES: Record<string, StringKey> = {
+  vault_created: 'logVaultCreated',
+  request_created: 'logRequestCreated',
+  request_approved: 'logRequestApproved',
+  request_denied: 'logRequestDenied',
+  deposit_received: 'logDepositReceived',
+  deposit_accepted: 'logDepositAccepted',
+  key_served: 'logKeyServed',
+  grant_revoked: 'logGrantRevoked',
+  record_written: 'logRecordWritten',
+  device_added: 'logDeviceAdded',
+}
+
+/** One log entry as a plain sentence: "Riverside Surgery looked at your medicines on Tue 17 Mar at 10:02." */
+export function logSentence(
+  t: Translate,
+  when: string,
+  entry: AccessLogEntry,
+  nameOf: (clientId: string) => string | undefined,
+): string {
+  const d = entry.details
+  const name =
+    (typeof d.client_name === 'string' ? d.client_name : undefined) ??
+    nameOf(typeof d.client_id === 'string' ? d.client_id : entry.actor) ??
+    t('someone')
+  const item = t(recordWord(typeof d.record_type === 'string' ? d.record_type : ''))
+  return t(EVENT_SENTENCES[entry.event] ?? 'logOther', { name, item, when })
+}
+
+interface ScreenProps {
+  readonly session: WalletSession
+  readonly onHome: () => void
+  readonly onLock: () => void
+}
+
+export function Log({ session, onHome, onLock }: ScreenProps) {
+  const { t, language } = useLanguage()
+  const [entries, setEntries] = useState<{ log: AccessLogEntry[]; grants: Grant[] }>()
+  const [error, setError] = useState<string>()
+  useEffect(() => {
+    Promise.all([session.log(), session.allGrants()])
+      .then(([log, grants]) => setEntries({ log: [...log].reverse(), grants }))
+      .catch(() => setError(t('errorNetwork')))
+  }, [])
+  return (
+    <Layout title={t('logTitle')} onHome={onHome} onLock={onLock}>
+      <ErrorSummary message={error} />
+      {entries === undefined ? (
+        <p>{t('loading')}</p>
+      ) : entries.log.length === 0 ? (
+        <p>{t('logNone')}</p>
+      ) : (
+        <ul class="log">
+          {entries.log.map((entry) => (
+            <li key={entry.seq}>
+              {logSentence(t, whenShort(language, entry.at), entry, (id) => session.nameOf(id, entries.grants))}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  )
+}

@@ -1,0 +1,74 @@
+import type { PendingRequest } from '@holdall/protocol'
+import { generate } from 'lean-qr'
+import { useEffect, useState } from 'preact/hooks'
+import { ErrorSummary, Layout } from '../components.js'
+import { timeOnly, useLanguage } from '../i18n.js'
+import type { WalletSession } from '../wallet-session.js'
+
+/** The QR code as SVG drawn by us: no data: URLs, so the page's CSP stays strict. */
+function QrCode({ text, label }: { readonly text: string; readonly label: string }) {
+  const code = generate(text)
+  let path = ''
+  for (let y = 0; y < code.size; y++)
+    for (let x = 0; x < code.size; x++) if (code.get(x, y)) path += `M${x + 4} ${y + 4}h1v1h-1z`
+  const size = code.size + 8
+  return (
+    <svg class="qr" viewBox={`0 0 ${size} ${size}`} role="img" aria-label={label}>
+      <rect width={size} height={size} fill="#fff" />
+      <path d={path} fill="#000" />
+    </svg>
+  )
+}
+
+interface PairProps {
+  readonly session: WalletSession
+  readonly onRequest: (request: PendingRequest) => void
+  readonly onHome: () => void
+  readonly onLock: () => void
+}
+
+/** Share in person: a single-use code and its QR; the request that follows opens by itself. */
+export function Pair({ session, onRequest, onHome, onLock }: PairProps) {
+  const { t, language } = useLanguage()
+  const [code, setCode] = useState<{ code: string; expires_at: number }>()
+  const [error, setError] = useState<string>()
+  const [round, setRound] = useState(0)
+  useEffect(() => {
+    let live = true
+    setCode(undefined)
+    session
+      .pairingCode()
+      .then(async (made) => {
+        if (!live) return
+        setCode(made)
+        while (live && Date.now() < made.expires_at) {
+          const [request] = await session.waitForRequest(20_000)
+          if (live && request !== undefined) return onRequest(request)
+        }
+      })
+      .catch(() => live && setError(t('errorNetwork')))
+    return () => {
+      live = false
+    }
+  }, [round])
+  return (
+    <Layout title={t('pairTitle')} onHome={onHome} onLock={onLock}>
+      <ErrorSummary message={error} />
+      <p>{t('pairIntro')}</p>
+      {code && (
+        <>
+          <p class="code-label">{t('pairCodeLabel')}</p>
+          <p class="code" data-testid="pairing-code">
+            {code.code}
+          </p>
+          <QrCode text={code.code} label={t('pairQrLabel', { code: code.code.split('').join(' ') })} />
+          <p>{t('pairExpires', { time: timeOnly(language, code.expires_at) })}</p>
+          <p role="status">{t('pairWaiting')}</p>
+        </>
+      )}
+      <button type="button" class="button button-secondary" onClick={() => setRound(round + 1)}>
+        {t('pairNewCode')}
+      </button>
+    </Layout>
+  )
+}

@@ -1,0 +1,353 @@
+import {
+  type Grant,
+  mayReceive,
+  type OrganisationCategory,
+  type PendingRequest,
+  RECORD_TYPES,
+  type RecordType,
+} from '@holdall/protocol'
+import { useState } from 'preact/hooks'
+import { ChoiceButtons, ErrorSummary, Layout, Switch } from '../components.js'
+import { dayAndDate, listOf, useLanguage } from '../i18n.js'
+import type { WalletSession } from '../wallet-session.js'
+import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
+
+type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'saidNo' | 'pressured'
+
+const DAY = 86_400_000
+
+interface RequestFlowProps {
+  readonly request: PendingRequest
+  readonly session: WalletSession
+  readonly onHome: () => void
+  readonly onLock: () => void
+}
+
+/**
+ * One request, one decision per screen (domain.md (d) 8): who is asking and the code to compare;
+ * for employers, landlords and family, whether anyone is pressing; what to share, item by item;
+ * for how long; check your answers; done, with Stop sharing right there.
+ */
+export function RequestFlow({ request, session, onHome, onLock }: RequestFlowProps) {
+  const { t, language } = useLanguage()
+  const name = request.client_name
+  const checked = session.checkRequester(request)
+  const category = checked.verified ? (checked.category as OrganisationCategory) : 'unverified'
+  const giving = request.authorization_details.every(
+    (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
+  )
+  const asked = [...new Set(request.authorization_details.flatMap((d) => d.record_types))]
+  const offered = asked.filter((type) => mayReceive(type, category))
+  const withheld = asked.filter((type) => !mayReceive(type, category))
+  const purpose = [...new Set(request.authorization_details.map((d) => d.purpose))].join(' ')
+  const askedDays = Math.max(...request.authorization_details.map((d) => d.duration_days))
+
+  const [step, setStep] = useState<Step>('who')
+  // Sensitive items start off; the holder turns them on (domain.md (d) 2).
+  const [chosen, setChosen] = useState<ReadonlySet<RecordType>>(
+    () => new Set(offered.filter((type) => giving || !RECORD_TYPES[type].sensitive)),
+  )
+  const [onlyToday, setOnlyToday] = useState(false)
+  const [error, setError] = useState<string>()
+  const [busy, setBusy] = useState(false)
+  const [grant, setGrant] = useState<Grant>()
+
+  const days = onlyToday ? 1 : askedDays
+  const until = dayAndDate(language, Date.now() + days * DAY)
+  const words = (types: Iterable<RecordType>) =>
+    listOf(
+      language,
+      [...types].map((type) => t(RECORD_WORDS[type])),
+    )
+  const layout = (title: string, body: preact.ComponentChildren) => (
+    <Layout
+      title={title}
+      onLock={onLock}
+      // Leaving before deciding is allowed: the request waits, unanswered, until it expires.
+      onHome={onHome}
+    >
+      <ErrorSummary message={error} />
+      {body}
+    </Layout>
+  )
+
+  const refuse = async (next: Step) => {
+    setBusy(true)
+    try {
+      await session.deny(request)
+      setError(undefined)
+      setStep(next)
+    } catch (e) {
+      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const share = async () => {
+    setBusy(true)
+    try {
+      setGrant(await session.approve(request, { recordTypes: [...chosen], durationDays: days }))
+      setError(undefined)
+      setStep('done')
+    } catch (e) {
+      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const stop = async () => {
+    if (grant === undefined) return
+    setBusy(true)
+    try {
+      await session.revoke(grant.grant_id)
+      onHome()
+    } catch {
+      setError(t('errorGeneric'))
+      setBusy(false)
+    }
+  }
+  const no = (
+    <button type="button" class="button" disabled={busy} onClick={() => refuse('saidNo')}>
+      {giving ? t('dontAccept') : t('dontShare')}
+    </button>
+  )
+
+  switch (step) {
+    case 'who':
+      return layout(
+        t('whoTitle'),
+        <>
+          <p class="lead">{t(giving ? 'whoAsksGive' : 'whoAsksSee', { name })}</p>
+          <p>{t('whoType', { type: t(categoryWord(checked.category)) })}</p>
+          {checked.verified ? (
+            <div class="badge badge-ok">
+              <strong>✓ {t('verified')}</strong>
+              <p>{t('verifiedText', { name })}</p>
+            </div>
+          ) : (
+            <div class="badge badge-warn">
+              <strong>! {t('unverified')}</strong>
+              <p>{t('unverifiedText')}</p>
+            </div>
+          )}
+          <h2>{t('codeTitle')}</h2>
+          <p>{t('codeText')}</p>
+          <p class="code" data-testid="binding-message">
+            {request.binding_message}
+          </p>
+          <ChoiceButtons>
+            <button
+              type="button"
+              class="button"
+              onClick={() =>
+                setStep(!checked.verified || PRESSURE_CHECK_CATEGORIES.includes(checked.category) ? 'pressure' : 'what')
+              }
+            >
+              {t('next')}
+            </button>
+            {no}
+          </ChoiceButtons>
+        </>,
+      )
+    case 'pressure':
+      return layout(
+        t('pressureTitle'),
+        <>
+          <p class="lead">{t('pressureQuestion')}</p>
+          <ChoiceButtons>
+            <button type="button" class="button" onClick={() => setStep('what')}>
+              {t('pressureNo')}
+            </button>
+            <button type="button" class="button" disabled={busy} onClick={() => refuse('pressured')}>
+              {t('pressureYes')}
+            </button>
+          </ChoiceButtons>
+        </>,
+      )
+    case 'pressured':
+      return layout(
+        t('pressureHelpTitle'),
+        <>
+          <p>{t('pressureHelpText')}</p>
+          <p>
+            <strong>{t('pressureHelpCall')}</strong>
+          </p>
+          <p>{t('pressureHelpTalk')}</p>
+        </>,
+      )
+    case 'what': {
+      const plain = offered.filter((type) => giving || !RECORD_TYPES[type].sensitive)
+      const sensitive = offered.filter((type) => !giving && RECORD_TYPES[type].sensitive)
+      const toggle = (type: RecordType) => (on: boolean) => {
+        const next = new Set(chosen)
+        if (on) next.add(type)
+        else next.delete(type)
+        setChosen(next)
+      }
+      return layout(
+        giving ? t('whatTitleGive') : t('whatTitle'),
+        <>
+          <p>{t('whatWhy', { purpose })}</p>
+          {!giving && <p>{t('whatIntro')}</p>}
+          <ul class="plain-list">
+            {plain.map((type) => (
+              <li key={type}>
+                <Switch
+                  id={`item-${type}`}
+                  label={t(RECORD_WORDS[type])}
+                  checked={chosen.has(type)}
+                  onChange={toggle(type)}
+                />
+              </li>
+            ))}
+          </ul>
+          {sensitive.length > 0 && (
+            <section aria-labelledby="private-heading">
+              <h2 id="private-heading">{t('whatPrivate')}</h2>
+              <p class="hint">{t('whatPrivateText')}</p>
+              <ul class="plain-list">
+                {sensitive.map((type) => (
+                  <li key={type}>
+                    <Switch
+                      id={`item-${type}`}
+                      label={t(RECORD_WORDS[type])}
+                      hint={t('whatWhy', { purpose })}
+                      checked={chosen.has(type)}
+                      onChange={toggle(type)}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+          {withheld.length > 0 && (
+            <div class="notice">
+              <p>{t('whatNotOffered', { name })}</p>
+              {withheld.map((type) => (
+                <p key={type}>{t('whatNotOfferedItem', { item: t(RECORD_WORDS[type]) })}</p>
+              ))}
+            </div>
+          )}
+          <ChoiceButtons>
+            <button
+              type="button"
+              class="button"
+              onClick={() => {
+                if (chosen.size === 0) return setError(t('whatNothing'))
+                setError(undefined)
+                setStep(giving ? 'check' : 'howLong')
+              }}
+            >
+              {t('next')}
+            </button>
+            {no}
+          </ChoiceButtons>
+        </>,
+      )
+    }
+    case 'howLong':
+      return layout(
+        t('howLongTitle'),
+        <>
+          <fieldset class="radios">
+            <legend>{t('howLongLegend')}</legend>
+            <label class="radio">
+              <input type="radio" name="how-long" checked={!onlyToday} onChange={() => setOnlyToday(false)} />
+              <span>
+                {t('howLongAsked', { days: askedDays, date: dayAndDate(language, Date.now() + askedDays * DAY) })}
+              </span>
+            </label>
+            {askedDays > 1 && (
+              <label class="radio">
+                <input type="radio" name="how-long" checked={onlyToday} onChange={() => setOnlyToday(true)} />
+                <span>{t('howLongOnce', { date: dayAndDate(language, Date.now() + DAY) })}</span>
+              </label>
+            )}
+          </fieldset>
+          <ChoiceButtons>
+            <button type="button" class="button" onClick={() => setStep('check')}>
+              {t('next')}
+            </button>
+            {no}
+          </ChoiceButtons>
+        </>,
+      )
+    case 'check':
+      return layout(
+        t('checkTitle'),
+        <>
+          <dl class="summary">
+            <div>
+              <dt>{t('checkWho')}</dt>
+              <dd>{name}</dd>
+            </div>
+            <div>
+              <dt>{t('checkWhat')}</dt>
+              <dd>
+                {words(chosen)}{' '}
+                <button
+                  type="button"
+                  class="link-button"
+                  aria-label={t('checkChangeWhat')}
+                  onClick={() => setStep('what')}
+                >
+                  {t('checkChange')}
+                </button>
+              </dd>
+            </div>
+            {!giving && (
+              <div>
+                <dt>{t('checkUntil')}</dt>
+                <dd>
+                  {until}{' '}
+                  <button
+                    type="button"
+                    class="link-button"
+                    aria-label={t('checkChangeUntil')}
+                    onClick={() => setStep('howLong')}
+                  >
+                    {t('checkChange')}
+                  </button>
+                </dd>
+              </div>
+            )}
+            <div>
+              <dt>{t('checkCode')}</dt>
+              <dd class="code-inline">{request.binding_message}</dd>
+            </div>
+          </dl>
+          {giving ? (
+            <p>{t('giveText')}</p>
+          ) : (
+            <>
+              <p>{checked.verified && checked.category === 'gp_surgery' ? t('keepCopyGp') : t('keepCopy', { name })}</p>
+              <p>
+                {t('sayNo')} {t('sayNoPaper')}
+              </p>
+            </>
+          )}
+          <ChoiceButtons>
+            <button type="button" class="button" disabled={busy} onClick={share}>
+              {giving ? t('accept') : t('share')}
+            </button>
+            {no}
+          </ChoiceButtons>
+        </>,
+      )
+    case 'done':
+      return layout(
+        giving ? t('doneGiveTitle') : t('doneTitle'),
+        <>
+          <p class="lead">
+            {giving ? t('doneGiveText', { name }) : t('doneText', { items: words(chosen), name, date: until })}
+          </p>
+          <p>{t('doneStop')}</p>
+          <button type="button" class="button" disabled={busy} onClick={stop}>
+            {t('stopSharingWith', { name })}
+          </button>
+        </>,
+      )
+    case 'saidNo':
+      return layout(t('saidNoTitle'), <p class="lead">{t('saidNoText', { name })}</p>)
+  }
+}

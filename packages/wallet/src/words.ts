@@ -1,0 +1,41 @@
+import type { RecordType } from '@holdall/protocol'
+import type { StringKey } from './strings.js'
+
+/** The everyday name of each record type (domain.md (d) 2). */
+export const RECORD_WORDS: Record<RecordType, StringKey> = {
+  medication_list: 'recordMedicationList',
+  licence_conditions: 'recordLicenceConditions',
+  victim_protective_conditions: 'recordVictimProtective',
+  identity_document: 'recordIdentityDocument',
+  appointment: 'recordAppointment',
+}
+
+export function recordWord(type: string): StringKey {
+  return (RECORD_WORDS as Record<string, StringKey>)[type] ?? 'recordOther'
+}
+
+const CATEGORY_WORDS: Record<string, StringKey> = {
+  prison_healthcare: 'catPrisonHealthcare',
+  prison: 'catPrison',
+  probation: 'catProbation',
+  police: 'catPolice',
+  gp_surgery: 'catGp',
+  pharmacy: 'catPharmacy',
+  drug_service: 'catDrugService',
+  housing: 'catHousing',
+  jobcentre: 'catJobcentre',
+  employer: 'catEmployer',
+  id_scheme: 'catIdScheme',
+  supporter: 'catSupporter',
+}
+
+export function categoryWord(category: string): StringKey {
+  return CATEGORY_WORDS[category] ?? 'catUnknown'
+}
+
+/**
+ * Who gets the "Is anyone making you share this?" question (domain.md (d) 13): employers,
+ * landlords (housing) and family or friends (supporter). Never GP, pharmacy or probation, where
+ * friction would harm care. Anyone the trust list cannot vouch for is asked too.
+ */
+export const PRESSURE_CHECK_CATEGORIES: readonly string[] = ['employer', 'housing', 'supporter']
