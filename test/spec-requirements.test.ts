@@ -15,7 +15,8 @@ const UNTESTABLE: Record<string, string> = {
   'CRY-ENV-07': 'constant-time behaviour is not observable in a unit test; the code uses noble equalBytes',
   'API-ERR-02':
     'no record content in storage is checked by the zero-plaintext test; logs are read by the hardening tests',
-  'VER-05': "a rule about what the holder's wallet shows; the wallet's browser tests check it",
+  'VER-05':
+    'a rule for wallets meeting record types added after version 1; the reference wallet knows every version-1 type and has no test with a later one yet',
   'CRY-ENV-08':
     'the reference implementation has no random-access reader yet; its streaming reader never skips the final chunk',
 }
