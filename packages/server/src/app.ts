@@ -12,6 +12,7 @@ import type { ServerConfig } from './config.js'
 import type { AppContext } from './context.js'
 import { openDatabase } from './db/database.js'
 import { errorHandler, sendProblem } from './errors.js'
+import { type HardeningOptions, registerHardening } from './hardening.js'
 import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
@@ -30,6 +31,11 @@ export interface BuildAppOptions {
   readonly logger?: boolean
   /** Replaces the metadata fetcher (tests of SSRF use the real one). */
   readonly metadataResolver?: MetadataResolver
+  /** Rate limits (requests per minute) and their store; `false` turns them off (load tests only). */
+  readonly rateLimits?: HardeningOptions['rateLimits']
+  readonly rateLimitStore?: HardeningOptions['rateLimitStore']
+  /** How long one request may take, body included, before the host gives up on it. */
+  readonly requestTimeoutMs?: number
 }
 
 /**
@@ -60,7 +66,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     connectionTimeout: 60_000,
     // On close, end keep-alive and event-stream connections too, so shutdown never hangs.
     forceCloseConnections: true,
-    requestTimeout: 120_000,
+    // A slow upload (slowloris) holds a socket at most this long.
+    requestTimeout: options.requestTimeoutMs ?? 120_000,
     routerOptions: { maxParamLength: 200 },
     // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.
     onProtoPoisoning: 'error',
@@ -81,10 +88,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Envelopes stream straight to disk; the route checks length and hash as they arrive.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
 
+  await registerHardening(app, {
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+    ...(options.rateLimitStore === undefined ? {} : { rateLimitStore: options.rateLimitStore }),
+    corsOrigins: options.config.corsOrigins ?? [],
+  })
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     return payload
   })

@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly vaultQuotaBytes: number
   /** Path of a signed trust list (compact JWS) to serve; none means no trust list. */
   readonly trustListFile: string | undefined
+  /** Origins whose browser code may call the host (CORS). Empty or absent: none may. */
+  readonly corsOrigins?: readonly string[]
 }
 
 const envSchema = z.object({
@@ -37,6 +39,16 @@ const envSchema = z.object({
     .min(1024)
     .default(250 * 1024 * 1024),
   HOLDALL_TRUST_LIST_FILE: z.string().min(1).optional(),
+  HOLDALL_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((origin) => !origin.endsWith('/'), 'an origin, no path'))),
 })
 
 export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -58,5 +70,6 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     maxRecordBytes: e.HOLDALL_MAX_RECORD_BYTES,
     vaultQuotaBytes: e.HOLDALL_VAULT_QUOTA_BYTES,
     trustListFile: e.HOLDALL_TRUST_LIST_FILE,
+    corsOrigins: e.HOLDALL_CORS_ORIGINS,
   }
 }
