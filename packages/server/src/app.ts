@@ -11,8 +11,9 @@ import { type Clock, systemClock } from './clock.js'
 import type { ServerConfig } from './config.js'
 import type { AppContext } from './context.js'
 import { openDatabase } from './db/database.js'
-import { errorHandler, sendProblem } from './errors.js'
+import { errorHandler, HttpProblem, sendProblem } from './errors.js'
 import { type HardeningOptions, registerHardening } from './hardening.js'
+import { clientErrorHandler, httpServerFactory } from './http-server.js'
 import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
@@ -21,6 +22,7 @@ import { BlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { VaultNotifier } from './services/notifier.js'
 import { loadTrustList } from './services/trust-list.js'
+import { jsonShapeProblem } from './strict-json.js'
 
 export interface BuildAppOptions {
   readonly config: ServerConfig
@@ -63,11 +65,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
     bodyLimit: 1024 * 1024,
-    connectionTimeout: 60_000,
+    // Our own HTTP server, so request timeouts are enforced promptly (see http-server.ts).
+    serverFactory: httpServerFactory({ requestTimeoutMs: options.requestTimeoutMs ?? 120_000, idleTimeoutMs: 60_000 }),
+    clientErrorHandler,
+    // A malformed percent-encoding or an over-long id: problem+json, and the path is not echoed.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, 'invalid_request', error.code),
     // On close, end keep-alive and event-stream connections too, so shutdown never hangs.
     forceCloseConnections: true,
-    // A slow upload (slowloris) holds a socket at most this long.
-    requestTimeout: options.requestTimeoutMs ?? 120_000,
     routerOptions: { maxParamLength: 200 },
     // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.
     onProtoPoisoning: 'error',
@@ -76,6 +80,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
+  // Deny by default: a body is JSON, a form (OAuth) or an envelope, and nothing else.
+  app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such endpoint'))
 
   app.addContentTypeParser(
@@ -85,6 +91,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       done(null, new URLSearchParams(body as string))
     },
   )
+  // JSON bodies: refused before parsing if a member name repeats or nesting is absurd.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const problem = jsonShapeProblem(body as string)
+    if (problem !== undefined) {
+      done(new HttpProblem('invalid_request', problem), undefined)
+      return
+    }
+    defaultJsonParser(request, body as string, done)
+  })
   // Envelopes stream straight to disk; the route checks length and hash as they arrive.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
 

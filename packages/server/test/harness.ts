@@ -21,7 +21,7 @@ import {
 } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.js'
+import { type BuildAppOptions, buildApp } from '../src/app.js'
 import type { ServerConfig } from '../src/config.js'
 
 /** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
@@ -44,7 +44,10 @@ export interface Organisation {
  * website would). Organisations: prison healthcare (issuer), a GP surgery, probation, and an
  * employer that is not on the trust list.
  */
-export async function startHost(overrides: Partial<ServerConfig> = {}) {
+export async function startHost(
+  overrides: Partial<ServerConfig> = {},
+  appOptions: Omit<BuildAppOptions, 'config' | 'trustList'> = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
   const documents = new Map<string, unknown>()
   const metadataServer: Server = createServer((req, res) => {
@@ -115,6 +118,7 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     ...overrides,
   }
   const app: FastifyInstance = await buildApp({
+    ...appOptions,
     config,
     trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
   })
@@ -123,6 +127,8 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
   return {
     url,
     app,
+    config,
+    metadataBase,
     dataDir,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),

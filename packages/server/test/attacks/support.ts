@@ -2,13 +2,7 @@ import { createHash, createPrivateKey, sign } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HolderClient, HostConnection, type ServiceClient } from '@holdall/client'
-import {
-  base64urlEncode,
-  randomBytes,
-  type SigningKeyPair,
-  signCompactJws,
-  toPublicJwk,
-} from '@holdall/crypto'
+import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
 import Database from 'better-sqlite3'
 import { expect } from 'vitest'
 import { medicationList } from '../fixtures.js'
@@ -23,7 +17,9 @@ export function storageSnapshot(dataDir: string): { rows: Record<string, number>
   const db = new Database(join(dataDir, 'holdall.sqlite3'), { readonly: true, fileMustExist: true })
   try {
     const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
+      )
       .all() as { name: string }[]
     const rows: Record<string, number> = {}
     for (const { name } of tables) {
@@ -99,7 +95,11 @@ export function craftProof(
 }
 
 /** Ed25519 over any header, even one that lies about its algorithm (the SDK signer refuses to). */
-export function signAnyHeader(header: Record<string, unknown>, claims: Record<string, unknown>, key: SigningKeyPair): string {
+export function signAnyHeader(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key: SigningKeyPair,
+): string {
   const input = `${b64json(header)}.${b64json(claims)}`
   const privateKey = createPrivateKey({
     key: { kty: 'OKP', crv: 'Ed25519', d: base64urlEncode(key.secretKey), x: base64urlEncode(key.publicKey) },
@@ -144,7 +144,13 @@ export async function scenario(host: Host) {
   await holder.putRecord('medication_list', medicationList(), 'Medicines')
   await holder.putRecord(
     'appointment',
-    { recordType: 'appointment', with: 'Probation', purpose: 'First meeting', time: '2026-11-23T10:00:00Z', address: 'Leeds' },
+    {
+      recordType: 'appointment',
+      with: 'Probation',
+      purpose: 'First meeting',
+      time: '2026-11-23T10:00:00Z',
+      address: 'Leeds',
+    },
     'Appointment',
   )
   await other.putRecord('medication_list', medicationList(), 'Someone else')
@@ -163,7 +169,9 @@ export async function scenario(host: Host) {
         },
       ],
     })
-    const request = (await holder.pendingRequests()).find((r) => r.client_id === clientId && r.binding_message === binding)
+    const request = (await holder.pendingRequests()).find(
+      (r) => r.client_id === clientId && r.binding_message === binding,
+    )
     const grant = await holder.approve(request as NonNullable<typeof request>, { durationDays: 14 })
     await service.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     const token = await (service as unknown as { accessToken(): Promise<string> }).accessToken()
@@ -176,3 +184,32 @@ export async function scenario(host: Host) {
   return { holder, other, gp, gpGrant, gpConnection, device, grantService }
 }
 export type Scenario = Awaited<ReturnType<typeof scenario>>
+
+/**
+ * Sends raw bytes on one connection (for what fetch refuses to send: a lying Content-Length, a
+ * folded header) and returns what came back before the server closed it or `waitMs` passed.
+ */
+export async function rawHttp(
+  url: string,
+  bytes: string | Buffer,
+  waitMs = 2000,
+): Promise<{ status: number; text: string }> {
+  const { connect } = await import('node:net')
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname)
+    const chunks: Buffer[] = []
+    const finish = () => {
+      clearTimeout(timer)
+      socket.destroy()
+      const text = Buffer.concat(chunks).toString('latin1')
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text })
+    }
+    const timer = setTimeout(finish, waitMs)
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('end', finish)
+    socket.on('close', finish)
+    socket.on('error', (error) => (chunks.length > 0 ? finish() : reject(error)))
+    socket.write(bytes)
+  })
+}

@@ -96,7 +96,14 @@ describe('attacks on tokens and DPoP', () => {
           grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
           assertion: craftUnsigned(
             { alg: 'none', typ: 'JWT' },
-            { iss: s.holder.deviceId, sub: s.holder.vaultId, aud: `${host.url}/oauth/token`, iat: now, exp: now + 60, jti: 'y'.repeat(20) },
+            {
+              iss: s.holder.deviceId,
+              sub: s.holder.vaultId,
+              aud: `${host.url}/oauth/token`,
+              iat: now,
+              exp: now + 60,
+              jti: 'y'.repeat(20),
+            },
           ),
         },
       })
@@ -122,7 +129,7 @@ describe('attacks on tokens and DPoP', () => {
     const once = proof({ claims: { jti } })
     expect((await readWith(once)).status).toBe(200)
     await expectProblem(await readWith(once), 401, 'unauthorized')
-    const second = await buildApp({ config: configOf(host) })
+    const second = await buildApp({ config: host.config })
     try {
       const response = await second.inject({
         method: 'GET',
@@ -138,7 +145,10 @@ describe('attacks on tokens and DPoP', () => {
     const stranger = generateSigningKeyPair()
     const created = await fetch(`${host.url}/vaults`, {
       method: 'POST',
-      headers: { dpop: craftProof(stranger, { url: `${host.url}/vaults`, method: 'POST', claims: { jti } }), 'content-type': 'application/json' },
+      headers: {
+        dpop: craftProof(stranger, { url: `${host.url}/vaults`, method: 'POST', claims: { jti } }),
+        'content-type': 'application/json',
+      },
       body: '{}',
     })
     expect(created.status).not.toBe(401)
@@ -207,7 +217,11 @@ describe('attacks on tokens and DPoP', () => {
       return signCompactJws({ typ: 'JWT', alg: 'EdDSA' }, all, s.holder.deviceKeys.signing.secretKey)
     }
     const tokensBefore = storageSnapshot(host.dataDir).rows.tokens
-    for (const bad of [assertion({}, 'exp'), assertion({ aud: 'https://other.example/oauth/token' }), assertion({ iss: 'someone' })]) {
+    for (const bad of [
+      assertion({}, 'exp'),
+      assertion({ aud: 'https://other.example/oauth/token' }),
+      assertion({ iss: 'someone' }),
+    ]) {
       const response = await s.device.send({
         method: 'POST',
         path: '/oauth/token',
@@ -236,7 +250,11 @@ describe('attacks on tokens and DPoP', () => {
     const connection = new HostConnection(host.url, host.orgs.probation.identity.keys.signing)
     expect((await connection.send({ method: 'GET', path: '/grant/records', accessToken: token })).status).toBe(200)
     await s.holder.revoke(grant.grant_id)
-    await expectProblem(await connection.send({ method: 'GET', path: '/grant/records', accessToken: token }), 401, 'unauthorized')
+    await expectProblem(
+      await connection.send({ method: 'GET', path: '/grant/records', accessToken: token }),
+      401,
+      'unauthorized',
+    )
     await expect(probation.refresh()).rejects.toMatchObject({ status: 400, error: 'invalid_grant' })
   })
 
@@ -247,7 +265,13 @@ describe('attacks on tokens and DPoP', () => {
       pairingCode: code,
       bindingMessage: 'Riverside 7100',
       details: [
-        { type: 'holdall_records', actions: ['read'], record_types: ['medication_list'], purpose: 'Repeat prescription', duration_days: 30 },
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['medication_list'],
+          purpose: 'Repeat prescription',
+          duration_days: 30,
+        },
       ],
     })
     const request = (await s.holder.pendingRequests()).find((r) => r.binding_message === 'Riverside 7100')
@@ -263,18 +287,3 @@ describe('attacks on tokens and DPoP', () => {
     })
   })
 })
-
-/** The config the harness started the host with (a second process uses the same database). */
-function configOf(host: Host) {
-  const url = new URL(host.url)
-  return {
-    host: '127.0.0.1',
-    port: Number(url.port),
-    dataDir: host.dataDir,
-    publicUrl: host.url,
-    allowLoopbackMetadata: true,
-    maxRecordBytes: 5 * 1024 * 1024,
-    vaultQuotaBytes: 50 * 1024 * 1024,
-    trustListFile: undefined,
-  }
-}
