@@ -31,6 +31,8 @@ export interface BuildAppOptions {
   readonly trustList?: { readonly jws: string; readonly anchor: JWK }
   /** Fastify's logger; off by default. Logs never carry tokens, keys or record content. */
   readonly logger?: boolean
+  /** Where the log goes when `logger` is on (standard output by default). */
+  readonly logStream?: NodeJS.WritableStream
   /** Replaces the metadata fetcher (tests of SSRF use the real one). */
   readonly metadataResolver?: MetadataResolver
   /** Rate limits (requests per minute) and their store; `false` turns them off (load tests only). */
@@ -63,7 +65,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   const app = Fastify({
-    logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
+    logger:
+      options.logger === true
+        ? {
+            redact: ['req.headers.authorization', 'req.headers.dpop'],
+            ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+          }
+        : false,
     bodyLimit: 1024 * 1024,
     // Our own HTTP server, so request timeouts are enforced promptly (see http-server.ts).
     serverFactory: httpServerFactory({ requestTimeoutMs: options.requestTimeoutMs ?? 120_000, idleTimeoutMs: 60_000 }),
