@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, sign } from 'node:crypto'
+import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HolderClient, HostConnection, type ServiceClient } from '@holdall/client'
@@ -94,6 +94,8 @@ export function craftProof(
   return signAnyHeader(header, claims, key)
 }
 
+const keyObjects = new WeakMap<SigningKeyPair, KeyObject>()
+
 /** Ed25519 over any header, even one that lies about its algorithm (the SDK signer refuses to). */
 export function signAnyHeader(
   header: Record<string, unknown>,
@@ -101,10 +103,14 @@ export function signAnyHeader(
   key: SigningKeyPair,
 ): string {
   const input = `${b64json(header)}.${b64json(claims)}`
-  const privateKey = createPrivateKey({
-    key: { kty: 'OKP', crv: 'Ed25519', d: base64urlEncode(key.secretKey), x: base64urlEncode(key.publicKey) },
-    format: 'jwk',
-  })
+  let privateKey = keyObjects.get(key)
+  if (privateKey === undefined) {
+    privateKey = createPrivateKey({
+      key: { kty: 'OKP', crv: 'Ed25519', d: base64urlEncode(key.secretKey), x: base64urlEncode(key.publicKey) },
+      format: 'jwk',
+    })
+    keyObjects.set(key, privateKey)
+  }
   return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`
 }
 
