@@ -342,7 +342,7 @@ describe('fuzzing every route from its schema', () => {
             before = snapshot() // an accepted request may write: the next comparison starts here
             return
           }
-          const contentType = response.headers['content-type'] ?? ''
+          const contentType = String(response.headers['content-type'] ?? '')
           const body = response.json() as { code?: string; status?: number; error?: string }
           if (oauth && contentType.startsWith('application/json')) {
             expect(typeof body.error).toBe('string')

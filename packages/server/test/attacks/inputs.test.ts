@@ -3,19 +3,10 @@ import { readdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { HostConnection } from '@holdall/client'
 import { base64urlEncode, randomBytes } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Host, startHost } from '../harness.js'
-import {
-  craftProof,
-  deviceAccessToken,
-  expectNothingStored,
-  expectProblem,
-  rawHttp,
-  type Scenario,
-  scenario,
-} from './support.js'
+import { deviceAccessToken, expectNothingStored, expectProblem, rawHttp, type Scenario, scenario } from './support.js'
 
 /*
  * Hostile input a reviewer tries first: odd ids, smuggled headers, JSON tricks, wrong content
