@@ -38,6 +38,8 @@ export interface BuildAppOptions {
   /** Rate limits (requests per minute) and their store; `false` turns them off (load tests only). */
   readonly rateLimits?: HardeningOptions['rateLimits']
   readonly rateLimitStore?: HardeningOptions['rateLimitStore']
+  /** How long a write waits for another writer before the host answers 503 (default 5 s). */
+  readonly busyTimeoutMs?: number
   /** How long one request may take, body included, before the host gives up on it. */
   readonly requestTimeoutMs?: number
 }
@@ -48,7 +50,10 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock
-  const db = await openDatabase(options.config.dataDir)
+  const db = await openDatabase(
+    options.config.dataDir,
+    options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
+  )
   const ctx: AppContext = {
     config: options.config,
     clock,

@@ -10,7 +10,7 @@ import {
   statSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HttpProblem } from '../errors.js'
 
@@ -57,9 +57,16 @@ export class BlobStore {
     const tmp = join(this.#tmp, `${process.pid}-${randomBytes(12).toString('hex')}`)
     const hash = createHash('sha256')
     let length = 0
+    // The request is piped through, not handed to pipeline(): on a failure pipeline() would destroy
+    // it, and with it the socket, so the client would see a reset instead of the answer.
+    const source = new PassThrough()
+    const abandon = (error?: Error) => source.destroy(error ?? new Error('the upload was cut off'))
+    body.once('error', abandon)
+    body.once('close', () => body.readableEnded || abandon())
+    body.pipe(source)
     try {
       await pipeline(
-        body,
+        source,
         async function* (source: AsyncIterable<Buffer>) {
           for await (const piece of source) {
             length += piece.length
@@ -78,6 +85,11 @@ export class BlobStore {
       }
       mkdirSync(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       renameSync(tmp, this.#path(sha256))
+    } catch (error) {
+      // Read and drop the rest of the body (at most its Content-Length), then answer.
+      body.unpipe(source)
+      body.resume()
+      throw error
     } finally {
       rmSync(tmp, { force: true })
     }
