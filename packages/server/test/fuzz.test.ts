@@ -193,7 +193,7 @@ describe('fuzzing every route from its schema', () => {
     return JSON.stringify({ rows, files: files.sort() })
   }
 
-  it('[API-ERR-01][SEC-FUZZ-01] never answers 5xx, always problem+json, writes nothing when it refuses, over at least 10,000 requests', async () => {
+  it('[API-ERR-01][SEC-ERR-01] never answers 5xx, always problem+json, writes nothing when it refuses, over at least 10,000 requests', async () => {
     const spec = (await host.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, Operation>>
     }

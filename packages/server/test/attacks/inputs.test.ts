@@ -38,7 +38,7 @@ describe('attacks with hostile input', () => {
       }),
     )
 
-  it('[API-JSON-01] path traversal and odd characters in ids are refused as bad input, never reaching the disk', async () => {
+  it('[API-JSON-01][SEC-ERR-01] path traversal and odd characters in ids are refused as bad input, never reaching the disk', async () => {
     await expectNothingStored(host, async () => {
       for (const sha of ['..%2F..%2Fholdall.sqlite3', 'a%00b', `${'A'.repeat(43)}%0d%0aX`, 'AAAA']) {
         await expectProblem(await asDevice('GET', vaultPath(`/blobs/${sha}`)), 400, 'invalid_request')
@@ -61,7 +61,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('header injection: a folded or NUL-bearing header and CRLF in the path are refused by the HTTP parser', async () => {
+  it('[SEC-ERR-01] header injection: a folded or NUL-bearing header and CRLF in the path are refused by the HTTP parser', async () => {
     await expectNothingStored(host, async () => {
       for (const request of [
         'GET /healthz HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n injected: yes\r\n\r\n',
@@ -80,7 +80,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('[API-JSON-01] A28 refuses duplicate member names, deep nesting, huge numbers, __proto__ and constructor.prototype', async () => {
+  it('[API-JSON-01][SEC-JSON-01] A28 refuses duplicate member names, deep nesting, huge numbers, __proto__ and constructor.prototype', async () => {
     const record = (await s.holder.listRecords())[0] as NonNullable<Awaited<ReturnType<typeof s.holder.listRecords>>[0]>
     const path = vaultPath(`/records/${record.record_id}/versions/1`)
     const fields = `"key_epoch":${record.key_epoch},"ciphertext_sha256":"${record.ciphertext_sha256}","ciphertext_length":${record.ciphertext_length},"manifest":"${record.manifest}","owner_wrap":"${record.wrap}"`
@@ -105,7 +105,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('[API-JSON-01] refuses wrong and missing content types', async () => {
+  it('[SEC-CT-01] refuses wrong and missing content types', async () => {
     await expectNothingStored(host, async () => {
       const body = JSON.stringify({ receipt: 'a.b.c', wraps: [] })
       await expectProblem(
@@ -129,7 +129,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('[API-REC-01] A12 a Content-Length shorter or longer than the body, or over the limit, stores nothing and leaves no temp file', async () => {
+  it('[API-REC-01][SEC-SIZE-01][SEC-ERR-01] A12 a Content-Length shorter or longer than the body, or over the limit, stores nothing and leaves no temp file', async () => {
     const body = randomBytes(1000)
     const sha = createHash('sha256').update(body).digest('base64url')
     const path = vaultPath(`/blobs/${sha}`)
@@ -151,7 +151,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('A12 a slowloris upload is cut off by the request timeout, leaving no temp file', async () => {
+  it('[SEC-SIZE-01] A12 a slowloris upload is cut off by the request timeout, leaving no temp file', async () => {
     const path = vaultPath(`/blobs/${base64urlEncode(randomBytes(32))}`)
     const { connect } = await import('node:net')
     const socket = connect(Number(new URL(host.url).port), '127.0.0.1')
@@ -178,7 +178,7 @@ describe('attacks with hostile input', () => {
     })
   })
 
-  it('[API-REC-01] A12 the vault quota is enforced', async () => {
+  it('[API-REC-01][SEC-SIZE-01] A12 the vault quota is enforced', async () => {
     const token2 = await deviceAccessToken(s.holder, s.device)
     const used = ((await (await asDevice('GET', vaultPath())).json()) as { used_bytes: number }).used_bytes
     const body = randomBytes(60 * 1024)
@@ -285,10 +285,16 @@ describe('attacks with hostile input', () => {
     await expect(s.gp.grant()).resolves.toBeDefined()
   })
 
-  it('headers over 16 KiB are refused as payload_too_large', async () => {
+  it('[SEC-SIZE-01][SEC-ERR-01] headers over 16 KiB and JSON bodies over 1 MiB are refused as payload_too_large', async () => {
     const response = await rawHttp(host.url, `GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
     expect(response.status).toBe(413)
     expect(response.text).toContain('"code":"payload_too_large"')
+    // And a JSON body over 1 MiB, wherever it is sent.
+    const big = await asDevice('POST', vaultPath('/pairing-codes'), {
+      body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    })
+    await expectProblem(big, 413, 'payload_too_large')
   })
 })
 
@@ -347,7 +353,7 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
     })
   })
 
-  it('A31 the per-address limit on the backchannel endpoint answers 429 as problem+json with Retry-After', async () => {
+  it('[SEC-RATE-01] the per-address limit on the backchannel endpoint answers 429 as problem+json with Retry-After', async () => {
     const limited = await startHost({}, { rateLimits: { backchannel: 3 } })
     try {
       const statuses: number[] = []
