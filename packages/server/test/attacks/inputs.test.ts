@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { base64urlEncode, randomBytes } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { medicationList } from '../fixtures.js'
 import { type Host, startHost } from '../harness.js'
 import { deviceAccessToken, expectNothingStored, expectProblem, rawHttp, type Scenario, scenario } from './support.js'
 
@@ -203,6 +204,30 @@ describe('attacks with hostile input', () => {
       })
       await expectProblem(response, 413, 'payload_too_large')
     })
+  })
+
+  it('[API-REC-02] A13 two concurrent writes of one record version: one wins, the other gets 409, one version stored', async () => {
+    const [view] = (await s.holder.listRecords()).filter((r) => r.record_type === 'medication_list')
+    const previous = view as NonNullable<typeof view>
+    const results = await Promise.allSettled(
+      ['Medicines (edited on the bus)', 'Medicines (edited at home)'].map((title) =>
+        s.holder.updateRecord(previous, medicationList(), title),
+      ),
+    )
+    const won = results.filter((r) => r.status === 'fulfilled')
+    const lost = results.filter((r) => r.status === 'rejected')
+    expect(won).toHaveLength(1)
+    expect(lost).toHaveLength(1)
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ status: 409, code: 'conflict' })
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(join(host.dataDir, 'holdall.sqlite3'), { readonly: true })
+    const versions = db
+      .prepare('SELECT ciphertext_sha256 FROM record_versions WHERE record_id = ? AND version = ?')
+      .all(previous.record_id, previous.version + 1) as { ciphertext_sha256: string }[]
+    db.close()
+    expect(versions).toEqual([
+      { ciphertext_sha256: (won[0] as PromiseFulfilledResult<typeof previous>).value.ciphertext_sha256 },
+    ])
   })
 
   it('[API-ACC-01] A24 a holder token on another vault, by id, HEAD or Range, is answered exactly as an unknown vault', async () => {
