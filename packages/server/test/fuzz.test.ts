@@ -149,6 +149,7 @@ describe('fuzzing every route from its schema', () => {
   let deviceToken = ''
   let db: Database.Database
   const counts = new Map<string, number>()
+  const millis = new Map<string, number>()
   const statuses = new Map<number, number>()
 
   beforeAll(async () => {
@@ -160,7 +161,10 @@ describe('fuzzing every route from its schema', () => {
   afterAll(async () => {
     db?.close()
     const total = [...counts.values()].reduce((a, b) => a + b, 0)
-    const lines = [...counts.entries()].map(([route, n]) => `  ${String(n).padStart(5)}  ${route}`)
+    const lines = [...counts.entries()].map(
+      ([route, n]) =>
+        `  ${String(n).padStart(5)} requests ${String(Math.round(millis.get(route) ?? 0)).padStart(6)} ms  ${route}`,
+    )
     const byStatus = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}:${n}`)
     process.stdout.write(`fuzz: ${total} generated requests\n${lines.join('\n')}\n  by status ${byStatus.join(' ')}\n`)
     await host?.close()
@@ -207,6 +211,7 @@ describe('fuzzing every route from its schema', () => {
     let before = snapshot()
     for (const { path, method, op } of routes) {
       const route = `${method} ${path}`
+      const started = performance.now()
       const oauth = path.startsWith('/oauth/')
       const streaming = path.endsWith('/events')
       const params = (op.parameters ?? []).filter((p) => p.in === 'path')
@@ -359,6 +364,7 @@ describe('fuzzing every route from its schema', () => {
           endOnFailure: true,
         },
       )
+      millis.set(route, performance.now() - started)
     }
     const total = [...counts.values()].reduce((a, b) => a + b, 0)
     expect(total).toBeGreaterThanOrEqual(10_000)
