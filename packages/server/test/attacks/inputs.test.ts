@@ -334,6 +334,12 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
       if (req.url === '/huge') {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(JSON.stringify({ client_id: `${base}/huge`, padding: 'x'.repeat(200_000) }))
+      } else if (req.url === '/drip') {
+        // A valid start, then one byte every 500 ms: each gap is short, the whole is endless.
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const drip = setInterval(() => res.write(' '), 500)
+        res.on('close', () => clearInterval(drip))
+        res.write('{')
       } else if (req.url === '/redirect') {
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end()
       } else res.writeHead(404).end()
@@ -357,6 +363,14 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
         login_hint: 'ABCDEFGH',
       }),
     })
+
+  it('[API-META-01] gives up on a document that drips in, after 5 seconds in all', async () => {
+    const started = Date.now()
+    const response = await ask(`${base}/drip`)
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ error: 'invalid_client' })
+    expect(Date.now() - started).toBeLessThan(7000)
+  })
 
   it('refuses an oversized document, a redirect to a metadata service, and private addresses in every spelling', async () => {
     await expectNothingStored(host, async () => {
