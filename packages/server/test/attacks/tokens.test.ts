@@ -68,48 +68,59 @@ describe('attacks on tokens and DPoP', () => {
     })
   })
 
-  it('[API-DPOP-01] A15 refuses alg none in a client assertion and in a device assertion at the token endpoint', async () => {
+  it('[API-DPOP-01] A15 refuses alg none in a client assertion and in a device assertion', async () => {
     const now = Math.floor(Date.now() / 1000)
     const clientId = host.orgs.gp.identity.clientId
-    const assertion = craftUnsigned(
-      { alg: 'none', typ: 'JWT' },
-      { iss: clientId, sub: clientId, aud: `${host.url}/oauth/token`, iat: now, exp: now + 60, jti: 'x'.repeat(20) },
-    )
-    await expectNothingStored(host, async () => {
-      const response = await new HostConnection(host.url, gpKey()).send({
+    const clientClaims = () => ({
+      iss: clientId,
+      sub: clientId,
+      aud: `${host.url}/oauth/bc-authorize`,
+      iat: now,
+      exp: now + 60,
+      jti: base64urlEncode(randomBytes(16)),
+    })
+    const backchannel = (assertion: string) =>
+      fetch(`${host.url}/oauth/bc-authorize`, {
         method: 'POST',
-        path: '/oauth/token',
-        form: {
-          grant_type: 'refresh_token',
-          refresh_token: 'anything',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
           client_id: clientId,
           client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
           client_assertion: assertion,
-        },
+          login_hint: 'ZZZZ-ZZZZ',
+        }),
       })
-      expect(response.status).toBe(400)
-      expect(await response.json()).toMatchObject({ error: 'invalid_grant' })
-      const device = await s.device.send({
+    const deviceClaims = () => ({
+      iss: s.holder.deviceId,
+      sub: s.holder.vaultId,
+      aud: `${host.url}/oauth/token`,
+      iat: now,
+      exp: now + 60,
+      jti: base64urlEncode(randomBytes(16)),
+    })
+    const tokenFor = (assertion: string) =>
+      s.device.send({
         method: 'POST',
         path: '/oauth/token',
-        form: {
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion: craftUnsigned(
-            { alg: 'none', typ: 'JWT' },
-            {
-              iss: s.holder.deviceId,
-              sub: s.holder.vaultId,
-              aud: `${host.url}/oauth/token`,
-              iat: now,
-              exp: now + 60,
-              jti: 'y'.repeat(20),
-            },
-          ),
-        },
+        form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
       })
+    await expectNothingStored(host, async () => {
+      const none = await backchannel(craftUnsigned({ alg: 'none', typ: 'JWT' }, clientClaims()))
+      expect(none.status).toBe(401)
+      expect(await none.json()).toMatchObject({ error: 'invalid_client' })
+      // The control: the same assertion signed passes client authentication (and fails later).
+      const signed = await backchannel(
+        signCompactJws({ typ: 'JWT', alg: 'EdDSA' }, clientClaims(), host.orgs.gp.identity.keys.signing.secretKey),
+      )
+      expect(signed.status).toBe(400)
+      const device = await tokenFor(craftUnsigned({ alg: 'none', typ: 'JWT' }, deviceClaims()))
       expect(device.status).toBe(400)
       expect(await device.json()).toMatchObject({ error: 'invalid_grant' })
     })
+    const control = await tokenFor(
+      signCompactJws({ typ: 'JWT', alg: 'EdDSA' }, deviceClaims(), s.holder.deviceKeys.signing.secretKey),
+    )
+    expect(control.status).toBe(200)
   })
 
   it('[API-DPOP-01][API-DPOP-03] A16 refuses a proof carrying a private key, and a proof by a key the token is not bound to', async () => {
@@ -141,17 +152,32 @@ describe('attacks on tokens and DPoP', () => {
     } finally {
       await second.close()
     }
-    // Another key may pick the same jti: the replay key is (jkt, jti), so a vault is created.
-    const stranger = generateSigningKeyPair()
-    const created = await fetch(`${host.url}/vaults`, {
+    // Another key may pick the same jti: the replay key is (jkt, jti), so the device gets a token.
+    const assertion = signCompactJws(
+      { typ: 'JWT', alg: 'EdDSA' },
+      {
+        iss: s.holder.deviceId,
+        sub: s.holder.vaultId,
+        aud: `${host.url}/oauth/token`,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 60,
+        jti: base64urlEncode(randomBytes(16)),
+      },
+      s.holder.deviceKeys.signing.secretKey,
+    )
+    const sameJti = await fetch(`${host.url}/oauth/token`, {
       method: 'POST',
       headers: {
-        dpop: craftProof(stranger, { url: `${host.url}/vaults`, method: 'POST', claims: { jti } }),
-        'content-type': 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: craftProof(s.holder.deviceKeys.signing, {
+          url: `${host.url}/oauth/token`,
+          method: 'POST',
+          claims: { jti },
+        }),
       },
-      body: '{}',
+      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
     })
-    expect(created.status).not.toBe(401)
+    expect(sameJti.status).toBe(200)
   })
 
   it('[API-DPOP-01] A18 refuses htu with another host, scheme, path, a trailing slash or a query, and ignores X-Forwarded-Host', async () => {
