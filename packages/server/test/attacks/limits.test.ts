@@ -121,6 +121,43 @@ describe('floods and guessing', () => {
   })
 })
 
+/** Counters shared by every instance, as a Redis or PostgreSQL store would share them. */
+const shared = new Map<string, { count: number; resetAt: number }>()
+class SharedStore {
+  constructor(readonly prefix = 'global:') {}
+  incr(
+    key: string,
+    callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+    timeWindow: number,
+  ) {
+    const now = Date.now()
+    const entry = shared.get(this.prefix + key)
+    const live = entry !== undefined && entry.resetAt > now ? entry : { count: 0, resetAt: now + timeWindow }
+    live.count++
+    shared.set(this.prefix + key, live)
+    callback(null, { current: live.count, ttl: live.resetAt - now })
+  }
+  child(route: { method: string | string[]; url: string }) {
+    return new SharedStore(`${String(route.method)} ${route.url}:`)
+  }
+}
+
+describe('[SEC-RATE-01] rate limits shared across instances', () => {
+  it('two instances with one shared store count one address together', async () => {
+    const options = { rateLimits: { perAddress: 3 }, rateLimitStore: SharedStore as never }
+    const [a, b] = [await startHost({}, options), await startHost({}, options)]
+    try {
+      const statuses = []
+      for (const host of [a, a, b, b]) statuses.push((await fetch(`${host.url}/healthz`)).status)
+      expect(statuses).toEqual([200, 200, 200, 429])
+      expect(shared.size).toBeGreaterThan(0)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
 describe('[SEC-HDR-01] security headers and CORS', () => {
   let host: Host
   beforeAll(async () => {
