@@ -264,7 +264,7 @@ describe('[SEC-FAULT-02] storage faults answer 503 and lose nothing', () => {
   let holder: HolderClient
 
   beforeAll(async () => {
-    host = await startHost({}, { busyTimeoutMs: 300 })
+    host = await startHost({}, { app: { busyTimeoutMs: 300 } })
     holder = await HolderClient.createVault(host.url)
     await holder.putRecord('medication_list', medicationList(), 'Medicines')
   })

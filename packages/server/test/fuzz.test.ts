@@ -153,7 +153,7 @@ describe('fuzzing every route from its schema', () => {
   const statuses = new Map<number, number>()
 
   beforeAll(async () => {
-    host = await startHost({ maxRecordBytes: 64 * 1024 }, { rateLimits: false })
+    host = await startHost({ maxRecordBytes: 64 * 1024 }, { app: { rateLimits: false } })
     s = await scenario(host)
     deviceToken = await deviceAccessToken(s.holder, s.device)
     db = new Database(join(host.dataDir, 'holdall.sqlite3'), { readonly: true })

@@ -46,7 +46,8 @@ export interface Organisation {
  */
 export async function startHost(
   overrides: Partial<ServerConfig> = {},
-  appOptions: Omit<BuildAppOptions, 'config' | 'trustList'> = {},
+  /** Extra buildApp options (rate limits and their store, timeouts, logging). */
+  options: { app?: Omit<BuildAppOptions, 'config' | 'trustList'> } = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
   const documents = new Map<string, unknown>()
@@ -118,7 +119,7 @@ export async function startHost(
     ...overrides,
   }
   const app: FastifyInstance = await buildApp({
-    ...appOptions,
+    ...options.app,
     config,
     trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
   })

@@ -52,7 +52,7 @@ describe('[API-ERR-02][SEC-LOG-01] the log of a whole journey holds no secret an
         done()
       },
     })
-    host = await startHost({}, { logger: true, logStream })
+    host = await startHost({}, { app: { logger: true, logStream } })
   })
   afterAll(async () => host?.close())
 

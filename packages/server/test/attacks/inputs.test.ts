@@ -19,7 +19,10 @@ describe('attacks with hostile input', () => {
   let token = ''
 
   beforeAll(async () => {
-    host = await startHost({ maxRecordBytes: 64 * 1024, vaultQuotaBytes: 200 * 1024 }, { requestTimeoutMs: 1500 })
+    host = await startHost(
+      { maxRecordBytes: 64 * 1024, vaultQuotaBytes: 200 * 1024 },
+      { app: { requestTimeoutMs: 1500 } },
+    )
     s = await scenario(host)
     token = await deviceAccessToken(s.holder, s.device)
   })
@@ -386,7 +389,7 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
   })
 
   it('[SEC-RATE-01] the per-address limit on the backchannel endpoint answers 429 as problem+json with Retry-After', async () => {
-    const limited = await startHost({}, { rateLimits: { backchannel: 3 } })
+    const limited = await startHost({}, { app: { rateLimits: { backchannel: 3 } } })
     try {
       const statuses: number[] = []
       let last: Response | undefined

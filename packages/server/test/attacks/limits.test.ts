@@ -27,7 +27,7 @@ describe('floods and guessing', () => {
 
   beforeAll(async () => {
     // Generous per-address limits, so that only the limits under test can stop these requests.
-    host = await startHost({}, { rateLimits: { backchannel: 10_000, depositPerToken: 5 } })
+    host = await startHost({}, { app: { rateLimits: { backchannel: 10_000, depositPerToken: 5 } } })
     const served = new Map<string, unknown>()
     documents = createServer((req, res) => {
       const document = served.get(req.url ?? '')
@@ -84,7 +84,7 @@ describe('floods and guessing', () => {
   })
 
   it('[SEC-RATE-01] a flood of deposits into one holder inbox is cut off per token, and stores nothing past the limit', async () => {
-    const limited = await startHost({}, { rateLimits: { depositPerToken: 3 } })
+    const limited = await startHost({}, { app: { rateLimits: { depositPerToken: 3 } } })
     try {
       const holder = await HolderClient.createVault(limited.url)
       const issuer = limited.issuer(limited.orgs.prisonHealthcare)
@@ -145,7 +145,7 @@ class SharedStore {
 describe('[SEC-RATE-01] rate limits shared across instances', () => {
   it('two instances with one shared store count one address together', async () => {
     const options = { rateLimits: { perAddress: 3 }, rateLimitStore: SharedStore as never }
-    const [a, b] = [await startHost({}, options), await startHost({}, options)]
+    const [a, b] = [await startHost({}, { app: options }), await startHost({}, { app: options })]
     try {
       const statuses = []
       for (const host of [a, a, b, b]) statuses.push((await fetch(`${host.url}/healthz`)).status)
