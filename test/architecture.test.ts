@@ -30,7 +30,8 @@ const RULES: Record<string, Rule> = {
   },
   '@holdall/server': {
     internal: ['@holdall/protocol', '@holdall/crypto'],
-    external: /^(fastify|@fastify\/(swagger|type-provider-zod)|openapi-types|jose|kysely|better-sqlite3|zod)$/,
+    external:
+      /^(fastify|@fastify\/(swagger|type-provider-zod|helmet|cors|rate-limit)|openapi-types|jose|kysely|better-sqlite3|zod)$/,
     isomorphic: false,
     published: true,
   },

@@ -13,8 +13,6 @@ const UNTESTABLE: Record<string, string> = {
   'CRY-ENV-01': 'a rule about where writers put descriptive data; the protocol schemas give hosts no field for it',
   'CRY-ENV-06': 'a rule about what a user interface presents; the wallet tests will check it',
   'CRY-ENV-07': 'constant-time behaviour is not observable in a unit test; the code uses noble equalBytes',
-  'API-ERR-02':
-    'no record content in storage is checked by the zero-plaintext test; logs are read by the hardening tests',
   'VER-05':
     'a rule for wallets meeting record types added after version 1; the reference wallet knows every version-1 type and has no test with a later one yet',
   'CRY-ENV-08':

@@ -12,7 +12,9 @@ import type { ServerConfig } from './config.js'
 import { registerContentTypeRules } from './content-types.js'
 import type { AppContext } from './context.js'
 import { openDatabase } from './db/database.js'
-import { errorHandler, sendProblem } from './errors.js'
+import { errorHandler, HttpProblem, sendProblem } from './errors.js'
+import { type HardeningOptions, registerHardening } from './hardening.js'
+import { clientErrorHandler, httpServerFactory } from './http-server.js'
 import { registerProtocolVersionCheck } from './protocol-version.js'
 import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
@@ -23,6 +25,7 @@ import { BlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { VaultNotifier } from './services/notifier.js'
 import { loadTrustList } from './services/trust-list.js'
+import { jsonShapeProblem } from './strict-json.js'
 
 export interface BuildAppOptions {
   readonly config: ServerConfig
@@ -31,10 +34,19 @@ export interface BuildAppOptions {
   readonly trustList?: { readonly jws: string; readonly anchor: JWK }
   /** Fastify's logger; off by default. Logs never carry tokens, keys or record content. */
   readonly logger?: boolean
+  /** Where the log goes when `logger` is on (standard output by default). */
+  readonly logStream?: NodeJS.WritableStream
   /** Replaces the metadata fetcher (tests of SSRF use the real one). */
   readonly metadataResolver?: MetadataResolver
   /** A built wallet to serve at `/` (routes/wallet-files.ts); none means no wallet. */
   readonly walletDir?: string
+  /** Rate limits (requests per minute) and their store; `false` turns them off (load tests only). */
+  readonly rateLimits?: HardeningOptions['rateLimits']
+  readonly rateLimitStore?: HardeningOptions['rateLimitStore']
+  /** How long a write waits for another writer before the host answers 503 (default 5 s). */
+  readonly busyTimeoutMs?: number
+  /** How long one request may take, body included, before the host gives up on it. */
+  readonly requestTimeoutMs?: number
 }
 
 /**
@@ -43,7 +55,10 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock
-  const db = await openDatabase(options.config.dataDir)
+  const db = await openDatabase(
+    options.config.dataDir,
+    options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
+  )
   const ctx: AppContext = {
     config: options.config,
     clock,
@@ -60,12 +75,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   const app = Fastify({
-    logger: options.logger === true ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
+    logger:
+      options.logger === true
+        ? {
+            redact: ['req.headers.authorization', 'req.headers.dpop'],
+            ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+          }
+        : false,
     bodyLimit: 1024 * 1024,
-    connectionTimeout: 60_000,
+    // Our own HTTP server, so request timeouts are enforced promptly (see http-server.ts).
+    serverFactory: httpServerFactory({ requestTimeoutMs: options.requestTimeoutMs ?? 120_000, idleTimeoutMs: 60_000 }),
+    clientErrorHandler,
+    // A malformed percent-encoding or an over-long id: problem+json, and the path is not echoed.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, 'invalid_request', error.code),
     // On close, end keep-alive and event-stream connections too, so shutdown never hangs.
     forceCloseConnections: true,
-    requestTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     // Duplicate keys, prototype pollution: JSON.parse keeps the last key; these make __proto__ an error.
     onProtoPoisoning: 'error',
@@ -74,6 +98,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler)
+  // Deny by default: a body is JSON, a form (OAuth) or an envelope, and nothing else.
+  app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such endpoint'))
 
   app.addContentTypeParser(
@@ -83,13 +109,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       done(null, new URLSearchParams(body as string))
     },
   )
+  // JSON bodies: refused before parsing if a member name repeats or nesting is absurd.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const problem = jsonShapeProblem(body as string)
+    if (problem !== undefined) {
+      done(new HttpProblem('invalid_request', problem), undefined)
+      return
+    }
+    defaultJsonParser(request, body as string, done)
+  })
   // Envelopes stream straight to disk; the route checks length and hash as they arrive.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
 
+  await registerHardening(app, {
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+    ...(options.rateLimitStore === undefined ? {} : { rateLimitStore: options.rateLimitStore }),
+    corsOrigins: options.config.corsOrigins ?? [],
+  })
   app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    reply.header('x-frame-options', 'DENY')
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
     return payload
   })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from './app.js'
 import { configFromEnv } from './config.js'
+import { scaledRateLimits } from './hardening.js'
 
 /** The only place that listens. Stops cleanly on SIGINT/SIGTERM: no process.exit in the server. */
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     config,
     logger: process.env.HOLDALL_LOG === '1',
+    rateLimits: scaledRateLimits(config.rateLimitFactor ?? 1),
     ...(trustList === undefined ? {} : { trustList }),
     ...(existsSync(join(walletDir, 'index.html')) ? { walletDir } : {}),
   })

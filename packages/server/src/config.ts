@@ -18,6 +18,13 @@ export interface ServerConfig {
   readonly vaultQuotaBytes: number
   /** Path of a signed trust list (compact JWS) to serve; none means no trust list. */
   readonly trustListFile: string | undefined
+  /** Origins whose browser code may call the host (CORS). Empty or absent: none may. */
+  readonly corsOrigins?: readonly string[]
+  /**
+   * Multiplies every rate limit (hardening.ts). 1 in production; a conformance or load run from one
+   * address raises it, since every one of its requests comes from that address.
+   */
+  readonly rateLimitFactor?: number
 }
 
 const envSchema = z.object({
@@ -37,6 +44,17 @@ const envSchema = z.object({
     .min(1024)
     .default(250 * 1024 * 1024),
   HOLDALL_TRUST_LIST_FILE: z.string().min(1).optional(),
+  HOLDALL_RATE_LIMIT_FACTOR: z.coerce.number().min(1).max(1000).default(1),
+  HOLDALL_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((origin) => !origin.endsWith('/'), 'an origin, no path'))),
 })
 
 export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -58,5 +76,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     maxRecordBytes: e.HOLDALL_MAX_RECORD_BYTES,
     vaultQuotaBytes: e.HOLDALL_VAULT_QUOTA_BYTES,
     trustListFile: e.HOLDALL_TRUST_LIST_FILE,
+    corsOrigins: e.HOLDALL_CORS_ORIGINS,
+    rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,
   }
 }

@@ -91,6 +91,13 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       .join(', ')
     return sendProblem(reply, 'invalid_request', `invalid: ${where}`)
   }
+  if (isStorageFault(error)) {
+    // Every write is one transaction or an atomic rename, so a refused write left nothing behind.
+    request.log.warn({ err: { name: error.name, code: (error as NodeJS.ErrnoException).code } }, 'storage fault')
+    return sendProblem(reply, 'unavailable', 'storage is full or busy; nothing was saved; try again later', {
+      'retry-after': '30',
+    })
+  }
   const status = (error as FastifyError).statusCode
   if (status === 413) return sendProblem(reply, 'payload_too_large', 'the body is larger than this endpoint accepts')
   if (status === 415) return sendProblem(reply, 'unsupported_media_type', 'unsupported content type')
@@ -100,4 +107,12 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   request.log.error({ err: { name: error.name, code: (error as FastifyError).code } }, 'unhandled error')
   return sendProblem(reply, 'internal')
+}
+
+/** Disk full, a file too large for the system, or the database held by another writer. */
+const STORAGE_FAULTS = /^(ENOSPC|EDQUOT|EFBIG|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_FULL)(_|$)/
+
+export function isStorageFault(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && STORAGE_FAULTS.test(code)
 }

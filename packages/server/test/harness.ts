@@ -16,7 +16,7 @@ import {
 import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.js'
+import { type BuildAppOptions, buildApp } from '../src/app.js'
 import type { ServerConfig } from '../src/config.js'
 
 /** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
@@ -41,8 +41,12 @@ export interface Organisation {
  */
 export async function startHost(
   overrides: Partial<ServerConfig> = {},
-  /** A trust list operator key to sign with (the wallet pins it), and a built wallet to serve at `/`. */
-  options: { operator?: ReturnType<typeof generateSigningKeyPair>; walletDir?: string } = {},
+  /** A trust list operator key to sign with (the wallet pins it), a built wallet to serve at `/`, and extra buildApp options (rate limits and their store, timeouts, logging). */
+  options: {
+    operator?: ReturnType<typeof generateSigningKeyPair>
+    walletDir?: string
+    app?: Omit<BuildAppOptions, 'config' | 'trustList'>
+  } = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
   const documents = new Map<string, unknown>()
@@ -107,6 +111,7 @@ export async function startHost(
     ...overrides,
   }
   const app: FastifyInstance = await buildApp({
+    ...options.app,
     config,
     trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
     ...(options.walletDir === undefined ? {} : { walletDir: options.walletDir }),
@@ -116,6 +121,8 @@ export async function startHost(
   return {
     url,
     app,
+    config,
+    metadataBase,
     dataDir,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),

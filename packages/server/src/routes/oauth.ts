@@ -15,6 +15,15 @@ const REQUEST_LIFETIME_MS = 10 * 60_000
 const POLL_INTERVAL_SECONDS = 2
 const PAIRING_FAILURES_ALLOWED = 10
 const PAIRING_FAILURE_WINDOW_MS = 10 * 60_000
+/**
+ * Wrong pairing codes from all clients together. A guesser can make many client ids (each is just
+ * a metadata document), so the per-client count alone does not bound guessing: this does. With
+ * 40-bit codes live for 10 minutes, 200 guesses per window give a guesser odds of about 2e-10
+ * per live code per window. Honest services rarely mistype, and a wrong code costs them a retry.
+ */
+const PAIRING_FAILURES_ALLOWED_GLOBALLY = 200
+/** Clients remembered for the per-client count; beyond this the oldest are forgotten. */
+const PAIRING_CLIENTS_TRACKED = 10_000
 const DEPOSIT_CATEGORIES = new Set(['prison_healthcare', 'prison', 'probation', 'id_scheme'])
 
 export const GRANT_TYPE_CIBA = 'urn:openid:params:grant-type:ciba'
@@ -36,6 +45,7 @@ function formParams(request: FastifyRequest): Record<string, string> {
 
 export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const failures = new Map<string, number[]>()
+  let globalFailures: number[] = []
 
   app.post(
     BC_AUTHORIZE_PATH,
@@ -61,7 +71,8 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
       }
 
       const recent = (failures.get(client.clientId) ?? []).filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
-      if (recent.length >= PAIRING_FAILURES_ALLOWED) {
+      globalFailures = globalFailures.filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
+      if (recent.length >= PAIRING_FAILURES_ALLOWED || globalFailures.length >= PAIRING_FAILURES_ALLOWED_GLOBALLY) {
         throw new OAuthError('slow_down', 'too many wrong pairing codes; wait before trying again', 429, {
           'retry-after': '600',
         })
@@ -86,7 +97,10 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
             .executeTakeFirst()
         : undefined
       if (pairing === undefined || pairing.used_at !== null || pairing.expires_at <= now) {
+        failures.delete(client.clientId)
         failures.set(client.clientId, [...recent, now])
+        if (failures.size > PAIRING_CLIENTS_TRACKED) failures.delete(failures.keys().next().value as string)
+        globalFailures.push(now)
         throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
       }
       const used = await ctx.db

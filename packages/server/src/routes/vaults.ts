@@ -21,6 +21,7 @@ import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { authenticate, type Principal } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
+import { pauseFor } from '../fault-injection.js'
 import { sha256Base64url } from '../hashing.js'
 import { appendLog } from '../services/access-log.js'
 import { doc } from './doc.js'
@@ -574,6 +575,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         // Immediately: its tokens die and its wraps go (security.md D7).
         await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
         await trx.deleteFrom('key_wraps').where('grant_id', '=', grantId).execute()
+        await pauseFor('revocation-in-transaction')
         await appendLog(trx, ctx.clock, vaultId, 'grant_revoked', principal.subject, {
           grant_id: grantId,
           client_id: row.client_id,
@@ -839,6 +841,7 @@ async function approve(
       .where('id', '=', requestId)
       .where('status', '=', 'pending')
       .executeTakeFirst()
+    await pauseFor('approval-in-transaction')
     if (Number(updated.numUpdatedRows) !== 1) throw new HttpProblem('conflict', 'the request was already answered')
     await appendLog(trx, ctx.clock, vaultId, 'request_approved', principal.subject, {
       request_id: requestId,

@@ -1,7 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HttpProblem } from '../errors.js'
 
@@ -19,6 +28,7 @@ export class BlobStore {
     this.#tmp = join(dataDir, 'tmp')
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 })
     mkdirSync(this.#tmp, { recursive: true, mode: 0o700 })
+    removeAbandonedUploads(this.#tmp)
   }
 
   #path(sha256: string): string {
@@ -44,12 +54,19 @@ export class BlobStore {
       body.resume()
       return
     }
-    const tmp = join(this.#tmp, randomBytes(12).toString('hex'))
+    const tmp = join(this.#tmp, `${process.pid}-${randomBytes(12).toString('hex')}`)
     const hash = createHash('sha256')
     let length = 0
+    // The request is piped through, not handed to pipeline(): on a failure pipeline() would destroy
+    // it, and with it the socket, so the client would see a reset instead of the answer.
+    const source = new PassThrough()
+    const abandon = (error?: Error) => source.destroy(error ?? new Error('the upload was cut off'))
+    body.once('error', abandon)
+    body.once('close', () => body.readableEnded || abandon())
+    body.pipe(source)
     try {
       await pipeline(
-        body,
+        source,
         async function* (source: AsyncIterable<Buffer>) {
           for await (const piece of source) {
             length += piece.length
@@ -68,8 +85,35 @@ export class BlobStore {
       }
       mkdirSync(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       renameSync(tmp, this.#path(sha256))
+    } catch (error) {
+      // Read and drop the rest of the body (at most its Content-Length), then answer.
+      body.unpipe(source)
+      body.resume()
+      throw error
     } finally {
       rmSync(tmp, { force: true })
     }
+  }
+}
+
+/**
+ * A partial upload is named after the process writing it. One whose process is gone was cut off
+ * by a crash (it was never visible) and is removed; another process sharing the data directory
+ * keeps its live uploads.
+ */
+function removeAbandonedUploads(tmpDir: string): void {
+  for (const name of readdirSync(tmpDir)) {
+    const pid = Number(name.split('-')[0])
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue
+    rmSync(join(tmpDir, name), { force: true, recursive: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -115,6 +115,10 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
         },
       )
       req.on('timeout', () => req.destroy(new Error('timeout')))
+      // The socket timeout above is per idle gap; a server that drips a byte every few seconds
+      // would pass it for days. This bounds the whole fetch.
+      const deadline = setTimeout(() => req.destroy(new Error('too slow')), TIMEOUT_MS)
+      req.on('close', () => clearTimeout(deadline))
       req.on('error', reject)
       req.end()
     })
