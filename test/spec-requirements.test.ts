@@ -42,12 +42,18 @@ function citedIn(files: string[]): Set<string> {
 }
 
 /** The host's requirements: what the black-box conformance suite must cover. */
-const HOST_REQUIREMENT = /^(API|DISC|ERR)-|^VER-0[12]$/
+const HOST_REQUIREMENT = /^(API|DISC|ERR|SEC)-|^VER-0[12]$/
 
 /** Host requirements the black-box suite cannot observe over HTTP, each with the reason. */
 const NOT_BLACK_BOX: Record<string, string> = {
   'API-GRANT-02': "a service client's duty; the suite's client SDK performs it on every grant it reads",
   'API-ERR-05': "a client's duty (accept both error forms); tested in packages/client",
+  'SEC-LOG-01': "a host's logs are not visible over HTTP; the reference host's tests read its log output",
+  'SEC-RATE-01':
+    'a run at the real limits would lock the suite out of the host it tests; the reference host tests its limits in packages/server/test/attacks',
+  'SEC-RATE-02': 'needs hundreds of wrong pairing codes, which would shut pairing for everyone on the host under test',
+  'SEC-FAULT-01': 'needs the host killed mid-transaction; the reference host tests it with SIGKILL',
+  'SEC-FAULT-02': "needs the host's disk filled or its database locked; the reference host tests both",
 }
 
 const conformanceSuites = () => testFiles(join(root, 'conformance-tests', 'src'), '.suite.ts')
