@@ -16,10 +16,14 @@ import { registerDiscoveryRoutes } from './routes/discovery.js'
 import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerVaultRoutes } from './routes/vaults.js'
-import { BlobStore } from './services/blob-store.js'
+import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
-import { VaultNotifier } from './services/notifier.js'
+import { DatabaseBlobStore } from './services/database-blob-store.js'
+import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
+import { ReplayCache } from './services/replay-cache.js'
+import { DatabaseCounter } from './services/shared-counter.js'
 import { loadTrustList } from './services/trust-list.js'
+import { WriteQueue } from './services/write-queue.js'
 
 export interface BuildAppOptions {
   readonly config: ServerConfig
@@ -38,13 +42,21 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock
-  const db = await openDatabase(options.config.dataDir)
+  const { db, kind, postgresUrl } = await openDatabase(options.config)
+  const blobStoreKind = options.config.blobStore ?? (kind === 'postgres' ? 'database' : 'filesystem')
+  const databaseBlobs = blobStoreKind === 'database' ? new DatabaseBlobStore(db) : undefined
+  const notifier: Notifier = postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl)
+  const writes = new WriteQueue(db, { batch: kind === 'sqlite' })
+  const counter = new DatabaseCounter(db, clock)
   const ctx: AppContext = {
     config: options.config,
     clock,
     db,
-    blobs: new BlobStore(options.config.dataDir),
-    notifier: new VaultNotifier(),
+    blobs: databaseBlobs ?? new FileBlobStore(options.config.dataDir),
+    notifier,
+    writes,
+    replay: new ReplayCache(writes),
+    counter,
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),
@@ -107,7 +119,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerVaultRoutes(app, ctx)
   registerGrantRoutes(app, ctx)
 
+  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
+  // once a minute so these tables hold only what is live.
+  const sweep = setInterval(() => {
+    const now = clock()
+    void Promise.all([
+      db.deleteFrom('dpop_jti').where('expires_at', '<', now).execute(),
+      counter.purge(now, 3_600_000),
+      databaseBlobs?.sweepOrphans(now, 3_600_000),
+    ]).catch(() => {})
+  }, 60_000)
+  sweep.unref()
+
   app.addHook('onClose', async () => {
+    clearInterval(sweep)
+    await notifier.close()
     await db.destroy()
   })
   return app

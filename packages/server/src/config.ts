@@ -18,6 +18,16 @@ export interface ServerConfig {
   readonly vaultQuotaBytes: number
   /** Path of a signed trust list (compact JWS) to serve; none means no trust list. */
   readonly trustListFile: string | undefined
+  /**
+   * A postgres:// URL: the database is PostgreSQL, which several instances can share. Absent:
+   * SQLite in `dataDir` (the default).
+   */
+  readonly databaseUrl?: string | undefined
+  /**
+   * Where envelopes live: 'filesystem' (under `dataDir`, the default on SQLite) or 'database'
+   * (the default on PostgreSQL, so every instance reaches every envelope).
+   */
+  readonly blobStore?: 'filesystem' | 'database' | undefined
 }
 
 const envSchema = z.object({
@@ -37,6 +47,11 @@ const envSchema = z.object({
     .min(1024)
     .default(250 * 1024 * 1024),
   HOLDALL_TRUST_LIST_FILE: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  HOLDALL_BLOB_STORE: z.enum(['filesystem', 'database']).optional(),
 })
 
 export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -58,5 +73,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     maxRecordBytes: e.HOLDALL_MAX_RECORD_BYTES,
     vaultQuotaBytes: e.HOLDALL_VAULT_QUOTA_BYTES,
     trustListFile: e.HOLDALL_TRUST_LIST_FILE,
+    databaseUrl: e.DATABASE_URL,
+    blobStore: e.HOLDALL_BLOB_STORE,
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -21,8 +22,37 @@ import {
 } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import type { ServerConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+
+/**
+ * Set (by the vitest project "postgres") to a PostgreSQL server's URL, the server tests run on
+ * PostgreSQL: each host gets a database of its own, dropped when the host closes.
+ */
+export const TEST_POSTGRES_URL = process.env.HOLDALL_TEST_POSTGRES_URL
+export const testDatabaseKind = TEST_POSTGRES_URL === undefined ? 'sqlite' : 'postgres'
+
+/** A fresh, empty PostgreSQL database and the function that drops it. */
+export async function freshPostgresDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `holdall_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    },
+  }
+}
 
 /** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
 async function freePort(): Promise<number> {
@@ -46,6 +76,7 @@ export interface Organisation {
  */
 export async function startHost(overrides: Partial<ServerConfig> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
+  const postgres = TEST_POSTGRES_URL === undefined ? undefined : await freshPostgresDatabase(TEST_POSTGRES_URL)
   const documents = new Map<string, unknown>()
   const metadataServer: Server = createServer((req, res) => {
     const document = documents.get(req.url ?? '')
@@ -112,6 +143,7 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     maxRecordBytes: 5 * 1024 * 1024,
     vaultQuotaBytes: 50 * 1024 * 1024,
     trustListFile: undefined,
+    databaseUrl: postgres?.url,
     ...overrides,
   }
   const app: FastifyInstance = await buildApp({
@@ -119,19 +151,26 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
   })
   await app.listen({ host: '127.0.0.1', port })
+  // The test's own connection to the host's database, for what only a database can set up
+  // (an expired grant) or show (that no plaintext is stored).
+  const { db } = await openDatabase(config)
 
   return {
     url,
     app,
     dataDir,
+    db,
+    kind: testDatabaseKind,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),
     service: (o: Organisation) => new ServiceClient(url, o.identity),
     issuer: (o: Organisation) => new IssuerClient(url, o.identity),
     async close() {
       await app.close()
+      await db.destroy()
       await new Promise((resolve) => metadataServer.close(resolve))
       rmSync(dataDir, { recursive: true, force: true })
+      await postgres?.drop()
     },
   }
 }

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
 import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose'
 import type { Clock } from '../clock.js'
-import type { Db } from '../db/database.js'
 import { HttpProblem, OAuthError } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
+import type { ReplayCache } from '../services/replay-cache.js'
 
 export interface DpopProof {
   /** RFC 7638 thumbprint of the proof's key. */
@@ -29,7 +29,12 @@ const PROOF_LIFETIME_SECONDS = 60
  * again (section 11.1). Only Ed25519 proofs are accepted. The replay check is an insert into a
  * table keyed by (jkt, jti): it fails closed, and it is shared by every process on the database.
  */
-export async function verifyDpop(request: FastifyRequest, db: Db, clock: Clock, check: DpopCheck): Promise<DpopProof> {
+export async function verifyDpop(
+  request: FastifyRequest,
+  replay: ReplayCache,
+  clock: Clock,
+  check: DpopCheck,
+): Promise<DpopProof> {
   const fail = (description: string) =>
     check.style === 'oauth'
       ? new OAuthError('invalid_dpop_proof', description, 400)
@@ -66,12 +71,8 @@ export async function verifyDpop(request: FastifyRequest, db: Db, clock: Clock, 
     throw fail('DPoP ath does not match the access token')
   }
   const jkt = await calculateJwkThumbprint(jwk, 'sha256')
-  const inserted = await db
-    .insertInto('dpop_jti')
-    .values({ jkt, jti, expires_at: clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000 })
-    .onConflict((c) => c.doNothing())
-    .executeTakeFirst()
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw fail('DPoP proof was already used')
+  if (!(await replay.firstUse(jkt, jti, clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000)))
+    throw fail('DPoP proof was already used')
   return { jkt, jwk }
 }
 
