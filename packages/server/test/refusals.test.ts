@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { HolderClient, HostConnection, type ServiceClient } from '@holdall/client'
 import { base64urlEncode, generateSigningKeyPair, signCompactJws } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

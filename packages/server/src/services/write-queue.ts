@@ -64,7 +64,7 @@ export class WriteQueue {
           }
           continue
         }
-        batch.forEach((item, i) => item.resolve(results[i]))
+        for (const [i, item] of batch.entries()) item.resolve(results[i])
       }
     } finally {
       this.#draining = false
