@@ -27,7 +27,7 @@ export default defineConfig({
     reporters: ['default', './scripts/summary-reporter.ts'],
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: 'sqlite',
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
@@ -37,7 +37,7 @@ export default defineConfig({
       ...(withPostgres
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: ['packages/server/test/**/*.test.ts'],
