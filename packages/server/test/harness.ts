@@ -146,11 +146,10 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     databaseUrl: postgres?.url,
     ...overrides,
   }
-  const app: FastifyInstance = await buildApp({
-    config,
-    trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
-  })
+  const trustListOption = { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') }
+  const app: FastifyInstance = await buildApp({ config, trustList: trustListOption })
   await app.listen({ host: '127.0.0.1', port })
+  const instances: Array<{ close: () => Promise<void> }> = []
   // The test's own connection to the host's database, for what only a database can set up
   // (an expired grant) or show (that no plaintext is stored).
   const { db } = await openDatabase(config)
@@ -163,9 +162,32 @@ export async function startHost(overrides: Partial<ServerConfig> = {}) {
     kind: testDatabaseKind,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),
-    service: (o: Organisation) => new ServiceClient(url, o.identity),
+    /**
+     * Another server instance on the same database, as behind a load balancer: its own port and
+     * data directory, the same public URL (so DPoP proofs name the same `htu`).
+     */
+    async startInstance() {
+      const instancePort = await freePort()
+      const instanceDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
+      const instance = await buildApp({
+        config: { ...config, port: instancePort, dataDir: instanceDir },
+        trustList: trustListOption,
+      })
+      await instance.listen({ host: '127.0.0.1', port: instancePort })
+      const handle = {
+        url: `http://127.0.0.1:${instancePort}`,
+        async close() {
+          await instance.close()
+          rmSync(instanceDir, { recursive: true, force: true })
+        },
+      }
+      instances.push(handle)
+      return handle
+    },
+    service: (o: Organisation, fetchImpl: typeof fetch = fetch) => new ServiceClient(url, o.identity, fetchImpl),
     issuer: (o: Organisation) => new IssuerClient(url, o.identity),
     async close() {
+      for (const instance of instances) await instance.close()
       await app.close()
       await db.destroy()
       await new Promise((resolve) => metadataServer.close(resolve))
