@@ -52,8 +52,22 @@ function openSqlite(dataDir: string): OpenedDatabase {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  // Kysely prepares every query afresh; the same few dozen statements run on every request, so
+  // prepared statements are kept and reused (better-sqlite3 statements are reusable).
+  const statements = new Map<string, SQLite.Statement>()
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text)
+      if (statement === undefined) {
+        statement = sqlite.prepare(text)
+        if (statements.size < 1000) statements.set(text, statement)
+      }
+      return statement
+    },
+  }
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     kind: 'sqlite',
     postgresUrl: undefined,
   }

@@ -47,6 +47,10 @@ export class WriteQueue {
   async #drain(): Promise<void> {
     this.#draining = true
     try {
+      // better-sqlite3 works synchronously: a transaction, commit and sync included, runs within
+      // one turn of the event loop, so nothing new could join it. Waiting one turn first lets
+      // every request whose I/O completed in this turn add its work to the same commit.
+      await new Promise((resolve) => setImmediate(resolve))
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, MAX_BATCH)
         const results: unknown[] = []
@@ -65,6 +69,7 @@ export class WriteQueue {
           continue
         }
         for (const [i, item] of batch.entries()) item.resolve(results[i])
+        await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
       this.#draining = false
