@@ -7,9 +7,9 @@
  *   tsx bench/http.ts [--duration 10] [--warmup 2] [--connections 50] [--only sqlite,postgres]
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import { benchWorld, type DatabaseChoice, dpopKeyOf, seedGrant } from './lib/holdall.js'
+import { freePort } from './lib/ports.js'
 import { type LoadResultWithCpu, type Measured, repoRoot, runLoadProcess, startMeasured } from './lib/processes.js'
 import { machine, writeResults } from './lib/report.js'
 
@@ -25,14 +25,6 @@ const durationMs = Number(values.duration) * 1000
 const warmupMs = Number(values.warmup) * 1000
 const connections = Number(values.connections)
 const only = new Set(values.only.split(','))
-
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 interface Row extends LoadResultWithCpu {
   readonly case: string

@@ -118,6 +118,7 @@ export async function benchWorld(database: DatabaseChoice) {
   const servers: Measured[] = []
   return {
     gp,
+    dir,
     databaseUrl,
     /** Starts a host process. Every instance shares `publicUrl` (a load balancer's address). */
     async startHost(options: { port: number; publicUrl: string; env?: Record<string, string> }) {

@@ -16,14 +16,14 @@ const MAX_BATCH = 256
  * Small writes that happen on every request (a DPoP `jti`, an access-log entry) go through here,
  * so that they do not cost one disk sync each.
  *
- * With `batch` (SQLite, one writer, a WAL sync per commit): group commit. Work that arrives while
- * a commit is in progress waits and is committed with the others in the next transaction; each
- * caller is answered only after its transaction committed, so nothing a client was told about is
- * lost in a crash. If one piece of work fails, the batch is rolled back and each piece is retried
- * in a transaction of its own, so only the culprit fails.
+ * With `batch` (the default for both databases): group commit. Work that arrives while a commit
+ * is in progress waits and is committed with the others in the next transaction; each caller is
+ * answered only after its transaction committed, so nothing a client was told about is lost in
+ * a crash. If one piece of work fails (on PostgreSQL that includes a deadlock between two
+ * instances' batches, which the server detects and breaks), the batch is rolled back and each
+ * piece is retried in a transaction of its own, so only the culprit fails.
  *
- * Without `batch` (PostgreSQL, which already groups concurrent commits into one WAL flush), each
- * piece of work runs in its own transaction on its own pooled connection.
+ * Without `batch`, each piece of work runs in its own transaction.
  */
 export class WriteQueue {
   readonly #db: Db
