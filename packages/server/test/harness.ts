@@ -48,6 +48,13 @@ export async function freshPostgresDatabase(serverUrl: string): Promise<{ url: s
     async drop() {
       const client = new pg.Client({ connectionString: serverUrl })
       await client.connect()
+      // pg's Pool.end() resolves before its connections have gone: wait for them, so a forced
+      // drop never cuts a connection that is still closing (its client would raise an error).
+      for (let i = 0; i < 50; i++) {
+        const open = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])
+        if (open.rows[0].n === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       await client.end()
     },
