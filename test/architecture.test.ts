@@ -30,7 +30,7 @@ const RULES: Record<string, Rule> = {
   },
   '@holdall/server': {
     internal: ['@holdall/protocol', '@holdall/crypto'],
-    external: /^(fastify|@fastify\/(swagger|type-provider-zod)|openapi-types|jose|kysely|better-sqlite3|zod)$/,
+    external: /^(fastify|@fastify\/(swagger|type-provider-zod)|openapi-types|jose|kysely|better-sqlite3|pg|zod)$/,
     isomorphic: false,
     published: true,
   },

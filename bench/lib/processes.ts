@@ -48,6 +48,8 @@ export function startMeasured(
       if (match === null) return
       child.stdout?.off('data', onData)
       child.stdout?.resume()
+      // After start-up a server should be silent: anything on stderr (a crash) is shown.
+      child.stderr?.on('data', (data: Buffer) => process.stderr.write(`[${command} ${child.pid}] ${data}`))
       const pid = child.pid as number
       resolve({
         child,

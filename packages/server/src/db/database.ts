@@ -89,5 +89,9 @@ function openPostgres(url: string): OpenedDatabase {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as never,
     },
   })
+  // An idle pooled connection that the server closes (a restart, a failover, a network blip)
+  // emits 'error' on the pool; unhandled, that would end the process. The pool drops the
+  // connection and opens a fresh one when next needed, so there is nothing else to do.
+  pool.on('error', () => {})
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', postgresUrl: url }
 }

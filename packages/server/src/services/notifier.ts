@@ -63,6 +63,8 @@ export class PostgresNotifier implements Notifier {
   private constructor(url: string) {
     this.#url = url
     this.#publisher = new pg.Pool({ connectionString: url, max: 2 })
+    // See db/database.ts: a dropped idle connection must not end the process.
+    this.#publisher.on('error', () => {})
   }
 
   static async start(url: string): Promise<PostgresNotifier> {
