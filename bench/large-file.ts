@@ -1,7 +1,7 @@
 /**
  * Large files through the server: a real envelope of --mib MiB (default 200) is uploaded and
  * downloaded as a holder would, streamed from and to disk, on SQLite (envelopes on the
- * filesystem) and on PostgreSQL (envelopes in the database, in 1 MiB chunks). Throughput is
+ * filesystem) and on PostgreSQL (envelopes in the database, in 256 KiB chunks). Throughput is
  * compared with a plain streamed copy of the same file on the same disk, in the same run; the
  * server's resident memory is sampled every 20 ms. Writes bench/results/large-file-<stamp>.json.
  *
@@ -182,7 +182,7 @@ async function runCase(database: DatabaseChoice) {
     const mib = envelope.length / MIB
     return {
       database,
-      blobStore: database === 'postgres' ? 'database (1 MiB chunks)' : 'filesystem',
+      blobStore: database === 'postgres' ? 'database (256 KiB chunks)' : 'filesystem',
       mib,
       copyMiBps: mib / copySeconds,
       uploadMiBps: mib / uploadSeconds,
