@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify'
-import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose'
+import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import { HttpProblem, OAuthError } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
 import type { ReplayCache } from '../services/replay-cache.js'
+import { type VerifiedEmbeddedJwt, verifyEmbeddedEd25519Jwt } from './ed25519-jwt.js'
 
 export interface DpopProof {
   /** RFC 7638 thumbprint of the proof's key. */
@@ -44,23 +45,19 @@ export async function verifyDpop(
   const header = request.headers.dpop
   if (typeof header !== 'string') throw fail('exactly one DPoP header is required')
   if (header.length > MAX_PROOF_LENGTH) throw fail('DPoP proof too long')
-  let payload: Record<string, unknown>
-  let jwk: JWK
+  let verified: VerifiedEmbeddedJwt
   try {
-    const result = await jwtVerify(header, EmbeddedJWK, {
+    verified = verifyEmbeddedEd25519Jwt(header, {
       typ: 'dpop+jwt',
-      algorithms: ['EdDSA', 'Ed25519'],
-      maxTokenAge: PROOF_LIFETIME_SECONDS,
-      clockTolerance: 5,
-      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
-      currentDate: new Date(clock()),
+      nowSeconds: clock() / 1000,
+      maxAgeSeconds: PROOF_LIFETIME_SECONDS,
+      toleranceSeconds: 5,
     })
-    payload = result.payload
-    jwk = result.protectedHeader.jwk as JWK
   } catch {
     throw fail('DPoP proof did not verify')
   }
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk) throw fail('DPoP key must be a public Ed25519 key')
+  const { payload, jwk } = verified
+  for (const claim of ['jti', 'htm', 'htu', 'iat']) if (!(claim in payload)) throw fail('DPoP proof did not verify')
   const iat = payload.iat as number
   if (iat * 1000 > clock() + 5000) throw fail('DPoP proof issued in the future')
   if (payload.htm !== check.htm) throw fail('DPoP htm does not match')
@@ -70,7 +67,7 @@ export async function verifyDpop(
   if (check.accessToken !== undefined && payload.ath !== sha256Base64url(check.accessToken)) {
     throw fail('DPoP ath does not match the access token')
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256')
+  const jkt = verified.thumbprint
   if (!(await replay.firstUse(jkt, jti, clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000)))
     throw fail('DPoP proof was already used')
   return { jkt, jwk }
