@@ -50,6 +50,9 @@ export function startMeasured(
       child.stdout?.resume()
       // After start-up a server should be silent: anything on stderr (a crash) is shown.
       child.stderr?.on('data', (data: Buffer) => process.stderr.write(`[${command} ${child.pid}] ${data}`))
+      child.once('exit', (code, signal) =>
+        process.stderr.write(`[${command} ${child.pid}] exited: ${code ?? signal}\n`),
+      )
       const pid = child.pid as number
       resolve({
         child,
