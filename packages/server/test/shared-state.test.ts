@@ -6,6 +6,7 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OpenedDatabase, openDatabase } from '../src/db/database.js'
 import { BLOB_CHUNK_BYTES, DatabaseBlobStore } from '../src/services/database-blob-store.js'
+import { rateLimitStoreFor } from '../src/services/rate-limit-store.js'
 import { DatabaseCounter } from '../src/services/shared-counter.js'
 import { WriteQueue } from '../src/services/write-queue.js'
 import { freshPostgresDatabase, TEST_POSTGRES_URL, testDatabaseKind } from './harness.js'
@@ -49,6 +50,24 @@ describe(`shared state on ${testDatabaseKind}`, () => {
     expect((await a.hit('ip:192.0.2.8', 60_000)).count).toBe(1)
     now += 60_000
     expect(await b.hit('ip:192.0.2.7', 60_000)).toEqual({ count: 1, resetAt: 1_120_000 })
+  })
+
+  it('a @fastify/rate-limit store over the counter reports the count and time left from either instance', async () => {
+    let now = 5_000_000
+    const StoreA = rateLimitStoreFor(new DatabaseCounter(one.db, () => now), () => now)
+    const StoreB = rateLimitStoreFor(new DatabaseCounter(two.db, () => now), () => now)
+    const incr = (store: InstanceType<typeof StoreA>) =>
+      new Promise<{ current: number; ttl: number }>((resolve, reject) =>
+        store.incr(
+          'route:/oauth/token|ip:192.0.2.9',
+          (error, result) => (error ? reject(error) : resolve(result as never)),
+          10_000,
+          5,
+        ),
+      )
+    expect(await incr(new StoreA())).toEqual({ current: 1, ttl: 10_000 })
+    now += 4_000
+    expect(await incr(new StoreB().child({}) as InstanceType<typeof StoreA>)).toEqual({ current: 2, ttl: 6_000 })
   })
 
   it('group commit: concurrent writes share transactions, every one is committed, and a failing one fails alone', async () => {
