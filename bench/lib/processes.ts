@@ -18,7 +18,13 @@ const TICKS_PER_SECOND = 100
 
 export function cpuSecondsOf(pid: number): number {
   // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the ")" of the name.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // A process that has gone reads as NaN, so the table shows it instead of the run dying.
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return Number.NaN
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
 }
