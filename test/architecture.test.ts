@@ -31,7 +31,7 @@ const RULES: Record<string, Rule> = {
   '@holdall/server': {
     internal: ['@holdall/protocol', '@holdall/crypto'],
     external:
-      /^(fastify|@fastify\/(swagger|type-provider-zod|helmet|cors|rate-limit)|openapi-types|jose|kysely|better-sqlite3|zod)$/,
+      /^(fastify|@fastify\/(swagger|type-provider-zod|helmet|cors|rate-limit)|openapi-types|jose|kysely|better-sqlite3|pg|zod)$/,
     isomorphic: false,
     published: true,
   },

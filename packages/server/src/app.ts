@@ -21,10 +21,15 @@ import { registerGrantRoutes } from './routes/grant.js'
 import { registerOAuthRoutes } from './routes/oauth.js'
 import { registerVaultRoutes } from './routes/vaults.js'
 import { registerWalletFiles } from './routes/wallet-files.js'
-import { BlobStore } from './services/blob-store.js'
+import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
-import { VaultNotifier } from './services/notifier.js'
+import { DatabaseBlobStore } from './services/database-blob-store.js'
+import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
+import { rateLimitStoreFor } from './services/rate-limit-store.js'
+import { ReplayCache } from './services/replay-cache.js'
+import { DatabaseCounter } from './services/shared-counter.js'
 import { loadTrustList } from './services/trust-list.js'
+import { WriteQueue } from './services/write-queue.js'
 import { jsonShapeProblem } from './strict-json.js'
 
 export interface BuildAppOptions {
@@ -55,16 +60,26 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock
-  const db = await openDatabase(
-    options.config.dataDir,
-    options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
-  )
+  const { db, kind, postgresUrl } = await openDatabase({
+    ...options.config,
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+  })
+  const blobStoreKind = options.config.blobStore ?? (kind === 'postgres' ? 'database' : 'filesystem')
+  const databaseBlobs = blobStoreKind === 'database' ? new DatabaseBlobStore(db) : undefined
+  const notifier: Notifier = postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl)
+  // Group commit on both: on SQLite it saves a WAL sync per request; on PostgreSQL it takes a
+  // vault's log lock once per batch instead of once per request.
+  const writes = new WriteQueue(db, { batch: true })
+  const counter = new DatabaseCounter(db, clock)
   const ctx: AppContext = {
     config: options.config,
     clock,
     db,
-    blobs: new BlobStore(options.config.dataDir),
-    notifier: new VaultNotifier(),
+    blobs: databaseBlobs ?? new FileBlobStore(options.config.dataDir),
+    notifier,
+    writes,
+    replay: new ReplayCache(writes),
+    counter,
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),
@@ -125,7 +140,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerHardening(app, {
     ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
-    ...(options.rateLimitStore === undefined ? {} : { rateLimitStore: options.rateLimitStore }),
+    // Several instances share one PostgreSQL, so their counters live there too; one SQLite host
+    // counts in memory, which is faster and loses nothing that matters on a restart.
+    ...(options.rateLimitStore !== undefined
+      ? { rateLimitStore: options.rateLimitStore }
+      : kind === 'postgres'
+        ? { rateLimitStore: rateLimitStoreFor(counter) }
+        : {}),
     corsOrigins: options.config.corsOrigins ?? [],
   })
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -154,7 +175,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerGrantRoutes(app, ctx)
   if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
+  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
+  // once a minute so these tables hold only what is live.
+  const sweep = setInterval(() => {
+    const now = clock()
+    void Promise.all([
+      db.deleteFrom('dpop_jti').where('expires_at', '<', now).execute(),
+      counter.purge(now, 3_600_000),
+      databaseBlobs?.sweepOrphans(now, 3_600_000),
+    ]).catch(() => {})
+  }, 60_000)
+  sweep.unref()
+
   app.addHook('onClose', async () => {
+    clearInterval(sweep)
+    await notifier.close()
     await db.destroy()
   })
   return app

@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   process.stdout.write(`Holdall host listening on http://${config.host}:${port} (public URL ${config.publicUrl})\n`)
   process.stdout.write(
-    `Data in ${config.dataDir}. API: ${config.publicUrl}/docs and ${config.publicUrl}/openapi.json\n`,
+    // Never the database URL itself: it may carry a password.
+    `${config.databaseUrl === undefined ? `SQLite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}. API: ${config.publicUrl}/docs and ${config.publicUrl}/openapi.json\n`,
   )
   if (existsSync(join(walletDir, 'index.html'))) process.stdout.write(`Wallet: ${config.publicUrl}/\n`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

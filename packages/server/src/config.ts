@@ -25,6 +25,16 @@ export interface ServerConfig {
    * address raises it, since every one of its requests comes from that address.
    */
   readonly rateLimitFactor?: number
+  /**
+   * A postgres:// URL: the database is PostgreSQL, which several instances can share. Absent:
+   * SQLite in `dataDir` (the default).
+   */
+  readonly databaseUrl?: string | undefined
+  /**
+   * Where envelopes live: 'filesystem' (under `dataDir`, the default on SQLite) or 'database'
+   * (the default on PostgreSQL, so every instance reaches every envelope).
+   */
+  readonly blobStore?: 'filesystem' | 'database' | undefined
 }
 
 const envSchema = z.object({
@@ -55,6 +65,11 @@ const envSchema = z.object({
         .filter((origin) => origin !== ''),
     )
     .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((origin) => !origin.endsWith('/'), 'an origin, no path'))),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  HOLDALL_BLOB_STORE: z.enum(['filesystem', 'database']).optional(),
 })
 
 export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -78,5 +93,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     trustListFile: e.HOLDALL_TRUST_LIST_FILE,
     corsOrigins: e.HOLDALL_CORS_ORIGINS,
     rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,
+    databaseUrl: e.DATABASE_URL,
+    blobStore: e.HOLDALL_BLOB_STORE,
   }
 }

@@ -3,8 +3,11 @@ import type { ServerConfig } from './config.js'
 import type { Db } from './db/database.js'
 import type { BlobStore } from './services/blob-store.js'
 import type { MetadataResolver } from './services/client-metadata.js'
-import type { VaultNotifier } from './services/notifier.js'
+import type { Notifier } from './services/notifier.js'
+import type { ReplayCache } from './services/replay-cache.js'
+import type { SharedCounter } from './services/shared-counter.js'
 import type { LoadedTrustList } from './services/trust-list.js'
+import type { WriteQueue } from './services/write-queue.js'
 
 /** Everything a route needs, built once by buildApp and passed explicitly. */
 export interface AppContext {
@@ -12,7 +15,12 @@ export interface AppContext {
   readonly clock: Clock
   readonly db: Db
   readonly blobs: BlobStore
-  readonly notifier: VaultNotifier
+  readonly notifier: Notifier
+  /** Small per-request writes (log entries, one-time ids): grouped so they cost no sync each. */
+  readonly writes: WriteQueue
+  readonly replay: ReplayCache
+  /** For rate limiters: counts shared by every instance on the database. */
+  readonly counter: SharedCounter
   readonly metadata: MetadataResolver
   readonly trustList: LoadedTrustList | undefined
 }

@@ -105,8 +105,15 @@ describe('host API rules', () => {
       accessToken: token,
     })
     expect(tooBig.status).toBe(413)
+    // Nothing of the refused uploads is left: no temporary file, no orphaned chunk.
     const { readdirSync } = await import('node:fs')
-    expect(readdirSync(`${host.dataDir}/tmp`)).toEqual([])
+    if (host.kind === 'sqlite') expect(readdirSync(`${host.dataDir}/tmp`)).toEqual([])
+    const chunks = await host.db
+      .selectFrom('blob_chunks')
+      .select('upload_id')
+      .where('upload_id', 'not in', (eb) => eb.selectFrom('blobs').select('upload_id'))
+      .execute()
+    expect(chunks).toEqual([])
   })
 
   it('[API-REC-02] accepts each record version once: a retry is 200, a different body or a gap is 409', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,8 +17,44 @@ import {
 import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { type BuildAppOptions, buildApp } from '../src/app.js'
 import type { ServerConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+
+/**
+ * Set (by the vitest project "postgres") to a PostgreSQL server's URL, the server tests run on
+ * PostgreSQL: each host gets a database of its own, dropped when the host closes.
+ */
+export const TEST_POSTGRES_URL = process.env.HOLDALL_TEST_POSTGRES_URL
+export const testDatabaseKind = TEST_POSTGRES_URL === undefined ? 'sqlite' : 'postgres'
+
+/** A fresh, empty PostgreSQL database and the function that drops it. */
+export async function freshPostgresDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `holdall_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl })
+      await client.connect()
+      // pg's Pool.end() resolves before its connections have gone: wait for them, so a forced
+      // drop never cuts a connection that is still closing (its client would raise an error).
+      for (let i = 0; i < 50; i++) {
+        const open = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])
+        if (open.rows[0].n === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    },
+  }
+}
 
 /** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
 async function freePort(): Promise<number> {
@@ -49,6 +86,7 @@ export async function startHost(
   } = {},
 ) {
   const dataDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
+  const postgres = TEST_POSTGRES_URL === undefined ? undefined : await freshPostgresDatabase(TEST_POSTGRES_URL)
   const documents = new Map<string, unknown>()
   const metadataServer: Server = createServer((req, res) => {
     const document = documents.get(req.url ?? '')
@@ -108,15 +146,21 @@ export async function startHost(
     maxRecordBytes: 5 * 1024 * 1024,
     vaultQuotaBytes: 50 * 1024 * 1024,
     trustListFile: undefined,
+    databaseUrl: postgres?.url,
     ...overrides,
   }
+  const trustListOption = { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') }
   const app: FastifyInstance = await buildApp({
     ...options.app,
     config,
-    trustList: { jws: trustListJws, anchor: toPublicJwk(operator.publicKey, 'Ed25519') },
+    trustList: trustListOption,
     ...(options.walletDir === undefined ? {} : { walletDir: options.walletDir }),
   })
   await app.listen({ host: '127.0.0.1', port })
+  const instances: Array<{ close: () => Promise<void> }> = []
+  // The test's own connection to the host's database, for what only a database can set up
+  // (an expired grant) or show (that no plaintext is stored).
+  const { db } = await openDatabase(config)
 
   return {
     url,
@@ -124,14 +168,42 @@ export async function startHost(
     config,
     metadataBase,
     dataDir,
+    db,
+    kind: testDatabaseKind,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),
-    service: (o: Organisation) => new ServiceClient(url, o.identity),
+    /**
+     * Another server instance on the same database, as behind a load balancer: its own port and
+     * data directory, the same public URL (so DPoP proofs name the same `htu`).
+     */
+    async startInstance() {
+      const instancePort = await freePort()
+      const instanceDir = mkdtempSync(join(tmpdir(), 'holdall-test-'))
+      const instance = await buildApp({
+        ...options.app,
+        config: { ...config, port: instancePort, dataDir: instanceDir },
+        trustList: trustListOption,
+      })
+      await instance.listen({ host: '127.0.0.1', port: instancePort })
+      const handle = {
+        url: `http://127.0.0.1:${instancePort}`,
+        async close() {
+          await instance.close()
+          rmSync(instanceDir, { recursive: true, force: true })
+        },
+      }
+      instances.push(handle)
+      return handle
+    },
+    service: (o: Organisation, fetchImpl: typeof fetch = fetch) => new ServiceClient(url, o.identity, fetchImpl),
     issuer: (o: Organisation) => new IssuerClient(url, o.identity),
     async close() {
+      for (const instance of instances) await instance.close()
       await app.close()
+      await db.destroy()
       await new Promise((resolve) => metadataServer.close(resolve))
       rmSync(dataDir, { recursive: true, force: true })
+      await postgres?.drop()
     },
   }
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HoldallApiError, HoldallOAuthError, HolderClient } from '@holdall/client'
 import { assertManifestSuccessor, base64urlDecode, generateDeviceKeys, verifyManifest } from '@holdall/crypto'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CANARY, licenceConditions, medicationList, victimConditions } from './fixtures.js'
 import { type Host, startHost } from './harness.js'
@@ -124,7 +125,27 @@ describe('the repeat-prescription journey', () => {
     await expect(gpClient.refresh()).rejects.toBeInstanceOf(HoldallOAuthError)
   })
 
-  it('zero plaintext: the database and blob files hold none of the canaries', () => {
+  it('zero plaintext: the database and blob files hold none of the canaries', async () => {
+    if (host.kind === 'postgres') {
+      // Every value of every table, blobs as their bytes, searched like the SQLite file is.
+      const tables = await sql<{ table_name: string }>`
+        select table_name from information_schema.tables where table_schema = 'public'`.execute(host.db)
+      const pieces: Buffer[] = []
+      for (const { table_name } of tables.rows) {
+        const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table_name)}`.execute(host.db)
+        for (const row of rows.rows)
+          for (const value of Object.values(row))
+            pieces.push(value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(String(value)))
+      }
+      const stored = (await host.db.selectFrom('blobs').select('sha256').execute()).length
+      expect(stored).toBeGreaterThanOrEqual(2)
+      const bytes = Buffer.concat(pieces)
+      for (const canary of Object.values(CANARY)) {
+        expect(bytes.includes(Buffer.from(canary)), `${canary} in the database`).toBe(false)
+        expect(bytes.includes(Buffer.from(canary, 'utf16le')), `${canary} (UTF-16) in the database`).toBe(false)
+      }
+      return
+    }
     const files: string[] = []
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir)) {

@@ -1,7 +1,5 @@
-import { join } from 'node:path'
 import { HolderClient, HostConnection, type ServiceClient } from '@holdall/client'
 import { base64urlEncode, generateSigningKeyPair, signCompactJws } from '@holdall/crypto'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { medicationList } from './fixtures.js'
 import { type Host, startHost } from './harness.js'
@@ -140,9 +138,11 @@ describe('refusals', () => {
 
   it('[API-TOK-02] an expired grant is refused', async () => {
     const { client, grant } = await grantGp(1)
-    const db = new Database(join(host.dataDir, 'holdall.sqlite3'))
-    db.prepare('UPDATE grants SET expires_at = ? WHERE id = ?').run(Date.now() - 1000, grant.grant_id)
-    db.close()
+    await host.db
+      .updateTable('grants')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('id', '=', grant.grant_id)
+      .execute()
     await expect(client.records()).rejects.toMatchObject({ status: 401, code: 'unauthorized' })
   })
 

@@ -54,12 +54,7 @@ export async function authenticateClient(
   } catch {
     throw new OAuthError('invalid_client', 'the client assertion did not verify', 401)
   }
-  const fresh = await ctx.db
-    .insertInto('dpop_jti')
-    .values({ jkt: `client-assertion:${clientId}`, jti, expires_at: ctx.clock() + 310_000 })
-    .onConflict((c) => c.doNothing())
-    .executeTakeFirst()
-  if (Number(fresh.numInsertedOrUpdatedRows ?? 0n) !== 1) {
+  if (!(await ctx.replay.firstUse(`client-assertion:${clientId}`, jti, ctx.clock() + 310_000))) {
     throw new OAuthError('invalid_client', 'the client assertion was already used', 401)
   }
   // The key id is recomputed, never taken from the document: the trust list pins the key itself.

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify'
-import { calculateJwkThumbprint, EmbeddedJWK, type JWK, jwtVerify } from 'jose'
+import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
-import type { Db } from '../db/database.js'
 import { HttpProblem, OAuthError } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
+import type { ReplayCache } from '../services/replay-cache.js'
+import { type VerifiedEmbeddedJwt, verifyEmbeddedEd25519Jwt } from './ed25519-jwt.js'
 
 export interface DpopProof {
   /** RFC 7638 thumbprint of the proof's key. */
@@ -29,7 +30,12 @@ const PROOF_LIFETIME_SECONDS = 60
  * again (section 11.1). Only Ed25519 proofs are accepted. The replay check is an insert into a
  * table keyed by (jkt, jti): it fails closed, and it is shared by every process on the database.
  */
-export async function verifyDpop(request: FastifyRequest, db: Db, clock: Clock, check: DpopCheck): Promise<DpopProof> {
+export async function verifyDpop(
+  request: FastifyRequest,
+  replay: ReplayCache,
+  clock: Clock,
+  check: DpopCheck,
+): Promise<DpopProof> {
   const fail = (description: string) =>
     check.style === 'oauth'
       ? new OAuthError('invalid_dpop_proof', description, 400)
@@ -39,23 +45,19 @@ export async function verifyDpop(request: FastifyRequest, db: Db, clock: Clock, 
   const header = request.headers.dpop
   if (typeof header !== 'string') throw fail('exactly one DPoP header is required')
   if (header.length > MAX_PROOF_LENGTH) throw fail('DPoP proof too long')
-  let payload: Record<string, unknown>
-  let jwk: JWK
+  let verified: VerifiedEmbeddedJwt
   try {
-    const result = await jwtVerify(header, EmbeddedJWK, {
+    verified = verifyEmbeddedEd25519Jwt(header, {
       typ: 'dpop+jwt',
-      algorithms: ['EdDSA', 'Ed25519'],
-      maxTokenAge: PROOF_LIFETIME_SECONDS,
-      clockTolerance: 5,
-      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
-      currentDate: new Date(clock()),
+      nowSeconds: clock() / 1000,
+      maxAgeSeconds: PROOF_LIFETIME_SECONDS,
+      toleranceSeconds: 5,
     })
-    payload = result.payload
-    jwk = result.protectedHeader.jwk as JWK
   } catch {
     throw fail('DPoP proof did not verify')
   }
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || 'd' in jwk) throw fail('DPoP key must be a public Ed25519 key')
+  const { payload, jwk } = verified
+  for (const claim of ['jti', 'htm', 'htu', 'iat']) if (!(claim in payload)) throw fail('DPoP proof did not verify')
   const iat = payload.iat as number
   if (iat * 1000 > clock() + 5000) throw fail('DPoP proof issued in the future')
   if (payload.htm !== check.htm) throw fail('DPoP htm does not match')
@@ -65,13 +67,9 @@ export async function verifyDpop(request: FastifyRequest, db: Db, clock: Clock, 
   if (check.accessToken !== undefined && payload.ath !== sha256Base64url(check.accessToken)) {
     throw fail('DPoP ath does not match the access token')
   }
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256')
-  const inserted = await db
-    .insertInto('dpop_jti')
-    .values({ jkt, jti, expires_at: clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000 })
-    .onConflict((c) => c.doNothing())
-    .executeTakeFirst()
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) throw fail('DPoP proof was already used')
+  const jkt = verified.thumbprint
+  if (!(await replay.firstUse(jkt, jti, clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000)))
+    throw fail('DPoP proof was already used')
   return { jkt, jwk }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.js'
+import type { AppContext } from '../context.js'
 import type { Db } from '../db/database.js'
 import { HttpProblem } from '../errors.js'
 import { randomToken, sha256Base64url } from '../hashing.js'
@@ -73,10 +74,9 @@ const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error
  */
 export async function authenticate(
   request: FastifyRequest,
-  db: Db,
-  clock: Clock,
-  publicUrl: string,
+  ctx: Pick<AppContext, 'db' | 'replay' | 'clock' | 'config'>,
 ): Promise<Principal> {
+  const { db, clock } = ctx
   const header = request.headers.authorization
   if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
     throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
@@ -87,9 +87,9 @@ export async function authenticate(
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
   }
-  const proof = await verifyDpop(request, db, clock, {
+  const proof = await verifyDpop(request, ctx.replay, clock, {
     htm: request.method,
-    htu: externalUrl(publicUrl, request),
+    htu: externalUrl(ctx.config.publicUrl, request),
     accessToken: token,
     style: 'resource',
   })

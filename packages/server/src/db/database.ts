@@ -1,31 +1,101 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
 export type Db = Kysely<Database>
+export type DatabaseKind = 'sqlite' | 'postgres'
+
+export interface OpenedDatabase {
+  readonly db: Db
+  readonly kind: DatabaseKind
+  /** Only for PostgreSQL: where a LISTEN connection is opened from. */
+  readonly postgresUrl: string | undefined
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url)
+}
 
 /**
- * Opens (creating if needed) the SQLite database in the data directory: WAL journal so readers
- * never block the writer, foreign keys on, and a busy timeout so concurrent writers wait briefly
- * instead of failing.
+ * Opens the database: PostgreSQL when `databaseUrl` is a postgres:// URL (several instances can
+ * share it), otherwise SQLite in the data directory (the default: one machine, nothing to run).
+ * Both get the same migrations and the same queries.
  */
-export async function openDatabase(dataDir: string, options: { busyTimeoutMs?: number } = {}): Promise<Db> {
+export async function openDatabase(options: {
+  readonly dataDir: string
+  readonly databaseUrl?: string | undefined
+  /** How long a SQLite writer waits for another before failing (the host answers 503). */
+  readonly busyTimeoutMs?: number | undefined
+}): Promise<OpenedDatabase> {
+  const opened = isPostgresUrl(options.databaseUrl)
+    ? openPostgres(options.databaseUrl)
+    : openSqlite(options.dataDir, options.busyTimeoutMs)
+  const provider: MigrationProvider = { getMigrations: async () => migrations }
+  const { error } = await new Migrator({ db: opened.db, provider }).migrateToLatest()
+  if (error !== undefined) {
+    await opened.db.destroy()
+    throw new Error('database migration failed', { cause: error })
+  }
+  return opened
+}
+
+/**
+ * SQLite: WAL journal so readers never block the writer, foreign keys on, and a busy timeout so
+ * concurrent writers wait briefly instead of failing.
+ */
+function openSqlite(dataDir: string, busyTimeoutMs = 5000): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const sqlite = new SQLite(join(dataDir, 'holdall.sqlite3'))
   sqlite.pragma('journal_mode = WAL')
-  // FULL: a commit survives power loss, not only a process crash. Writes here are few and small.
+  // FULL: a commit survives power loss, not only a process crash. The cost (one WAL sync per
+  // commit) is shared by many requests through group commit (services/group-commit.ts).
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-  const provider: MigrationProvider = { getMigrations: async () => migrations }
-  const { error } = await new Migrator({ db, provider }).migrateToLatest()
-  if (error !== undefined) {
-    await db.destroy()
-    throw new Error('database migration failed', { cause: error })
+  sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
+  // Kysely prepares every query afresh; the same few dozen statements run on every request, so
+  // prepared statements are kept and reused (better-sqlite3 statements are reusable).
+  const statements = new Map<string, SQLite.Statement>()
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = statements.get(text)
+      if (statement === undefined) {
+        statement = sqlite.prepare(text)
+        if (statements.size < 1000) statements.set(text, statement)
+      }
+      return statement
+    },
   }
-  return db
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    kind: 'sqlite',
+    postgresUrl: undefined,
+  }
+}
+
+const INT8_OID = 20
+
+/**
+ * PostgreSQL through `pg`. Timestamps are milliseconds, so integer columns are BIGINT, which pg
+ * returns as strings by default; every value we store is far below 2^53, so they are parsed as
+ * numbers (for this pool only, not globally).
+ */
+function openPostgres(url: string): OpenedDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as never,
+    },
+  })
+  // An idle pooled connection that the server closes (a restart, a failover, a network blip)
+  // emits 'error' on the pool; unhandled, that would end the process. The pool drops the
+  // connection and opens a fresh one when next needed, so there is nothing else to do.
+  pool.on('error', () => {})
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', postgresUrl: url }
 }

@@ -151,6 +151,29 @@ export interface IdempotencyTable {
   created_at: number
 }
 
+/** One piece of an envelope kept in the database (DatabaseBlobStore). */
+export interface BlobChunkTable {
+  upload_id: string
+  idx: number
+  data: Uint8Array
+  created_at: number
+}
+
+/** A complete, checked envelope: names the upload whose chunks hold it. */
+export interface BlobTable {
+  sha256: string
+  upload_id: string
+  length: number
+  created_at: number
+}
+
+/** Fixed-window counters any instance can increment (services/shared-counter.ts). */
+export interface RateLimitCounterTable {
+  key: string
+  window_start: number
+  count: number
+}
+
 export interface Database {
   vaults: VaultTable
   devices: DeviceTable
@@ -164,4 +187,7 @@ export interface Database {
   dpop_jti: DpopJtiTable
   access_log: AccessLogTable
   idempotency: IdempotencyTable
+  blob_chunks: BlobChunkTable
+  blobs: BlobTable
+  rate_limit_counters: RateLimitCounterTable
 }

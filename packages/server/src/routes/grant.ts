@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { authenticate } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
+import { lockVault } from '../db/locks.js'
 import { HttpProblem } from '../errors.js'
 import { appendLog } from '../services/access-log.js'
 import { doc } from './doc.js'
@@ -15,7 +16,7 @@ const blobParams = z.object({ sha256: digestSchema }).strict()
 /** A grantee's routes: the token names the grant, and the grant decides what can be seen. */
 export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void {
   const grantee = async (request: FastifyRequest) => {
-    const principal = await authenticate(request, ctx.db, ctx.clock, ctx.config.publicUrl)
+    const principal = await authenticate(request, ctx)
     if (principal.subjectType !== 'client' || principal.grantId === null)
       throw new HttpProblem('forbidden', 'a grant token is required')
     const grant = await ctx.db
@@ -89,17 +90,23 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
         .where('key_wraps.grant_id', '=', grant.id)
         .where('key_wraps.kind', '=', 'grant')
         .execute()
+      const served = wraps.filter((w) => readable.has(w.record_type as RecordType))
       const views = []
-      for (const w of wraps) {
-        if (!readable.has(w.record_type as RecordType)) continue
+      for (const w of served) {
         views.push(await recordView(ctx, grant.vault_id, w.record_id, w.version, { kind: 'grant', grantId: grant.id }))
-        await appendLog(ctx.db, ctx.clock, grant.vault_id, 'key_served', grant.client_id, {
-          grant_id: grant.id,
-          record_id: w.record_id,
-          version: w.version,
-          record_type: w.record_type,
-        })
       }
+      // Every key served is logged before the response leaves: one commit for all of them.
+      await ctx.writes.run(async (trx) => {
+        await lockVault(trx, grant.vault_id)
+        for (const w of served) {
+          await appendLog(trx, ctx.clock, grant.vault_id, 'key_served', grant.client_id, {
+            grant_id: grant.id,
+            record_id: w.record_id,
+            version: w.version,
+            record_type: w.record_type,
+          })
+        }
+      })
       return { records: views }
     },
   )
@@ -128,7 +135,7 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
         .where('key_wraps.grant_id', '=', grant.id)
         .where('record_versions.ciphertext_sha256', '=', sha256)
         .executeTakeFirst()
-      if (row === undefined || !readable.has(row.record_type as RecordType) || !ctx.blobs.has(sha256)) {
+      if (row === undefined || !readable.has(row.record_type as RecordType) || !(await ctx.blobs.has(sha256))) {
         throw new HttpProblem('not_found', 'no such blob')
       }
       return sendBlob(ctx, reply, sha256)
@@ -181,11 +188,12 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
       } catch {
         throw new HttpProblem('signature_invalid', 'the manifest is not signed by this issuer')
       }
-      if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
+      if ((await ctx.blobs.size(body.ciphertext_sha256)) !== body.ciphertext_length) {
         throw new HttpProblem('conflict', 'upload the envelope blob first')
       }
       const now = ctx.clock()
       const created = await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, grant.vault_id)
         const existing = await trx
           .selectFrom('record_versions')
           .select('manifest')

@@ -6,6 +6,7 @@ import { type AuthenticatedClient, authenticateClient } from '../auth/client-aut
 import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { issueTokens, REFRESH_RETRY_GRACE_MS } from '../auth/tokens.js'
 import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
+import { lockVault } from '../db/locks.js'
 import { OAuthError } from '../errors.js'
 import { randomId, randomToken, sha256Base64url } from '../hashing.js'
 import { appendLog } from '../services/access-log.js'
@@ -114,6 +115,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: AppContext): void
       const id = randomId()
       const [signing, agreement] = client.metadata.jwks.keys
       await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, pairing.vault_id)
         await trx
           .insertInto('auth_requests')
           .values({
@@ -212,7 +214,7 @@ function checkTiers(client: AuthenticatedClient, details: AuthorizationDetail[])
 async function deviceToken(ctx: AppContext, request: FastifyRequest, params: Record<string, string>, htu: string) {
   const assertion = params.assertion
   if (typeof assertion !== 'string') throw new OAuthError('invalid_request', 'assertion is required')
-  const proof = await verifyDpop(request, ctx.db, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
+  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
   const device = await ctx.db.selectFrom('devices').selectAll().where('id', '=', proof.jkt).executeTakeFirst()
   if (device === undefined || device.status !== 'active')
     throw new OAuthError('invalid_grant', 'unknown or removed device')
@@ -235,12 +237,7 @@ async function deviceToken(ctx: AppContext, request: FastifyRequest, params: Rec
   } catch {
     throw new OAuthError('invalid_grant', 'the device assertion did not verify')
   }
-  const fresh = await ctx.db
-    .insertInto('dpop_jti')
-    .values({ jkt: `device-assertion:${device.id}`, jti, expires_at: ctx.clock() + 310_000 })
-    .onConflict((c) => c.doNothing())
-    .executeTakeFirst()
-  if (Number(fresh.numInsertedOrUpdatedRows ?? 0n) !== 1)
+  if (!(await ctx.replay.firstUse(`device-assertion:${device.id}`, jti, ctx.clock() + 310_000)))
     throw new OAuthError('invalid_grant', 'the device assertion was already used')
   return issueTokens(ctx.db, ctx.clock, {
     subjectType: 'device',
@@ -272,7 +269,7 @@ async function cibaToken(ctx: AppContext, request: FastifyRequest, params: Recor
   const grant = await ctx.db.selectFrom('grants').selectAll().where('id', '=', row.grant_id).executeTakeFirstOrThrow()
   if (grant.status !== 'active' || grant.expires_at <= now)
     throw new OAuthError('invalid_grant', 'the grant is no longer active')
-  const proof = await verifyDpop(request, ctx.db, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
+  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
   // A redemption may be retried if its response was lost: each one starts a new token family.
   await ctx.db.updateTable('auth_requests').set({ redeemed_at: now }).where('id', '=', row.id).execute()
   const tokens = await issueTokens(ctx.db, ctx.clock, {
@@ -297,7 +294,7 @@ async function cibaToken(ctx: AppContext, request: FastifyRequest, params: Recor
  * revokes the whole family (RFC 9700 section 4.14).
  */
 async function refreshToken(ctx: AppContext, request: FastifyRequest, params: Record<string, string>, htu: string) {
-  const proof = await verifyDpop(request, ctx.db, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
+  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
   const row = await ctx.db
     .selectFrom('tokens')
     .selectAll()

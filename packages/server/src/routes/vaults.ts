@@ -20,6 +20,7 @@ import { z } from 'zod'
 import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { authenticate, type Principal } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
+import { lockVault } from '../db/locks.js'
 import { HttpProblem } from '../errors.js'
 import { pauseFor } from '../fault-injection.js'
 import { sha256Base64url } from '../hashing.js'
@@ -53,7 +54,7 @@ const recordParams = z.object({ vaultId: idSchema, recordId: idSchema }).strict(
 /** The holder's routes: every one needs a device token for this very vault. */
 export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void {
   const holder = async (request: FastifyRequest, vaultId: string): Promise<Principal> => {
-    const principal = await authenticate(request, ctx.db, ctx.clock, ctx.config.publicUrl)
+    const principal = await authenticate(request, ctx)
     // Another vault's id answers exactly as an unknown one does.
     if (principal.subjectType !== 'device' || principal.vaultId !== vaultId)
       throw new HttpProblem('not_found', 'no such vault')
@@ -65,7 +66,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
     doc('holder', 'Create a vault from a device key (DPoP proof by that key)', { body: createVaultSchema }),
     async (request, reply) => {
       const body = createVaultSchema.parse(request.body)
-      const proof = await verifyDpop(request, ctx.db, ctx.clock, {
+      const proof = await verifyDpop(request, ctx.replay, ctx.clock, {
         htm: 'POST',
         htu: externalUrl(ctx.config.publicUrl, request),
         style: 'resource',
@@ -179,6 +180,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         throw new HttpProblem('conflict', 'this device is already enrolled')
       }
       await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, vaultId)
         await trx
           .insertInto('devices')
           .values({
@@ -236,7 +238,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         .where('vault_id', '=', vaultId)
         .where('ciphertext_sha256', '=', sha256)
         .executeTakeFirst()
-      if (known === undefined || !ctx.blobs.has(sha256)) throw new HttpProblem('not_found', 'no such blob')
+      if (known === undefined || !(await ctx.blobs.has(sha256))) throw new HttpProblem('not_found', 'no such blob')
       return sendBlob(ctx, reply, sha256)
     },
   )
@@ -262,11 +264,12 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       })
       if (body.key_epoch !== vault.key_epoch)
         throw new HttpProblem('conflict', 'new versions are sealed in the current key epoch')
-      if (!ctx.blobs.has(body.ciphertext_sha256) || ctx.blobs.size(body.ciphertext_sha256) !== body.ciphertext_length) {
+      if ((await ctx.blobs.size(body.ciphertext_sha256)) !== body.ciphertext_length) {
         throw new HttpProblem('conflict', 'upload the envelope blob first')
       }
       const now = ctx.clock()
       const outcome = await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, vaultId)
         const existing = await trx
           .selectFrom('record_versions')
           .select(['manifest'])
@@ -386,6 +389,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       const { owner_wrap } = acceptDepositSchema.parse(request.body)
       const vault = await ctx.db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
       await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, vaultId)
         const record = await trx
           .selectFrom('records')
           .selectAll()
@@ -521,7 +525,10 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
         .where('expires_at', '>', ctx.clock())
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) === 1) {
-        await appendLog(ctx.db, ctx.clock, vaultId, 'request_denied', principal.subject, { request_id: requestId })
+        await ctx.writes.run(async (trx) => {
+          await lockVault(trx, vaultId)
+          await appendLog(trx, ctx.clock, vaultId, 'request_denied', principal.subject, { request_id: requestId })
+        })
       } else {
         const row = await ctx.db
           .selectFrom('auth_requests')
@@ -563,6 +570,7 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       const principal = await holder(request, vaultId)
       const now = ctx.clock()
       const grant = await ctx.db.transaction().execute(async (trx) => {
+        await lockVault(trx, vaultId)
         const row = await trx
           .selectFrom('grants')
           .selectAll()
@@ -680,7 +688,7 @@ export async function receiveBlob(
     throw new HttpProblem('invalid_request', 'a Content-Length of at least 402 is required')
   if (declared > ctx.config.maxRecordBytes)
     throw new HttpProblem('payload_too_large', 'the envelope is larger than this host accepts')
-  if (ctx.blobs.has(sha256)) {
+  if (await ctx.blobs.has(sha256)) {
     ;(request.body as Readable).resume()
     return
   }
@@ -699,10 +707,12 @@ export async function receiveBlob(
     .execute()
 }
 
-export function sendBlob(ctx: AppContext, reply: FastifyReply, sha256: string) {
+export async function sendBlob(ctx: AppContext, reply: FastifyReply, sha256: string) {
+  const size = await ctx.blobs.size(sha256)
+  if (size === undefined) throw new HttpProblem('not_found', 'no such blob')
   return reply
     .header('content-type', 'application/octet-stream')
-    .header('content-length', ctx.blobs.size(sha256))
+    .header('content-length', size)
     .header('cache-control', 'no-store')
     .send(ctx.blobs.read(sha256))
 }
@@ -792,6 +802,7 @@ async function approve(
   }
   const grantId = claims.jti
   await ctx.db.transaction().execute(async (trx) => {
+    await lockVault(trx, vaultId)
     for (const wrap of body.wraps) {
       const record = await trx
         .selectFrom('records')

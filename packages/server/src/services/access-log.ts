@@ -1,6 +1,5 @@
 import type { Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
-import type { Db } from '../db/database.js'
 import type { Database } from '../db/schema.js'
 import { sha256Base64url } from '../hashing.js'
 
@@ -23,9 +22,12 @@ const GENESIS = sha256Base64url('holdall/v1/access-log/genesis')
  * before it, so the holder's device can detect an edited or truncated history. (A verifiable
  * Merkle log with signed checkpoints replaces the chain in a later version.) Details never hold
  * record content, only ids, types and names.
+ *
+ * Runs inside a transaction that holds the vault's lock (db/locks.ts), so two instances never
+ * read the same head. Appends outside a larger transaction go through ctx.writes (group commit).
  */
 export async function appendLog(
-  db: Db | Transaction<Database>,
+  db: Transaction<Database>,
   clock: Clock,
   vaultId: string,
   event: LogEvent,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import {
   createReadStream,
   createWriteStream,
@@ -15,11 +16,52 @@ import { pipeline } from 'node:stream/promises'
 import { HttpProblem } from '../errors.js'
 
 /**
- * Ciphertext on disk, content-addressed by SHA-256 (base64url). An upload streams to a temporary
+ * Where envelopes live, content-addressed by SHA-256 (base64url). Every implementation streams:
+ * no envelope is ever held whole in memory. An upload becomes visible only once its length and
+ * hash are the ones announced; a failed upload leaves nothing behind.
+ */
+export interface BlobStore {
+  has(sha256: string): Promise<boolean>
+  /** The stored length, or undefined when there is no such blob. */
+  size(sha256: string): Promise<number | undefined>
+  read(sha256: string): Readable
+  /** Streams `body` in, refusing anything longer than `declaredLength` or with another hash. */
+  write(body: Readable, sha256: string, declaredLength: number): Promise<void>
+}
+
+/**
+ * Counts and hashes an upload as it passes, failing as soon as it is longer than announced.
+ * Call `finish()` at the end to check the length and the address.
+ */
+export function checkedUpload(sha256: string, declaredLength: number) {
+  const hash = createHash('sha256')
+  let length = 0
+  return {
+    async *check(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const piece of source) {
+        length += piece.length
+        if (length > declaredLength)
+          throw new HttpProblem('invalid_request', 'the body is longer than its Content-Length')
+        hash.update(piece)
+        yield piece
+      }
+    },
+    finish(): void {
+      if (length !== declaredLength)
+        throw new HttpProblem('invalid_request', 'the body is shorter than its Content-Length')
+      if (hash.digest('base64url') !== sha256) {
+        throw new HttpProblem('envelope_invalid', 'the body does not match its SHA-256 address')
+      }
+    },
+  }
+}
+
+/**
+ * The default store: ciphertext on disk, content-addressed by SHA-256 (base64url). An upload streams to a temporary
  * file while it is hashed and counted; it becomes visible (an atomic rename) only if its length
  * and hash are the ones announced. A failed upload leaves nothing behind.
  */
-export class BlobStore {
+export class FileBlobStore implements BlobStore {
   readonly #dir: string
   readonly #tmp: string
 
@@ -36,27 +78,29 @@ export class BlobStore {
     return join(this.#dir, sha256.slice(0, 2), sha256)
   }
 
-  has(sha256: string): boolean {
+  async has(sha256: string): Promise<boolean> {
     return existsSync(this.#path(sha256))
   }
 
-  size(sha256: string): number {
-    return statSync(this.#path(sha256)).size
+  async size(sha256: string): Promise<number | undefined> {
+    try {
+      return statSync(this.#path(sha256)).size
+    } catch {
+      return undefined
+    }
   }
 
   read(sha256: string): Readable {
     return createReadStream(this.#path(sha256))
   }
 
-  /** Streams `body` in, refusing anything longer than `declaredLength` or with another hash. */
   async write(body: Readable, sha256: string, declaredLength: number): Promise<void> {
-    if (this.has(sha256)) {
+    if (await this.has(sha256)) {
       body.resume()
       return
     }
     const tmp = join(this.#tmp, `${process.pid}-${randomBytes(12).toString('hex')}`)
-    const hash = createHash('sha256')
-    let length = 0
+    const upload = checkedUpload(sha256, declaredLength)
     // The request is piped through, not handed to pipeline(): on a failure pipeline() would destroy
     // it, and with it the socket, so the client would see a reset instead of the answer.
     const source = new PassThrough()
@@ -64,25 +108,10 @@ export class BlobStore {
     body.once('error', abandon)
     body.once('close', () => body.readableEnded || abandon())
     body.pipe(source)
+    const out = createWriteStream(tmp, { mode: 0o600 })
     try {
-      await pipeline(
-        source,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const piece of source) {
-            length += piece.length
-            if (length > declaredLength)
-              throw new HttpProblem('invalid_request', 'the body is longer than its Content-Length')
-            hash.update(piece)
-            yield piece
-          }
-        },
-        createWriteStream(tmp, { mode: 0o600 }),
-      )
-      if (length !== declaredLength)
-        throw new HttpProblem('invalid_request', 'the body is shorter than its Content-Length')
-      if (hash.digest('base64url') !== sha256) {
-        throw new HttpProblem('envelope_invalid', 'the body does not match its SHA-256 address')
-      }
+      await pipeline(source, upload.check, out)
+      upload.finish()
       mkdirSync(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
       renameSync(tmp, this.#path(sha256))
     } catch (error) {
@@ -91,6 +120,9 @@ export class BlobStore {
       body.resume()
       throw error
     } finally {
+      // The file may still be opening when a failed pipeline returns: wait, or it would appear
+      // after the rm below and outlive the refused upload.
+      if (!out.closed) await once(out, 'close')
       rmSync(tmp, { force: true })
     }
   }

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events'
+import pg from 'pg'
+import { z } from 'zod'
 
 export interface VaultEvent {
   readonly type: 'request' | 'deposit' | 'grant_revoked'
@@ -7,10 +9,16 @@ export interface VaultEvent {
 
 /**
  * Tells a holder's connected devices about new requests and deposits, so a wallet learns of a
- * request within a second instead of polling. In-process only; several server instances need a
- * shared fan-out (the scale issue).
+ * request within a second instead of polling.
  */
-export class VaultNotifier {
+export interface Notifier {
+  publish(vaultId: string, event: VaultEvent): void
+  subscribe(vaultId: string, listener: (event: VaultEvent) => void): () => void
+  close(): Promise<void>
+}
+
+/** One process: an in-memory fan-out (SQLite, or a single instance). */
+export class VaultNotifier implements Notifier {
   readonly #emitter = new EventEmitter()
 
   constructor() {
@@ -24,5 +32,84 @@ export class VaultNotifier {
   subscribe(vaultId: string, listener: (event: VaultEvent) => void): () => void {
     this.#emitter.on(vaultId, listener)
     return () => this.#emitter.off(vaultId, listener)
+  }
+
+  async close(): Promise<void> {
+    this.#emitter.removeAllListeners()
+  }
+}
+
+const CHANNEL = 'holdall_vault_events'
+const message = z.object({
+  vault_id: z.string().max(200),
+  type: z.enum(['request', 'deposit', 'grant_revoked']),
+  id: z.string().max(200),
+})
+
+/**
+ * Several instances on one PostgreSQL: events go out with NOTIFY and come back to every instance
+ * (this one included) on a LISTEN connection, so a holder connected to instance A hears of a
+ * request made on instance B. The payload names only ids, never content. If the LISTEN
+ * connection drops it is reopened; events sent meanwhile are missed, which a wallet covers by
+ * listing pending requests when it reconnects (the event stream is a hint, never the record).
+ */
+export class PostgresNotifier implements Notifier {
+  readonly #local = new VaultNotifier()
+  readonly #url: string
+  readonly #publisher: pg.Pool
+  #listener: pg.Client | undefined
+  #closed = false
+
+  private constructor(url: string) {
+    this.#url = url
+    this.#publisher = new pg.Pool({ connectionString: url, max: 2 })
+    // See db/database.ts: a dropped idle connection must not end the process.
+    this.#publisher.on('error', () => {})
+  }
+
+  static async start(url: string): Promise<PostgresNotifier> {
+    const notifier = new PostgresNotifier(url)
+    await notifier.#listen()
+    return notifier
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url })
+    client.on('notification', (n) => {
+      if (n.channel !== CHANNEL || n.payload === undefined) return
+      let parsed: z.infer<typeof message>
+      try {
+        parsed = message.parse(JSON.parse(n.payload))
+      } catch {
+        return
+      }
+      this.#local.publish(parsed.vault_id, { type: parsed.type, id: parsed.id })
+    })
+    client.on('error', () => {
+      this.#listener = undefined
+      void client.end().catch(() => {})
+      if (!this.#closed) setTimeout(() => void this.#listen().catch(() => {}), 1000).unref()
+    })
+    await client.connect()
+    await client.query(`LISTEN ${CHANNEL}`)
+    this.#listener = client
+  }
+
+  publish(vaultId: string, event: VaultEvent): void {
+    const payload = JSON.stringify({ vault_id: vaultId, type: event.type, id: event.id })
+    this.#publisher.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch(() => {
+      // A lost hint: devices still see the request when they next list pending requests.
+    })
+  }
+
+  subscribe(vaultId: string, listener: (event: VaultEvent) => void): () => void {
+    return this.#local.subscribe(vaultId, listener)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.#listener?.end().catch(() => {})
+    await this.#publisher.end()
+    await this.#local.close()
   }
 }

