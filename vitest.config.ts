@@ -41,6 +41,14 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 include: ['packages/server/test/**/*.test.ts'],
+                // These read the SQLite file and the blob folder directly to prove that a refused
+                // request stored nothing, or fill a disk under SQLite: they test storage, not SQL.
+                exclude: [
+                  'packages/server/test/attacks/**',
+                  'packages/server/test/fuzz.test.ts',
+                  'packages/server/test/faults.test.ts',
+                  '**/node_modules/**',
+                ],
                 env: { HOLDALL_TEST_POSTGRES_URL: postgresUrl },
               },
             },

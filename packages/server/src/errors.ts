@@ -114,5 +114,9 @@ const STORAGE_FAULTS = /^(ENOSPC|EDQUOT|EFBIG|SQLITE_BUSY|SQLITE_LOCKED|SQLITE_F
 
 export function isStorageFault(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && STORAGE_FAULTS.test(code)
+  if (typeof code === 'string' && STORAGE_FAULTS.test(code)) return true
+  // SQLite rolls a transaction back by itself when a commit fails for want of space (or I/O);
+  // Kysely's own ROLLBACK then fails with this, hiding the cause. The transaction is gone whole,
+  // so it is the same fault: nothing was saved, try again later.
+  return code === 'SQLITE_ERROR' && /no transaction is active/.test((error as Error).message)
 }

@@ -65,9 +65,16 @@ describe(`shared state on ${testDatabaseKind}`, () => {
           5,
         ),
       )
-    expect(await incr(new StoreA())).toEqual({ current: 1, ttl: 10_000 })
+    const tokenRoute = { routeInfo: { method: 'POST', url: '/oauth/token' } }
+    const onA = new StoreA().child(tokenRoute) as InstanceType<typeof StoreA>
+    const onB = new StoreB().child(tokenRoute) as InstanceType<typeof StoreA>
+    expect(await incr(onA)).toEqual({ current: 1, ttl: 10_000 })
     now += 4_000
-    expect(await incr(new StoreB().child({}) as InstanceType<typeof StoreA>)).toEqual({ current: 2, ttl: 6_000 })
+    expect(await incr(onB)).toEqual({ current: 2, ttl: 6_000 })
+    // The global limit and another route's limit count apart, as the plugin's own stores do.
+    expect(await incr(new StoreA())).toMatchObject({ current: 1 })
+    const other = new StoreB().child({ routeInfo: { method: 'POST', url: '/vaults' } }) as InstanceType<typeof StoreA>
+    expect(await incr(other)).toMatchObject({ current: 1 })
   })
 
   it('group commit: concurrent writes share transactions, every one is committed, and a failing one fails alone', async () => {

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { once } from 'node:events'
 import {
   createReadStream,
   createWriteStream,
@@ -120,9 +119,13 @@ export class FileBlobStore implements BlobStore {
       body.resume()
       throw error
     } finally {
-      // The file may still be opening when a failed pipeline returns: wait, or it would appear
-      // after the rm below and outlive the refused upload.
-      if (!out.closed) await once(out, 'close')
+      // A failed pipeline may leave the file stream open, or still opening: close it, and remove
+      // the file now and again once it has closed, so it cannot reappear after the rm and outlive
+      // the refused upload.
+      if (!out.closed) {
+        out.once('close', () => rmSync(tmp, { force: true }))
+        out.destroy()
+      }
       rmSync(tmp, { force: true })
     }
   }

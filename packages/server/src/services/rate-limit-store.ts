@@ -18,22 +18,36 @@ export interface RateLimitStore {
  * A counter that cannot be reached is reported as an error; the plugin's `skipOnError` decides
  * whether that lets the request through.
  */
-export function rateLimitStoreFor(counter: SharedCounter, now: () => number = Date.now) {
+export function rateLimitStoreFor(
+  counter: SharedCounter,
+  now: () => number = Date.now,
+): new (
+  pluginOptions?: unknown,
+) => RateLimitStore {
   return class SharedRateLimitStore implements RateLimitStore {
+    // A route with its own limit counts apart from the global limit (as the plugin's own stores
+    // do): the prefix names the route, so every instance derives the same key for it.
+    // (The plugin constructs the store itself, with its options: the prefix is set by child().)
+    #prefix = 'rate:'
+
     incr(
       key: string,
       callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
       timeWindow: number,
       _max?: number,
     ): void {
-      counter.hit(key, timeWindow).then(
+      counter.hit(`${this.#prefix}${key}`, timeWindow).then(
         (hit) => callback(null, { current: hit.count, ttl: Math.max(0, hit.resetAt - now()) }),
         (error: unknown) => callback(error instanceof Error ? error : new Error('rate-limit counter failed')),
       )
     }
 
-    child(_routeOptions?: unknown): RateLimitStore {
-      return new SharedRateLimitStore()
+    child(routeOptions?: unknown): RateLimitStore {
+      const route = (routeOptions as { routeInfo?: { method?: unknown; url?: unknown } } | undefined)?.routeInfo
+      const name = `${String(route?.method ?? '')} ${String(route?.url ?? '')}`
+      const store = new SharedRateLimitStore()
+      store.#prefix = `${this.#prefix}${name}:`
+      return store
     }
   }
 }
