@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, skipBrowser } from './support/chromium.js'
 
 /*
  * @holdall/crypto claims to be isomorphic. This runs it in real Chromium (Debian's, installed by
@@ -12,20 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  * HOLDALL_SKIP_BROWSER=1 to skip on a machine without Chromium; CI never sets it.
  */
 const root = join(import.meta.dirname, '..')
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = process.env.HOLDALL_SKIP_BROWSER === '1'
 
-describe.skipIf(skip)('@holdall/crypto in a real browser', () => {
+describe.skipIf(skipBrowser)('@holdall/crypto in a real browser', () => {
   let server: Server
   let browser: Browser
   let url: string
 
   beforeAll(async () => {
-    if (!existsSync(executablePath)) {
-      throw new Error(
-        `Chromium not found at ${executablePath}: apt-get install chromium, or set HOLDALL_SKIP_BROWSER=1`,
-      )
-    }
     const bundle = await build({
       entryPoints: [join(root, 'test/browser/crypto-in-browser.ts')],
       bundle: true,
@@ -44,18 +38,7 @@ describe.skipIf(skip)('@holdall/crypto in a real browser', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { HolderClient } from '@holdall/client'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { axeViolations, launchChromium, skipBrowser } from '../../../test/support/chromium.js'
 import { checkBundle } from './fhir-rules.js'
 import { medicationList } from './fixtures.js'
 import { startWorld, type World } from './world.js'
@@ -14,54 +14,25 @@ import { startWorld, type World } from './world.js'
  * violations) and photographed at 1280x800 into examples/surgery/screenshots/ (git-ignored).
  * HOLDALL_SKIP_BROWSER=1 skips it on a machine without Chromium; CI never sets it.
  */
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = process.env.HOLDALL_SKIP_BROWSER === '1'
 const shots = join(import.meta.dirname, '..', 'screenshots')
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-
-interface AxeResult {
-  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
-}
-
 async function expectAccessible(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: axeSource })
-  const result = (await page.evaluate(() =>
-    (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<unknown> } }).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    }),
-  )) as AxeResult
-  const summary = result.violations.map(
+  const summary = (await axeViolations(page)).map(
     (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
   )
   expect(summary, `axe violations on ${name}`).toEqual([])
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
 }
 
-describe.skipIf(skip)('surgery reception page in Chromium', () => {
+describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
   let world: World
   let browser: Browser
   let context: BrowserContext
   const today = () => new Date()
 
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(
-        `Chromium not found at ${executablePath}: apt-get install chromium, or set HOLDALL_SKIP_BROWSER=1`,
-      )
     mkdirSync(shots, { recursive: true })
     world = await startWorld()
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {

@@ -1,43 +1,14 @@
-import { mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
+import { axeViolations } from '../../../test/support/chromium.js'
 
 /** Helpers for driving the wallet in Chromium: axe, target sizes, reflow, screenshots. */
 
-export const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const skipBrowser = process.env.HOLDALL_SKIP_BROWSER === '1'
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+export { axeViolations, launchChromium, skipBrowser } from '../../../test/support/chromium.js'
+
 export const screenshotDir = join(import.meta.dirname, '..', 'screenshots')
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-
-interface AxeViolation {
-  id: string
-  impact: string
-  help: string
-  nodes: { target: string[] }[]
-}
-
-/** axe-core's WCAG 2.0/2.1/2.2 A and AA rules and best practices; returns what it found. */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // Evaluated through the DevTools protocol, so the page's CSP (no inline script) still holds for the page.
-  const loaded = await page.evaluate('typeof window.axe')
-  if (loaded === 'undefined') await page.evaluate(axeSource)
-  const result = (await page.evaluate(`window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-  }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[]
-  return result
-}
 
 /** Every tappable thing at least 24 by 24 CSS pixels (WCAG 2.2 2.5.8). */
 export async function smallTargets(page: Page): Promise<string[]> {

@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { RecordPayload } from '@holdall/protocol'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Host, startHost } from '../../server/test/harness.js'
 import { buildWallet, type WalletBuildResult } from '../tools/build.js'
-import { CHROMIUM_ARGS, checked, checkScreen, executablePath, screenshotDir, skipBrowser, tabTo } from './browser.js'
+import { checked, checkScreen, launchChromium, screenshotDir, skipBrowser, tabTo } from './browser.js'
 
 /*
  * The holder's journey in real Chromium at 360 x 740, against a real host on 127.0.0.1 with real
@@ -54,16 +54,12 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
   const elsewhere: string[] = []
 
   beforeAll(async () => {
-    if (!existsSync(executablePath))
-      throw new Error(
-        `Chromium not found at ${executablePath}: apt-get install chromium, or set HOLDALL_SKIP_BROWSER=1`,
-      )
     rmSync(screenshotDir, { recursive: true, force: true })
     const operator = generateSigningKeyPair()
     walletDir = mkdtempSync(join(tmpdir(), 'holdall-wallet-'))
     build = await buildWallet({ outDir: walletDir, trustAnchor: toPublicJwk(operator.publicKey, 'Ed25519') as never })
     host = await startHost({}, { operator, walletDir })
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-GB' })
     // Nothing may leave for another origin (no third-party requests).
     await context.route('**/*', (route) => {
