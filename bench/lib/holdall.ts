@@ -17,8 +17,8 @@ import {
   keyThumbprint,
   toPublicJwk,
 } from '@holdall/crypto'
-import type { RecordPayload } from '@holdall/protocol'
 import pg from 'pg'
+import { medicationList } from '../../packages/server/test/fixtures.js'
 import { type Measured, repoRoot, startMeasured } from './processes.js'
 
 /** A ServiceClient that lets the benchmark hand its access token to the load generator. */
@@ -28,31 +28,8 @@ export class BenchService extends ServiceClient {
   }
 }
 
-/** A small record, about the size of a real medication list. */
-export const medicationList = (): RecordPayload => ({
-  recordType: 'medication_list',
-  patient: { nhsNumber: '9434765919', name: 'Bench Patient', birthDate: '1991-04-02', prisonNumber: 'A1234BC' },
-  issuingOrganisation: { name: 'HMP Leeds Healthcare', odsCode: 'NTE01' },
-  issuedAt: '2026-11-20T09:30:00Z',
-  medicines: [
-    {
-      medication: { system: 'https://dmd.nhs.uk', code: '39109611000001108', display: 'Sertraline 50mg tablets' },
-      strength: '50 mg',
-      form: 'tablet',
-      route: 'oral',
-      dose: 'One tablet each morning',
-      indication: 'Depression',
-      startDate: '2026-06-01',
-      lastIssueDate: '2026-11-20',
-      quantitySupplied: { value: 28, unit: 'tablet' },
-      supplyDate: '2026-11-20',
-      runOutDate: '2026-12-18',
-      repeat: true,
-      prescriber: { name: 'Dr A Khan', registration: { body: 'GMC', number: '7012345' } },
-    },
-  ],
-  allergies: [{ substance: 'Penicillin', reaction: 'Rash' }],
-})
+// A small record, about the size of a real medication list: the server tests' own fixture.
+export { medicationList }
 
 export type DatabaseChoice = 'sqlite' | 'postgres'
 export const POSTGRES_SERVER = process.env.HOLDALL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
