@@ -14,7 +14,7 @@ import {
 import {
   type AuthorizationDetail,
   type ClientMetadata,
-  type Grant,
+  type GrantInfo,
   grantReceiptClaimsSchema,
   type OrganisationCategory,
   type RecordVersionView,
@@ -34,10 +34,8 @@ export interface ServiceIdentity {
   readonly keys: DeviceKeys
 }
 
-export interface GrantInfo extends Grant {
-  readonly holder_device_keys: { kty: 'OKP'; crv: 'Ed25519'; x: string }[]
-  readonly inbox: { key: { kty: 'OKP'; crv: 'X25519'; x: string }; key_epoch: number; statement: string }
-}
+/** The grant as its grantee sees it: a wire type, defined in @holdall/protocol and re-exported here. */
+export type { GrantInfo } from '@holdall/protocol'
 
 /** The metadata document a service publishes at its client_id URL. */
 export function clientMetadataDocument(identity: ServiceIdentity): ClientMetadata {

@@ -273,3 +273,55 @@ export const accessLogEntrySchema = z
   .strict()
 export type AccessLogEntry = z.infer<typeof accessLogEntrySchema>
 export { keyIdSchema as deviceIdSchema }
+
+// ---- responses the host sends (chapter 5); every route declares one of these -----------------
+
+/** A grant as its grantee sees it: the holder devices' keys to check the receipt, and the inbox to deposit to. */
+export const grantInfoSchema = grantSchema
+  .extend({
+    holder_device_keys: z.array(ed25519PublicJwkSchema),
+    inbox: z.object({ key: x25519PublicJwkSchema, key_epoch: keyEpochSchema, statement: z.string() }).strict(),
+  })
+  .strict()
+export type GrantInfo = z.infer<typeof grantInfoSchema>
+
+export const enrolledDeviceSchema = z.object({ device_id: keyIdSchema }).strict()
+export const pendingRequestListSchema = z.object({ requests: z.array(pendingRequestSchema) }).strict()
+export const grantListSchema = z.object({ grants: z.array(grantSchema) }).strict()
+export const accessLogSchema = z.object({ entries: z.array(accessLogEntrySchema) }).strict()
+export const depositReceiptSchema = z.object({ record_id: idSchema, state: z.literal('inbox') }).strict()
+export const healthSchema = z.object({ status: z.literal('ok') }).strict()
+
+/** The token endpoint's answer (RFC 6749 section 5.1); a CIBA redemption also names its grant. */
+export const tokenResponseSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('DPoP'),
+    expires_in: z.number().int(),
+    refresh_token: z.string(),
+    grant_id: idSchema.optional(),
+    vault_id: idSchema.optional(),
+    authorization_details: z.array(authorizationDetailSchema).optional(),
+  })
+  .strict()
+export type TokenResponse = z.infer<typeof tokenResponseSchema>
+
+/** The backchannel authentication endpoint's answer (OpenID CIBA section 7.3). */
+export const backchannelResponseSchema = z
+  .object({ auth_req_id: idSchema, expires_in: z.number().int(), interval: z.number().int() })
+  .strict()
+
+/** An OAuth 2.0 error (RFC 6749 section 5.2): what the token and backchannel endpoints answer with. */
+export const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() }).strict()
+
+// ---- path parameters --------------------------------------------------------------------------
+
+export const vaultPathSchema = z.object({ vaultId: idSchema }).strict()
+export const vaultBlobPathSchema = z.object({ vaultId: idSchema, sha256: digestSchema }).strict()
+export const blobPathSchema = z.object({ sha256: digestSchema }).strict()
+export const recordPathSchema = z.object({ vaultId: idSchema, recordId: idSchema }).strict()
+export const recordVersionPathSchema = z
+  .object({ vaultId: idSchema, recordId: idSchema, version: z.coerce.number().int().min(1).max(0xffff_ffff) })
+  .strict()
+export const requestPathSchema = z.object({ vaultId: idSchema, requestId: idSchema }).strict()
+export const grantPathSchema = z.object({ vaultId: idSchema, grantId: idSchema }).strict()

@@ -14,12 +14,13 @@ import type { AppContext } from './context.js'
 import { openDatabase } from './db/database.js'
 import { errorHandler, HttpProblem, sendProblem } from './errors.js'
 import { type HardeningOptions, registerHardening } from './hardening.js'
+import { registerAuthentication } from './http/authenticate.js'
+import { openApiSecuritySchemes } from './http/openapi.js'
+import type { App } from './http/route.js'
 import { clientErrorHandler, httpServerFactory } from './http-server.js'
 import { registerProtocolVersionCheck } from './protocol-version.js'
-import { registerDiscoveryRoutes } from './routes/discovery.js'
-import { registerGrantRoutes } from './routes/grant.js'
-import { registerOAuthRoutes } from './routes/oauth.js'
-import { registerVaultRoutes } from './routes/vaults.js'
+import { createRepositories } from './repositories/index.js'
+import { registerRoutes } from './routes/index.js'
 import { registerWalletFiles } from './routes/wallet-files.js'
 import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
@@ -59,6 +60,54 @@ export interface BuildAppOptions {
  * The host stores ciphertext, wraps and signed manifests; it never holds a key that opens one.
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { ctx, kind, databaseBlobs, counter } = await createContext(options)
+  const { clock, db, notifier } = ctx
+  const app = createFastify(options)
+  registerBodyParsers(app)
+  await registerHardening(app, {
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+    // Several instances share one PostgreSQL, so their counters live there too; one SQLite host
+    // counts in memory, which is faster and loses nothing that matters on a restart.
+    ...(options.rateLimitStore !== undefined
+      ? { rateLimitStore: options.rateLimitStore }
+      : kind === 'postgres'
+        ? { rateLimitStore: rateLimitStoreFor(counter) }
+        : {}),
+    corsOrigins: options.config.corsOrigins ?? [],
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    return payload
+  })
+  await registerOpenApi(app, options.config.publicUrl)
+  registerProtocolVersionCheck(app)
+  registerContentTypeRules(app)
+  registerAuthentication(app, ctx)
+  registerRoutes(app, ctx)
+  if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
+
+  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
+  // once a minute so these tables hold only what is live.
+  const sweep = setInterval(() => {
+    const now = clock()
+    void Promise.all([
+      ctx.replay.purge(now),
+      counter.purge(now, 3_600_000),
+      databaseBlobs?.sweepOrphans(now, 3_600_000),
+    ]).catch(() => {})
+  }, 60_000)
+  sweep.unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(sweep)
+    await notifier.close()
+    await db.destroy()
+  })
+  return app
+}
+
+/** The database, stores and services every route shares, built once. */
+async function createContext(options: BuildAppOptions) {
   const clock = options.clock ?? systemClock
   const { db, kind, postgresUrl } = await openDatabase({
     ...options.config,
@@ -80,6 +129,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     writes,
     replay: new ReplayCache(writes),
     counter,
+    repos: createRepositories(db, writes, clock),
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),
@@ -88,7 +138,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ? undefined
         : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock()),
   }
+  return { ctx, kind, databaseBlobs, counter }
+}
 
+function createFastify(options: BuildAppOptions) {
   const app = Fastify({
     logger:
       options.logger === true
@@ -116,7 +169,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Deny by default: a body is JSON, a form (OAuth) or an envelope, and nothing else.
   app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such endpoint'))
+  return app
+}
 
+function registerBodyParsers(app: App): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 64 * 1024 },
@@ -137,23 +193,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   // Envelopes stream straight to disk; the route checks length and hash as they arrive.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload))
+}
 
-  await registerHardening(app, {
-    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
-    // Several instances share one PostgreSQL, so their counters live there too; one SQLite host
-    // counts in memory, which is faster and loses nothing that matters on a restart.
-    ...(options.rateLimitStore !== undefined
-      ? { rateLimitStore: options.rateLimitStore }
-      : kind === 'postgres'
-        ? { rateLimitStore: rateLimitStoreFor(counter) }
-        : {}),
-    corsOrigins: options.config.corsOrigins ?? [],
-  })
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    return payload
-  })
-
+async function registerOpenApi(app: App, publicUrl: string): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -162,35 +204,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         version: '1',
         description: 'The Holdall protocol, version 1 (draft). See protocol-spec/.',
       },
-      servers: [{ url: options.config.publicUrl }],
+      servers: [{ url: publicUrl }],
+      components: { securitySchemes: openApiSecuritySchemes },
     },
     transform: jsonSchemaTransform,
   })
-
-  registerProtocolVersionCheck(app)
-  registerContentTypeRules(app)
-  registerDiscoveryRoutes(app, ctx)
-  registerOAuthRoutes(app, ctx)
-  registerVaultRoutes(app, ctx)
-  registerGrantRoutes(app, ctx)
-  if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
-
-  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
-  // once a minute so these tables hold only what is live.
-  const sweep = setInterval(() => {
-    const now = clock()
-    void Promise.all([
-      db.deleteFrom('dpop_jti').where('expires_at', '<', now).execute(),
-      counter.purge(now, 3_600_000),
-      databaseBlobs?.sweepOrphans(now, 3_600_000),
-    ]).catch(() => {})
-  }, 60_000)
-  sweep.unref()
-
-  app.addHook('onClose', async () => {
-    clearInterval(sweep)
-    await notifier.close()
-    await db.destroy()
-  })
-  return app
 }

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js'
 import type { ServerConfig } from './config.js'
 import type { Db } from './db/database.js'
+import type { Repositories } from './repositories/index.js'
 import type { BlobStore } from './services/blob-store.js'
 import type { MetadataResolver } from './services/client-metadata.js'
 import type { Notifier } from './services/notifier.js'
@@ -13,7 +14,10 @@ import type { WriteQueue } from './services/write-queue.js'
 export interface AppContext {
   readonly config: ServerConfig
   readonly clock: Clock
+  /** For services that own their tables (blob store, counters, write queue); routes use `repos`. */
   readonly db: Db
+  /** Every query the routes need, one repository per aggregate. */
+  readonly repos: Repositories
   readonly blobs: BlobStore
   readonly notifier: Notifier
   /** Small per-request writes (log entries, one-time ids): grouped so they cost no sync each. */

@@ -11,7 +11,7 @@ import { clientMetadataDocument, HolderClient, ServiceClient, type ServiceIdenti
 import { generateDeviceKeys, randomBytes } from '@holdall/crypto'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LOG_GENESIS_HASH as GENESIS } from '../src/services/access-log.js'
+import { LOG_GENESIS_HASH as GENESIS } from '../src/repositories/log.js'
 import { deviceAccessToken, expectProblem, storageSnapshot } from './attacks/support.js'
 import { medicationList } from './fixtures.js'
 import { type Host, startHost } from './harness.js'

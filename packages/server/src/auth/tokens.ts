@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify'
-import type { Clock } from '../clock.js'
 import type { AppContext } from '../context.js'
-import type { Db } from '../db/database.js'
 import { HttpProblem } from '../errors.js'
 import { randomToken, sha256Base64url } from '../hashing.js'
+import type { NewTokenRow, TokenRepository } from '../repositories/tokens.js'
 import { externalUrl, verifyDpop } from './dpop.js'
 
 export const ACCESS_TOKEN_SECONDS = 600
@@ -31,11 +30,10 @@ export interface IssuedTokens {
  * Opaque 256-bit tokens, stored only as SHA-256 and bound to a DPoP key (security.md D12): every
  * request looks the token up, so a revocation bites at the next request.
  */
-export async function issueTokens(db: Db, clock: Clock, subject: TokenSubject): Promise<IssuedTokens> {
+export async function issueTokens(tokens: TokenRepository, now: number, subject: TokenSubject): Promise<IssuedTokens> {
   const access = randomToken()
   const refresh = randomToken()
-  const now = clock()
-  const row = {
+  const row: NewTokenRow = {
     subject_type: subject.subjectType,
     subject: subject.subject,
     vault_id: subject.vaultId,
@@ -46,17 +44,16 @@ export async function issueTokens(db: Db, clock: Clock, subject: TokenSubject): 
     rotated_at: null,
     created_at: now,
   }
-  await db
-    .insertInto('tokens')
-    .values([
-      { ...row, token_hash: sha256Base64url(access), kind: 'access', expires_at: now + ACCESS_TOKEN_SECONDS * 1000 },
-      { ...row, token_hash: sha256Base64url(refresh), kind: 'refresh', expires_at: now + REFRESH_TOKEN_SECONDS * 1000 },
-    ])
-    .execute()
+  await tokens.insertPair(
+    row,
+    { hash: sha256Base64url(access), expiresAt: now + ACCESS_TOKEN_SECONDS * 1000 },
+    { hash: sha256Base64url(refresh), expiresAt: now + REFRESH_TOKEN_SECONDS * 1000 },
+  )
   return { access_token: access, token_type: 'DPoP', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh }
 }
 
-export interface Principal {
+/** The subject of a live access token. */
+export interface TokenPrincipal {
   readonly subjectType: 'device' | 'client'
   /** Device id (key thumbprint) or client_id (metadata URL). */
   readonly subject: string
@@ -69,14 +66,14 @@ const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error
 
 /**
  * Authenticates a resource request: `Authorization: DPoP <token>` (never Bearer), a valid DPoP
- * proof over this request bound to the token, a live token, and (for grantees) a live grant.
- * Every failure is the same 401 so a caller learns nothing about which part failed.
+ * proof over this request bound to the token, a live token, and (for grantees) a live grant, or
+ * (for devices) an active device. Every failure is the same 401 so a caller learns nothing about
+ * which part failed. The token, its grant and its device are read in one statement.
  */
-export async function authenticate(
+export async function authenticateToken(
   request: FastifyRequest,
-  ctx: Pick<AppContext, 'db' | 'replay' | 'clock' | 'config'>,
-): Promise<Principal> {
-  const { db, clock } = ctx
+  ctx: Pick<AppContext, 'repos' | 'replay' | 'clock' | 'config'>,
+): Promise<TokenPrincipal> {
   const header = request.headers.authorization
   if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
     throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
@@ -87,37 +84,22 @@ export async function authenticate(
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
   }
-  const proof = await verifyDpop(request, ctx.replay, clock, {
+  const proof = await verifyDpop(request, ctx.replay, ctx.clock, {
     htm: request.method,
     htu: externalUrl(ctx.config.publicUrl, request),
     accessToken: token,
     style: 'resource',
   })
-  const row = await db
-    .selectFrom('tokens')
-    .selectAll()
-    .where('token_hash', '=', sha256Base64url(token))
-    .where('kind', '=', 'access')
-    .executeTakeFirst()
-  const now = clock()
+  const row = await ctx.repos.tokens.access(sha256Base64url(token))
+  const now = ctx.clock()
   const live = row !== undefined && row.revoked === 0 && row.expires_at > now && row.jkt === proof.jkt
   if (!live)
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
-  if (row.grant_id !== null) {
-    const grant = await db
-      .selectFrom('grants')
-      .select(['status', 'expires_at'])
-      .where('id', '=', row.grant_id)
-      .executeTakeFirst()
-    if (grant === undefined || grant.status !== 'active' || grant.expires_at <= now) {
-      throw new HttpProblem('unauthorized', 'the grant is no longer active', { headers: challenge('invalid_token') })
-    }
+  if (row.grant_id !== null && (row.grant_status !== 'active' || (row.grant_expires_at ?? 0) <= now)) {
+    throw new HttpProblem('unauthorized', 'the grant is no longer active', { headers: challenge('invalid_token') })
   }
-  if (row.subject_type === 'device') {
-    const device = await db.selectFrom('devices').select('status').where('id', '=', row.subject).executeTakeFirst()
-    if (device?.status !== 'active') {
-      throw new HttpProblem('unauthorized', 'the device is not active', { headers: challenge('invalid_token') })
-    }
+  if (row.subject_type === 'device' && row.device_status !== 'active') {
+    throw new HttpProblem('unauthorized', 'the device is not active', { headers: challenge('invalid_token') })
   }
   return {
     subjectType: row.subject_type,

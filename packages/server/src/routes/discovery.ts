@@ -1,17 +1,21 @@
-import { PROTOCOL_VERSION } from '@holdall/protocol'
-import type { FastifyInstance } from 'fastify'
+import { healthSchema, hostMetadataSchema, PROTOCOL_VERSION } from '@holdall/protocol'
+import { z } from 'zod'
 import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { HttpProblem } from '../errors.js'
-import { doc } from './doc.js'
+import { type App, binaryBody, route } from '../http/route.js'
 import { GRANT_TYPE_CIBA, GRANT_TYPE_JWT_BEARER } from './oauth.js'
 
-export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** Discovery (spec 5.2), the trust list (5.4), health, and this API's own description. */
+export function registerDiscoveryRoutes(app: App, ctx: AppContext): void {
   const base = ctx.config.publicUrl
+  const discovery = { auth: 'public', tag: 'discovery', method: 'GET' } as const
 
-  app.get(
-    '/.well-known/holdall',
-    doc('discovery', 'Host metadata: endpoints, protocol versions, algorithms'),
-    async (_request, reply) => {
+  route(app, {
+    ...discovery,
+    url: '/.well-known/holdall',
+    summary: 'Host metadata: endpoints, protocol versions, algorithms',
+    schema: { response: { 200: hostMetadataSchema } },
+    async handler(_request, reply) {
       return reply.header('cache-control', 'public, max-age=300').send({
         issuer: base,
         protocol_versions: [PROTOCOL_VERSION],
@@ -29,44 +33,63 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): 
         max_record_bytes: ctx.config.maxRecordBytes,
       })
     },
-  )
-
-  app.get('/healthz', doc('discovery', 'Liveness and database check'), async () => {
-    await ctx.db.selectFrom('vaults').select('id').limit(1).execute()
-    return { status: 'ok' }
   })
 
-  app.get(
-    '/trust-list',
-    doc('discovery', 'The signed trust list (compact JWS) this host serves'),
-    async (_request, reply) => {
+  route(app, {
+    ...discovery,
+    url: '/healthz',
+    summary: 'Liveness and database check',
+    schema: { response: { 200: healthSchema } },
+    async handler() {
+      await ctx.repos.vaults.ping()
+      return { status: 'ok' as const }
+    },
+  })
+
+  route(app, {
+    ...discovery,
+    url: '/trust-list',
+    summary: 'The signed trust list (compact JWS) this host serves',
+    schema: { produces: ['application/jwt'], response: { 200: binaryBody } },
+    async handler(_request, reply) {
       if (ctx.trustList === undefined) throw new HttpProblem('not_found', 'this host serves no trust list')
       return reply
         .header('content-type', 'application/jwt')
         .header('cache-control', 'public, max-age=300')
         .send(ctx.trustList.jws)
     },
-  )
+  })
 
-  app.get('/openapi.json', doc('discovery', 'This document'), async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send(app.swagger()),
-  )
+  route(app, {
+    ...discovery,
+    url: '/openapi.json',
+    summary: 'This document',
+    schema: { response: { 200: z.record(z.string(), z.unknown()) } },
+    handler: async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send(app.swagger() as Record<string, unknown>),
+  })
 
-  app.get('/docs', doc('discovery', 'A readable list of the endpoints'), async (_request, reply) => {
-    const spec = app.swagger() as { paths?: Record<string, Record<string, { summary?: string }>> }
-    const rows = Object.entries(spec.paths ?? {})
-      .flatMap(([path, ops]) =>
-        Object.entries(ops).map(
-          ([method, op]) =>
-            `<tr><td>${method.toUpperCase()}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary ?? '')}</td></tr>`,
-        ),
-      )
-      .join('\n')
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .send(
-        `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Holdall host API</title><main><h1>Holdall host API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Normative: protocol-spec/ in the Holdall repository.</p><table><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>${rows}</tbody></table></main></html>`,
-      )
+  route(app, {
+    ...discovery,
+    url: '/docs',
+    summary: 'A readable list of the endpoints',
+    schema: { produces: ['text/html'], response: { 200: binaryBody } },
+    handler: async (_request, reply) => {
+      const spec = app.swagger() as { paths?: Record<string, Record<string, { summary?: string }>> }
+      const rows = Object.entries(spec.paths ?? {})
+        .flatMap(([path, ops]) =>
+          Object.entries(ops).map(
+            ([method, op]) =>
+              `<tr><td>${method.toUpperCase()}</td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary ?? '')}</td></tr>`,
+          ),
+        )
+        .join('\n')
+      return reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .send(
+          `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Holdall host API</title><main><h1>Holdall host API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Normative: protocol-spec/ in the Holdall repository.</p><table><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>${rows}</tbody></table></main></html>`,
+        )
+    },
   })
 }
 

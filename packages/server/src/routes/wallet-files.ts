@@ -60,7 +60,7 @@ function walletFiles(dir: string): Map<string, WalletFile> {
 export function registerWalletFiles(app: FastifyInstance, dir: string): void {
   const files = walletFiles(dir)
   for (const [urlPath, file] of files) {
-    app.get(urlPath, { schema: { hide: true } }, async (_request, reply) =>
+    app.get(urlPath, { schema: { hide: true }, config: { auth: 'public' } }, async (_request, reply) =>
       reply
         .header('content-type', file.contentType)
         .header('cache-control', file.cacheControl)

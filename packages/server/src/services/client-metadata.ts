@@ -62,67 +62,7 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
   const blocked = blockedAddresses(options.allowLoopback)
   const cache = new Map<string, { at: number; document: ClientMetadata }>()
 
-  const checkedLookup = (
-    hostname: string,
-    lookupOptions: object,
-    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    dnsLookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
-      if (err) return callback(err, [])
-      const list = addresses as LookupAddress[]
-      const bad = list.find((a) => isBlocked(blocked, a.address))
-      if (bad !== undefined || list.length === 0) return callback(new Error('address not allowed'), [])
-      const all = (lookupOptions as { all?: boolean }).all === true
-      if (all) return callback(null, list)
-      const first = list[0] as LookupAddress
-      callback(null, first.address, first.family)
-    })
-  }
-
-  async function fetchDocument(url: URL): Promise<unknown> {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        { method: 'GET', headers: { accept: 'application/json' }, lookup: checkedLookup as never, timeout: TIMEOUT_MS },
-        (res) => {
-          if (res.statusCode !== 200) {
-            res.resume()
-            return reject(new Error(`status ${res.statusCode}`))
-          }
-          if (!/^application\/json\b/.test(res.headers['content-type'] ?? '')) {
-            res.resume()
-            return reject(new Error('not JSON'))
-          }
-          const chunks: Buffer[] = []
-          let size = 0
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length
-            if (size > MAX_DOCUMENT_BYTES) {
-              req.destroy(new Error('too large'))
-              return
-            }
-            chunks.push(chunk)
-          })
-          res.on('end', () => {
-            try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-            } catch (error) {
-              reject(error)
-            }
-          })
-          res.on('error', reject)
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error('timeout')))
-      // The socket timeout above is per idle gap; a server that drips a byte every few seconds
-      // would pass it for days. This bounds the whole fetch.
-      const deadline = setTimeout(() => req.destroy(new Error('too slow')), TIMEOUT_MS)
-      req.on('close', () => clearTimeout(deadline))
-      req.on('error', reject)
-      req.end()
-    })
-  }
+  const lookup = checkedLookup(blocked)
 
   return {
     async resolve(clientId: string): Promise<ClientMetadata> {
@@ -152,7 +92,7 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
       }
       let raw: unknown
       try {
-        raw = await fetchDocument(url)
+        raw = await fetchDocument(url, lookup)
       } catch {
         throw new HttpProblem('invalid_request', 'the client metadata document could not be fetched')
       }
@@ -164,4 +104,69 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
       return parsed.data
     },
   }
+}
+
+/** A DNS lookup that refuses blocked addresses: checked inside the connection, so rebinding cannot slip past. */
+function checkedLookup(blocked: BlockList) {
+  return (
+    hostname: string,
+    lookupOptions: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
+    dnsLookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
+      if (err) return callback(err, [])
+      const list = addresses as LookupAddress[]
+      const bad = list.find((a) => isBlocked(blocked, a.address))
+      if (bad !== undefined || list.length === 0) return callback(new Error('address not allowed'), [])
+      const all = (lookupOptions as { all?: boolean }).all === true
+      if (all) return callback(null, list)
+      const first = list[0] as LookupAddress
+      callback(null, first.address, first.family)
+    })
+  }
+}
+
+async function fetchDocument(url: URL, lookup: ReturnType<typeof checkedLookup>): Promise<unknown> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'GET', headers: { accept: 'application/json' }, lookup: lookup as never, timeout: TIMEOUT_MS },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume()
+          return reject(new Error(`status ${res.statusCode}`))
+        }
+        if (!/^application\/json\b/.test(res.headers['content-type'] ?? '')) {
+          res.resume()
+          return reject(new Error('not JSON'))
+        }
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > MAX_DOCUMENT_BYTES) {
+            req.destroy(new Error('too large'))
+            return
+          }
+          chunks.push(chunk)
+        })
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          } catch (error) {
+            reject(error)
+          }
+        })
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    // The socket timeout above is per idle gap; a server that drips a byte every few seconds
+    // would pass it for days. This bounds the whole fetch.
+    const deadline = setTimeout(() => req.destroy(new Error('too slow')), TIMEOUT_MS)
+    req.on('close', () => clearTimeout(deadline))
+    req.on('error', reject)
+    req.end()
+  })
 }

@@ -24,4 +24,9 @@ export class ReplayCache {
     )
     return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1
   }
+
+  /** Forgets ids whose proofs have expired: they would be refused as too old anyway. */
+  async purge(now: number): Promise<void> {
+    await this.#writes.run((trx) => trx.deleteFrom('dpop_jti').where('expires_at', '<', now).execute())
+  }
 }

@@ -1,0 +1,138 @@
+import { type AuthorizationDetail, type CreateVault, mayReceive, type RecordType } from '@holdall/protocol'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { calculateJwkThumbprint } from 'jose'
+import type { ZodType } from 'zod'
+import { externalUrl, verifyDpop } from '../auth/dpop.js'
+import { authenticateToken } from '../auth/tokens.js'
+import type { AppContext } from '../context.js'
+import { HttpProblem } from '../errors.js'
+import {
+  AUTH_KINDS,
+  type AuthKind,
+  type GranteePrincipal,
+  type HolderPrincipal,
+  type NewDevicePrincipal,
+  type Principal,
+} from './principal.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: every route declares it (http/route.ts); the hook below enforces it. */
+    auth?: AuthKind
+  }
+  interface FastifyRequest {
+    /** Set by the authentication hook before validation of the body; read through route()'s handler argument. */
+    principal: Principal | null
+  }
+}
+
+/** A route as registered: what test/routes.test.ts checks for every one. */
+export interface DeclaredRoute {
+  readonly method: string
+  readonly url: string
+  readonly auth: AuthKind
+  readonly schema: unknown
+}
+
+const routeTables = new WeakMap<FastifyInstance, readonly DeclaredRoute[]>()
+
+/** Every route registered on an app built by buildApp, with what it declares. */
+export function declaredRoutes(app: FastifyInstance): readonly DeclaredRoute[] {
+  return routeTables.get(app) ?? []
+}
+
+/**
+ * Authenticates every request once, as its route declares, before the body is validated and the
+ * handler runs; the handler receives the principal with what was loaded for it (http/route.ts).
+ * A route that declares nothing is refused (and test/routes.test.ts fails on it).
+ *
+ * Path parameters are checked first, so a malformed id is a 400 whoever asks, as it always was;
+ * then the credentials; then the body.
+ */
+export function registerAuthentication(app: FastifyInstance, ctx: AppContext): void {
+  const table: DeclaredRoute[] = []
+  routeTables.set(app, table)
+  // Fail at start, not at the first request: a route that declares no caller never goes live.
+  app.addHook('onRoute', (options) => {
+    const auth = options.config?.auth
+    if (auth === undefined || !AUTH_KINDS.includes(auth))
+      throw new Error(`${String(options.method)} ${options.url} declares no authentication (config.auth)`)
+    const methods = Array.isArray(options.method) ? options.method : [options.method]
+    for (const method of methods) table.push({ method, url: options.url, auth, schema: options.schema })
+  })
+  app.decorateRequest('principal', null)
+  app.addHook('preValidation', async (request) => {
+    if (request.is404) return
+    const auth = request.routeOptions.config.auth
+    if (auth === 'public' || auth === 'oauth') {
+      request.principal = { kind: auth }
+      return
+    }
+    const params = (request.routeOptions.schema as { params?: ZodType } | undefined)?.params
+    if (params !== undefined) params.parse(request.params)
+    switch (auth) {
+      case 'holder':
+        request.principal = await holder(request, ctx)
+        return
+      case 'grantee':
+      case 'issuer':
+        request.principal = await grantee(request, ctx, auth)
+        return
+      case 'new-device':
+        return // after the body is validated: see below
+      default:
+        throw new HttpProblem('internal', 'this route declares no authentication')
+    }
+  })
+  // A new vault's body is checked before its proof, as it always was: a malformed body spends no proof.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.auth === 'new-device') request.principal = await newDevice(request, ctx)
+  })
+}
+
+async function holder(request: FastifyRequest, ctx: AppContext): Promise<HolderPrincipal> {
+  const token = await authenticateToken(request, ctx)
+  const { vaultId } = request.params as { vaultId?: string }
+  // Another vault's id answers exactly as an unknown one does.
+  if (token.subjectType !== 'device' || token.vaultId !== vaultId) throw new HttpProblem('not_found', 'no such vault')
+  return { kind: 'holder', deviceId: token.subject, vaultId: token.vaultId }
+}
+
+async function grantee(
+  request: FastifyRequest,
+  ctx: AppContext,
+  kind: 'grantee' | 'issuer',
+): Promise<GranteePrincipal> {
+  const token = await authenticateToken(request, ctx)
+  if (token.subjectType !== 'client' || token.grantId === null)
+    throw new HttpProblem('forbidden', 'a grant token is required')
+  const grant = await ctx.repos.grants.find(token.grantId)
+  if (grant === undefined) throw new HttpProblem('unauthorized', 'the grant is no longer active')
+  const details = JSON.parse(grant.authorization_details) as AuthorizationDetail[]
+  const category = (grant.client_category ?? 'unverified') as GranteePrincipal['category']
+  const typesFor = (action: 'read' | 'deposit') =>
+    new Set(
+      details
+        .filter((d) => d.actions.includes(action))
+        .flatMap((d) => d.record_types)
+        .filter((t) => mayReceive(t as RecordType, category)),
+    )
+  if (kind === 'issuer' && typesFor('deposit').size === 0)
+    throw new HttpProblem('forbidden', 'this grant does not allow deposits')
+  return { kind, clientId: token.subject, vaultId: grant.vault_id, grant, category, typesFor }
+}
+
+/** Creating a vault proves possession of the device key it names: the DPoP proof is by that key. */
+async function newDevice(request: FastifyRequest, ctx: AppContext): Promise<NewDevicePrincipal> {
+  const proof = await verifyDpop(request, ctx.replay, ctx.clock, {
+    htm: request.method,
+    htu: externalUrl(ctx.config.publicUrl, request),
+    style: 'resource',
+  })
+  return { kind: 'new-device', jkt: proof.jkt }
+}
+
+/** The device a vault-creation body registers, by its key thumbprint (for comparison with the proof). */
+export function registeredDeviceId(body: CreateVault): Promise<string> {
+  return calculateJwkThumbprint(body.device.signing, 'sha256')
+}

@@ -1,0 +1,148 @@
+import type { AuthorizationDetail } from '@holdall/protocol'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import { lockVault } from '../db/locks.js'
+import { inVault, type Trx } from '../db/transactions.js'
+import { HttpProblem } from '../errors.js'
+import { pauseFor } from '../fault-injection.js'
+import type { WriteQueue } from '../services/write-queue.js'
+import type { AccessLog } from './log.js'
+import type { RecordRepository } from './records.js'
+
+export interface NewGrant {
+  readonly id: string
+  readonly vaultId: string
+  readonly requestId: string
+  readonly clientId: string
+  readonly clientName: string
+  readonly receipt: string
+  readonly details: AuthorizationDetail[]
+  readonly expiresAt: number
+  readonly wraps: readonly { record_id: string; version: number; wrap: string }[]
+  /** Record types the approved details cover: every wrap must be for one of them. */
+  readonly types: ReadonlySet<string>
+}
+
+/** A key served to a grantee, for the log. */
+export interface ServedKey {
+  readonly record_id: string
+  readonly version: number
+  readonly record_type: string
+}
+
+/** Grants: every query on `grants`, and the approval and revocation transactions that change one. */
+export class GrantRepository {
+  readonly #db: Db
+  readonly #log: AccessLog
+  readonly #records: RecordRepository
+  readonly #writes: WriteQueue
+  readonly #clock: Clock
+
+  constructor(db: Db, log: AccessLog, records: RecordRepository, writes: WriteQueue, clock: Clock) {
+    this.#db = db
+    this.#log = log
+    this.#records = records
+    this.#writes = writes
+    this.#clock = clock
+  }
+
+  /** Grants with the name of the client they were given to (from its request). */
+  #withClientName() {
+    return this.#db
+      .selectFrom('grants')
+      .leftJoin('auth_requests', 'auth_requests.id', 'grants.request_id')
+      .selectAll('grants')
+      .select(['auth_requests.client_name', 'auth_requests.client_category'])
+  }
+
+  find(grantId: string) {
+    return this.#withClientName().where('grants.id', '=', grantId).executeTakeFirst()
+  }
+
+  inVault(vaultId: string) {
+    return this.#withClientName().where('grants.vault_id', '=', vaultId).orderBy('grants.created_at').execute()
+  }
+
+  /** Records the approval: wraps, grant and request in one transaction, logged. */
+  async approve(grant: NewGrant, actor: string): Promise<void> {
+    await inVault(this.#db, grant.vaultId, async (trx) => {
+      for (const wrap of grant.wraps) {
+        const record = await this.#records.vaultRecord(trx, grant.vaultId, wrap.record_id)
+        if (record === undefined || !grant.types.has(record.record_type) || record.latest_version !== wrap.version) {
+          throw new HttpProblem('forbidden', 'a wrap is for a record the grant does not cover')
+        }
+        await this.#records.addGrantWrap(trx, grant.vaultId, wrap.record_id, wrap.version, grant.id, wrap.wrap)
+      }
+      await this.#insert(trx, grant)
+      const updated = await trx
+        .updateTable('auth_requests')
+        .set({ status: 'approved', grant_id: grant.id })
+        .where('id', '=', grant.requestId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      await pauseFor('approval-in-transaction')
+      if (Number(updated.numUpdatedRows) !== 1) throw new HttpProblem('conflict', 'the request was already answered')
+      await this.#log.append(trx, grant.vaultId, 'request_approved', actor, {
+        request_id: grant.requestId,
+        grant_id: grant.id,
+        client_name: grant.clientName,
+        record_types: [...grant.types],
+        expires_at: grant.expiresAt,
+      })
+    })
+  }
+
+  async #insert(trx: Trx, grant: NewGrant) {
+    await trx
+      .insertInto('grants')
+      .values({
+        id: grant.id,
+        vault_id: grant.vaultId,
+        client_id: grant.clientId,
+        request_id: grant.requestId,
+        receipt: grant.receipt,
+        authorization_details: JSON.stringify(grant.details),
+        expires_at: grant.expiresAt,
+        status: 'active',
+        created_at: this.#clock(),
+        revoked_at: null,
+      })
+      .execute()
+  }
+
+  /** Revokes at once: its tokens die and its wraps go (security.md D7). False if there is no such grant. */
+  revoke(vaultId: string, grantId: string, actor: string): Promise<boolean> {
+    const now = this.#clock()
+    return inVault(this.#db, vaultId, async (trx) => {
+      const row = await trx
+        .selectFrom('grants')
+        .select(['status', 'client_id'])
+        .where('id', '=', grantId)
+        .where('vault_id', '=', vaultId)
+        .executeTakeFirst()
+      if (row === undefined) return false
+      if (row.status === 'revoked') return true
+      await trx.updateTable('grants').set({ status: 'revoked', revoked_at: now }).where('id', '=', grantId).execute()
+      await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
+      await this.#records.deleteGrantWraps(trx, grantId)
+      await pauseFor('revocation-in-transaction')
+      await this.#log.append(trx, vaultId, 'grant_revoked', actor, { grant_id: grantId, client_id: row.client_id })
+      return true
+    })
+  }
+
+  /** Logs every key served to a grantee before the response leaves: one group commit for all of them. */
+  async logServed(vaultId: string, grantId: string, clientId: string, served: readonly ServedKey[]): Promise<void> {
+    await this.#writes.run(async (trx) => {
+      await lockVault(trx, vaultId)
+      for (const key of served) {
+        await this.#log.append(trx, vaultId, 'key_served', clientId, {
+          grant_id: grantId,
+          record_id: key.record_id,
+          version: key.version,
+          record_type: key.record_type,
+        })
+      }
+    })
+  }
+}

@@ -1,0 +1,35 @@
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import type { WriteQueue } from '../services/write-queue.js'
+import { GrantRepository } from './grants.js'
+import { AccessLog } from './log.js'
+import { RecordRepository } from './records.js'
+import { RequestRepository } from './requests.js'
+import { TokenRepository } from './tokens.js'
+import { VaultRepository } from './vaults.js'
+
+/**
+ * One repository per aggregate, each owning every query on its tables (README: "where does a new
+ * query go"). Routes call these and never write SQL; rows become wire objects in wire/views.ts.
+ */
+export interface Repositories {
+  readonly vaults: VaultRepository
+  readonly records: RecordRepository
+  readonly requests: RequestRepository
+  readonly grants: GrantRepository
+  readonly tokens: TokenRepository
+  readonly log: AccessLog
+}
+
+export function createRepositories(db: Db, writes: WriteQueue, clock: Clock): Repositories {
+  const log = new AccessLog(db, clock)
+  const records = new RecordRepository(db, log, clock)
+  return {
+    vaults: new VaultRepository(db, log, clock),
+    records,
+    requests: new RequestRepository(db, log, clock),
+    grants: new GrantRepository(db, log, records, writes, clock),
+    tokens: new TokenRepository(db, clock),
+    log,
+  }
+}

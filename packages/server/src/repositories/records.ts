@@ -1,0 +1,226 @@
+import type { Deposit, PutRecordVersion } from '@holdall/protocol'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import { inVault, type Trx } from '../db/transactions.js'
+import { HttpProblem } from '../errors.js'
+import type { AccessLog } from './log.js'
+import { insertVersion, insertWrap, type RecordVersionRow, versionsQuery, type WrapFor } from './record-rows.js'
+
+export type { RecordVersionRow, WrapFor } from './record-rows.js'
+
+/**
+ * Records, their versions and the key wraps of each version: every query on `records`,
+ * `record_versions` and `key_wraps`. A version with its wrap is read in one joined statement.
+ */
+export class RecordRepository {
+  readonly #db: Db
+  readonly #log: AccessLog
+  readonly #clock: Clock
+
+  constructor(db: Db, log: AccessLog, clock: Clock) {
+    this.#db = db
+    this.#log = log
+    this.#clock = clock
+  }
+
+  /** One version with the caller's wrap (the newest epoch's for the owner), or undefined. */
+  version(vaultId: string, recordId: string, version: number, wrapFor: WrapFor): Promise<RecordVersionRow | undefined> {
+    return versionsQuery(this.#db, vaultId, wrapFor)
+      .where('v.record_id', '=', recordId)
+      .where('v.version', '=', version)
+      .orderBy('w.key_epoch', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  }
+
+  /** The latest version of every record in the vault (or every deposit in its inbox), in one statement. */
+  async latest(vaultId: string, state: 'vault' | 'inbox'): Promise<RecordVersionRow[]> {
+    const rows = await versionsQuery(this.#db, vaultId, { kind: state === 'vault' ? 'epoch' : 'inbox' })
+      .where('r.state', '=', state)
+      .whereRef('v.version', '=', 'r.latest_version')
+      .orderBy('v.record_id')
+      .orderBy('w.key_epoch', 'desc')
+      .execute()
+    // The newest epoch's wrap of each record: rows of one record are adjacent, newest first.
+    return rows.filter((row, i) => i === 0 || rows[i - 1]?.record_id !== row.record_id)
+  }
+
+  /** Every version wrapped to a grant: later versions are never wrapped to it, so never served. */
+  grantVersions(vaultId: string, grantId: string): Promise<RecordVersionRow[]> {
+    return versionsQuery(this.#db, vaultId, { kind: 'grant', grantId }).execute()
+  }
+
+  /** Whether this vault holds a version whose envelope has this address. */
+  async holdsBlob(vaultId: string, sha256: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('record_versions')
+      .select('ciphertext_sha256')
+      .where('vault_id', '=', vaultId)
+      .where('ciphertext_sha256', '=', sha256)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** The record type of a version wrapped to this grant whose envelope has this address. */
+  async grantBlobType(grantId: string, sha256: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('key_wraps')
+      .innerJoin('record_versions', (join) =>
+        join
+          .onRef('record_versions.vault_id', '=', 'key_wraps.vault_id')
+          .onRef('record_versions.record_id', '=', 'key_wraps.record_id')
+          .onRef('record_versions.version', '=', 'key_wraps.version'),
+      )
+      .innerJoin('records', (join) =>
+        join
+          .onRef('records.vault_id', '=', 'key_wraps.vault_id')
+          .onRef('records.record_id', '=', 'key_wraps.record_id'),
+      )
+      .select(['records.record_type'])
+      .where('key_wraps.grant_id', '=', grantId)
+      .where('record_versions.ciphertext_sha256', '=', sha256)
+      .executeTakeFirst()
+    return row?.record_type
+  }
+
+  /** Compare-and-swap on the version: 'same' for a retry of the identical write, 'conflict' otherwise. */
+  commitVersion(
+    vaultId: string,
+    recordId: string,
+    version: number,
+    body: PutRecordVersion,
+    author: string,
+  ): Promise<'created' | 'same' | 'conflict'> {
+    const now = this.#clock()
+    return inVault(this.#db, vaultId, async (trx) => {
+      const existing = await trx
+        .selectFrom('record_versions')
+        .select(['manifest'])
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', recordId)
+        .where('version', '=', version)
+        .executeTakeFirst()
+      if (existing !== undefined) return existing.manifest === body.manifest ? 'same' : 'conflict'
+      const record = await trx
+        .selectFrom('records')
+        .selectAll()
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', recordId)
+        .executeTakeFirst()
+      const expected = record === undefined ? 1 : record.latest_version + 1
+      if (version !== expected || (record !== undefined && record.record_type !== body.record_type)) return 'conflict'
+      if (record === undefined) {
+        await trx
+          .insertInto('records')
+          .values({
+            vault_id: vaultId,
+            record_id: recordId,
+            record_type: body.record_type,
+            latest_version: 1,
+            state: 'vault',
+            created_at: now,
+          })
+          .execute()
+      } else {
+        await trx
+          .updateTable('records')
+          .set({ latest_version: version })
+          .where('vault_id', '=', vaultId)
+          .where('record_id', '=', recordId)
+          .execute()
+      }
+      await insertVersion(trx, vaultId, recordId, version, body, author, now)
+      await insertWrap(trx, vaultId, recordId, version, { kind: 'epoch', keyEpoch: body.key_epoch }, body.owner_wrap)
+      await this.#log.append(trx, vaultId, 'record_written', author, {
+        record_id: recordId,
+        version,
+        record_type: body.record_type,
+      })
+      return 'created'
+    })
+  }
+
+  /** A deposit into the inbox: false for a retry of the same deposit; a different one with the same id is a conflict. */
+  deposit(vaultId: string, body: Deposit, authorKeyId: string, clientId: string): Promise<boolean> {
+    const now = this.#clock()
+    return inVault(this.#db, vaultId, async (trx) => {
+      const existing = await trx
+        .selectFrom('record_versions')
+        .select('manifest')
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', body.record_id)
+        .executeTakeFirst()
+      if (existing !== undefined) {
+        if (existing.manifest === body.manifest) return false
+        throw new HttpProblem('conflict', 'a record with this id exists')
+      }
+      await trx
+        .insertInto('records')
+        .values({
+          vault_id: vaultId,
+          record_id: body.record_id,
+          record_type: body.record_type,
+          latest_version: 1,
+          state: 'inbox',
+          created_at: now,
+        })
+        .execute()
+      await insertVersion(trx, vaultId, body.record_id, 1, body, authorKeyId, now)
+      await insertWrap(trx, vaultId, body.record_id, 1, { kind: 'inbox', keyEpoch: body.key_epoch }, body.inbox_wrap)
+      await this.#log.append(trx, vaultId, 'deposit_received', clientId, {
+        record_id: body.record_id,
+        record_type: body.record_type,
+      })
+      return true
+    })
+  }
+
+  /** Moves a deposit into the vault, its inbox wrap replaced by the owner's. False when there is no such deposit. */
+  accept(vaultId: string, recordId: string, keyEpoch: number, ownerWrap: string, actor: string): Promise<boolean> {
+    return inVault(this.#db, vaultId, async (trx) => {
+      const record = await trx
+        .selectFrom('records')
+        .select('state')
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', recordId)
+        .executeTakeFirst()
+      if (record === undefined) return false
+      if (record.state === 'vault') return true
+      await trx
+        .updateTable('records')
+        .set({ state: 'vault' })
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', recordId)
+        .execute()
+      await trx
+        .deleteFrom('key_wraps')
+        .where('vault_id', '=', vaultId)
+        .where('record_id', '=', recordId)
+        .where('kind', '=', 'inbox')
+        .execute()
+      await insertWrap(trx, vaultId, recordId, 1, { kind: 'epoch', keyEpoch }, ownerWrap)
+      await this.#log.append(trx, vaultId, 'deposit_accepted', actor, { record_id: recordId })
+      return true
+    })
+  }
+
+  /** Inside an approval: the record a grant wrap is for, if it is in the vault (not the inbox). */
+  vaultRecord(trx: Trx, vaultId: string, recordId: string) {
+    return trx
+      .selectFrom('records')
+      .select(['record_type', 'latest_version'])
+      .where('vault_id', '=', vaultId)
+      .where('record_id', '=', recordId)
+      .where('state', '=', 'vault')
+      .executeTakeFirst()
+  }
+
+  async addGrantWrap(trx: Trx, vaultId: string, recordId: string, version: number, grantId: string, wrap: string) {
+    await insertWrap(trx, vaultId, recordId, version, { kind: 'grant', grantId }, wrap)
+  }
+
+  /** Revocation: the grant's wraps go at once (security.md D7). */
+  async deleteGrantWraps(trx: Trx, grantId: string): Promise<void> {
+    await trx.deleteFrom('key_wraps').where('grant_id', '=', grantId).execute()
+  }
+}

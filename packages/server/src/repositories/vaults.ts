@@ -1,0 +1,138 @@
+import type { CreateVault } from '@holdall/protocol'
+import type { JWK } from 'jose'
+import type { Clock } from '../clock.js'
+import type { Db } from '../db/database.js'
+import { inVault } from '../db/transactions.js'
+import type { AccessLog } from './log.js'
+
+export interface NewDevice {
+  readonly id: string
+  readonly signing: JWK
+  readonly agreement: JWK
+  readonly vrkWrap: string
+  readonly wrapStatement: string
+}
+
+/** Vaults and their holder devices: every query on the `vaults` and `devices` tables. */
+export class VaultRepository {
+  readonly #db: Db
+  readonly #log: AccessLog
+  readonly #clock: Clock
+
+  constructor(db: Db, log: AccessLog, clock: Clock) {
+    this.#db = db
+    this.#log = log
+    this.#clock = clock
+  }
+
+  find(vaultId: string) {
+    return this.#db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirst()
+  }
+
+  device(deviceId: string) {
+    return this.#db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirst()
+  }
+
+  /** The vault as one of its devices sees it, with the device that enrolled it (if any). */
+  async deviceView(vaultId: string, deviceId: string) {
+    const vault = await this.#db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
+    const device = await this.#db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirstOrThrow()
+    const enroller =
+      device.enrolled_by === null
+        ? undefined
+        : await this.#db
+            .selectFrom('devices')
+            .select(['signing_jwk'])
+            .where('id', '=', device.enrolled_by)
+            .executeTakeFirst()
+    return { vault, device, enroller }
+  }
+
+  /** Signing keys of the vault's active devices: whoever signs a grant receipt is one of them. */
+  activeSigningKeys(vaultId: string) {
+    return this.#db
+      .selectFrom('devices')
+      .select(['signing_jwk'])
+      .where('vault_id', '=', vaultId)
+      .where('status', '=', 'active')
+      .execute()
+  }
+
+  /** Creates the vault and its first device, logged. Throws the database's error on a duplicate id. */
+  async create(body: CreateVault, deviceId: string): Promise<void> {
+    const now = this.#clock()
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('vaults')
+        .values({
+          id: body.vault_id,
+          key_epoch: 0,
+          inbox_public_jwk: JSON.stringify(body.inbox_key),
+          inbox_statement: body.inbox_statement,
+          used_bytes: 0,
+          created_at: now,
+        })
+        .execute()
+      await trx
+        .insertInto('devices')
+        .values({
+          id: deviceId,
+          vault_id: body.vault_id,
+          signing_jwk: JSON.stringify(body.device.signing),
+          agreement_jwk: JSON.stringify(body.device.agreement),
+          vrk_wrap: body.vrk_wrap,
+          wrap_epoch: 0,
+          enrolled_by: null,
+          wrap_statement: null,
+          status: 'active',
+          created_at: now,
+        })
+        .execute()
+      await this.#log.append(trx, body.vault_id, 'vault_created', deviceId, {})
+    })
+  }
+
+  async enrol(vaultId: string, keyEpoch: number, enroller: string, device: NewDevice): Promise<void> {
+    await inVault(this.#db, vaultId, async (trx) => {
+      await trx
+        .insertInto('devices')
+        .values({
+          id: device.id,
+          vault_id: vaultId,
+          signing_jwk: JSON.stringify(device.signing),
+          agreement_jwk: JSON.stringify(device.agreement),
+          vrk_wrap: device.vrkWrap,
+          wrap_epoch: keyEpoch,
+          enrolled_by: enroller,
+          wrap_statement: device.wrapStatement,
+          status: 'active',
+          created_at: this.#clock(),
+        })
+        .execute()
+      await this.#log.append(trx, vaultId, 'device_added', enroller, { device_id: device.id })
+    })
+  }
+
+  /** Envelope bytes charged to the vault, for the quota. */
+  async usedBytes(vaultId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('vaults')
+      .select('used_bytes')
+      .where('id', '=', vaultId)
+      .executeTakeFirstOrThrow()
+    return row.used_bytes
+  }
+
+  async charge(vaultId: string, bytes: number): Promise<void> {
+    await this.#db
+      .updateTable('vaults')
+      .set((eb) => ({ used_bytes: eb('used_bytes', '+', bytes) }))
+      .where('id', '=', vaultId)
+      .execute()
+  }
+
+  /** A cheap query that proves the database answers (the health check). */
+  async ping(): Promise<void> {
+    await this.#db.selectFrom('vaults').select('id').limit(1).execute()
+  }
+}

@@ -1,0 +1,118 @@
+import {
+  blobPathSchema,
+  grantInfoSchema,
+  grantListSchema,
+  grantPathSchema,
+  grantSchema,
+  recordListSchema,
+  vaultPathSchema,
+} from '@holdall/protocol'
+import type { AppContext } from '../context.js'
+import { HttpProblem } from '../errors.js'
+import { type App, binaryBody, route } from '../http/route.js'
+import { sendEnvelope } from '../services/envelopes.js'
+import { grantView, inboxView, recordVersionView, signingKeyView } from '../wire/views.js'
+
+/** Grants: the holder lists and revokes them (spec 5.9, 5.12); a grantee reads what one covers (5.10). */
+export function registerGrantRoutes(app: App, ctx: AppContext): void {
+  listGrants(app, ctx)
+  revokeGrant(app, ctx)
+  readGrant(app, ctx)
+  readGrantRecords(app, ctx)
+  downloadGrantEnvelope(app, ctx)
+}
+
+function listGrants(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'GET',
+    url: '/vaults/:vaultId/grants',
+    auth: 'holder',
+    tag: 'holder',
+    summary: 'Every grant, live or not',
+    schema: { params: vaultPathSchema, response: { 200: grantListSchema } },
+    async handler(_request, _reply, principal) {
+      const now = ctx.clock()
+      return { grants: (await ctx.repos.grants.inVault(principal.vaultId)).map((row) => grantView(row, now)) }
+    },
+  })
+}
+
+function revokeGrant(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'POST',
+    url: '/vaults/:vaultId/grants/:grantId/revoke',
+    auth: 'holder',
+    tag: 'holder',
+    summary: 'Stop sharing: tokens die and wraps are deleted at once',
+    schema: { params: grantPathSchema, response: { 200: grantSchema } },
+    async handler(request, _reply, principal) {
+      const { grantId } = request.params
+      if (!(await ctx.repos.grants.revoke(principal.vaultId, grantId, principal.deviceId)))
+        throw new HttpProblem('not_found', 'no such grant')
+      ctx.notifier.publish(principal.vaultId, { type: 'grant_revoked', id: grantId })
+      const grant = await ctx.repos.grants.find(grantId)
+      if (grant === undefined) throw new HttpProblem('not_found', 'no such grant')
+      return grantView(grant, ctx.clock())
+    },
+  })
+}
+
+function readGrant(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'GET',
+    url: '/grant',
+    auth: 'grantee',
+    tag: 'grantee',
+    summary: "The grant behind this token, with the holder's signed receipt",
+    schema: { response: { 200: grantInfoSchema } },
+    async handler(_request, _reply, { grant, vaultId }) {
+      // The signers of the receipt: the holder devices whose keys the service checks the receipt with.
+      const devices = await ctx.repos.vaults.activeSigningKeys(vaultId)
+      const vault = await ctx.repos.vaults.find(vaultId)
+      if (vault === undefined) throw new HttpProblem('not_found', 'no such vault')
+      return {
+        ...grantView(grant, ctx.clock()),
+        holder_device_keys: devices.map(signingKeyView),
+        inbox: inboxView(vault),
+      }
+    },
+  })
+}
+
+function readGrantRecords(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'GET',
+    url: '/grant/records',
+    auth: 'grantee',
+    tag: 'grantee',
+    summary: 'Record versions the grant covers, with wraps to the grantee (each logged)',
+    schema: { response: { 200: recordListSchema } },
+    async handler(_request, _reply, principal) {
+      const { grant, vaultId } = principal
+      const readable = principal.typesFor('read')
+      const rows = await ctx.repos.records.grantVersions(vaultId, grant.id)
+      const served = rows.filter((row) => readable.has(row.record_type))
+      // Every key served is logged before the response leaves: one commit for all of them.
+      await ctx.repos.grants.logServed(vaultId, grant.id, grant.client_id, served)
+      return { records: served.map(recordVersionView) }
+    },
+  })
+}
+
+function downloadGrantEnvelope(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'GET',
+    url: '/grant/blobs/:sha256',
+    auth: 'grantee',
+    tag: 'grantee',
+    summary: 'Download an envelope the grant covers',
+    schema: { params: blobPathSchema, produces: ['application/octet-stream'], response: { 200: binaryBody } },
+    async handler(request, reply, principal) {
+      const { sha256 } = request.params
+      const type = await ctx.repos.records.grantBlobType(principal.grant.id, sha256)
+      if (type === undefined || !principal.typesFor('read').has(type) || !(await ctx.blobs.has(sha256)))
+        throw new HttpProblem('not_found', 'no such blob')
+      return sendEnvelope(ctx, reply, sha256)
+    },
+  })
+}

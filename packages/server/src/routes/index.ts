@@ -1,0 +1,24 @@
+import type { AppContext } from '../context.js'
+import type { App } from '../http/route.js'
+import { registerDiscoveryRoutes } from './discovery.js'
+import { registerEventRoutes } from './events.js'
+import { registerGrantRoutes } from './grants.js'
+import { registerInboxRoutes } from './inbox.js'
+import { registerLogRoutes } from './log.js'
+import { registerOAuthRoutes } from './oauth.js'
+import { registerRecordRoutes } from './records.js'
+import { registerRequestRoutes } from './requests.js'
+import { registerVaultRoutes } from './vault.js'
+
+/** Every API route, one resource per file (README: "where does a new route go"). */
+export function registerRoutes(app: App, ctx: AppContext): void {
+  registerDiscoveryRoutes(app, ctx)
+  registerOAuthRoutes(app, ctx)
+  registerVaultRoutes(app, ctx)
+  registerRecordRoutes(app, ctx)
+  registerInboxRoutes(app, ctx)
+  registerRequestRoutes(app, ctx)
+  registerGrantRoutes(app, ctx)
+  registerLogRoutes(app, ctx)
+  registerEventRoutes(app, ctx)
+}
