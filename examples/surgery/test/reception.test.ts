@@ -102,7 +102,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const table = await page.locator('table').textContent()
     for (const expected of [
       'Sertraline 50mg tablets',
-      'dm+d 39109611000001108',
+      'dm+d 323509004',
       'One tablet each morning',
       '28 tablets',
       'GMC 7012345',
