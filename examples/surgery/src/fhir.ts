@@ -64,7 +64,6 @@ export function medicationBundle(ctx: ExportContext): Resource {
   const patient = b.patient(list.patient)
   const issuer = b.organisation(ctx.issuer)
   const surgery = b.organisation(ctx.surgery)
-  const practitionerFor = (p: Prescriber) => b.practitioner(p)
 
   const clinical: string[] = []
   for (const m of list.medicines) {
@@ -92,7 +91,7 @@ export function medicationBundle(ctx: ExportContext): Resource {
       medicationCodeableConcept: medication,
       subject: { reference: patient },
       authoredOn: m.lastIssueDate,
-      requester: { reference: practitionerFor(m.prescriber), display: m.prescriber.name },
+      requester: { reference: b.practitioner(m.prescriber), display: m.prescriber.name },
       courseOfTherapyType: {
         coding: [
           {
