@@ -44,7 +44,7 @@ function definitions(file: string): Definition[] {
   return ((readJson(file) as { entry: { resource: Definition }[] }).entry ?? []).map((e) => e.resource)
 }
 
-function load(): void {
+export function loadBindings(): void {
   if (elements !== undefined) return
   elements = new Map()
   for (const sd of [...definitions('fhir/r4/profiles-types.json'), ...definitions('fhir/r4/profiles-resources.json')])
@@ -160,7 +160,7 @@ function walk(node: Json, path: string, where: string, out: string[]): void {
 
 /** Every code outside a required R4 value set that the definitions enumerate. */
 export function requiredBindingProblems(resource: Json): string[] {
-  load()
+  loadBindings()
   const out: string[] = []
   walk(resource, resource.resourceType as string, resource.resourceType as string, out)
   return out

