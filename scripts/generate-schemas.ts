@@ -63,6 +63,7 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   },
   'identity-document': { schema: protocol.identityDocumentSchema, title: 'Identity document payload', section: '4.2' },
   appointment: { schema: protocol.appointmentSchema, title: 'Appointment payload', section: '4.2' },
+  'ost-handover': { schema: protocol.ostHandoverSchema, title: 'Opioid substitution handover payload', section: '4.2' },
 }
 
 export const schemasDir = join(import.meta.dirname, '..', 'protocol-spec', 'schemas')

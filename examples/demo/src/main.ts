@@ -197,7 +197,7 @@ function medicationList(): RecordPayload {
     issuedAt: new Date().toISOString(),
     medicines: [
       {
-        medication: { system: 'https://dmd.nhs.uk', code: '39109611000001108', display: 'Sertraline 50mg tablets' },
+        medication: { system: 'https://dmd.nhs.uk', code: '323509004', display: 'Sertraline 50mg tablets' },
         strength: '50 mg',
         form: 'tablet',
         dose: 'One tablet each morning',

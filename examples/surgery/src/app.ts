@@ -11,7 +11,7 @@ import { randomBytes } from '@holdall/crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SurgeryConfig } from './config.js'
-import { medicationBundle } from './fhir.js'
+import { ExportRefused, medicationBundle } from './fhir.js'
 import { html, page } from './html.js'
 import { type Session, SessionStore } from './sessions.js'
 import { currentTrustList, isValidNhsNumber, readMedicationLists } from './verify.js'
@@ -223,17 +223,35 @@ export async function buildSurgeryApp(
     const read = state.lists.find((r) => canExport(r, session.expectedNhsNumber))
     if (read === undefined || read.list === undefined || read.verification.kind !== 'verified')
       return reply.redirect('/session', 303)
-    const bundle = medicationBundle({
-      list: read.list,
-      issuer: read.verification.organisation,
-      surgery: { name: config.name, odsCode: config.odsCode },
-      signedAt: read.verification.signedAt,
-      verifiedAt: state.verifiedAt,
-      grantId: state.grant.grant_id,
-      recordId: read.recordId,
-      version: read.version,
-      exportedAt: new Date(clock()),
-    })
+    let bundle: ReturnType<typeof medicationBundle>
+    try {
+      bundle = medicationBundle({
+        list: read.list,
+        issuer: read.verification.organisation,
+        surgery: { name: config.name, odsCode: config.odsCode },
+        signedAt: read.verification.signedAt,
+        verifiedAt: state.verifiedAt,
+        grantId: state.grant.grant_id,
+        recordId: read.recordId,
+        version: read.version,
+        exportedAt: new Date(clock()),
+      })
+    } catch (error) {
+      if (!(error instanceof ExportRefused)) throw error
+      // Never a half-valid bundle. The problem names paths and kinds only: the reasons, with the
+      // medicine and its code, are on the GP's page, not in a response that may end up in a log.
+      return reply
+        .code(422)
+        .type('application/problem+json')
+        .send({
+          type: 'urn:holdall:surgery:export-refused',
+          title: 'The list cannot be exported as valid FHIR',
+          status: 422,
+          code: 'export_refused',
+          detail: 'Nothing was exported. The list page says what to correct with prison healthcare.',
+          problems: error.problems.map((p) => ({ path: p.path, kind: p.kind })),
+        })
+    }
     return reply
       .type('application/fhir+json')
       .header('content-disposition', 'attachment; filename="medicines-from-prison.fhir.json"')

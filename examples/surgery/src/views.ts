@@ -1,4 +1,5 @@
 import type { MedicationList } from '@holdall/protocol'
+import { type ExportPlan, medicationListPlan } from './export-plan.js'
 import { Html, html } from './html.js'
 import type { SessionState } from './sessions.js'
 import type { ReadMedicationList, Verification } from './verify.js'
@@ -107,7 +108,8 @@ export function approvedView(options: {
     ordered.length > 1
       ? html`<p>The patient shared ${ordered.length} medicines lists: ${ordered.map((r, i) => html`${i === 0 ? '' : i === ordered.length - 1 ? ' and ' : ', '}${SUMMARY_WORDS[r.verification.kind]}`)}.</p>`
       : ''
-  const exportable = options.lists.some((r) => canExport(r, options.expectedNhsNumber))
+  const checked = options.lists.filter((r) => canExport(r, options.expectedNhsNumber))
+  const exportable = checked.some((r) => r.list !== undefined && medicationListPlan(r.list).problems.length === 0)
   return html`<h1>${options.forPrint === true ? 'Medicines from prison healthcare' : 'The patient’s medicines from prison'}</h1>
 ${
   options.forPrint === true
@@ -122,7 +124,13 @@ ${
   options.forPrint === true
     ? ''
     : html`<div class="actions">
-${exportable ? html`<a class="button" href="/session/export" download>Download for the clinical system (FHIR)</a>` : html`<p>Download is only offered for a list whose signature checks out and whose NHS number matches.</p>`}
+${
+  exportable
+    ? html`<a class="button" href="/session/export" download>Download for the clinical system (FHIR)</a>`
+    : checked.length > 0
+      ? html`<p>Download is not offered: the list has problems that would put wrong data in the record (see “Before you download”).</p>`
+      : html`<p>Download is only offered for a list whose signature checks out and whose NHS number matches.</p>`
+}
 <a class="button secondary" href="/session/print" target="_blank" rel="noopener">Print view (opens in a new tab)</a>
 <form method="post" action="/session/end" class="inline"><button type="submit" class="secondary">Finish and clear</button></form>
 </div>`
@@ -156,7 +164,7 @@ function listSection(
   read: ReadMedicationList,
   index: number,
   count: number,
-  options: { expectedNhsNumber: string | undefined; now: number },
+  options: { expectedNhsNumber: string | undefined; now: number; forPrint?: boolean },
 ): Html {
   const id = `list-${index + 1}`
   const list = read.list
@@ -167,6 +175,7 @@ function listSection(
 ${verificationPanel(read.verification, list, options.expectedNhsNumber, `${id}-verification`)}
 ${list === undefined ? '' : medicinesTable(list, options.now, id)}
 ${list === undefined ? '' : allergies(list, id)}
+${list !== undefined && canExport(read, options.expectedNhsNumber) && options.forPrint !== true ? importPlan(medicationListPlan(list), id) : ''}
 </section>`
 }
 
@@ -231,7 +240,12 @@ ${problems}
 
 function medicinesTable(list: MedicationList, now: number, id: string): Html {
   if (list.medicines.length === 0) return html`<p>The list has no medicines on it.</p>`
-  const rows = list.medicines.map((m) => {
+  const badCodes = new Set(
+    medicationListPlan(list)
+      .problems.filter((p) => p.kind !== 'missing_dose')
+      .map((p) => p.path.split('.')[0]),
+  )
+  const rows = list.medicines.map((m, i) => {
     const daysLeft = Math.floor((Date.parse(`${m.runOutDate}T23:59:59Z`) - now) / 86_400_000)
     const soon = daysLeft <= RUN_OUT_SOON_DAYS
     const runOut =
@@ -241,7 +255,7 @@ function medicinesTable(list: MedicationList, now: number, id: string): Html {
           ? html`<strong>${formatDate(m.runOutDate)}: in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}</strong>`
           : html`${formatDate(m.runOutDate)}`
     return html`<tr${soon ? html` class="soon"` : ''}>
-<th scope="row">${m.medication.display}<br><span class="code">dm+d ${m.medication.code}</span>${m.repeat ? html`<br><span class="tag">Repeat</span>` : ''}</th>
+<th scope="row">${m.medication.display}<br><span class="code">dm+d ${m.medication.code}</span>${badCodes.has(`medicines[${i}]`) ? html`<br><strong class="bad" data-testid="bad-code">Code not valid: check with prison healthcare</strong>` : ''}${m.repeat ? html`<br><span class="tag">Repeat</span>` : ''}</th>
 <td>${m.strength}, ${m.form}${m.route === undefined ? '' : html`, ${m.route}`}</td>
 <td>${m.dose}${m.indication === undefined ? '' : html`<br><span class="hint">For ${m.indication}</span>`}</td>
 <td>${quantity(m.quantitySupplied)} on ${formatDate(m.supplyDate)}</td>
@@ -268,6 +282,26 @@ ${
     ? html`<p>None recorded by prison healthcare. Ask the patient.</p>`
     : html`<ul class="allergies">${list.allergies.map((a) => html`<li><strong>${a.substance}</strong>${a.reaction === undefined ? '' : html`: ${a.reaction}`}</li>`)}</ul>`
 }`
+}
+
+/** What the download would write to the patient's record, what it leaves out, and what stops it. */
+function importPlan(plan: ExportPlan, id: string): Html {
+  const problems =
+    plan.problems.length === 0
+      ? ''
+      : html`<div class="panel danger" role="alert" data-testid="export-problems">
+<h4>This list cannot be downloaded for the clinical system</h4>
+<p>Nothing will be written to the record until prison healthcare corrects it. You can still read it here and print it.</p>
+<ul>${plan.problems.map((p) => html`<li>${p.message}</li>`)}</ul>
+</div>`
+  return html`<section aria-labelledby="${id}-plan" class="import-plan" data-testid="import-plan">
+<h3 id="${id}-plan">Before you download: what goes into the record</h3>
+${problems}
+<h4>${plan.problems.length === 0 ? 'Will be written' : 'Would be written once corrected'}</h4>
+<ul>${plan.written.map((line) => html`<li>${line}</li>`)}</ul>
+<h4>Will not be written, or only as text</h4>
+<ul>${plan.notWritten.map((line) => html`<li>${line}</li>`)}</ul>
+</section>`
 }
 
 /** "28 tablets", "180 ml": whole-word units take a plural, abbreviations do not. */

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type GrantInfo, ServiceClient } from '@holdall/client'
 import { generateDeviceKeys } from '@holdall/crypto'
 import { clientMetadataSchema } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +13,9 @@ import { loadOrCreateKeys, surgeryIdentity } from '../src/identity.js'
 import { SessionStore } from '../src/sessions.js'
 import { isValidNhsNumber } from '../src/verify.js'
 import { approvedView, canExport } from '../src/views.js'
+import { validateBundle } from './fhir-validator.js'
 import { medicationList } from './fixtures.js'
+import { ukCoreProblems } from './ukcore-checks.js'
 
 /* The surgery app's own rules, without a browser or a host: input, headers, keys, sessions. */
 
@@ -36,6 +39,81 @@ describe('surgery app', () => {
     built = await buildSurgeryApp({ config, identity, trustAnchor: undefined })
   })
   afterAll(async () => built.app.close())
+
+  /** A session whose patient shared `list`, verified from prison healthcare, as the journey leaves it. */
+  const approvedSession = (list: ReturnType<typeof medicationList>) => {
+    const session = built.sessions.create({
+      bindingMessage: 'Riverside 1234',
+      expectedNhsNumber: '9434765919',
+      service: new ServiceClient(config.hostUrl, identity),
+    })
+    built.sessions.setState(session, {
+      kind: 'approved',
+      grant: { grant_id: 'grant-1', expires_at: Date.now() + 3_600_000 } as GrantInfo,
+      verifiedAt: new Date(),
+      lists: [
+        {
+          recordId: 'record-1',
+          version: 1,
+          list,
+          verification: {
+            kind: 'verified',
+            organisation: { name: 'HMP Leeds Healthcare', odsCode: 'NTE01', category: 'prison_healthcare' },
+            signedAt: new Date(),
+            namesItsSigner: true,
+            healthcareSigner: true,
+          },
+        },
+      ],
+    })
+    return { cookie: `surgery_session=${session.id}`, end: () => built.sessions.end(session) }
+  }
+
+  it('exports a bundle that passes the validator, and says first what goes into the record', async () => {
+    const { cookie, end } = approvedSession(medicationList(new Date()))
+    try {
+      const page = await built.app.inject({ url: '/session', headers: { cookie } })
+      expect(page.body).toContain('Before you download: what goes into the record')
+      expect(page.body).toContain('Allergy: Elastoplast plasters, as text only')
+      expect(page.body).toContain('whether another product may be dispensed is not stated')
+      expect(page.body).toContain('Download for the clinical system (FHIR)')
+      const res = await built.app.inject({ url: '/session/export', headers: { cookie } })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-type']).toContain('application/fhir+json')
+      const bundle = res.json()
+      expect([...validateBundle(bundle), ...ukCoreProblems(bundle)]).toEqual([])
+    } finally {
+      end()
+    }
+  })
+
+  it('a list with a mistyped dm+d code: flagged on the page, and the export answers a problem, not a bundle', async () => {
+    const list = medicationList(new Date())
+    ;(list.medicines[1] as (typeof list.medicines)[number]).medication.code = '3674611000001103'
+    const { cookie, end } = approvedSession(list)
+    try {
+      const page = await built.app.inject({ url: '/session', headers: { cookie } })
+      expect(page.body).toContain('This list cannot be downloaded for the clinical system')
+      expect(page.body).toContain('code 3674611000001103 has a wrong check digit')
+      expect(page.body).toContain('data-testid="bad-code"')
+      expect(page.body).not.toContain('href="/session/export"')
+      const res = await built.app.inject({ url: '/session/export', headers: { cookie } })
+      expect(res.statusCode).toBe(422)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      const problem = res.json()
+      expect(problem).toMatchObject({
+        status: 422,
+        code: 'export_refused',
+        problems: [{ path: 'medicines[1].medication.code', kind: 'malformed_code' }],
+      })
+      // The reason with the medicine and its code is on the GP's page, never in the error answer.
+      expect(res.body).not.toContain('3674611000001103')
+      expect(res.body).not.toContain('Methadone')
+      expect(res.body).not.toContain('resourceType')
+    } finally {
+      end()
+    }
+  })
 
   const form = (body: string, headers: Record<string, string> = {}) =>
     built.app.inject({

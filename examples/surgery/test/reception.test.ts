@@ -5,7 +5,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { axeViolations, launchChromium, skipBrowser } from '../../../test/support/chromium.js'
 import { checkBundle } from './fhir-rules.js'
+import { loadFhirDefinitions, validateBundle } from './fhir-validator.js'
 import { medicationList } from './fixtures.js'
+import { ukCoreProblems } from './ukcore-checks.js'
 import { startWorld, type World } from './world.js'
 
 /*
@@ -33,7 +35,9 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     mkdirSync(shots, { recursive: true })
     world = await startWorld()
     browser = await launchChromium()
-  }, 60_000)
+    // The validator's definitions load here, not inside the journey's own time budget.
+    loadFhirDefinitions()
+  }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -102,7 +106,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const table = await page.locator('table').textContent()
     for (const expected of [
       'Sertraline 50mg tablets',
-      'dm+d 39109611000001108',
+      'dm+d 323509004',
       'One tablet each morning',
       '28 tablets',
       'GMC 7012345',
@@ -114,6 +118,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     expect(await page.locator('tr.soon').count()).toBe(1)
     expect(await page.locator('tr.soon').textContent()).toContain('in 2 days')
     expect(await page.locator('.allergies').textContent()).toContain('Penicillin: Rash')
+    expect(await page.getByTestId('import-plan').textContent()).toContain('Will be written')
     await expectAccessible(page, '03-approved')
 
     // 200% zoom: the same page in half the CSS pixels: nothing needs scrolling sideways.
@@ -133,6 +138,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const grants = await holder.grants()
     const grantId = grants.find((g) => g.status === 'active' && g.client_name === 'Riverside Surgery')?.grant_id ?? ''
     expect(checkBundle(bundle, { grantId })).toEqual([])
+    expect([...validateBundle(bundle), ...ukCoreProblems(bundle)]).toEqual([])
     expect(download.suggestedFilename()).toBe('medicines-from-prison.fhir.json')
 
     const print = await context.newPage()

@@ -21,3 +21,17 @@ export class HoldallOAuthError extends Error {
     super(`${status} ${error}: ${description}`)
   }
 }
+
+/**
+ * An SDK refusal decided on this device, before anything is sent: `code` is stable, `detail`
+ * names what to fix and never carries record content beyond the field at fault.
+ */
+export class HoldallError extends Error {
+  override name = 'HoldallError'
+  constructor(
+    readonly code: 'invalid_clinical_code',
+    readonly detail: string,
+  ) {
+    super(`${code}: ${detail}`)
+  }
+}

@@ -4,7 +4,15 @@
  * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
  * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
  */
-export { HoldallApiError, HoldallOAuthError } from './errors.js'
+export {
+  type ClinicalCodeProblem,
+  clinicalCodeProblems,
+  medicationListCodeProblems,
+  ostHandoverCodeProblems,
+  sctidConceptProblem,
+  verhoeffValid,
+} from './clinical-codes.js'
+export { HoldallApiError, HoldallError, HoldallOAuthError } from './errors.js'
 export { type ApproveChoice, HolderClient } from './holder.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'

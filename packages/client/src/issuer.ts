@@ -9,6 +9,8 @@ import {
   wrapToInbox,
 } from '@holdall/crypto'
 import type { RecordPayload, RecordType } from '@holdall/protocol'
+import { clinicalCodeProblems } from './clinical-codes.js'
+import { HoldallError } from './errors.js'
 import { sealRecord } from './records.js'
 import { ServiceClient } from './service.js'
 
@@ -17,7 +19,16 @@ import { ServiceClient } from './service.js'
  * record and leaves it in the vault's inbox. It cannot read anything back.
  */
 export class IssuerClient extends ServiceClient {
+  /**
+   * Seals, signs and deposits a record. A malformed or mistyped clinical code (an SCTID whose
+   * check digit or partition is wrong, or a code in another system) is refused here, with
+   * HoldallError `invalid_clinical_code`, before anything is signed: a wrong code would map to the
+   * wrong drug in every clinical system that imports the record.
+   */
   async deposit(recordType: RecordType, payload: RecordPayload, title: string): Promise<{ recordId: string }> {
+    const problems = clinicalCodeProblems(payload)
+    if (problems.length > 0)
+      throw new HoldallError('invalid_clinical_code', problems.map((p) => `${p.path}: ${p.reason}`).join('; '))
     const grant = await this.grant()
     // The inbox key must be one a holder device signed, not one the host made up (spec 3.8).
     const vaultId = base64urlDecode(grant.vault_id)

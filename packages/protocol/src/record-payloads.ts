@@ -11,10 +11,32 @@ const coding = z
   .object({ system: z.string().max(200), code: z.string().max(64), display: z.string().max(300) })
   .strict()
 
+/**
+ * The code systems a clinical code names, explicitly (chapter 4.2). Both hold SNOMED CT identifiers
+ * (SCTIDs): dm+d is the NHS drug extension of SNOMED CT. Readers check the SCTID's check digit
+ * themselves; an issuer SDK refuses a malformed one before it deposits.
+ */
+export const CLINICAL_CODE_SYSTEMS = { snomed: 'http://snomed.info/sct', dmd: 'https://dmd.nhs.uk' } as const
+/** An SCTID as a string: 6 to 18 digits, no leading zero (its check digit is checked by readers, not here). */
+const sctidFormat = z.string().regex(/^[1-9]\d{5,17}$/)
+/** A clinical code whose system is one of CLINICAL_CODE_SYSTEMS, named in the payload. */
+export const clinicalCodeSchema = z
+  .object({
+    system: z.enum([CLINICAL_CODE_SYSTEMS.snomed, CLINICAL_CODE_SYSTEMS.dmd]),
+    code: sctidFormat,
+    display: z.string().min(1).max(300),
+  })
+  .strict()
+export type ClinicalCode = z.infer<typeof clinicalCodeSchema>
+
 /** One medicine on the discharge list (a MedicationStatement plus its repeat MedicationRequest, flattened). */
 export const dischargeMedicineSchema = z
   .object({
-    /** dm+d concept: system https://dmd.nhs.uk */
+    /**
+     * dm+d concept: system https://dmd.nhs.uk (CLINICAL_CODE_SYSTEMS.dmd). Kept as a free coding
+     * so that lists written before the system was checked still open; the issuer SDK refuses any
+     * other system or a malformed SCTID at deposit, and readers flag one.
+     */
     medication: coding,
     strength: z.string().max(100),
     form: z.string().max(100),
@@ -29,6 +51,11 @@ export const dischargeMedicineSchema = z
     repeat: z.boolean(),
     controlledDrugSchedule: z.enum(['2', '3', '4', '5']).optional(),
     supervisedConsumption: z.boolean().optional(),
+    /**
+     * Whether the prescriber allows a different product to be dispensed (FHIR
+     * MedicationRequest.substitution, mandatory in UK Core). Absent on older lists: not stated.
+     */
+    substitutionAllowed: z.boolean().optional(),
     prescriber: z
       .object({
         name: z.string().max(200),
@@ -53,11 +80,72 @@ export const medicationListSchema = z
     issuedAt: z.iso.datetime(),
     medicines: z.array(dischargeMedicineSchema).max(100),
     allergies: z
-      .array(z.object({ substance: z.string().max(200), reaction: z.string().max(300).optional() }).strict())
+      .array(
+        z
+          .object({
+            substance: z.string().max(200),
+            /** SNOMED CT (or dm+d) code of the substance, when the issuer's record carries one. */
+            code: clinicalCodeSchema.optional(),
+            reaction: z.string().max(300).optional(),
+          })
+          .strict(),
+      )
       .max(50),
   })
   .strict()
 export type MedicationList = z.infer<typeof medicationListSchema>
+
+/**
+ * The opioid substitution therapy (OST) handover on release (domain.md (a) #4, scenarios 5 and 8):
+ * what a community pharmacy and a drug service need so that no dose is missed or doubled. Tier
+ * T3+ (highly sensitive health). Its record type is registered with issue 21's record types; the
+ * payload is defined here so that issuers and the surgery's FHIR export share one shape.
+ */
+export const ostHandoverSchema = z
+  .object({
+    recordType: z.literal('ost_handover'),
+    patient: medicationListSchema.shape.patient,
+    issuingOrganisation: medicationListSchema.shape.issuingOrganisation,
+    issuedAt: z.iso.datetime(),
+    /** dm+d concept of the product (methadone, buprenorphine, long-acting injectable buprenorphine). */
+    drug: clinicalCodeSchema,
+    formulation: z.string().min(1).max(100),
+    dailyDose: z.object({ value: z.number().positive(), unit: z.string().min(1).max(20) }).strict(),
+    /** When the last dose was taken in custody, with its UTC offset: the next dose depends on it. */
+    lastDoseInCustody: z.iso.datetime({ offset: true }),
+    lastDoseSupervised: z.boolean(),
+    /** The bridging prescription (usually an FP10MDA) that covers the days until the drug service takes over. */
+    bridgingPrescription: z
+      .object({
+        form: z.enum(['FP10MDA', 'FP10', 'EPS']),
+        startDate: isoDate,
+        endDate: isoDate,
+        instalmentAmount: z.object({ value: z.number().positive(), unit: z.string().min(1).max(20) }).strict(),
+        instalmentIntervalDays: z.number().int().min(1).max(14),
+        supervisedConsumption: z.boolean(),
+        dispensingPharmacy: z
+          .object({ name: z.string().min(1).max(200), odsCode: z.string().max(20).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    receivingService: z
+      .object({
+        name: z.string().min(1).max(200),
+        odsCode: z.string().max(20).optional(),
+        phone: z.string().max(40).optional(),
+        firstAppointment: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict(),
+    naloxoneSupplied: z.boolean(),
+    /** Long-acting injectable buprenorphine: when the next injection is due. */
+    nextInjectionDue: isoDate.optional(),
+    substitutionAllowed: z.boolean().optional(),
+    prescriber: dischargeMedicineSchema.shape.prescriber,
+  })
+  .strict()
+export type OstHandover = z.infer<typeof ostHandoverSchema>
 
 const licenceCondition = z.object({ code: z.string().max(64), text: z.string().min(1).max(2000) }).strict()
 

@@ -17,7 +17,7 @@ export function medicationList(): RecordPayload {
     issuedAt: '2026-11-20T09:30:00Z',
     medicines: [
       {
-        medication: { system: 'https://dmd.nhs.uk', code: '39109611000001108', display: CANARY.medicine },
+        medication: { system: 'https://dmd.nhs.uk', code: '323509004', display: CANARY.medicine },
         strength: '50 mg',
         form: 'tablet',
         route: 'oral',
