@@ -50,8 +50,9 @@ const RULES: Record<string, Rule> = {
     published: false,
   },
   // Examples use public entry points only; they are private and never published.
+  // The demos, and the development fixtures (which carry the conformance suite's organisations).
   '@holdall/example-demo': {
-    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server'],
+    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server', '@holdall/conformance'],
     external: /^$/,
     isomorphic: false,
     published: false,
