@@ -31,12 +31,16 @@ import type { OrganisationCategory } from '@holdall/protocol'
  */
 
 export const DEV_DIR = resolve(process.env.HOLDALL_DEV_DIR ?? '.holdall-dev')
+/*
+ * Fixed loopback ports, written into the organisations' client_ids (and so into the trust list)
+ * when the fixtures are made; the variables move them, e.g. for tests beside a running dev host.
+ */
 /** Where the demos serve their organisations' metadata documents while they run. */
-export const DEMO_METADATA_URL = 'http://127.0.0.1:8091'
+export const DEMO_METADATA_URL = `http://127.0.0.1:${process.env.HOLDALL_DEV_DEMO_METADATA_PORT ?? '8091'}`
 /** Where the conformance suite serves its organisations' metadata documents while it runs. */
-export const CONFORMANCE_METADATA_URL = 'http://127.0.0.1:8092'
+export const CONFORMANCE_METADATA_URL = `http://127.0.0.1:${process.env.HOLDALL_DEV_CONFORMANCE_METADATA_PORT ?? '8092'}`
 /** The surgery's public URL in development (npm run dev starts it there). */
-export const SURGERY_URL = 'http://127.0.0.1:8090'
+export const SURGERY_URL = `http://127.0.0.1:${process.env.SURGERY_PORT ?? '8090'}`
 const LIST_DAYS = 365
 const FORMAT = 'holdall-dev-fixtures/1'
 

@@ -17,7 +17,11 @@ import { loadDevFixtures, MissingFixturesError, SURGERY_URL, writeDevFixtures } 
  */
 const root = resolve(import.meta.dirname, '..', '..', '..')
 const say = (line: string) => process.stdout.write(`${line}\n`)
-const rel = (path: string) => relative(process.cwd(), path) || '.'
+/** A path as the developer would type it: relative to where they are, unless it is elsewhere. */
+const rel = (path: string) => {
+  const relativePath = relative(process.cwd(), path)
+  return relativePath.startsWith('..') ? path : relativePath || '.'
+}
 
 function refuseOutsideDevelopment(): void {
   if (process.env.NODE_ENV === 'production')
