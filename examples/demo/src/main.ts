@@ -1,21 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import { createServer as createNetServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { HolderClient, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
 import type { MedicationList, RecordPayload } from '@holdall/protocol'
-import { buildApp } from '@holdall/server'
-import { demoOrganisations } from './organisations.js'
+import { demoHost, runDemo } from './host.js'
 
 /*
  * npm run demo: the repeat-prescription journey against a real Holdall host on 127.0.0.1, in plain
  * words. Exits non-zero if any step misbehaves.
  *   npm run demo                          starts its own host with an empty SQLite database
- *   npm run demo -- --base-url <url>      uses a host that is already running; it must fetch
- *                                         metadata from 127.0.0.1 (HOLDALL_ALLOW_LOOPBACK_METADATA=1),
- *                                         and without the demo's trust list it shows the
- *                                         organisations as unverified and refuses their deposit.
+ *   npm run demo -- --base-url <url>      uses a host you started with `npm run dev`: it plays the
+ *                                         development fixtures' organisations (.holdall-dev), which
+ *                                         that host's trust list names (host.ts)
  */
 const say = (line: string) => process.stdout.write(`${line}\n`)
 const step = (n: number, line: string) => say(`\n${n}. ${line}`)
@@ -25,40 +18,7 @@ function check(condition: boolean, what: string): void {
 }
 
 async function main(): Promise<void> {
-  const baseUrlArg = process.argv.indexOf('--base-url')
-  const orgs = await demoOrganisations()
-  let url: string
-  let stop = async () => {}
-  if (baseUrlArg >= 0) {
-    url = (process.argv[baseUrlArg + 1] ?? '').replace(/\/+$/, '')
-    say(`Using the Holdall host at ${url}`)
-  } else {
-    const probe = createNetServer()
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-    const port = (probe.address() as AddressInfo).port
-    await new Promise((resolve) => probe.close(resolve))
-    const dataDir = mkdtempSync(join(tmpdir(), 'holdall-demo-'))
-    url = `http://127.0.0.1:${port}`
-    const app = await buildApp({
-      config: {
-        host: '127.0.0.1',
-        port,
-        dataDir,
-        publicUrl: url,
-        allowLoopbackMetadata: true,
-        maxRecordBytes: 5 * 1024 * 1024,
-        vaultQuotaBytes: 50 * 1024 * 1024,
-        trustListFile: undefined,
-      },
-      trustList: { jws: orgs.trustListJws, anchor: orgs.operatorJwk },
-    })
-    await app.listen({ host: '127.0.0.1', port })
-    say(`Started a Holdall host at ${url} (SQLite in ${dataDir})`)
-    stop = async () => {
-      await app.close()
-      rmSync(dataDir, { recursive: true, force: true })
-    }
-  }
+  const { url, orgs, stop } = await demoHost(process.argv, say)
   const trusted = verifyTrustList(orgs.trustListJws, orgs.operatorPublicKey)
 
   try {
@@ -162,7 +122,6 @@ async function main(): Promise<void> {
     say('\nThe journey worked. The host never saw the medicines, the keys or Jordan’s name.')
   } finally {
     await stop()
-    await orgs.close()
   }
 }
 
@@ -213,7 +172,4 @@ function medicationList(): RecordPayload {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`)
-  process.exitCode = 1
-})
+runDemo('demo', main)

@@ -1,42 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import { createServer as createNetServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { HolderClient, ServiceClient, verifyTrustList } from '@holdall/client'
 import type { LicenceConditions, RecordPayload } from '@holdall/protocol'
-import { buildApp } from '@holdall/server'
-import { demoOrganisations } from './organisations.js'
+import { demoHost, runDemo } from './host.js'
 
 /*
  * npm run demo:probation: a probation officer reads the licence conditions, including the
  * conditions that protect a victim; a GP who asks for those is refused by the host, whatever the
- * holder would tap. Exits non-zero if anything goes differently.
+ * holder would tap. Exits non-zero if anything goes differently. Like `npm run demo`, it starts its
+ * own host, or uses yours with `-- --base-url <url>` (host.ts).
  */
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
 async function main(): Promise<void> {
-  const orgs = await demoOrganisations()
-  const probe = createNetServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const port = (probe.address() as AddressInfo).port
-  await new Promise((resolve) => probe.close(resolve))
-  const dataDir = mkdtempSync(join(tmpdir(), 'holdall-probation-'))
-  const url = `http://127.0.0.1:${port}`
-  const app = await buildApp({
-    config: {
-      host: '127.0.0.1',
-      port,
-      dataDir,
-      publicUrl: url,
-      allowLoopbackMetadata: true,
-      maxRecordBytes: 5 << 20,
-      vaultQuotaBytes: 50 << 20,
-      trustListFile: undefined,
-    },
-    trustList: { jws: orgs.trustListJws, anchor: orgs.operatorJwk },
-  })
-  await app.listen({ host: '127.0.0.1', port })
+  const { url, orgs, stop } = await demoHost(process.argv, say)
   const trusted = verifyTrustList(orgs.trustListJws, orgs.operatorPublicKey)
   try {
     const jordan = await HolderClient.createVault(url)
@@ -105,9 +80,7 @@ async function main(): Promise<void> {
     }
     say('Done.')
   } finally {
-    await app.close()
-    rmSync(dataDir, { recursive: true, force: true })
-    await orgs.close()
+    await stop()
   }
 }
 
@@ -131,7 +104,4 @@ function licence(): RecordPayload {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
-  process.exitCode = 1
-})
+runDemo('demo:probation', main)

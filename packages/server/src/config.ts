@@ -72,21 +72,54 @@ const envSchema = z.object({
   HOLDALL_BLOB_STORE: z.enum(['filesystem', 'database']).optional(),
 })
 
+/** A setting that is missing or wrong: its message names the setting and how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** What each setting expects, said the way an operator fixes it. */
+const EXPECTED: Record<string, string> = {
+  PORT: 'a port number from 0 to 65535, e.g. PORT=8081',
+  HOST: 'an address to listen on, e.g. HOST=127.0.0.1',
+  HOLDALL_DATA_DIR: 'a folder path, e.g. HOLDALL_DATA_DIR=./.holdall',
+  HOLDALL_PUBLIC_URL: 'an http(s) URL, e.g. HOLDALL_PUBLIC_URL=https://vault.example.org',
+  HOLDALL_ALLOW_LOOPBACK_METADATA: '0 or 1',
+  HOLDALL_MAX_RECORD_BYTES: 'a whole number of bytes, at least 1024',
+  HOLDALL_VAULT_QUOTA_BYTES: 'a whole number of bytes, at least 1024',
+  HOLDALL_TRUST_LIST_FILE: 'the path of a signed trust list file',
+  HOLDALL_RATE_LIMIT_FACTOR: 'a number from 1 to 1000',
+  HOLDALL_CORS_ORIGINS: 'comma-separated origins such as https://app.example.org, with no path',
+  DATABASE_URL: 'a postgres:// URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdall, or unset for SQLite',
+  HOLDALL_BLOB_STORE: 'filesystem or database',
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Whether a URL names this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackUrl(url: string): boolean {
+  const { hostname } = new URL(url)
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}
+
 export function configFromEnv(env: Record<string, string | undefined> = process.env): ServerConfig {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')
-    throw new Error(`invalid configuration in: ${fields}`)
+    // One line per wrong setting; never the value itself (DATABASE_URL may carry a password).
+    const lines = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))].map(
+      (name) => `${name} is not valid: expected ${EXPECTED[name] ?? 'a valid value'}`,
+    )
+    throw new ConfigError(lines.join('; '))
   }
   const e = parsed.data
+  const publicUrl = (
+    e.HOLDALL_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`
+  ).replace(/\/+$/, '')
+  if (e.HOLDALL_ALLOW_LOOPBACK_METADATA === '1') refuseDevelopmentSettingOutsideDevelopment(env, publicUrl)
   return {
     host: e.HOST,
     port: e.PORT,
     dataDir: resolve(e.HOLDALL_DATA_DIR),
-    publicUrl: (e.HOLDALL_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(
-      /\/+$/,
-      '',
-    ),
+    publicUrl,
     allowLoopbackMetadata: e.HOLDALL_ALLOW_LOOPBACK_METADATA === '1',
     maxRecordBytes: e.HOLDALL_MAX_RECORD_BYTES,
     vaultQuotaBytes: e.HOLDALL_VAULT_QUOTA_BYTES,
@@ -95,5 +128,23 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,
     databaseUrl: e.DATABASE_URL,
     blobStore: e.HOLDALL_BLOB_STORE,
+  }
+}
+
+/**
+ * Loopback metadata lets anyone who can run a process on the host's machine stand up an
+ * organisation: fine on a developer's laptop, never on a host others use. So it is refused in
+ * production, and whenever the host is reached from anywhere but this machine.
+ */
+function refuseDevelopmentSettingOutsideDevelopment(env: Record<string, string | undefined>, publicUrl: string): void {
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'HOLDALL_ALLOW_LOOPBACK_METADATA=1 is a development setting and NODE_ENV is production: unset one of them',
+    )
+  }
+  if (!isLoopbackUrl(publicUrl)) {
+    throw new ConfigError(
+      `HOLDALL_ALLOW_LOOPBACK_METADATA=1 is a development setting, refused because the public URL (${publicUrl}) is not a loopback address: unset it, or develop on http://127.0.0.1`,
+    )
   }
 }
