@@ -222,13 +222,16 @@ export class ServiceClient {
     return this.#accessToken
   }
 
-  /** Rotates the refresh token (DPoP-bound); a retry after a lost response is safe. */
+  /**
+   * Rotates the refresh token: DPoP-bound, and with client authentication as RFC 6749 section 6
+   * requires of a confidential client. A retry after a lost response is safe.
+   */
   async refresh(): Promise<void> {
     if (this.#refreshToken === undefined) throw new Error('no refresh token')
     const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
       method: 'POST',
       path: '/oauth/token',
-      form: { grant_type: 'refresh_token', refresh_token: this.#refreshToken },
+      form: { ...this.#clientAuth('/oauth/token'), grant_type: 'refresh_token', refresh_token: this.#refreshToken },
     })
     this.#accessToken = tokens.access_token
     this.#refreshToken = tokens.refresh_token
