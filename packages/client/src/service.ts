@@ -138,6 +138,7 @@ export class ServiceClient {
     options: { intervalMs?: number; timeoutMs?: number } = {},
   ): Promise<GrantInfo> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+    let intervalMs = options.intervalMs ?? 2000
     for (;;) {
       try {
         const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
@@ -156,7 +157,9 @@ export class ServiceClient {
         const pending =
           error instanceof HoldallOAuthError && (error.error === 'authorization_pending' || error.error === 'slow_down')
         if (!pending || Date.now() > deadline) throw error
-        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000))
+        // CIBA section 11: after slow_down, 5 seconds more for this and every later poll.
+        if (error.error === 'slow_down') intervalMs += 5000
+        await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }
     }
   }
