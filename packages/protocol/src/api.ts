@@ -347,7 +347,14 @@ export const backchannelResponseSchema = z
   .strict()
 
 /** An OAuth 2.0 error (RFC 6749 section 5.2): what the token and backchannel endpoints answer with. */
-export const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() }).strict()
+export const oauthErrorSchema = z
+  .object({
+    error: z.string(),
+    error_description: z.string().optional(),
+    /** With `slow_down`: the interval, in seconds, the client must keep to from now on (spec 5.8). */
+    interval: z.number().int().positive().optional(),
+  })
+  .strict()
 
 // ---- path parameters --------------------------------------------------------------------------
 
