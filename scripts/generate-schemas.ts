@@ -17,6 +17,11 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   'host-metadata': { schema: protocol.hostMetadataSchema, title: 'Host metadata', section: '2.1' },
   'client-metadata': { schema: protocol.clientMetadataSchema, title: 'Client metadata document', section: '2.2' },
   'trust-list': { schema: protocol.trustListSchema, title: 'Trust list payload', section: '2.3' },
+  'record-metadata': {
+    schema: protocol.recordMetadataSchema,
+    title: "An envelope's metadata block (plaintext)",
+    section: '3.5.3',
+  },
   'create-vault': { schema: protocol.createVaultSchema, title: 'Create a vault (request)', section: '5.5' },
   'enrol-device': { schema: protocol.enrolDeviceSchema, title: 'Enrol a device (request)', section: '5.5' },
   vault: { schema: protocol.vaultSchema, title: 'A vault as its device sees it', section: '5.5' },

@@ -11,7 +11,6 @@ import { join } from 'node:path'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex } from '@noble/hashes/utils.js'
 import { concat, u32be, utf8 } from '../packages/crypto/src/bytes.js'
 import { sealChunk } from '../packages/crypto/src/chunk.js'
 import { CHUNK_SIZE, HEADER_LENGTH, LABELS, SEALED_CHUNK_SIZE } from '../packages/crypto/src/constants.js'
@@ -27,19 +26,10 @@ import { keyThumbprint, signingPublicKey } from '../packages/crypto/src/keys.js'
 import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/crypto/src/manifest.js'
 import { signDeviceWrapStatement, signInboxKeyStatement } from '../packages/crypto/src/statements.js'
 import { hpkeWrap, wrapToEpochWithNonce } from '../packages/crypto/src/wraps.js'
+import { writeSettlingVectors } from './vectors/settling.js'
+import { fixed, hex, pattern } from './vectors/support.js'
 
 const out = join(import.meta.dirname, '..', 'protocol-spec', 'vectors', 'holdall')
-const hex = bytesToHex
-/** A fixed "random" value: the first `length` bytes of SHA-256 over a label (and a counter). */
-function fixed(label: string, length = 32): Uint8Array {
-  let bytes: Uint8Array = new Uint8Array(0)
-  for (let i = 0; bytes.length < length; i++) bytes = concat(bytes, sha256(utf8(`holdall test vector: ${label} ${i}`)))
-  return bytes.slice(0, length)
-}
-/** The language-neutral plaintext pattern used for long inputs: byte i is i mod 251. */
-function pattern(length: number): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => i % 251)
-}
 const checkOnly = process.argv.includes('--check')
 const stale: string[] = []
 function write(name: string, value: unknown): void {
@@ -378,7 +368,7 @@ const flipped = v1.bytes.slice()
 flipped[60] = (flipped[60] as number) ^ 1
 write('manifest.json', {
   description:
-    'Holdall signed manifests (Ed25519, pure, strict). The signature is over "holdall/v1/manifest" 0x00 body. Hex throughout.',
+    'Holdall signed manifests (Ed25519, pure, strict). The signature is over "holdall/v1/manifest" 0x00 body. manifestHash and previousManifestHash are manifest_hash (spec 3.7.1): SHA-256 of the 192-byte body only, never of the whole 256-byte manifest. More negative cases (check order, chain) are in error-classes.json. Hex throughout.',
   signer: { seed: hex(deviceSeed), publicKey: hex(devicePublic), keyId: hex(keyThumbprint(devicePublic, 'Ed25519')) },
   valid: [v1, v2].map((m) => ({
     fields: {
@@ -386,7 +376,7 @@ write('manifest.json', {
       commitment: hex(m.commitment),
       ciphertextSha256: hex(m.ciphertextSha256),
       ciphertextLength: m.ciphertextLength,
-      previousManifestSha256: hex(m.previousManifestSha256),
+      previousManifestHash: hex(m.previousManifestSha256),
       authorKeyId: hex(m.authorKeyId),
       createdAt: m.createdAt,
     },
@@ -410,8 +400,11 @@ write('manifest.json', {
 })
 // ---- signed key statements --------------------------------------------------------------------
 const inboxPublic = deriveInboxKeyPair(vrk, context.vaultId, 0).publicKey
-const newDevicePublic = x25519.getPublicKey(fixed('second device agreement key'))
-const newDeviceKeyId = keyThumbprint(signingPublicKey(fixed('second device signing seed')), 'Ed25519')
+const newDeviceAgreementSecret = fixed('second device agreement key')
+const newDevicePublic = x25519.getPublicKey(newDeviceAgreementSecret)
+const newDeviceSigningPublic = signingPublicKey(fixed('second device signing seed'))
+// The recipient device key id is the device id (spec 2.2, 3.8): the thumbprint of its Ed25519 key.
+const newDeviceKeyId = keyThumbprint(newDeviceSigningPublic, 'Ed25519')
 const deviceWrap = await hpkeWrap(
   vrk,
   newDevicePublic,
@@ -421,7 +414,7 @@ const deviceWrap = await hpkeWrap(
 )
 write('statements.json', {
   description:
-    'Holdall signed key statements (spec 3.7): Ed25519 by a holder device over "holdall/v1/statement/<kind>" 0x00 fields. Hex throughout.',
+    'Holdall signed key statements (spec 3.8): Ed25519 by a holder device over "holdall/v1/statement/<kind>" 0x00 fields. recipientDeviceKeyId is the RFC 7638 thumbprint of the recipient device\'s Ed25519 signing key (its device id), not of the X25519 key the VRK is wrapped to; the recipient\'s keys are given so the id and the wrap can be checked. Negative cases are in error-classes.json. Hex throughout.',
   signer: { seed: hex(deviceSeed), publicKey: hex(devicePublic) },
   inboxKey: {
     vaultId: hex(context.vaultId),
@@ -435,6 +428,9 @@ write('statements.json', {
     vaultId: hex(context.vaultId),
     epoch: 0,
     recipientDeviceKeyId: hex(newDeviceKeyId),
+    recipientSigningPublicKey: hex(newDeviceSigningPublic),
+    recipientAgreementSecretKey: hex(newDeviceAgreementSecret),
+    recipientAgreementPublicKey: hex(newDevicePublic),
     wrap: hex(deviceWrap),
     signature: hex(
       signDeviceWrapStatement(
@@ -444,6 +440,10 @@ write('statements.json', {
     ),
   },
 })
+
+// ---- the vectors that settle the spec's open points (base64url, strict Ed25519, every error
+// class, end to end): their own files, made by scripts/vectors/
+await writeSettlingVectors(write)
 
 if (stale.length > 0) {
   console.error(`stale vector files (run npx tsx scripts/generate-vectors.ts): ${stale.join(', ')}`)

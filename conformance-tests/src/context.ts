@@ -163,6 +163,26 @@ export class Conformance {
       approve?: { recordTypes?: RecordType[]; durationDays?: number }
     } = {},
   ): Promise<{ service: ServiceClient; grant: Grant; accessToken: string; authReqId: string }> {
+    const { service, grant, authReqId } = await this.#ask(holder, name, options)
+    await service.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
+    const accessToken = await (service as unknown as { accessToken(): Promise<string> }).accessToken()
+    return { service, grant, accessToken, authReqId }
+  }
+
+  /** A request the holder has approved and nobody has redeemed yet (an auth_req_id redeems once). */
+  async approvedRequest(holder: HolderClient, name: OrganisationName): Promise<string> {
+    return (await this.#ask(holder, name)).authReqId
+  }
+
+  async #ask(
+    holder: HolderClient,
+    name: OrganisationName,
+    options: {
+      recordTypes?: RecordType[]
+      durationDays?: number
+      approve?: { recordTypes?: RecordType[]; durationDays?: number }
+    } = {},
+  ): Promise<{ service: ServiceClient; grant: Grant; authReqId: string }> {
     const service = this.service(name)
     const { code } = await holder.createPairingCode()
     const details: AuthorizationDetail[] = [
@@ -178,9 +198,7 @@ export class Conformance {
     const request = (await holder.pendingRequests()).find((r) => r.client_id === this.org(name).clientId)
     if (request === undefined) throw new Error('the holder does not see the request')
     const grant = await holder.approve(request, options.approve ?? {})
-    await service.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
-    const accessToken = await (service as unknown as { accessToken(): Promise<string> }).accessToken()
-    return { service, grant, accessToken, authReqId }
+    return { service, grant, authReqId }
   }
 }
 

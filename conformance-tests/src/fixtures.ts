@@ -26,6 +26,10 @@ export const ORGANISATIONS = {
   guesser: { path: 'conformance-guesser', category: 'pharmacy', code: 'FCG01', listed: false },
   /** Publishes a document whose client_id names another URL. */
   impostor: { path: 'conformance-impostor', category: 'gp_surgery', code: 'C00002', listed: false },
+  /** Publishes a document with the standard RFC 7591 members and one nobody defines. */
+  stockClient: { path: 'conformance-stock-client', category: 'pharmacy', code: 'FCS01', listed: false },
+  /** Publishes a document whose standard members contradict Holdall (client_secret_basic). */
+  contradicting: { path: 'conformance-contradicting', category: 'pharmacy', code: 'FCC01', listed: false },
 } as const satisfies Record<string, { path: string; category: OrganisationCategory; code: string; listed: boolean }>
 
 export type OrganisationName = keyof typeof ORGANISATIONS
@@ -122,6 +126,22 @@ function identitiesFrom(base: string, stored: Record<OrganisationName, StoredKey
   return out
 }
 
+/** How some organisations' documents differ from the plain one, each for a test of chapter 5.4. */
+const special: Partial<Record<OrganisationName, (document: ReturnType<typeof clientMetadataDocument>) => unknown>> = {
+  impostor: (document) => ({ ...document, client_id: `${document.client_id}-elsewhere` }),
+  stockClient: (document) => ({
+    ...document,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'Ed25519',
+    grant_types: ['urn:openid:params:grant-type:ciba', 'refresh_token'],
+    backchannel_token_delivery_mode: 'poll',
+    dpop_bound_access_tokens: true,
+    software_id: 'conformance-stock-client',
+    jwks: { keys: [{ ...document.jwks.keys[0], alg: 'Ed25519' }, document.jwks.keys[1]] },
+  }),
+  contradicting: (document) => ({ ...document, token_endpoint_auth_method: 'client_secret_basic' }),
+}
+
 /** The metadata documents, by request path, as each organisation's own website would serve them. */
 export function metadataDocuments(fixtures: Fixtures): Map<string, unknown> {
   const documents = new Map<string, unknown>()
@@ -129,7 +149,7 @@ export function metadataDocuments(fixtures: Fixtures): Map<string, unknown> {
     const identity = fixtures.organisations[name]
     const document = clientMetadataDocument(identity)
     const path = new URL(identity.clientId).pathname
-    documents.set(path, name === 'impostor' ? { ...document, client_id: `${identity.clientId}-elsewhere` } : document)
+    documents.set(path, special[name]?.(document) ?? document)
   }
   return documents
 }

@@ -88,7 +88,7 @@ describe('access, revocation and the log (chapters 5.10, 5.12, 5.13)', () => {
   })
 
   it('[API-TOK-03] refuses a refresh token presented with another key', async () => {
-    const { authReqId } = await ctx.grantTo(holder, 'gp')
+    const authReqId = await ctx.approvedRequest(holder, 'gp')
     const redeemed = await ctx.redeem('gp', authReqId)
     assert.equal(redeemed.status, 200)
     const { refresh_token } = (await redeemed.json()) as { refresh_token: string }
@@ -101,9 +101,11 @@ describe('access, revocation and the log (chapters 5.10, 5.12, 5.13)', () => {
     assert.equal(stolen.status, 400)
     assert.equal(((await stolen.json()) as { error: string }).error, 'invalid_grant')
     // The rightful holder of the key still refreshes.
-    const rightful = await ctx
-      .connection(gpKey())
-      .send({ method: 'POST', path: '/oauth/token', form: { grant_type: 'refresh_token', refresh_token } })
+    const rightful = await ctx.connection(gpKey()).send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { ...ctx.clientAuth('gp', '/oauth/token'), grant_type: 'refresh_token', refresh_token },
+    })
     assert.equal(rightful.status, 200)
   })
 

@@ -54,7 +54,8 @@ describe('discovery and versions (chapters 2 and 6)', () => {
     ]) {
       assert.equal(new URL(endpoint).origin, new URL(ctx.baseUrl).origin, `${endpoint} is not on the host`)
     }
-    assert.deepEqual(metadata.dpop_signing_alg_values_supported, ['EdDSA'])
+    assert.deepEqual(metadata.dpop_signing_alg_values_supported, ['Ed25519', 'EdDSA'])
+    assert.deepEqual(metadata.token_endpoint_auth_signing_alg_values_supported, ['Ed25519', 'EdDSA'])
     assert.ok(metadata.envelope_suites_supported.includes(1))
     assert.ok(metadata.max_record_bytes >= 1024 * 1024, 'a host accepts records of at least 1 MiB')
   })

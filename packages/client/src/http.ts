@@ -1,5 +1,6 @@
 import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from '@holdall/protocol'
+import { DpopNonceCache, sendWithDpopNonce } from './dpop-nonce.js'
 import { HoldallApiError, HoldallOAuthError } from './errors.js'
 
 export interface RequestOptions {
@@ -20,6 +21,7 @@ export class HostConnection {
   readonly baseUrl: string
   readonly #dpopKey: SigningKeyPair
   readonly #fetch: typeof fetch
+  readonly #nonces = new DpopNonceCache()
 
   constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch) {
     this.baseUrl = baseUrl.replace(/\/+$/, '')
@@ -27,7 +29,7 @@ export class HostConnection {
     this.#fetch = fetchImpl
   }
 
-  async proof(method: string, path: string, accessToken?: string): Promise<string> {
+  async proof(method: string, path: string, accessToken?: string, nonce?: string): Promise<string> {
     const ath =
       accessToken === undefined
         ? {}
@@ -44,16 +46,22 @@ export class HostConnection {
         htu: `${this.baseUrl}${path.split('?')[0]}`,
         iat: Math.floor(Date.now() / 1000),
         ...ath,
+        ...(nonce === undefined ? {} : { nonce }),
       },
       this.#dpopKey.secretKey,
     )
   }
 
+  /** Sends with a fresh proof; a host's `use_dpop_nonce` refusal is answered once (dpop-nonce.ts). */
   async send(options: RequestOptions): Promise<Response> {
+    return sendWithDpopNonce(this.#nonces, (nonce) => this.#sendOnce(options, nonce))
+  }
+
+  async #sendOnce(options: RequestOptions, nonce: string | undefined): Promise<Response> {
     const headers: Record<string, string> = {
       [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION),
       ...options.headers,
-      dpop: await this.proof(options.method, options.path, options.accessToken),
+      dpop: await this.proof(options.method, options.path, options.accessToken, nonce),
     }
     if (options.accessToken !== undefined) headers.authorization = `DPoP ${options.accessToken}`
     let body: BodyInit | undefined

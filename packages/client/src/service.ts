@@ -138,6 +138,7 @@ export class ServiceClient {
     options: { intervalMs?: number; timeoutMs?: number } = {},
   ): Promise<GrantInfo> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+    let intervalMs = options.intervalMs ?? 2000
     for (;;) {
       try {
         const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
@@ -156,7 +157,9 @@ export class ServiceClient {
         const pending =
           error instanceof HoldallOAuthError && (error.error === 'authorization_pending' || error.error === 'slow_down')
         if (!pending || Date.now() > deadline) throw error
-        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000))
+        // CIBA section 11: after slow_down, 5 seconds more for this and every later poll.
+        if (error.error === 'slow_down') intervalMs += 5000
+        await new Promise((resolve) => setTimeout(resolve, intervalMs))
       }
     }
   }
@@ -222,13 +225,16 @@ export class ServiceClient {
     return this.#accessToken
   }
 
-  /** Rotates the refresh token (DPoP-bound); a retry after a lost response is safe. */
+  /**
+   * Rotates the refresh token: DPoP-bound, and with client authentication as RFC 6749 section 6
+   * requires of a confidential client. A retry after a lost response is safe.
+   */
   async refresh(): Promise<void> {
     if (this.#refreshToken === undefined) throw new Error('no refresh token')
     const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
       method: 'POST',
       path: '/oauth/token',
-      form: { grant_type: 'refresh_token', refresh_token: this.#refreshToken },
+      form: { ...this.#clientAuth('/oauth/token'), grant_type: 'refresh_token', refresh_token: this.#refreshToken },
     })
     this.#accessToken = tokens.access_token
     this.#refreshToken = tokens.refresh_token

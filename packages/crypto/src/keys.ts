@@ -1,5 +1,5 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
-import { base64urlDecodeExact, base64urlEncode } from './base64url.js'
+import { base64urlDecode, base64urlEncode } from './base64url.js'
 import { isAllZero, sha256Bytes, utf8 } from './bytes.js'
 import { KEY_LENGTH, SIGNATURE_LENGTH } from './constants.js'
 import { HoldallCryptoError } from './errors.js'
@@ -118,7 +118,7 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
 }
 
 /**
- * Strict Ed25519 verification (spec 3.8): canonical encodings, S < L, and R and the public key
+ * Strict Ed25519 verification (spec 3.9): canonical encodings, S < L, and R and the public key
  * in the prime-order subgroup. Under these rules every verifier, noble in the browser or OpenSSL
  * on a server, gives the same answer for the same bytes (security.md D18).
  */
@@ -148,7 +148,9 @@ export function fromPublicJwk(jwk: OkpPublicJwk, crv: OkpPublicJwk['crv']): Uint
   if (members.length !== 3 || members.some((m) => m !== 'kty' && m !== 'crv' && m !== 'x')) {
     throw new HoldallCryptoError('KEY_INVALID', 'a public JWK must have exactly the members kty, crv and x')
   }
-  const publicKey = base64urlDecodeExact(jwk.x, KEY_LENGTH)
+  // Text first (ENCODING_INVALID), then the key itself: a canonical encoding of the wrong number
+  // of bytes is a bad key (KEY_INVALID), as spec 3.10 assigns it.
+  const publicKey = base64urlDecode(jwk.x)
   if (crv === 'Ed25519') assertSigningPublicKey(publicKey)
   else assertAgreementPublicKey(publicKey)
   return publicKey

@@ -72,7 +72,7 @@ export function signManifest(fields: ManifestFields, secretKey: Uint8Array): Man
   return { ...fields, bytes: concat(body, signature), signature }
 }
 
-/** Parses the 224 bytes without checking the signature; see {@link verifyManifest}. */
+/** Parses the 256 bytes without checking the signature; see {@link verifyManifest}. */
 export function parseManifest(bytes: Uint8Array): Manifest {
   if (bytes.length !== MANIFEST_LENGTH) throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest must be 256 bytes')
   for (let i = 0; i < MAGIC.length; i++) {
@@ -139,7 +139,7 @@ export function openOptionsFromManifest(manifest: VerifiedManifest, dek: Uint8Ar
   }
 }
 
-/** SHA-256 of the 160-byte body: what the next version's manifest links back to. */
+/** SHA-256 of the 192-byte body (not of the whole manifest): what the next version's manifest links back to. */
 export function manifestHash(manifest: Pick<Manifest, 'bytes'>): Uint8Array {
   return sha256(manifest.bytes.subarray(0, MANIFEST_BODY_LENGTH))
 }

@@ -4,7 +4,7 @@ import { HoldallCryptoError } from './errors.js'
 import { assertAgreementPublicKey, sign, verifySignature } from './keys.js'
 
 /*
- * Signed key statements (spec 3.9). HPKE Base wraps and published public keys prove nothing
+ * Signed key statements (spec 3.8). HPKE Base wraps and published public keys prove nothing
  * about who made them, so a host could otherwise hand an issuer its own "inbox" key, or a device a
  * VRK of its own choosing. A holder device signs each such key; readers check the signature
  * against a device key they already trust before using the key.
@@ -38,7 +38,7 @@ export function verifyInboxKeyStatement(
 export interface DeviceWrapStatement {
   readonly vaultId: Uint8Array
   readonly epoch: number
-  /** RFC 7638 thumbprint of the recipient device's Ed25519 signing key. */
+  /** The recipient's device id: the RFC 7638 thumbprint of its Ed25519 signing key (not its X25519 key). */
   readonly recipientDeviceKeyId: Uint8Array
   readonly wrap: Uint8Array
 }

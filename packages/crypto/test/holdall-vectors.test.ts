@@ -215,7 +215,7 @@ describe('Holdall manifest vectors', () => {
         commitment: string
         ciphertextSha256: string
         ciphertextLength: number
-        previousManifestSha256: string
+        previousManifestHash: string
         authorKeyId: string
         createdAt: number
       }
@@ -233,7 +233,7 @@ describe('Holdall manifest vectors', () => {
         commitment: fromHex(m.fields.commitment),
         ciphertextSha256: fromHex(m.fields.ciphertextSha256),
         ciphertextLength: m.fields.ciphertextLength,
-        previousManifestSha256: fromHex(m.fields.previousManifestSha256),
+        previousManifestSha256: fromHex(m.fields.previousManifestHash),
         authorKeyId: fromHex(m.fields.authorKeyId),
         createdAt: m.fields.createdAt,
       }
@@ -254,7 +254,16 @@ describe('Holdall key statement vectors', () => {
   const v = loadVectors<{
     signer: { seed: string; publicKey: string }
     inboxKey: { vaultId: string; epoch: number; inboxPublicKey: string; signature: string }
-    deviceWrap: { vaultId: string; epoch: number; recipientDeviceKeyId: string; wrap: string; signature: string }
+    deviceWrap: {
+      vaultId: string
+      epoch: number
+      recipientDeviceKeyId: string
+      recipientSigningPublicKey: string
+      recipientAgreementSecretKey: string
+      recipientAgreementPublicKey: string
+      wrap: string
+      signature: string
+    }
   }>('holdall/statements.json')
   const signer = fromHex(v.signer.publicKey)
 
@@ -275,7 +284,7 @@ describe('Holdall key statement vectors', () => {
     )
   })
 
-  it('[CRY-STMT-02] reproduces and verifies the device wrap statement, and refuses a swapped wrap', () => {
+  it('[CRY-STMT-02] reproduces and verifies the device wrap statement, and refuses a swapped wrap', async () => {
     const statement = {
       vaultId: fromHex(v.deviceWrap.vaultId),
       epoch: v.deviceWrap.epoch,
@@ -284,9 +293,25 @@ describe('Holdall key statement vectors', () => {
     }
     expect(hex(signDeviceWrapStatement(statement, fromHex(v.signer.seed)))).toBe(v.deviceWrap.signature)
     expect(() => verifyDeviceWrapStatement(statement, fromHex(v.deviceWrap.signature), signer)).not.toThrow()
+    // The recipient device key id is the device id: the thumbprint of its Ed25519 key (3.8).
+    expect(hex(keyThumbprint(fromHex(v.deviceWrap.recipientSigningPublicKey), 'Ed25519'))).toBe(
+      v.deviceWrap.recipientDeviceKeyId,
+    )
+    const asX25519 = {
+      ...statement,
+      recipientDeviceKeyId: keyThumbprint(fromHex(v.deviceWrap.recipientAgreementPublicKey), 'X25519'),
+    }
+    expect(() => verifyDeviceWrapStatement(asX25519, fromHex(v.deviceWrap.signature), signer)).toThrow(
+      expect.objectContaining({ code: 'STATEMENT_INVALID' }),
+    )
     const swapped = { ...statement, wrap: new Uint8Array(80) }
     expect(() => verifyDeviceWrapStatement(swapped, fromHex(v.deviceWrap.signature), signer)).toThrow(
       expect.objectContaining({ code: 'STATEMENT_INVALID' }),
     )
+    const vrk = await unwrapAsDevice(statement.wrap, fromHex(v.deviceWrap.recipientAgreementSecretKey), {
+      vaultId: statement.vaultId,
+      epoch: statement.epoch,
+    })
+    expect(hex(vrk)).toBe(loadVectors<{ vaultRootKey: string }>('holdall/keys.json').vaultRootKey)
   })
 })

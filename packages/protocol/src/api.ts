@@ -36,12 +36,34 @@ export const hostMetadataSchema = z
   })
   .strict()
 export type HostMetadata = z.infer<typeof hostMetadataSchema>
+
+/** RFC 8414 authorization server metadata, as served at /.well-known/oauth-authorization-server (spec 2.1). */
+export const authorizationServerMetadataSchema = z
+  .object({
+    issuer: z.url(),
+    token_endpoint: z.url(),
+    backchannel_authentication_endpoint: z.url(),
+    response_types_supported: z.array(z.string()),
+    grant_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    token_endpoint_auth_signing_alg_values_supported: z.array(z.string()),
+    dpop_signing_alg_values_supported: z.array(z.string()),
+    backchannel_token_delivery_modes_supported: z.array(z.string()),
+    backchannel_user_code_parameter_supported: z.boolean(),
+    authorization_details_types_supported: z.array(z.string()),
+    client_id_metadata_document_supported: z.boolean(),
+  })
+  .strict()
 export const SUPPORTED_VERSIONS = SUPPORTED_PROTOCOL_VERSIONS
 
 // ---- identities -------------------------------------------------------------------------------
 
+/** JOSE names of Ed25519 signatures: RFC 9864's fully-specified one first (spec 2.4). */
+export const ED25519_JOSE_ALGS = ['Ed25519', 'EdDSA'] as const
+export const GRANT_TYPE_CIBA = 'urn:openid:params:grant-type:ciba'
+
 export const signingJwkWithUseSchema = ed25519PublicJwkSchema
-  .extend({ use: z.literal('sig'), kid: keyIdSchema })
+  .extend({ use: z.literal('sig'), kid: keyIdSchema, alg: z.enum(ED25519_JOSE_ALGS).optional() })
   .strict()
 export const agreementJwkWithUseSchema = x25519PublicJwkSchema
   .extend({ use: z.literal('enc'), kid: keyIdSchema })
@@ -49,7 +71,9 @@ export const agreementJwkWithUseSchema = x25519PublicJwkSchema
 
 /**
  * A service's or issuer's metadata document, published at the URL that is its `client_id`
- * (in the manner of OAuth client ID metadata documents).
+ * (in the manner of OAuth client ID metadata documents). It is an RFC 7591 client metadata
+ * document too: members nobody here knows are ignored (RFC 7591 section 2), and the standard
+ * members that matter, when present, must agree with how Holdall works (spec 5.4, API-META-03).
  */
 export const clientMetadataSchema = z
   .object({
@@ -58,8 +82,19 @@ export const clientMetadataSchema = z
     category: organisationCategorySchema,
     registry_code: z.string().min(1).max(40),
     jwks: z.object({ keys: z.tuple([signingJwkWithUseSchema, agreementJwkWithUseSchema]) }).strict(),
+    token_endpoint_auth_method: z.literal('private_key_jwt').optional(),
+    token_endpoint_auth_signing_alg: z.enum(ED25519_JOSE_ALGS).optional(),
+    /** Services and issuers use CIBA, and may refresh; device grants are not theirs. */
+    grant_types: z
+      .array(z.enum([GRANT_TYPE_CIBA, 'refresh_token']))
+      .min(1)
+      .max(2)
+      .refine((types) => types.includes(GRANT_TYPE_CIBA), { message: 'grant_types must include CIBA' })
+      .optional(),
+    backchannel_token_delivery_mode: z.literal('poll').optional(),
+    dpop_bound_access_tokens: z.literal(true).optional(),
   })
-  .strict()
+  .loose()
 export type ClientMetadata = z.infer<typeof clientMetadataSchema>
 
 export const trustListEntrySchema = z
@@ -312,7 +347,14 @@ export const backchannelResponseSchema = z
   .strict()
 
 /** An OAuth 2.0 error (RFC 6749 section 5.2): what the token and backchannel endpoints answer with. */
-export const oauthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() }).strict()
+export const oauthErrorSchema = z
+  .object({
+    error: z.string(),
+    error_description: z.string().optional(),
+    /** With `slow_down`: the interval, in seconds, the client must keep to from now on (spec 5.8). */
+    interval: z.number().int().positive().optional(),
+  })
+  .strict()
 
 // ---- path parameters --------------------------------------------------------------------------
 

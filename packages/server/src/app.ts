@@ -7,6 +7,7 @@ import {
 } from '@fastify/type-provider-zod'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { JWK } from 'jose'
+import { DpopNonces } from './auth/dpop-nonces.js'
 import { type Clock, systemClock } from './clock.js'
 import type { ServerConfig } from './config.js'
 import { registerContentTypeRules } from './content-types.js'
@@ -25,6 +26,7 @@ import { registerWalletFiles } from './routes/wallet-files.js'
 import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { DatabaseBlobStore } from './services/database-blob-store.js'
+import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
 import { ReplayCache } from './services/replay-cache.js'
@@ -128,6 +130,7 @@ async function createContext(options: BuildAppOptions) {
     notifier,
     writes,
     replay: new ReplayCache(writes),
+    nonces: new DpopNonces(new DatabaseNonceStore(db), clock),
     counter,
     repos: createRepositories(db, writes, clock),
     metadata:

@@ -1,3 +1,4 @@
+import type { DpopNonces } from './auth/dpop-nonces.js'
 import type { Clock } from './clock.js'
 import type { ServerConfig } from './config.js'
 import type { Db } from './db/database.js'
@@ -23,6 +24,8 @@ export interface AppContext {
   /** Small per-request writes (log entries, one-time ids): grouped so they cost no sync each. */
   readonly writes: WriteQueue
   readonly replay: ReplayCache
+  /** DPoP server nonces (RFC 9449 sections 8 and 9), shared by every instance on the database. */
+  readonly nonces: DpopNonces
   /** For rate limiters: counts shared by every instance on the database. */
   readonly counter: SharedCounter
   readonly metadata: MetadataResolver

@@ -2,6 +2,7 @@ import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE, problemType } from '@holdall/protocol'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
+import { isOAuthPath, oauthErrorFor } from './oauth/oauth-refusal.js'
 
 /** An RFC 9457 problem with a stable code. `detail` must never carry secrets or record content. */
 export class HttpProblem extends Error {
@@ -29,6 +30,8 @@ export class OAuthError extends Error {
     readonly description: string,
     readonly status = 400,
     readonly headers: Record<string, string> = {},
+    /** More members of the error object, such as CIBA's longer `interval` with `slow_down`. */
+    readonly members: Record<string, string | number> = {},
   ) {
     super(description)
   }
@@ -58,8 +61,17 @@ export function sendProblem(
   detail?: string,
   headers: Record<string, string> = {},
 ) {
-  const status = ERROR_CODES[code]
   for (const [name, value] of Object.entries(headers)) reply.header(name, value)
+  // The OAuth endpoints answer every refusal as RFC 6749 JSON, even one made before their own code.
+  if (isOAuthPath(reply.request.url)) {
+    const { error, status } = oauthErrorFor(code)
+    return reply
+      .code(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send({ error, error_description: detail ?? TITLES[code] })
+  }
+  const status = ERROR_CODES[code]
   return reply
     .code(status)
     .header('content-type', PROBLEM_CONTENT_TYPE)
@@ -74,7 +86,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return reply
       .code(error.status)
       .header('cache-control', 'no-store')
-      .send({ error: error.error, error_description: error.description })
+      .send({ ...error.members, error: error.error, error_description: error.description })
   }
   if (error instanceof HttpProblem) return sendProblem(reply, error.code, error.message, error.headers)
   if (error instanceof ZodError) {

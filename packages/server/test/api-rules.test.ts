@@ -207,34 +207,43 @@ describe('host API rules', () => {
     expect(repeated).toMatchObject({ authReqId })
     const [request] = await holder.pendingRequests()
     await holder.approve(request as NonNullable<typeof request>)
-    await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
-    // Redeem once more by hand (allowed while the grant is active) to hold the refresh token.
+    // Redeem by hand (once: API-REQ-07) to hold the refresh token.
     const own = new HostConnection(host.url, host.orgs.gp.identity.keys.signing)
-    const now = Math.floor(Date.now() / 1000)
     const clientId = host.orgs.gp.identity.clientId
-    const assertion = signCompactJws(
-      { typ: 'JWT', alg: 'EdDSA' },
-      {
-        iss: clientId,
-        sub: clientId,
-        aud: `${host.url}/oauth/token`,
-        iat: now,
-        exp: now + 60,
-        jti: base64urlEncode(randomBytes(16)),
-      },
-      host.orgs.gp.identity.keys.signing.secretKey,
-    )
-    const tokens = await own.json<{ refresh_token: string }>({
-      method: 'POST',
-      path: '/oauth/token',
-      form: {
-        grant_type: 'urn:openid:params:grant-type:ciba',
-        auth_req_id: authReqId,
+    /** private_key_jwt for the token endpoint, built by hand. */
+    const clientAuth = () => {
+      const now = Math.floor(Date.now() / 1000)
+      const assertion = signCompactJws(
+        { typ: 'JWT', alg: 'EdDSA' },
+        {
+          iss: clientId,
+          sub: clientId,
+          aud: `${host.url}/oauth/token`,
+          iat: now,
+          exp: now + 60,
+          jti: base64urlEncode(randomBytes(16)),
+        },
+        host.orgs.gp.identity.keys.signing.secretKey,
+      )
+      return {
         client_id: clientId,
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         client_assertion: assertion,
-      },
+      }
+    }
+    const tokens = await own.json<{ refresh_token: string }>({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId, ...clientAuth() },
     })
+    // [API-REQ-07] ... and never twice.
+    const again = await own.send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'urn:openid:params:grant-type:ciba', auth_req_id: authReqId, ...clientAuth() },
+    })
+    expect(again.status).toBe(400)
+    expect(await again.json()).toMatchObject({ error: 'invalid_grant' })
     const refreshToken = tokens.refresh_token
     const thief = new HostConnection(host.url, generateSigningKeyPair())
     const stolen = await thief.send({
@@ -244,17 +253,25 @@ describe('host API rules', () => {
     })
     expect(stolen.status).toBe(400)
     expect(await stolen.json()).toMatchObject({ error: 'invalid_grant' })
+    // [API-TOK-05] The rightful key without client authentication is not enough for a service.
+    const unauthenticated = await own.send({
+      method: 'POST',
+      path: '/oauth/token',
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId },
+    })
+    expect(unauthenticated.status).toBe(401)
+    expect(await unauthenticated.json()).toMatchObject({ error: 'invalid_client' })
     const first = await own.send({
       method: 'POST',
       path: '/oauth/token',
-      form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth() },
     })
     expect(first.status).toBe(200)
     // The response was "lost": the same refresh token again, at once, still works.
     const retry = await own.send({
       method: 'POST',
       path: '/oauth/token',
-      form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+      form: { grant_type: 'refresh_token', refresh_token: refreshToken, ...clientAuth() },
     })
     expect(retry.status).toBe(200)
   })

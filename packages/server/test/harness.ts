@@ -195,6 +195,11 @@ export async function startHost(
       instances.push(handle)
       return handle
     },
+    /** Publishes a metadata document at `metadataBase + path`, as an organisation's website would. */
+    publish(path: string, document: unknown): string {
+      documents.set(path, document)
+      return `${metadataBase}${path}`
+    },
     service: (o: Organisation, fetchImpl: typeof fetch = fetch) => new ServiceClient(url, o.identity, fetchImpl),
     issuer: (o: Organisation) => new IssuerClient(url, o.identity),
     async close() {

@@ -266,7 +266,7 @@ describe('the repeat-prescription journey', () => {
     expect(discovery).toMatchObject({
       issuer: host.url,
       protocol_versions: [1],
-      dpop_signing_alg_values_supported: ['EdDSA'],
+      dpop_signing_alg_values_supported: ['Ed25519', 'EdDSA'],
     })
   })
 

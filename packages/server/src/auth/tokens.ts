@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { randomToken, sha256Base64url } from '../hashing.js'
 import type { NewTokenRow, TokenRepository } from '../repositories/tokens.js'
-import { externalUrl, verifyDpop } from './dpop.js'
+import { DPOP_ALGS, externalUrl, verifyDpop } from './dpop.js'
 
 export const ACCESS_TOKEN_SECONDS = 600
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
@@ -62,7 +62,7 @@ export interface TokenPrincipal {
   readonly jkt: string
 }
 
-const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error}", algs="EdDSA"` })
+const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error}", ${DPOP_ALGS}` })
 
 /**
  * Authenticates a resource request: `Authorization: DPoP <token>` (never Bearer), a valid DPoP
@@ -72,7 +72,7 @@ const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error
  */
 export async function authenticateToken(
   request: FastifyRequest,
-  ctx: Pick<AppContext, 'repos' | 'replay' | 'clock' | 'config'>,
+  ctx: Pick<AppContext, 'repos' | 'replay' | 'clock' | 'config' | 'nonces'>,
 ): Promise<TokenPrincipal> {
   const header = request.headers.authorization
   if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
@@ -84,7 +84,7 @@ export async function authenticateToken(
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
   }
-  const proof = await verifyDpop(request, ctx.replay, ctx.clock, {
+  const proof = await verifyDpop(request, ctx, {
     htm: request.method,
     htu: externalUrl(ctx.config.publicUrl, request),
     accessToken: token,

@@ -124,7 +124,7 @@ async function grantee(
 
 /** Creating a vault proves possession of the device key it names: the DPoP proof is by that key. */
 async function newDevice(request: FastifyRequest, ctx: AppContext): Promise<NewDevicePrincipal> {
-  const proof = await verifyDpop(request, ctx.replay, ctx.clock, {
+  const proof = await verifyDpop(request, ctx, {
     htm: request.method,
     htu: externalUrl(ctx.config.publicUrl, request),
     style: 'resource',

@@ -1,7 +1,6 @@
-import type { FastifyRequest } from 'fastify'
 import { importJWK, jwtVerify } from 'jose'
 import { authenticateClient } from '../auth/client-auth.js'
-import { verifyDpop } from '../auth/dpop.js'
+import type { DpopProof } from '../auth/dpop.js'
 import { issueTokens, REFRESH_RETRY_GRACE_MS } from '../auth/tokens.js'
 import { type AppContext, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
@@ -9,19 +8,22 @@ import { randomToken, sha256Base64url } from '../hashing.js'
 
 /*
  * The token endpoint's three grants. Each authenticates its caller itself (RFC 6749): a device
- * assertion, a client assertion, or a refresh token; each with a DPoP proof the tokens bind to.
+ * assertion, a client assertion, or a refresh token with client authentication; each with a DPoP
+ * proof the tokens bind to, verified by the route before any grant spends anything.
  */
 
+export const POLL_INTERVAL_SECONDS = 2
+/** A poll this much sooner than the interval is still on time (network jitter), spec 5.8. */
+const POLL_JITTER_MS = 500
+/** What a client that polled too fast must wait from then on (CIBA section 11: 5 s more). */
+const SLOWED_INTERVAL_SECONDS = POLL_INTERVAL_SECONDS + 5
+
+export type TokenGrant = (ctx: AppContext, proof: DpopProof, params: Record<string, string>) => Promise<object>
+
 /** A holder device logs in with a JWT signed by its own key (RFC 7523 section 2.1) and a DPoP proof by the same key. */
-export async function deviceToken(
-  ctx: AppContext,
-  request: FastifyRequest,
-  params: Record<string, string>,
-  htu: string,
-) {
+export async function deviceToken(ctx: AppContext, proof: DpopProof, params: Record<string, string>) {
   const assertion = params.assertion
   if (typeof assertion !== 'string') throw new OAuthError('invalid_request', 'assertion is required')
-  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
   const device = await ctx.repos.vaults.device(proof.jkt)
   if (device === undefined || device.status !== 'active')
     throw new OAuthError('invalid_grant', 'unknown or removed device')
@@ -57,7 +59,7 @@ export async function deviceToken(
 }
 
 /** A service redeems an approved request (OpenID CIBA, poll mode). */
-export async function cibaToken(ctx: AppContext, request: FastifyRequest, params: Record<string, string>, htu: string) {
+export async function cibaToken(ctx: AppContext, proof: DpopProof, params: Record<string, string>) {
   const client = await authenticateClient(ctx, params)
   const row = await ctx.repos.requests.findForClient(params.auth_req_id ?? '', client.clientId)
   if (row === undefined) throw new OAuthError('invalid_grant', 'unknown auth_req_id')
@@ -65,16 +67,29 @@ export async function cibaToken(ctx: AppContext, request: FastifyRequest, params
   if (row.status === 'denied') throw new OAuthError('access_denied', 'the holder did not share')
   if (row.status === 'pending') {
     if (row.expires_at <= now) throw new OAuthError('expired_token', 'the request expired before the holder answered')
+    // [API-REQ-05] A poll sooner than the interval (less jitter) after the last one: slow down.
+    const polls = await ctx.counter.hit(`ciba-poll:${row.id}`, POLL_INTERVAL_SECONDS * 1000 - POLL_JITTER_MS)
+    if (polls.count > 1) {
+      throw new OAuthError(
+        'slow_down',
+        `poll no more often than every ${SLOWED_INTERVAL_SECONDS} seconds`,
+        400,
+        {},
+        {
+          interval: SLOWED_INTERVAL_SECONDS,
+        },
+      )
+    }
     throw new OAuthError('authorization_pending', 'the holder has not answered yet')
   }
-  if (row.status !== 'approved' || row.grant_id === null)
+  if (row.status !== 'approved' || row.grant_id === null || row.redeemed_at !== null)
     throw new OAuthError('invalid_grant', 'the request cannot be redeemed')
   const grant = await ctx.repos.grants.find(row.grant_id)
   if (grant === undefined || grant.status !== 'active' || grant.expires_at <= now)
     throw new OAuthError('invalid_grant', 'the grant is no longer active')
-  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
-  // A redemption may be retried if its response was lost: each one starts a new token family.
-  await ctx.repos.requests.markRedeemed(row.id)
+  // [API-REQ-07] Redeemed once: one approval, one token family.
+  if (!(await ctx.repos.requests.claimRedemption(row.id)))
+    throw new OAuthError('invalid_grant', 'the request was already redeemed')
   const tokens = await issueTokens(ctx.repos.tokens, ctx.clock(), {
     subjectType: 'client',
     subject: client.clientId,
@@ -94,20 +109,16 @@ export async function cibaToken(ctx: AppContext, request: FastifyRequest, params
 /**
  * Refresh tokens are DPoP-bound and rotated. A retry of the same refresh token within a minute
  * (the response was lost on a bad connection) gets a fresh pair; a later reuse is theft and
- * revokes the whole family (RFC 9700 section 4.14).
+ * revokes the whole family (RFC 9700 section 4.14). A service is a confidential client, so it
+ * authenticates too (RFC 6749 section 6, spec API-TOK-05); a device's DPoP key is its own key.
  */
-export async function refreshToken(
-  ctx: AppContext,
-  request: FastifyRequest,
-  params: Record<string, string>,
-  htu: string,
-) {
-  const proof = await verifyDpop(request, ctx.replay, ctx.clock, { htm: 'POST', htu, style: 'oauth' })
+export async function refreshToken(ctx: AppContext, proof: DpopProof, params: Record<string, string>) {
   const row = await ctx.repos.tokens.refresh(sha256Base64url(params.refresh_token ?? ''))
   const now = ctx.clock()
   if (row === undefined || row.revoked !== 0 || row.expires_at <= now || row.jkt !== proof.jkt) {
     throw new OAuthError('invalid_grant', 'the refresh token is not valid')
   }
+  await authenticateRefresh(ctx, row, params)
   if (row.rotated_at !== null && now - row.rotated_at > REFRESH_RETRY_GRACE_MS) {
     await ctx.repos.tokens.revokeFamily(row.family)
     throw new OAuthError('invalid_grant', 'the refresh token was already used')
@@ -124,4 +135,23 @@ export async function refreshToken(
     jkt: row.jkt,
     family: row.family,
   })
+}
+
+/** Who may refresh: the service the tokens were issued to, authenticated; or an active device. */
+async function authenticateRefresh(
+  ctx: AppContext,
+  row: { subject_type: 'device' | 'client'; subject: string },
+  params: Record<string, string>,
+): Promise<void> {
+  if (row.subject_type === 'device') {
+    const device = await ctx.repos.vaults.device(row.subject)
+    if (device?.status !== 'active') throw new OAuthError('invalid_grant', 'the device is not active')
+    return
+  }
+  const client = await authenticateClient(ctx, params)
+  if (client.clientId !== row.subject) throw new OAuthError('invalid_grant', 'the refresh token is not valid')
+  const grantTypes = client.metadata.grant_types
+  if (grantTypes !== undefined && !grantTypes.includes('refresh_token')) {
+    throw new OAuthError('unauthorized_client', 'the client metadata document does not list refresh_token')
+  }
 }

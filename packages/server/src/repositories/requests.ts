@@ -141,12 +141,18 @@ export class RequestRepository {
     })
   }
 
-  async markRedeemed(requestId: string): Promise<void> {
-    await this.#db
+  /**
+   * Claims the one redemption of an approved request (spec API-REQ-07): true for the first
+   * caller only. The conditional update is the claim, so two redemptions at once cannot both win.
+   */
+  async claimRedemption(requestId: string): Promise<boolean> {
+    const claimed = await this.#db
       .updateTable('auth_requests')
       .set({ redeemed_at: this.#clock() })
       .where('id', '=', requestId)
-      .execute()
+      .where('redeemed_at', 'is', null)
+      .executeTakeFirst()
+    return Number(claimed.numUpdatedRows) === 1
   }
 
   /** The answer already given to this client for this Idempotency-Key, if any. */

@@ -1,8 +1,15 @@
-import { healthSchema, hostMetadataSchema, PROTOCOL_VERSION } from '@holdall/protocol'
+import {
+  authorizationServerMetadataSchema,
+  ED25519_JOSE_ALGS,
+  healthSchema,
+  hostMetadataSchema,
+  PROTOCOL_VERSION,
+} from '@holdall/protocol'
 import { z } from 'zod'
 import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { type App, binaryBody, route } from '../http/route.js'
+import { authorizationServerMetadata } from '../oauth/authorization-server-metadata.js'
 import { GRANT_TYPE_CIBA, GRANT_TYPE_JWT_BEARER } from './oauth.js'
 
 /** Discovery (spec 5.2), the trust list (5.4), health, and this API's own description. */
@@ -25,8 +32,8 @@ export function registerDiscoveryRoutes(app: App, ctx: AppContext): void {
         openapi_uri: `${base}/openapi.json`,
         grant_types_supported: [GRANT_TYPE_CIBA, GRANT_TYPE_JWT_BEARER, 'refresh_token'],
         token_endpoint_auth_methods_supported: ['private_key_jwt'],
-        token_endpoint_auth_signing_alg_values_supported: ['EdDSA'],
-        dpop_signing_alg_values_supported: ['EdDSA'],
+        token_endpoint_auth_signing_alg_values_supported: [...ED25519_JOSE_ALGS],
+        dpop_signing_alg_values_supported: [...ED25519_JOSE_ALGS],
         backchannel_token_delivery_modes_supported: ['poll'],
         authorization_details_types_supported: ['holdall_records'],
         envelope_suites_supported: [1],
@@ -34,6 +41,8 @@ export function registerDiscoveryRoutes(app: App, ctx: AppContext): void {
       })
     },
   })
+
+  registerOAuthDiscovery(app, base)
 
   route(app, {
     ...discovery,
@@ -89,6 +98,24 @@ export function registerDiscoveryRoutes(app: App, ctx: AppContext): void {
         .send(
           `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Holdall host API</title><main><h1>Holdall host API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Normative: protocol-spec/ in the Holdall repository.</p><table><thead><tr><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>${rows}</tbody></table></main></html>`,
         )
+    },
+  })
+}
+
+/**
+ * [DISC-06] Where stock OAuth libraries look (RFC 8414). No openid-configuration: this host
+ * issues no ID tokens, so it is not an OpenID Provider (spec 2.1).
+ */
+function registerOAuthDiscovery(app: App, base: string): void {
+  route(app, {
+    auth: 'public',
+    tag: 'discovery',
+    method: 'GET',
+    url: '/.well-known/oauth-authorization-server',
+    summary: 'RFC 8414 authorization server metadata, for stock OAuth libraries',
+    schema: { response: { 200: authorizationServerMetadataSchema } },
+    async handler(_request, reply) {
+      return reply.header('cache-control', 'public, max-age=300').send(authorizationServerMetadata(base))
     },
   })
 }

@@ -1,16 +1,14 @@
 import { backchannelResponseSchema, tokenResponseSchema } from '@holdall/protocol'
 import { authenticateClient } from '../auth/client-auth.js'
-import { externalUrl } from '../auth/dpop.js'
+import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
 import { randomId } from '../hashing.js'
 import { type App, route } from '../http/route.js'
 import { PairingGuesses } from '../oauth/pairing-guesses.js'
 import { checkTiers, formParams, parseBindingMessage, parseDetails, requestLifetimeMs } from '../oauth/parameters.js'
-import { cibaToken, deviceToken, refreshToken } from '../oauth/token-grants.js'
+import { cibaToken, deviceToken, POLL_INTERVAL_SECONDS, refreshToken, type TokenGrant } from '../oauth/token-grants.js'
 import { normalisePairingCode } from '../rules/pairing-code.js'
-
-const POLL_INTERVAL_SECONDS = 2
 
 export const GRANT_TYPE_CIBA = 'urn:openid:params:grant-type:ciba'
 export const GRANT_TYPE_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
@@ -91,23 +89,26 @@ function tokenEndpoint(app: App, ctx: AppContext): void {
     summary: 'Token endpoint: device login (jwt-bearer), CIBA poll, refresh; DPoP-bound tokens',
     schema: { response: { 200: tokenResponseSchema } },
     async handler(request, reply) {
+      // Every answer of the token endpoint carries a current nonce (RFC 9449 section 8).
+      reply.header('dpop-nonce', await ctx.nonces.current())
       const params = formParams(request)
+      const grant = GRANTS.get(params.grant_type ?? '')
+      if (grant === undefined) throw new OAuthError('unsupported_grant_type', 'grant_type is not supported')
+      // The proof first: a use_dpop_nonce answer must leave the client assertion, the refresh
+      // token and the auth_req_id unspent, so the client can send the same request again.
       const htu = externalUrl(ctx.config.publicUrl, request)
-      const send = (body: object) =>
-        reply
-          .header('cache-control', 'no-store')
-          .header('pragma', 'no-cache')
-          .send(body as never)
-      switch (params.grant_type) {
-        case GRANT_TYPE_JWT_BEARER:
-          return send(await deviceToken(ctx, request, params, htu))
-        case GRANT_TYPE_CIBA:
-          return send(await cibaToken(ctx, request, params, htu))
-        case 'refresh_token':
-          return send(await refreshToken(ctx, request, params, htu))
-        default:
-          throw new OAuthError('unsupported_grant_type', 'grant_type is not supported')
-      }
+      const proof = await verifyDpop(request, ctx, { htm: 'POST', htu, style: 'oauth' })
+      const body = await grant(ctx, proof, params)
+      return reply
+        .header('cache-control', 'no-store')
+        .header('pragma', 'no-cache')
+        .send(body as never)
     },
   })
 }
+
+const GRANTS = new Map<string, TokenGrant>([
+  [GRANT_TYPE_JWT_BEARER, deviceToken],
+  [GRANT_TYPE_CIBA, cibaToken],
+  ['refresh_token', refreshToken],
+])

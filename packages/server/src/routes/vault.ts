@@ -7,6 +7,7 @@ import {
   vaultSchema,
 } from '@holdall/protocol'
 import { calculateJwkThumbprint } from 'jose'
+import { DPOP_ALGS } from '../auth/dpop.js'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { registeredDeviceId } from '../http/authenticate.js'
@@ -33,7 +34,7 @@ function createVault(app: App, ctx: AppContext): void {
       const deviceId = await registeredDeviceId(body)
       if (principal.jkt !== deviceId) {
         throw new HttpProblem('unauthorized', 'the DPoP key must be the device signing key', {
-          headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="EdDSA"' },
+          headers: { 'www-authenticate': `DPoP error="invalid_dpop_proof", ${DPOP_ALGS}` },
         })
       }
       // [API-VAULT-04] The inbox key issuers will encrypt to must be vouched for by this device.

@@ -48,6 +48,28 @@ function isBlocked(list: BlockList, address: string): boolean {
   return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
 }
 
+/**
+ * The members Holdall acts on, and nothing else: unknown members are dropped here rather than
+ * carried into what the host stores and shows holders, and a key's `alg` (checked by the schema)
+ * is dropped so every stored key has exactly the members of chapter 2.2.
+ */
+function holdallView(document: ClientMetadata): ClientMetadata {
+  const [signing, agreement] = document.jwks.keys
+  return {
+    client_id: document.client_id,
+    client_name: document.client_name,
+    category: document.category,
+    registry_code: document.registry_code,
+    jwks: {
+      keys: [
+        { kty: signing.kty, crv: signing.crv, x: signing.x, use: signing.use, kid: signing.kid },
+        { kty: agreement.kty, crv: agreement.crv, x: agreement.x, use: agreement.use, kid: agreement.kid },
+      ],
+    },
+    ...(document.grant_types === undefined ? {} : { grant_types: document.grant_types }),
+  }
+}
+
 export interface MetadataResolver {
   resolve(clientId: string): Promise<ClientMetadata>
 }
@@ -96,12 +118,14 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
       } catch {
         throw new HttpProblem('invalid_request', 'the client metadata document could not be fetched')
       }
+      // Unknown members are ignored and standard ones checked (spec 5.4, API-META-03).
       const parsed = clientMetadataSchema.safeParse(raw)
       if (!parsed.success || parsed.data.client_id !== clientId) {
         throw new HttpProblem('invalid_request', 'the client metadata document is not valid')
       }
-      cache.set(clientId, { at: options.clock(), document: parsed.data })
-      return parsed.data
+      const document = holdallView(parsed.data)
+      cache.set(clientId, { at: options.clock(), document })
+      return document
     },
   }
 }

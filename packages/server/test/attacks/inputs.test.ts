@@ -388,7 +388,7 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
     })
   })
 
-  it('[SEC-RATE-01] the per-address limit on the backchannel endpoint answers 429 as problem+json with Retry-After', async () => {
+  it('[SEC-RATE-01][API-ERR-06] the per-address limit on the backchannel endpoint answers 429 slow_down as OAuth JSON with Retry-After', async () => {
     const limited = await startHost({}, { app: { rateLimits: { backchannel: 3 } } })
     try {
       const statuses: number[] = []
@@ -402,7 +402,9 @@ describe('[API-META-01] metadata documents: too big, too slow, or pointing insid
         statuses.push(last.status)
       }
       expect(statuses).toEqual([401, 401, 401, 429, 429])
-      await expectProblem(last as Response, 429, 'rate_limited')
+      // An OAuth endpoint: RFC 6749 JSON that a stock client's poller backs off on, not a problem.
+      expect(last?.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(await (last as Response).json()).toMatchObject({ error: 'slow_down' })
       expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0)
     } finally {
       await limited.close()

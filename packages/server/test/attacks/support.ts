@@ -11,7 +11,9 @@ import type { Host } from '../harness.js'
 /**
  * What the host has stored: a row count per table and every file under the data directory.
  * `dpop_jti` is left out on purpose: every request with a well-formed proof records its jti, and
- * that is the replay defence working, not a refused request writing data.
+ * that is the replay defence working, not a refused request writing data. So is
+ * `rate_limit_counters`: pacing counts refused requests by design (a CIBA poll that comes too
+ * soon is refused because the previous one was counted).
  */
 export function storageSnapshot(dataDir: string): { rows: Record<string, number>; files: string[] } {
   const db = new Database(join(dataDir, 'holdall.sqlite3'), { readonly: true, fileMustExist: true })
@@ -23,7 +25,7 @@ export function storageSnapshot(dataDir: string): { rows: Record<string, number>
       .all() as { name: string }[]
     const rows: Record<string, number> = {}
     for (const { name } of tables) {
-      if (name === 'dpop_jti') continue
+      if (name === 'dpop_jti' || name === 'rate_limit_counters') continue
       rows[name] = (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n
     }
     return { rows, files: listFiles(dataDir) }
