@@ -1,6 +1,7 @@
 import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from '@holdall/protocol'
 import { HoldallApiError, HoldallOAuthError } from './errors.js'
+import { HostClock } from './host-clock.js'
 
 export interface RequestOptions {
   readonly method: string
@@ -20,11 +21,19 @@ export class HostConnection {
   readonly baseUrl: string
   readonly #dpopKey: SigningKeyPair
   readonly #fetch: typeof fetch
+  /** The host's time, learned from its answers: proofs carry it, not the device's clock (host-clock.ts). */
+  readonly clock: HostClock
 
-  constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch) {
+  constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch, clock = new HostClock()) {
     this.baseUrl = baseUrl.replace(/\/+$/, '')
     this.#dpopKey = dpopKey
     this.#fetch = fetchImpl
+    this.clock = clock
+  }
+
+  /** Learns the host's time before a first signed request, unless an answer already told it. */
+  async learnHostTime(): Promise<void> {
+    if (!this.clock.known) await this.clock.learn(this.baseUrl, this.#fetch)
   }
 
   async proof(method: string, path: string, accessToken?: string): Promise<string> {
@@ -42,7 +51,7 @@ export class HostConnection {
         jti: base64urlEncode(randomBytes(16)),
         htm: method,
         htu: `${this.baseUrl}${path.split('?')[0]}`,
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor(this.clock.now() / 1000),
         ...ath,
       },
       this.#dpopKey.secretKey,
@@ -70,11 +79,14 @@ export class HostConnection {
     // Called as a plain function: a browser's fetch throws "Illegal invocation" when its `this`
     // is not the window, as it would be with this.#fetch(...).
     const send = this.#fetch
-    return send(`${this.baseUrl}${options.path}`, {
+    const sentAt = this.clock.deviceNow()
+    const response = await send(`${this.baseUrl}${options.path}`, {
       method: options.method,
       headers,
       ...(body === undefined ? {} : { body }),
     })
+    this.clock.observe(response.headers.get('date'), sentAt, this.clock.deviceNow())
+    return response
   }
 
   /** Sends and returns the JSON body, or throws a HoldallApiError / HoldallOAuthError. */

@@ -6,6 +6,7 @@
  */
 export { HoldallApiError, HoldallOAuthError } from './errors.js'
 export { type ApproveChoice, HolderClient } from './holder.js'
+export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { type OpenedRecord, openRecord, sealRecord } from './records.js'
