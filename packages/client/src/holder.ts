@@ -230,6 +230,17 @@ export class HolderClient {
   async login(): Promise<void> {
     // Every time sent is the host's: a phone hours out must still sign in (host-clock.ts).
     await this.#host.learnHostTime()
+    const offsetBefore = this.#host.clock.offsetMs
+    try {
+      this.#accessToken = await this.#requestToken()
+    } catch (error) {
+      // The phone's clock changed since the host last answered: sign the assertion again, once.
+      if (Math.abs(this.#host.clock.offsetMs - offsetBefore) <= 2000) throw error
+      this.#accessToken = await this.#requestToken()
+    }
+  }
+
+  async #requestToken(): Promise<string> {
     const now = Math.floor(this.#host.clock.now() / 1000)
     const assertion = signCompactJws(
       { typ: 'JWT', alg: 'EdDSA' },
@@ -248,7 +259,7 @@ export class HolderClient {
       path: '/oauth/token',
       form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
     })
-    this.#accessToken = tokens.access_token
+    return tokens.access_token
   }
 
   /** Stores a record the holder writes themselves (or a supporter helps them write). */

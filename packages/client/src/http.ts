@@ -13,6 +13,9 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>
 }
 
+/** How far the host's time must move during one request for a refusal to count as the clock's. */
+const CLOCK_RETRY_MS = 2000
+
 /**
  * One host, one DPoP key. Every request carries a fresh DPoP proof (RFC 9449) signed with the
  * key; with an access token, the proof binds it (`ath`) and the scheme is `DPoP`, never Bearer.
@@ -58,7 +61,24 @@ export class HostConnection {
     )
   }
 
+  /**
+   * Sends with a fresh proof. If the host refused it (400 or 401) and its answer moved this
+   * client's idea of the host's time by more than a second or two, the refusal was the clock's
+   * (a first request, or a phone clock changed under us): the request is sent once more, with a
+   * proof made at the corrected time. A refused request did nothing on the host, so this is safe.
+   */
   async send(options: RequestOptions): Promise<Response> {
+    const offsetBefore = this.clock.offsetMs
+    const response = await this.#sendOnce(options)
+    const clockMoved = Math.abs(this.clock.offsetMs - offsetBefore) > CLOCK_RETRY_MS
+    if ((response.status === 400 || response.status === 401) && clockMoved) {
+      await response.body?.cancel()
+      return this.#sendOnce(options)
+    }
+    return response
+  }
+
+  async #sendOnce(options: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = {
       [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION),
       ...options.headers,

@@ -68,11 +68,61 @@ describe('HostClock', () => {
     const device = deviceClock(HOST + 86_400_000)
     const fakeFetch = (async () =>
       new Response('{}', { headers: { date: httpDate(HOST), 'content-type': 'application/json' } })) as typeof fetch
-    const connection = new HostConnection('http://127.0.0.1:1', generateSigningKeyPair(), fakeFetch, new HostClock(device.now))
+    const connection = new HostConnection(
+      'http://127.0.0.1:1',
+      generateSigningKeyPair(),
+      fakeFetch,
+      new HostClock(device.now),
+    )
     await connection.learnHostTime()
     const proof = await connection.proof('GET', '/x')
     const payload = base64urlDecode(proof.split('.')[1] ?? '')
     const iat = (JSON.parse(new TextDecoder().decode(payload)) as { iat: number }).iat
     expect(Math.abs(iat * 1000 - HOST)).toBeLessThan(2000)
+  })
+})
+
+describe('HostConnection and a wrong clock', () => {
+  const answers = (statuses: number[], hostMs: number) => {
+    const iats: number[] = []
+    const fakeFetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      const proof = (init?.headers as Record<string, string>).dpop ?? ''
+      iats.push(
+        (JSON.parse(new TextDecoder().decode(base64urlDecode(proof.split('.')[1] ?? ''))) as { iat: number }).iat,
+      )
+      const status = statuses.shift() ?? 200
+      return new Response(status === 200 ? '{"ok":true}' : '{"code":"unauthorized"}', {
+        status,
+        headers: { date: httpDate(hostMs), 'content-type': 'application/json' },
+      })
+    }) as typeof fetch
+    return { iats, fakeFetch }
+  }
+
+  it('sends once more, at the host’s time, when the host refused a proof made by a clock it has just corrected', async () => {
+    const device = deviceClock(HOST + 120_000)
+    const { iats, fakeFetch } = answers([401, 200], HOST)
+    const connection = new HostConnection(
+      'http://127.0.0.1:1',
+      generateSigningKeyPair(),
+      fakeFetch,
+      new HostClock(device.now),
+    )
+    await expect(connection.json({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true })
+    expect(iats).toHaveLength(2)
+    expect(Math.abs((iats[1] as number) * 1000 - HOST)).toBeLessThan(2000)
+  })
+
+  it('does not send again when the refusal had nothing to do with the clock', async () => {
+    const device = deviceClock(HOST)
+    const { iats, fakeFetch } = answers([401, 200], HOST)
+    const connection = new HostConnection(
+      'http://127.0.0.1:1',
+      generateSigningKeyPair(),
+      fakeFetch,
+      new HostClock(device.now),
+    )
+    await expect(connection.json({ method: 'GET', path: '/x' })).rejects.toMatchObject({ status: 401 })
+    expect(iats).toHaveLength(1)
   })
 })
