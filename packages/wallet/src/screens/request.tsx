@@ -241,7 +241,7 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
               <h2 id="private-heading">{t('whatPrivate')}</h2>
               <p class="hint">{t('whatPrivateText')}</p>
               <fieldset class="checkboxes">
-                <legend class="hint">{t('whatPrivate')}</legend>
+                <legend class="visually-hidden">{t('whatPrivate')}</legend>
                 {sensitive.map((type) => (
                   <div key={type}>{item(type)}</div>
                 ))}
