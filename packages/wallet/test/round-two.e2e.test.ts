@@ -168,6 +168,13 @@ async function gpAsks(page: Page, host: Host, types: RecordType[], days: number,
   return { surgery, decision }
 }
 
+/** Back to home from wherever a test before left the page (each test starts there). */
+async function goHome(page: Page): Promise<void> {
+  const back = page.getByRole('button', { name: 'Back to home' })
+  if ((await back.count()) > 0) await back.click()
+  await page.getByRole('heading', { name: 'Home' }).waitFor()
+}
+
 const mainText = async (page: Page) => (await page.locator('main').textContent()) ?? ''
 
 describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
@@ -286,6 +293,7 @@ describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
     }, 120_000)
 
     it('2. shows, before Share, every line the GP will read, drawn from the records, with the private lines named', async () => {
+      await goHome(page)
       const { surgery, decision } = await gpAsks(page, host, ['medication_list', 'licence_conditions'], 30)
       await page.getByRole('button', { name: 'Next' }).click()
       await page.getByRole('heading', { name: 'What to share' }).waitFor()
@@ -327,6 +335,7 @@ describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
     }, 120_000)
 
     it('5. says "sent to you" for deposits, asks before stopping and says when it stopped, gives a day with its time, and one name for each code', async () => {
+      await goHome(page)
       await page.getByRole('button', { name: 'Who can see my things' }).click()
       await page.getByRole('heading', { name: 'Who can send you things' }).waitFor()
       let text = await mainText(page)
@@ -415,6 +424,7 @@ describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
     }, 240_000)
 
     it('4. breaks no word inside at 320 px with 200% text, and the check can fail', async () => {
+      await goHome(page)
       // The check finds a broken word when there is one.
       await page.evaluate(() => {
         const p = document.createElement('p')
