@@ -20,7 +20,7 @@ export const IDLE_LOCK_MS = 2 * 60 * 1000
  * then would make them type their PIN in front of others. So no idle lock while their code or a
  * request is on screen; going to the background still locks at once (issue 17, point 6).
  */
-const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'request']
+const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request']
 /** The language choice is the only thing the wallet keeps in localStorage: it is not personal. */
 const LANGUAGE_KEY = 'holdall-language'
 

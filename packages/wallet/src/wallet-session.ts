@@ -19,12 +19,19 @@ export interface InboxItem {
   readonly issuerKey: Uint8Array | undefined
 }
 
-async function loadTrust(origin: string): Promise<TrustedOrganisations | undefined> {
+/*
+ * The trust list's expiry is checked at the later of the phone's time and the host's: the host
+ * serves the list, so its clock alone must not keep an expired list alive, and a phone running
+ * slow must not either. A phone running fast may refuse a list about to expire: it then shows
+ * everyone as Not checked, the safe side.
+ */
+async function loadTrust(origin: string, client: HolderClient): Promise<TrustedOrganisations | undefined> {
   if (HOLDALL_TRUST_ANCHOR === null) return undefined
   try {
     const response = await fetch(`${origin}/trust-list`)
     if (!response.ok) return undefined
-    return verifyTrustList((await response.text()).trim(), fromPublicJwk(HOLDALL_TRUST_ANCHOR, 'Ed25519'))
+    const now = Math.max(Date.now(), client.hostNow())
+    return verifyTrustList((await response.text()).trim(), fromPublicJwk(HOLDALL_TRUST_ANCHOR, 'Ed25519'), now)
   } catch {
     return undefined
   }
@@ -62,7 +69,7 @@ export class WalletSession {
   static async create(pin: string, origin: string): Promise<WalletSession> {
     const client = await HolderClient.createVault(origin)
     const store = await createStore(pin, { vaultId: client.vaultId, device: client.deviceKeys })
-    return new WalletSession(store, client, await loadTrust(origin))
+    return new WalletSession(store, client, await loadTrust(origin, client))
   }
 
   /** A session, or why not. Without a network the session is offline (reading only). */
@@ -84,7 +91,7 @@ export class WalletSession {
     } catch {
       client = undefined
     }
-    return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin))
+    return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin, client))
   }
 
   /** Tries the host again (the network came back): a new online session, or this one. */
