@@ -86,7 +86,7 @@ describe('HostConnection and a wrong clock', () => {
   const answers = (statuses: number[], hostMs: number) => {
     const iats: number[] = []
     const fakeFetch = (async (_url: RequestInfo | URL, init?: RequestInit) => {
-      const proof = (init?.headers as Record<string, string>).dpop ?? ''
+      const proof = ((init?.headers ?? {}) as Record<string, string>).dpop ?? ''
       iats.push(
         (JSON.parse(new TextDecoder().decode(base64urlDecode(proof.split('.')[1] ?? ''))) as { iat: number }).iat,
       )
