@@ -35,6 +35,7 @@ import type {
   RecordVersionView,
   Vault,
 } from '@holdall/protocol'
+import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
 import { type OpenedRecord, openRecord, sealRecord } from './records.js'
 
@@ -56,8 +57,14 @@ export class HolderClient {
   readonly deviceId: string
   #accessToken: string | undefined
 
-  private constructor(baseUrl: string, device: DeviceKeys, keyring: VaultKeyring, fetchImpl: typeof fetch) {
-    this.#host = new HostConnection(baseUrl, device.signing, fetchImpl)
+  private constructor(
+    baseUrl: string,
+    device: DeviceKeys,
+    keyring: VaultKeyring,
+    fetchImpl: typeof fetch,
+    clock?: HostClock,
+  ) {
+    this.#host = new HostConnection(baseUrl, device.signing, fetchImpl, clock)
     this.#device = device
     this.#keyring = keyring
     this.deviceId = base64urlEncode(keyThumbprint(device.signing.publicKey, 'Ed25519'))
@@ -77,6 +84,7 @@ export class HolderClient {
     const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 0)
     const client = new HolderClient(baseUrl, device, keyring, fetchImpl)
     const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 0)
+    await client.#host.learnHostTime()
     await client.#host.json<Vault>({
       method: 'POST',
       path: '/vaults',
@@ -136,6 +144,7 @@ export class HolderClient {
       device,
       createVaultKeyring(statement.vaultId, vrk, vault.key_epoch),
       fetchImpl,
+      probe.#host.clock,
     )
     client.#accessToken = probe.#accessToken
     return client
@@ -198,14 +207,41 @@ export class HolderClient {
       device,
       createVaultKeyring(base64urlDecode(vaultId), vrk, vault.key_epoch),
       fetchImpl,
+      probe.#host.clock,
     )
     client.#accessToken = probe.#accessToken
     return client
   }
 
+  /**
+   * The host's time as this client knows it (milliseconds): the device's clock corrected by the
+   * host's answers. A wallet counts days with it rather than trust the phone's clock.
+   */
+  hostNow(): number {
+    return this.#host.clock.now()
+  }
+
+  /** Whether `hostNow()` has been corrected by an answer from the host (false: it is the device's clock). */
+  get hostTimeKnown(): boolean {
+    return this.#host.clock.known
+  }
+
   /** Logs in with this device's key (RFC 7523 assertion + DPoP by the same key). */
   async login(): Promise<void> {
-    const now = Math.floor(Date.now() / 1000)
+    // Every time sent is the host's: a phone hours out must still sign in (host-clock.ts).
+    await this.#host.learnHostTime()
+    const offsetBefore = this.#host.clock.offsetMs
+    try {
+      this.#accessToken = await this.#requestToken()
+    } catch (error) {
+      // The phone's clock changed since the host last answered: sign the assertion again, once.
+      if (Math.abs(this.#host.clock.offsetMs - offsetBefore) <= 2000) throw error
+      this.#accessToken = await this.#requestToken()
+    }
+  }
+
+  async #requestToken(): Promise<string> {
+    const now = Math.floor(this.#host.clock.now() / 1000)
     const assertion = signCompactJws(
       { typ: 'JWT', alg: 'EdDSA' },
       {
@@ -223,7 +259,7 @@ export class HolderClient {
       path: '/oauth/token',
       form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
     })
-    this.#accessToken = tokens.access_token
+    return tokens.access_token
   }
 
   /** Stores a record the holder writes themselves (or a supporter helps them write). */
@@ -381,7 +417,7 @@ export class HolderClient {
       .filter((d) => d.record_types.length > 0)
     if (details.length === 0) throw new Error('nothing left to share: refuse the request instead')
     const grantId = generateId()
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(this.#host.clock.now() / 1000)
     const agreementKey = fromPublicJwk(request.agreement_key, 'X25519')
     const receipt = signCompactJws(
       { typ: 'grant+jwt', alg: 'EdDSA', kid: this.deviceId },

@@ -2,6 +2,7 @@ import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPu
 import { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from '@holdall/protocol'
 import { DpopNonceCache, sendWithDpopNonce } from './dpop-nonce.js'
 import { HoldallApiError, HoldallOAuthError } from './errors.js'
+import { HostClock } from './host-clock.js'
 
 export interface RequestOptions {
   readonly method: string
@@ -13,6 +14,9 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>
 }
 
+/** How far the host's time must move during one request for a refusal to count as the clock's. */
+const CLOCK_RETRY_MS = 2000
+
 /**
  * One host, one DPoP key. Every request carries a fresh DPoP proof (RFC 9449) signed with the
  * key; with an access token, the proof binds it (`ath`) and the scheme is `DPoP`, never Bearer.
@@ -22,11 +26,19 @@ export class HostConnection {
   readonly #dpopKey: SigningKeyPair
   readonly #fetch: typeof fetch
   readonly #nonces = new DpopNonceCache()
+  /** The host's time, learned from its answers: proofs carry it, not the device's clock (host-clock.ts). */
+  readonly clock: HostClock
 
-  constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch) {
+  constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch, clock = new HostClock()) {
     this.baseUrl = baseUrl.replace(/\/+$/, '')
     this.#dpopKey = dpopKey
     this.#fetch = fetchImpl
+    this.clock = clock
+  }
+
+  /** Learns the host's time before a first signed request, unless an answer already told it. */
+  async learnHostTime(): Promise<void> {
+    if (!this.clock.known) await this.clock.learn(this.baseUrl, this.#fetch)
   }
 
   async proof(method: string, path: string, accessToken?: string, nonce?: string): Promise<string> {
@@ -44,7 +56,7 @@ export class HostConnection {
         jti: base64urlEncode(randomBytes(16)),
         htm: method,
         htu: `${this.baseUrl}${path.split('?')[0]}`,
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor(this.clock.now() / 1000),
         ...ath,
         ...(nonce === undefined ? {} : { nonce }),
       },
@@ -52,8 +64,25 @@ export class HostConnection {
     )
   }
 
-  /** Sends with a fresh proof; a host's `use_dpop_nonce` refusal is answered once (dpop-nonce.ts). */
+  /**
+   * Sends with a fresh proof. A host's `use_dpop_nonce` refusal is answered once with its nonce
+   * (dpop-nonce.ts). If the host still refused (400 or 401) and its answer moved this client's
+   * idea of the host's time by more than a second or two, the refusal was the clock's (a first
+   * request, or a phone clock changed under us): the request is sent once more, with a proof made
+   * at the corrected time. A refused request did nothing on the host, so this is safe.
+   */
   async send(options: RequestOptions): Promise<Response> {
+    const offsetBefore = this.clock.offsetMs
+    const response = await this.#sendWithNonce(options)
+    const clockMoved = Math.abs(this.clock.offsetMs - offsetBefore) > CLOCK_RETRY_MS
+    if ((response.status === 400 || response.status === 401) && clockMoved) {
+      await response.body?.cancel()
+      return this.#sendWithNonce(options)
+    }
+    return response
+  }
+
+  #sendWithNonce(options: RequestOptions): Promise<Response> {
     return sendWithDpopNonce(this.#nonces, (nonce) => this.#sendOnce(options, nonce))
   }
 
@@ -78,11 +107,14 @@ export class HostConnection {
     // Called as a plain function: a browser's fetch throws "Illegal invocation" when its `this`
     // is not the window, as it would be with this.#fetch(...).
     const send = this.#fetch
-    return send(`${this.baseUrl}${options.path}`, {
+    const sentAt = this.clock.deviceNow()
+    const response = await send(`${this.baseUrl}${options.path}`, {
       method: options.method,
       headers,
       ...(body === undefined ? {} : { body }),
     })
+    this.clock.observe(response.headers.get('date'), sentAt, this.clock.deviceNow())
+    return response
   }
 
   /** Sends and returns the JSON body, or throws a HoldallApiError / HoldallOAuthError. */

@@ -14,6 +14,7 @@ export {
 } from './clinical-codes.js'
 export { HoldallApiError, HoldallError, HoldallOAuthError } from './errors.js'
 export { type ApproveChoice, HolderClient } from './holder.js'
+export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { type OpenedRecord, openRecord, sealRecord } from './records.js'

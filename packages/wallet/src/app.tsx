@@ -1,4 +1,5 @@
 import type { PendingRequest } from '@holdall/protocol'
+import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { LanguageContext, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
@@ -10,10 +11,16 @@ import { Shared } from './screens/shared.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
 import { Inbox, Things } from './screens/things.js'
 import type { Language } from './strings.js'
-import { WalletSession } from './wallet-session.js'
+import { type SavedRecord, WalletSession } from './wallet-session.js'
 
 /** Locks after two minutes without a tap or key press (domain.md (d) 10). */
 export const IDLE_LOCK_MS = 2 * 60 * 1000
+/*
+ * At a desk the person waits while the receptionist types the code or reads the request: a lock
+ * then would make them type their PIN in front of others. So no idle lock while their code or a
+ * request is on screen; going to the background still locks at once (issue 17, point 6).
+ */
+const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request']
 /** The language choice is the only thing the wallet keeps in localStorage: it is not personal. */
 const LANGUAGE_KEY = 'holdall-language'
 
@@ -40,6 +47,9 @@ export function App({ origin }: { readonly origin: string }) {
   const [screen, setScreen] = useState<Screen>({ name: 'home' })
   const [pending, setPending] = useState<PendingRequest[]>([])
   const [inboxCount, setInboxCount] = useState(0)
+  const [saved, setSaved] = useState<SavedRecord[]>([])
+  // Bumped when the network comes back: screens start again, so an old network error clears.
+  const [connection, setConnection] = useState(0)
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
 
   const setLanguage = useCallback((next: Language) => {
@@ -76,10 +86,18 @@ export function App({ origin }: { readonly origin: string }) {
     setPending([])
   }, [])
 
-  // Auto-lock: any tap or key press restarts the timer.
+  // Auto-lock: any tap or key press restarts the timer; none at the desk (see DESK_SCREENS).
   const session = phase.name === 'open' ? phase.session : undefined
+  const atDesk = DESK_SCREENS.includes(screen.name)
   useEffect(() => {
     if (session === undefined) return
+    if (atDesk) {
+      const hidden = () => {
+        if (document.visibilityState === 'hidden') lock(false)
+      }
+      document.addEventListener('visibilitychange', hidden)
+      return () => document.removeEventListener('visibilitychange', hidden)
+    }
     const restart = () => {
       clearTimeout(idleTimer.current)
       idleTimer.current = setTimeout(() => lock(true), IDLE_LOCK_MS)
@@ -91,7 +109,29 @@ export function App({ origin }: { readonly origin: string }) {
       clearTimeout(idleTimer.current)
       for (const e of events) window.removeEventListener(e, restart)
     }
-  }, [session, lock])
+  }, [session, lock, atDesk])
+
+  // The network is back: an offline session tries the host again, and every screen starts afresh.
+  useEffect(() => {
+    if (session === undefined) return
+    const back = () => {
+      void session.reconnect(origin).then((next) => {
+        if (next !== session) setPhase({ name: 'open', session: next })
+        setConnection((n) => n + 1)
+      })
+    }
+    window.addEventListener('online', back)
+    return () => window.removeEventListener('online', back)
+  }, [session, origin])
+
+  // Home flags medicines about to run out from the copies on the phone (no network needed).
+  useEffect(() => {
+    if (screen.name !== 'home' || session === undefined) return
+    void session
+      .savedRecords()
+      .then(setSaved)
+      .catch(() => setSaved([]))
+  }, [screen, session])
 
   const refresh = useCallback(async () => {
     if (session === undefined || !session.online) return
@@ -167,6 +207,9 @@ export function App({ origin }: { readonly origin: string }) {
               pending={pending}
               inboxCount={inboxCount}
               online={s.online}
+              records={saved}
+              now={s.now()}
+              hostTimeKnown={s.hostTimeKnown}
               go={(to) => setScreen({ name: to })}
               onLock={onLock}
             />
@@ -218,5 +261,9 @@ export function App({ origin }: { readonly origin: string }) {
       }
     }
   }
-  return <LanguageContext.Provider value={languageState}>{body}</LanguageContext.Provider>
+  return (
+    <LanguageContext.Provider value={languageState}>
+      <Fragment key={connection}>{body}</Fragment>
+    </LanguageContext.Provider>
+  )
 }

@@ -50,7 +50,7 @@ export function Layout({ title, children, onLock, onHome, offline }: LayoutProps
       <main id="main">
         {offline && (
           <p class="notice" role="status">
-            {t('offline')}
+            {typeof navigator !== 'undefined' && !navigator.onLine ? t('offline') : t('readOnly')}
           </p>
         )}
         <h1 tabIndex={-1} ref={heading}>
@@ -69,8 +69,11 @@ export function Layout({ title, children, onLock, onHome, offline }: LayoutProps
   )
 }
 
-/** The GOV.UK error summary pattern: a titled box that takes focus. */
-export function ErrorSummary({ message }: { readonly message: string | undefined }) {
+/**
+ * The GOV.UK error summary pattern: a titled box that takes focus. With `field`, the message is a
+ * link that moves the focus to the field it is about (the field shows the message too).
+ */
+export function ErrorSummary({ message, field }: { readonly message: string | undefined; readonly field?: string }) {
   const { t } = useLanguage()
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
@@ -80,48 +83,53 @@ export function ErrorSummary({ message }: { readonly message: string | undefined
   return (
     <div class="error-summary" role="alert" tabIndex={-1} ref={box}>
       <h2>{t('errorTitle')}</h2>
-      <p>{message}</p>
+      {field === undefined ? (
+        <p>{message}</p>
+      ) : (
+        <ul class="error-list">
+          <li>
+            <a
+              href={`#${field}`}
+              onClick={(event) => {
+                event.preventDefault()
+                document.getElementById(field)?.focus()
+              }}
+            >
+              {message}
+            </a>
+          </li>
+        </ul>
+      )}
     </div>
   )
 }
 
-interface SwitchProps {
+interface CheckboxProps {
   readonly id: string
   readonly label: string
-  readonly hint?: string | undefined
   readonly checked: boolean
   readonly onChange: (checked: boolean) => void
+  /** What ticking it means, under the label (ids of the hint and any more detail). */
+  readonly describedBy?: string | undefined
+  readonly children?: ComponentChildren
 }
 
-/** An on/off switch: a real button with role="switch", its state said in words too. */
-export function Switch({ id, label, hint, checked, onChange }: SwitchProps) {
-  const { t } = useLanguage()
+/**
+ * The GOV.UK checkbox pattern: the box on the left, the label the full width beside it, and any
+ * detail under the label. Replaces the on/off switch, whose label was squeezed at 320 px.
+ */
+export function Checkbox({ id, label, checked, onChange, describedBy, children }: CheckboxProps) {
   return (
-    <div class="switch-row">
-      <span class="switch-text">
-        <span id={`${id}-label`} class="switch-label">
-          {label.charAt(0).toLocaleUpperCase() + label.slice(1)}
-        </span>
-        {hint && (
-          <span id={`${id}-hint`} class="hint">
-            {hint}
-          </span>
-        )}
-      </span>
-      <button
-        type="button"
+    <div class="checkbox">
+      <input
+        type="checkbox"
         id={id}
-        role="switch"
-        class="switch"
-        aria-checked={checked}
-        aria-labelledby={`${id}-label`}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        onClick={() => onChange(!checked)}
-      >
-        <span class="switch-state" aria-hidden="true">
-          {checked ? t('on') : t('off')}
-        </span>
-      </button>
+        checked={checked}
+        aria-describedby={describedBy}
+        onChange={(event) => onChange((event.target as HTMLInputElement).checked)}
+      />
+      <label for={id}>{label.charAt(0).toLocaleUpperCase() + label.slice(1)}</label>
+      {children && <div class="checkbox-detail">{children}</div>}
     </div>
   )
 }
@@ -129,4 +137,40 @@ export function Switch({ id, label, hint, checked, onChange }: SwitchProps) {
 /** Two choices of equal weight, side by side (or stacked on a narrow screen). */
 export function ChoiceButtons({ children }: { readonly children: ComponentChildren }) {
   return <div class="choices">{children}</div>
+}
+
+/**
+ * A confirmation in place (no pop-up): the question, then the two answers of equal weight. Used
+ * before anything that cannot be undone, such as stopping sharing.
+ */
+export function Confirm({
+  question,
+  yes,
+  no,
+  onYes,
+  onNo,
+  busy,
+}: {
+  readonly question: string
+  readonly yes: string
+  readonly no: string
+  readonly onYes: () => void
+  readonly onNo: () => void
+  readonly busy?: boolean
+}) {
+  const box = useRef<HTMLDivElement>(null)
+  useEffect(() => box.current?.focus(), [])
+  return (
+    <div class="confirm" tabIndex={-1} ref={box}>
+      <p class="lead">{question}</p>
+      <ChoiceButtons>
+        <button type="button" class="button" disabled={busy} onClick={onYes}>
+          {yes}
+        </button>
+        <button type="button" class="button" onClick={onNo}>
+          {no}
+        </button>
+      </ChoiceButtons>
+    </div>
+  )
 }

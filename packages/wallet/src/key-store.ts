@@ -164,7 +164,8 @@ interface Attempts {
 
 export type UnlockResult =
   | { readonly kind: 'open'; readonly store: UnlockedStore }
-  | { readonly kind: 'wrongPin' }
+  /** `triesLeft`: wrong PINs still allowed before each try must wait. */
+  | { readonly kind: 'wrongPin'; readonly triesLeft: number }
   | { readonly kind: 'wait'; readonly until: number }
 
 /** Opens the store with the PIN: AES-GCM refuses to open under a key from the wrong PIN. */
@@ -184,7 +185,7 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
     const failures = attempts.failures + 1
     const waitUntil = failures >= FREE_TRIES ? Date.now() + FIRST_WAIT_MS * 2 ** (failures - FREE_TRIES) : 0
     await withStore('readwrite', (s) => s.put({ failures, waitUntil } satisfies Attempts, ATTEMPTS_ENTRY))
-    return waitUntil > 0 ? { kind: 'wait', until: waitUntil } : { kind: 'wrongPin' }
+    return waitUntil > 0 ? { kind: 'wait', until: waitUntil } : { kind: 'wrongPin', triesLeft: FREE_TRIES - failures }
   }
   if (attempts.failures > 0) await withStore('readwrite', (s) => s.delete(ATTEMPTS_ENTRY))
   const vault: StoredVault = {

@@ -19,12 +19,19 @@ export interface InboxItem {
   readonly issuerKey: Uint8Array | undefined
 }
 
-async function loadTrust(origin: string): Promise<TrustedOrganisations | undefined> {
+/*
+ * The trust list's expiry is checked at the later of the phone's time and the host's: the host
+ * serves the list, so its clock alone must not keep an expired list alive, and a phone running
+ * slow must not either. A phone running fast may refuse a list about to expire: it then shows
+ * everyone as Not checked, the safe side.
+ */
+async function loadTrust(origin: string, client: HolderClient): Promise<TrustedOrganisations | undefined> {
   if (HOLDALL_TRUST_ANCHOR === null) return undefined
   try {
     const response = await fetch(`${origin}/trust-list`)
     if (!response.ok) return undefined
-    return verifyTrustList((await response.text()).trim(), fromPublicJwk(HOLDALL_TRUST_ANCHOR, 'Ed25519'))
+    const now = Math.max(Date.now(), client.hostNow())
+    return verifyTrustList((await response.text()).trim(), fromPublicJwk(HOLDALL_TRUST_ANCHOR, 'Ed25519'), now)
   } catch {
     return undefined
   }
@@ -35,6 +42,8 @@ async function loadTrust(origin: string): Promise<TrustedOrganisations | undefin
  * drops this object; nothing it holds outlives it.
  */
 export class WalletSession {
+  #records: SavedRecord[] | undefined
+
   private constructor(
     readonly store: UnlockedStore,
     readonly client: HolderClient | undefined,
@@ -45,25 +54,51 @@ export class WalletSession {
     return this.client !== undefined
   }
 
+  /**
+   * The time to count days by: the host's when the SDK has heard from it, else the phone's own
+   * clock (offline), which may be wrong; `hostTimeKnown` says which, so a screen can say so.
+   */
+  now(): number {
+    return this.client?.hostNow() ?? Date.now()
+  }
+
+  get hostTimeKnown(): boolean {
+    return this.client?.hostTimeKnown ?? false
+  }
+
   static async create(pin: string, origin: string): Promise<WalletSession> {
     const client = await HolderClient.createVault(origin)
     const store = await createStore(pin, { vaultId: client.vaultId, device: client.deviceKeys })
-    return new WalletSession(store, client, await loadTrust(origin))
+    return new WalletSession(store, client, await loadTrust(origin, client))
   }
 
   /** A session, or why not. Without a network the session is offline (reading only). */
   static async unlock(pin: string, origin: string): Promise<WalletSession | Exclude<UnlockResult, { kind: 'open' }>> {
     const result = await unlockStore(pin)
     if (result.kind !== 'open') return result
-    const store = result.store
+    return WalletSession.#connect(result.store, origin)
+  }
+
+  /*
+   * Online if the host lets this device in; otherwise reading only. Records already on the phone
+   * must open whatever the network or the host does (no network, a host that refuses or fails):
+   * the sealed copies need only the PIN.
+   */
+  static async #connect(store: UnlockedStore, origin: string): Promise<WalletSession> {
     let client: HolderClient | undefined
     try {
       client = await HolderClient.open(origin, store.vault.device, store.vault.vaultId)
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error
+    } catch {
       client = undefined
     }
-    return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin))
+    return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin, client))
+  }
+
+  /** Tries the host again (the network came back): a new online session, or this one. */
+  async reconnect(origin: string): Promise<WalletSession> {
+    if (this.online) return this
+    const next = await WalletSession.#connect(this.store, origin)
+    return next.online ? next : this
   }
 
   #required(): HolderClient {
@@ -80,9 +115,15 @@ export class WalletSession {
     return { name: org?.name, key: org?.publicKey }
   }
 
+  /** The records as last opened in this session, or the sealed copies: no network needed. */
+  async savedRecords(): Promise<SavedRecord[]> {
+    this.#records ??= ((await this.store.loadRecords()) as SavedRecord[] | undefined) ?? []
+    return this.#records
+  }
+
   /** Opens every record (online) and keeps sealed copies; offline, reads the copies. */
   async records(): Promise<SavedRecord[]> {
-    if (this.client === undefined) return ((await this.store.loadRecords()) as SavedRecord[] | undefined) ?? []
+    if (this.client === undefined) return this.savedRecords()
     const saved: SavedRecord[] = []
     for (const view of await this.client.listRecords()) {
       const author = this.#author(view)
@@ -98,6 +139,7 @@ export class WalletSession {
       })
     }
     await this.store.saveRecords(saved)
+    this.#records = saved
     return saved
   }
 
@@ -111,6 +153,8 @@ export class WalletSession {
   async accept(item: InboxItem): Promise<void> {
     if (item.issuerKey === undefined) throw new Error('unknown sender')
     await this.#required().acceptDeposit(item.view, item.issuerKey)
+    // The new record opens now, so home can flag a medicine about to run out straight away.
+    await this.records().catch(() => undefined)
   }
 
   pending = (): Promise<PendingRequest[]> => this.#required().pendingRequests()

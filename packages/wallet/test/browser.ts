@@ -36,6 +36,33 @@ export async function scrollsSideways(page: Page): Promise<string[]> {
 }
 
 /**
+ * Words broken inside across two lines ("Yo/ur", "River/side"): for every word of every visible
+ * text node, whether its glyphs sit on more than one line. A word is a run of letters and digits
+ * (with ' and -), so breaks at spaces and after a hyphen or slash are allowed; [] when none.
+ */
+export async function brokenWords(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const broken: string[] = []
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+      const text = node.textContent ?? ''
+      const parent = node.parentElement
+      if (parent === null || parent.closest('.visually-hidden, .skip-link, svg') !== null) continue
+      if (parent.getClientRects().length === 0) continue
+      for (const match of text.matchAll(/[\p{L}\p{N}’']+/gu)) {
+        if (match[0].length < 2) continue
+        const range = document.createRange()
+        range.setStart(node, match.index)
+        range.setEnd(node, match.index + match[0].length)
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+        if (tops.size > 1) broken.push(match[0])
+      }
+    }
+    return broken
+  })
+}
+
+/**
  * The checks every screen gets: axe finds nothing, targets are big enough, no sideways scroll at
  * 360 px, at 320 px, and at 320 px with text at 200%; then a screenshot at 360 x 740.
  */
@@ -48,10 +75,14 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   expect(await scrollsSideways(page), `${name}: scrolls sideways at 360 px`).toEqual([])
   await page.setViewportSize({ width: 320, height: 740 })
   expect(await scrollsSideways(page), `${name}: scrolls sideways at 320 px`).toEqual([])
+  expect(await brokenWords(page), `${name}: words broken inside at 320 px`).toEqual([])
   await page.evaluate(() => {
     document.documentElement.style.fontSize = '200%'
   })
   expect(await scrollsSideways(page), `${name}: scrolls sideways at 320 px with text at 200%`).toEqual([])
+  expect(await brokenWords(page), `${name}: words broken inside at 320 px with text at 200%`).toEqual([])
+  mkdirSync(screenshotDir, { recursive: true })
+  await page.screenshot({ path: join(screenshotDir, `${name}-320-200.png`), fullPage: true })
   await page.evaluate(() => {
     document.documentElement.style.fontSize = ''
   })
@@ -67,11 +98,18 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
   expect(await axeViolations(page), `${name} (other language): axe`).toEqual([])
   await page.setViewportSize({ width: 320, height: 740 })
   expect(await scrollsSideways(page), `${name} (other language): scrolls sideways at 320 px`).toEqual([])
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = '200%'
+  })
+  expect(await scrollsSideways(page), `${name} (other language): sideways at 320 px, 200% text`).toEqual([])
+  expect(await brokenWords(page), `${name} (other language): words broken at 320 px, 200% text`).toEqual([])
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = ''
+  })
   await page.setViewportSize({ width: 360, height: 740 })
   await page.getByRole('button', { name: back === 'Cymraeg' ? 'English' : 'Cymraeg' }).click()
   await expect.poll(() => page.locator('h1').textContent()).toBe(heading)
-  mkdirSync(screenshotDir, { recursive: true })
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true })
+  await page.screenshot({ path: join(screenshotDir, `${name}-360.png`), fullPage: true })
   checked.push(name)
 }
 

@@ -22,6 +22,9 @@ const SAMPLES: Record<string, string> = {
   what: 'Probation',
   place: 'Leeds',
   by: 'Leeds Council',
+  why: 'low mood',
+  number: '943 476 5919',
+  day: 'Thursday',
 }
 const filled = (text: string) => text.replace(/\{(\w+)\}/g, (_, key: string) => SAMPLES[key] ?? key)
 // Names of things, not words a holder has to read: brand, languages, the NHS, the emergency number.

@@ -1,6 +1,8 @@
 import type { PendingRequest } from '@holdall/protocol'
 import { Layout } from '../components.js'
 import { useLanguage } from '../i18n.js'
+import type { SavedRecord } from '../wallet-session.js'
+import { RunningOutPanel } from './running-out.js'
 
 export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log'
 
@@ -8,11 +10,15 @@ interface HomeProps {
   readonly pending: readonly PendingRequest[]
   readonly inboxCount: number
   readonly online: boolean
+  /** The records on the phone, to flag medicines about to run out. */
+  readonly records: readonly SavedRecord[]
+  readonly now: number
+  readonly hostTimeKnown: boolean
   readonly go: (to: Destination) => void
   readonly onLock: () => void
 }
 
-export function Home({ pending, inboxCount, online, go, onLock }: HomeProps) {
+export function Home({ pending, inboxCount, online, records, now, hostTimeKnown, go, onLock }: HomeProps) {
   const { t } = useLanguage()
   const item = (to: Destination, label: string, highlight = false) => (
     <li>
@@ -23,6 +29,7 @@ export function Home({ pending, inboxCount, online, go, onLock }: HomeProps) {
   )
   return (
     <Layout title={t('homeTitle')} onLock={onLock} offline={!online}>
+      <RunningOutPanel records={records} now={now} hostTimeKnown={hostTimeKnown} />
       <p>{t('homeIntro')}</p>
       <nav aria-label={t('menuLabel')}>
         <ul class="menu">

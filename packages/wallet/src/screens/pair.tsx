@@ -41,7 +41,8 @@ export function Pair({ session, onRequest, onHome, onLock }: PairProps) {
       .then(async (made) => {
         if (!live) return
         setCode(made)
-        while (live && Date.now() < made.expires_at) {
+        // The host's time, not the phone's: a phone a day fast would stop waiting at once.
+        while (live && session.now() < made.expires_at) {
           const [request] = await session.waitForRequest(20_000)
           if (live && request !== undefined) return onRequest(request)
         }

@@ -6,13 +6,14 @@ import {
   RECORD_TYPES,
   type RecordType,
 } from '@holdall/protocol'
-import { useState } from 'preact/hooks'
-import { ChoiceButtons, ErrorSummary, Layout, Switch } from '../components.js'
-import { dayAndDate, listOf, useLanguage } from '../i18n.js'
-import type { WalletSession } from '../wallet-session.js'
+import { useEffect, useState } from 'preact/hooks'
+import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../components.js'
+import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
+import { SharePreview } from '../share-preview.js'
+import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
 
-type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'saidNo' | 'pressured'
+type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
 const DAY = 86_400_000
 
@@ -51,9 +52,24 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
   const [grant, setGrant] = useState<Grant>()
+  const [confirmStop, setConfirmStop] = useState(false)
+  // The records the service would read, opened on the phone, so the person sees each line first.
+  const [records, setRecords] = useState<SavedRecord[]>()
+  useEffect(() => {
+    if (giving) return
+    session
+      .records()
+      .then(setRecords)
+      .catch(() => session.savedRecords().then(setRecords))
+  }, [])
 
   const days = onlyToday ? 1 : askedDays
-  const until = dayAndDate(language, Date.now() + days * DAY)
+  // Counted from the host's time: a phone a day out would otherwise show the wrong end day.
+  const endsAt = (n: number) => {
+    const at = session.now() + n * DAY
+    return t('untilWhen', { time: timeOnly(language, at), date: dayAndDate(language, at) })
+  }
+  const until = endsAt(days)
   const words = (types: Iterable<RecordType>) =>
     listOf(
       language,
@@ -100,9 +116,11 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     setBusy(true)
     try {
       await session.revoke(grant.grant_id)
-      onHome()
-    } catch {
-      setError(t('errorGeneric'))
+      setError(undefined)
+      setStep('stopped')
+    } catch (e) {
+      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+    } finally {
       setBusy(false)
     }
   }
@@ -183,41 +201,51 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
         if (on) next.add(type)
         else next.delete(type)
         setChosen(next)
+        setError(undefined)
       }
+      const item = (type: RecordType) => (
+        <Checkbox
+          id={`item-${type}`}
+          label={t(RECORD_WORDS[type])}
+          checked={chosen.has(type)}
+          onChange={toggle(type)}
+          describedBy={giving ? undefined : `preview-${type}`}
+        >
+          {!giving && (
+            <>
+              <p class="hint">{t('previewIntro')}</p>
+              {records === undefined ? (
+                <p>{t('loading')}</p>
+              ) : (
+                <SharePreview
+                  id={`preview-${type}`}
+                  payloads={records.filter((r) => r.recordType === type).map((r) => r.payload)}
+                />
+              )}
+            </>
+          )}
+        </Checkbox>
+      )
       return layout(
         giving ? t('whatTitleGive') : t('whatTitle'),
         <>
           <p>{t('whatWhy', { purpose })}</p>
-          {!giving && <p>{t('whatIntro')}</p>}
-          <ul class="plain-list">
+          <fieldset class="checkboxes">
+            <legend class="hint">{giving ? t('whatTitleGive') : t('whatWhole')}</legend>
             {plain.map((type) => (
-              <li key={type}>
-                <Switch
-                  id={`item-${type}`}
-                  label={t(RECORD_WORDS[type])}
-                  checked={chosen.has(type)}
-                  onChange={toggle(type)}
-                />
-              </li>
+              <div key={type}>{item(type)}</div>
             ))}
-          </ul>
+          </fieldset>
           {sensitive.length > 0 && (
             <section aria-labelledby="private-heading">
               <h2 id="private-heading">{t('whatPrivate')}</h2>
               <p class="hint">{t('whatPrivateText')}</p>
-              <ul class="plain-list">
+              <fieldset class="checkboxes">
+                <legend class="visually-hidden">{t('whatPrivate')}</legend>
                 {sensitive.map((type) => (
-                  <li key={type}>
-                    <Switch
-                      id={`item-${type}`}
-                      label={t(RECORD_WORDS[type])}
-                      hint={t('whatWhy', { purpose })}
-                      checked={chosen.has(type)}
-                      onChange={toggle(type)}
-                    />
-                  </li>
+                  <div key={type}>{item(type)}</div>
                 ))}
-              </ul>
+              </fieldset>
             </section>
           )}
           {withheld.length > 0 && (
@@ -249,21 +277,39 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
       return layout(
         t('howLongTitle'),
         <>
-          <fieldset class="radios">
-            <legend>{t('howLongLegend')}</legend>
-            <label class="radio">
-              <input type="radio" name="how-long" checked={!onlyToday} onChange={() => setOnlyToday(false)} />
-              <span>
-                {t('howLongAsked', { days: askedDays, date: dayAndDate(language, Date.now() + askedDays * DAY) })}
-              </span>
-            </label>
-            {askedDays > 1 && (
-              <label class="radio">
-                <input type="radio" name="how-long" checked={onlyToday} onChange={() => setOnlyToday(true)} />
-                <span>{t('howLongOnce', { date: dayAndDate(language, Date.now() + DAY) })}</span>
-              </label>
-            )}
-          </fieldset>
+          {askedDays <= 1 ? (
+            // One choice is no choice: say what it is instead of showing a lone radio button.
+            <p class="lead">
+              {t('howLongOnly', {
+                time: timeOnly(language, session.now() + DAY),
+                date: dayAndDate(language, session.now() + DAY),
+              })}
+            </p>
+          ) : (
+            <fieldset class="radios">
+              <legend>{t('howLongLegend')}</legend>
+              <div class="radio">
+                <input
+                  type="radio"
+                  id="how-long-asked"
+                  name="how-long"
+                  checked={!onlyToday}
+                  onChange={() => setOnlyToday(false)}
+                />
+                <label for="how-long-asked">{t('howLongAsked', { days: askedDays, date: endsAt(askedDays) })}</label>
+              </div>
+              <div class="radio">
+                <input
+                  type="radio"
+                  id="how-long-once"
+                  name="how-long"
+                  checked={onlyToday}
+                  onChange={() => setOnlyToday(true)}
+                />
+                <label for="how-long-once">{t('howLongOnce', { date: endsAt(1) })}</label>
+              </div>
+            </fieldset>
+          )}
           <ChoiceButtons>
             <button type="button" class="button" onClick={() => setStep('check')}>
               {t('next')}
@@ -341,11 +387,29 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
           <p class="lead">
             {giving ? t('doneGiveText', { name }) : t('doneText', { items: words(chosen), name, date: until })}
           </p>
-          <p>{t('doneStop')}</p>
-          <button type="button" class="button" disabled={busy} onClick={stop}>
-            {t('stopSharingWith', { name })}
-          </button>
+          <p>{giving ? t('doneGiveStop') : t('doneStop')}</p>
+          {confirmStop ? (
+            <Confirm
+              question={giving ? t('stopSendingConfirm', { name }) : t('stopConfirm', { name })}
+              yes={giving ? t('stopSendingYes') : t('stopYes')}
+              no={giving ? t('stopSendingNo') : t('stopNo')}
+              busy={busy}
+              onYes={stop}
+              onNo={() => setConfirmStop(false)}
+            />
+          ) : (
+            <button type="button" class="button" disabled={busy} onClick={() => setConfirmStop(true)}>
+              {giving ? t('stopSending', { name }) : t('stopSharingWith', { name })}
+            </button>
+          )}
         </>,
+      )
+    case 'stopped':
+      return layout(
+        giving ? t('stoppedSendingTitle') : t('stoppedTitle'),
+        <p class="lead" role="status">
+          {giving ? t('stoppedSending', { name }) : t('stopped', { name })}
+        </p>,
       )
     case 'saidNo':
       return layout(t('saidNoTitle'), <p class="lead">{t('saidNoText', { name })}</p>)

@@ -1,7 +1,7 @@
 import type { Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
-import { ErrorSummary, Layout } from '../components.js'
-import { dayAndDate, listOf, useLanguage } from '../i18n.js'
+import { Confirm, ErrorSummary, Layout } from '../components.js'
+import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import type { WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
 
@@ -11,58 +11,102 @@ interface ScreenProps {
   readonly onLock: () => void
 }
 
-/** Every live grant, each with Stop sharing in one tap (domain.md (d) 9). */
+/** A grant that only lets an organisation send records (a deposit), never read them. */
+const onlySends = (grant: Grant) => grant.authorization_details.every((d) => !d.actions.includes('read'))
+
+/**
+ * Every live grant (domain.md (d) 9): who can see your things, and apart from them who can send
+ * you things (a deposit is never "sharing"). Stopping asks first and says when it is done.
+ */
 export function Shared({ session, onHome, onLock }: ScreenProps) {
   const { t, language } = useLanguage()
   const [grants, setGrants] = useState<Grant[]>()
   const [error, setError] = useState<string>()
   const [message, setMessage] = useState<string>()
+  const [asking, setAsking] = useState<string>()
+  const [busy, setBusy] = useState(false)
   const load = () =>
     session
       .grants()
-      .then(setGrants)
+      .then((all) => {
+        setGrants(all)
+        setError(undefined)
+      })
       .catch(() => setError(t('errorNetwork')))
   useEffect(() => void load(), [])
   const stop = async (grant: Grant) => {
+    setBusy(true)
     try {
       await session.revoke(grant.grant_id)
-      setMessage(t('stopped', { name: grant.client_name }))
+      setAsking(undefined)
+      setError(undefined)
+      setMessage(
+        onlySends(grant) ? t('stoppedSending', { name: grant.client_name }) : t('stopped', { name: grant.client_name }),
+      )
       await load()
-    } catch {
-      setError(t('errorGeneric'))
+    } catch (e) {
+      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+    } finally {
+      setBusy(false)
     }
   }
+  const card = (grant: Grant) => {
+    const name = grant.client_name
+    const sends = onlySends(grant)
+    const reads = grant.authorization_details.filter((d) => d.actions.includes('read'))
+    const items = listOf(
+      language,
+      [...new Set(reads.flatMap((d) => d.record_types))].map((type) => t(recordWord(type))),
+    )
+    const date = t('untilWhen', {
+      time: timeOnly(language, grant.expires_at),
+      date: dayAndDate(language, grant.expires_at),
+    })
+    return (
+      <li key={grant.grant_id} class="card">
+        <p>{sends ? t('sharedGive', { name, date }) : t('sharedItem', { name, items, date })}</p>
+        {asking === grant.grant_id ? (
+          <Confirm
+            question={sends ? t('stopSendingConfirm', { name }) : t('stopConfirm', { name })}
+            yes={sends ? t('stopSendingYes') : t('stopYes')}
+            no={sends ? t('stopSendingNo') : t('stopNo')}
+            busy={busy}
+            onYes={() => void stop(grant)}
+            onNo={() => setAsking(undefined)}
+          />
+        ) : (
+          <button
+            type="button"
+            class="button"
+            onClick={() => {
+              setMessage(undefined)
+              setAsking(grant.grant_id)
+            }}
+          >
+            {sends ? t('stopSending', { name }) : t('stopSharingWith', { name })}
+          </button>
+        )}
+      </li>
+    )
+  }
+  const seeing = grants?.filter((g) => !onlySends(g)) ?? []
+  const sending = grants?.filter(onlySends) ?? []
   return (
     <Layout title={t('sharedTitle')} onHome={onHome} onLock={onLock}>
       <ErrorSummary message={error} />
       <div role="status">{message && <p class="notice">{message}</p>}</div>
       {grants === undefined ? (
         <p>{t('loading')}</p>
-      ) : grants.length === 0 ? (
-        <p>{t('sharedNone')}</p>
       ) : (
-        <ul class="cards">
-          {grants.map((grant) => {
-            const reads = grant.authorization_details.filter((d) => d.actions.includes('read'))
-            const items = listOf(
-              language,
-              [...new Set(reads.flatMap((d) => d.record_types))].map((type) => t(recordWord(type))),
-            )
-            const date = dayAndDate(language, grant.expires_at)
-            return (
-              <li key={grant.grant_id} class="card">
-                <p>
-                  {reads.length > 0
-                    ? t('sharedItem', { name: grant.client_name, items, date })
-                    : t('sharedGive', { name: grant.client_name, date })}
-                </p>
-                <button type="button" class="button" onClick={() => stop(grant)}>
-                  {t('stopSharingWith', { name: grant.client_name })}
-                </button>
-              </li>
-            )
-          })}
-        </ul>
+        <>
+          {seeing.length === 0 ? <p>{t('sharedNone')}</p> : <ul class="cards">{seeing.map(card)}</ul>}
+          {sending.length > 0 && (
+            <section aria-labelledby="senders-heading">
+              <h2 id="senders-heading">{t('sendersTitle')}</h2>
+              <ul class="cards">{sending.map(card)}</ul>
+            </section>
+          )}
+        </>
       )}
     </Layout>
   )

@@ -27,17 +27,26 @@ interface PinFieldProps {
   readonly value: string
   readonly onInput: (value: string) => void
   readonly hint?: string
-  readonly invalid: boolean
+  /** The error about this field, shown by it (GOV.UK error message) as well as in the summary. */
+  readonly error?: string | undefined
 }
 
 /** A PIN box: numeric keypad, no autocomplete of the PIN, paste allowed (WCAG 3.3.8). */
-function PinField({ id, label, value, onInput, hint, invalid }: PinFieldProps) {
+function PinField({ id, label, value, onInput, hint, error }: PinFieldProps) {
+  const { t } = useLanguage()
+  const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')
   return (
-    <div class="field">
+    <div class={error ? 'field field-error' : 'field'}>
       <label for={id}>{label}</label>
       {hint && (
         <p class="hint" id={`${id}-hint`}>
           {hint}
+        </p>
+      )}
+      {error && (
+        <p class="error-message" id={`${id}-error`}>
+          <span class="visually-hidden">{t('errorPrefix')} </span>
+          {error}
         </p>
       )}
       <input
@@ -47,8 +56,8 @@ function PinField({ id, label, value, onInput, hint, invalid }: PinFieldProps) {
         autocomplete="off"
         maxLength={6}
         value={value}
-        aria-invalid={invalid}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-invalid={error !== undefined}
+        aria-describedby={describedBy === '' ? undefined : describedBy}
         onInput={(event) => onInput((event.target as HTMLInputElement).value)}
       />
     </div>
@@ -59,24 +68,25 @@ export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Pr
   const { t } = useLanguage()
   const [pin, setPin] = useState('')
   const [again, setAgain] = useState('')
-  const [error, setError] = useState<string>()
+  const [error, setError] = useState<{ field: 'pin' | 'pin-again' | undefined; message: string }>()
   const [busy, setBusy] = useState(false)
   const submit = async (event: Event) => {
     event.preventDefault()
-    if (!PIN_PATTERN.test(pin)) return setError(t('pinTooShort'))
-    if (pin !== again) return setError(t('pinNoMatch'))
+    if (!PIN_PATTERN.test(pin)) return setError({ field: 'pin', message: t('pinTooShort') })
+    if (pin !== again) return setError({ field: 'pin-again', message: t('pinNoMatch') })
     setError(undefined)
     setBusy(true)
     try {
       await onCreate(pin)
     } catch (e) {
-      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+      setError({ field: undefined, message: e instanceof TypeError ? t('errorNetwork') : t('errorGeneric') })
       setBusy(false)
     }
   }
+  const fieldError = (field: 'pin' | 'pin-again') => (error?.field === field ? error.message : undefined)
   return (
     <Layout title={t('pinTitle')}>
-      <ErrorSummary message={error} />
+      <ErrorSummary message={error?.message} {...(error?.field ? { field: error.field } : {})} />
       <form onSubmit={submit} noValidate>
         <PinField
           id="pin"
@@ -84,9 +94,15 @@ export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Pr
           hint={t('pinHint')}
           value={pin}
           onInput={setPin}
-          invalid={error !== undefined}
+          error={fieldError('pin')}
         />
-        <PinField id="pin-again" label={t('pinAgainLabel')} value={again} onInput={setAgain} invalid={false} />
+        <PinField
+          id="pin-again"
+          label={t('pinAgainLabel')}
+          value={again}
+          onInput={setAgain}
+          error={fieldError('pin-again')}
+        />
         <p class="warning">{t('pinWarning')}</p>
         {busy ? (
           <p role="status">{t('creating')}</p>
@@ -101,7 +117,9 @@ export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Pr
 }
 
 interface UnlockProps {
-  readonly onUnlock: (pin: string) => Promise<{ kind: 'open' } | { kind: 'wrongPin' } | { kind: 'wait'; until: number }>
+  readonly onUnlock: (
+    pin: string,
+  ) => Promise<{ kind: 'open' } | { kind: 'wrongPin'; triesLeft: number } | { kind: 'wait'; until: number }>
   readonly lockedForIdle: boolean
 }
 
@@ -118,10 +136,17 @@ export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
     setBusy(true)
     try {
       const result = await onUnlock(pin)
-      if (result.kind !== 'open') {
-        setError(result.kind === 'wait' ? t('pinWait', { time: timeOnly(language, result.until) }) : t('pinWrong'))
-        setPin('')
-      }
+      if (result.kind === 'wait') setError(t('pinWait', { time: timeOnly(language, result.until) }))
+      else if (result.kind === 'wrongPin')
+        // Warn before the tries run out, not after (issue 17, point 5).
+        setError(
+          result.triesLeft === 1
+            ? t('pinLastTry')
+            : result.triesLeft <= 3
+              ? t('pinTriesLeft', { count: result.triesLeft })
+              : t('pinWrong'),
+        )
+      if (result.kind !== 'open') setPin('')
     } catch {
       setError(t('errorGeneric'))
     } finally {
@@ -131,15 +156,17 @@ export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
   return (
     <Layout title={t('unlockTitle')}>
       {lockedForIdle && <p class="notice">{t('lockedIdle')}</p>}
-      <ErrorSummary message={error} />
+      <ErrorSummary message={error} field="pin" />
       <form onSubmit={submit} noValidate>
         <PinField
           id="pin"
           label={t('pinLabel')}
           hint={t('unlockHint')}
           value={pin}
-          onInput={setPin}
-          invalid={error !== undefined}
+          onInput={(value) => {
+            setPin(value)
+          }}
+          error={error}
         />
         {busy ? (
           <p role="status">{t('unlocking')}</p>
@@ -149,6 +176,11 @@ export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
           </button>
         )}
       </form>
+      <details class="details">
+        <summary>{t('pinForgot')}</summary>
+        <p>{t('pinForgotText')}</p>
+        <p>{t('pinForgotText2')}</p>
+      </details>
     </Layout>
   )
 }

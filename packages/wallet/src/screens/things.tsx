@@ -1,12 +1,15 @@
 import type { RecordPayload } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
-import { dayAndDate, type Translate, useLanguage } from '../i18n.js'
+import { calendarDay, dayAndDate, type Translate, timeOnly, useLanguage } from '../i18n.js'
 import type { Language } from '../strings.js'
 import type { InboxItem, SavedRecord, WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
+import { RunningOutPanel } from './running-out.js'
 
-const date = (language: Language, iso: string) => dayAndDate(language, new Date(iso))
+const date = (language: Language, iso: string) => dayAndDate(language, calendarDay(iso))
+const dateTime = (language: Language, iso: string) =>
+  `${dayAndDate(language, new Date(iso))} ${timeOnly(language, new Date(iso))}`
 
 /** The parts of a record a holder needs day to day, in plain words. */
 function RecordBody({ payload, t, language }: { payload: RecordPayload; t: Translate; language: Language }) {
@@ -39,7 +42,7 @@ function RecordBody({ payload, t, language }: { payload: RecordPayload; t: Trans
             <p>
               {t('appointmentAt', {
                 what: payload.initialAppointment.person,
-                date: `${date(language, payload.initialAppointment.time)} ${new Date(payload.initialAppointment.time).toTimeString().slice(0, 5)}`,
+                date: dateTime(language, payload.initialAppointment.time),
                 place: payload.initialAppointment.address,
               })}
             </p>
@@ -51,7 +54,7 @@ function RecordBody({ payload, t, language }: { payload: RecordPayload; t: Trans
         <p>
           {t('appointmentAt', {
             what: payload.with,
-            date: `${date(language, payload.time)} ${new Date(payload.time).toTimeString().slice(0, 5)}`,
+            date: dateTime(language, payload.time),
             place: payload.address,
           })}
         </p>
@@ -89,6 +92,7 @@ export function Things({ session, onHome, onLock }: ScreenProps) {
         <p>{t('thingsNone')}</p>
       ) : (
         <>
+          <RunningOutPanel records={records} now={session.now()} hostTimeKnown={session.hostTimeKnown} />
           <p class="hint">{t('thingsOfflineNote')}</p>
           <ul class="cards">
             {records.map((record) => (
