@@ -64,7 +64,7 @@ describe('a stock OAuth 2 client library', () => {
     })
 
     const [request] = await holder.pendingRequests()
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, host.trust)
 
     const granted = await oauth.backchannelAuthenticationGrantRequest(as, client, clientAuth, auth_req_id, {
       DPoP: dpop,

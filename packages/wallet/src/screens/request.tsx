@@ -1,3 +1,4 @@
+import { HoldallError } from '@holdall/client'
 import {
   type Grant,
   mayReceive,
@@ -9,6 +10,7 @@ import {
 import { useState } from 'preact/hooks'
 import { ChoiceButtons, ErrorSummary, Layout, Switch } from '../components.js'
 import { dayAndDate, listOf, useLanguage } from '../i18n.js'
+import type { StringKey } from '../strings.js'
 import type { WalletSession } from '../wallet-session.js'
 import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
 
@@ -23,6 +25,25 @@ interface RequestFlowProps {
   readonly onLock: () => void
 }
 
+/** Plain words for a check the holder SDK refused on: nothing was shared ([TRUST-KEY-02]). */
+function refusalMessage(error: unknown, category: string): StringKey {
+  if (!(error instanceof HoldallError)) return 'errorGeneric'
+  switch (error.code) {
+    case 'SERVICE_KEY_MISMATCH':
+      return category === 'gp_surgery' ? 'keyMismatchSurgery' : 'keyMismatch'
+    case 'SERVICE_KEY_UNBOUND':
+    case 'TRUST_LIST_INVALID':
+      return 'keyUnbound'
+    case 'RECORD_TYPE_MISMATCH':
+    case 'RECORD_UNVERIFIED':
+    case 'ISSUER_NOT_ALLOWED':
+    case 'RECORD_NOT_FOR_REQUESTER':
+      return 'recordsNotChecked'
+    default:
+      return 'errorGeneric'
+  }
+}
+
 /**
  * One request, one decision per screen (domain.md (d) 8): who is asking and the code to compare;
  * for employers, landlords and family, whether anyone is pressing; what to share, item by item;
@@ -30,8 +51,9 @@ interface RequestFlowProps {
  */
 export function RequestFlow({ request, session, onHome, onLock }: RequestFlowProps) {
   const { t, language } = useLanguage()
-  const name = request.client_name
   const checked = session.checkRequester(request)
+  // The listed name when this app checked it; otherwise the requester's own, marked everywhere.
+  const name = checked.verified ? checked.name : t('nameNotChecked', { name: checked.name })
   const category = checked.verified ? (checked.category as OrganisationCategory) : 'unverified'
   const giving = request.authorization_details.every(
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
@@ -90,7 +112,7 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
       setError(undefined)
       setStep('done')
     } catch (e) {
-      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+      setError(e instanceof TypeError ? t('errorNetwork') : t(refusalMessage(e, checked.category)))
     } finally {
       setBusy(false)
     }

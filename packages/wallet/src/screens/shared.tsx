@@ -1,8 +1,7 @@
-import type { Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
 import { dayAndDate, listOf, useLanguage } from '../i18n.js'
-import type { WalletSession } from '../wallet-session.js'
+import type { CheckedGrant, WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
 
 interface ScreenProps {
@@ -14,7 +13,7 @@ interface ScreenProps {
 /** Every live grant, each with Stop sharing in one tap (domain.md (d) 9). */
 export function Shared({ session, onHome, onLock }: ScreenProps) {
   const { t, language } = useLanguage()
-  const [grants, setGrants] = useState<Grant[]>()
+  const [grants, setGrants] = useState<CheckedGrant[]>()
   const [error, setError] = useState<string>()
   const [message, setMessage] = useState<string>()
   const load = () =>
@@ -23,10 +22,10 @@ export function Shared({ session, onHome, onLock }: ScreenProps) {
       .then(setGrants)
       .catch(() => setError(t('errorNetwork')))
   useEffect(() => void load(), [])
-  const stop = async (grant: Grant) => {
+  const stop = async (grant: CheckedGrant) => {
     try {
       await session.revoke(grant.grant_id)
-      setMessage(t('stopped', { name: grant.client_name }))
+      setMessage(t('stopped', { name: grant.checked ? grant.name : t('nameNotChecked', { name: grant.name }) }))
       await load()
     } catch {
       setError(t('errorGeneric'))
@@ -49,15 +48,13 @@ export function Shared({ session, onHome, onLock }: ScreenProps) {
               [...new Set(reads.flatMap((d) => d.record_types))].map((type) => t(recordWord(type))),
             )
             const date = dayAndDate(language, grant.expires_at)
+            // A name this app did not check against its trust list is marked wherever it shows.
+            const name = grant.checked ? grant.name : t('nameNotChecked', { name: grant.name })
             return (
               <li key={grant.grant_id} class="card">
-                <p>
-                  {reads.length > 0
-                    ? t('sharedItem', { name: grant.client_name, items, date })
-                    : t('sharedGive', { name: grant.client_name, date })}
-                </p>
+                <p>{reads.length > 0 ? t('sharedItem', { name, items, date }) : t('sharedGive', { name, date })}</p>
                 <button type="button" class="button" onClick={() => stop(grant)}>
-                  {t('stopSharingWith', { name: grant.client_name })}
+                  {t('stopSharingWith', { name })}
                 </button>
               </li>
             )
