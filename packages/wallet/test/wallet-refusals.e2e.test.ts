@@ -123,7 +123,10 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     await page.getByRole('heading', { name: 'Who is asking' }).waitFor({ timeout: 15_000 })
     await expect.poll(() => page.locator('main').textContent()).toContain('Riverside Surgery (not checked)')
     await page.getByRole('button', { name: 'Back to home' }).click()
-    await page.getByRole('button', { name: /request/ }).first().click()
+    await page
+      .getByRole('button', { name: /request/ })
+      .first()
+      .click()
     await page.getByRole('heading', { name: 'Requests' }).waitFor()
     await page.getByRole('button', { name: 'Look at request from Riverside Surgery (not checked)' }).waitFor()
     await checkScreen(page, '21-requests-not-checked')
