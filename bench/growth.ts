@@ -169,7 +169,7 @@ async function approveMany(database: DatabaseChoice, count: number) {
     })
     const [request] = await holder.pendingRequests()
     const started = performance.now()
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, world.trust)
     const approveSeconds = (performance.now() - started) / 1000
     await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 10_000 })
     const served = (await gp.records()).length

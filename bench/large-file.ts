@@ -78,6 +78,7 @@ async function makeEnvelope(
   const summary = await encrypt.summary
   const manifest = signManifest(
     {
+      recordTypeCode: 1,
       vaultId,
       recordId,
       version: 1,

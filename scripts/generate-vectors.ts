@@ -22,7 +22,7 @@ import {
   deriveKeyEncryptionKey,
   deriveVaultKeyCheck,
 } from '../packages/crypto/src/key-hierarchy.js'
-import { keyThumbprint, signingPublicKey } from '../packages/crypto/src/keys.js'
+import { keyThumbprint, sign, signingPublicKey } from '../packages/crypto/src/keys.js'
 import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/crypto/src/manifest.js'
 import { signDeviceWrapStatement, signInboxKeyStatement } from '../packages/crypto/src/statements.js'
 import { hpkeWrap, wrapToEpochWithNonce } from '../packages/crypto/src/wraps.js'
@@ -335,6 +335,7 @@ write('wraps.json', {
 // ---- manifests ------------------------------------------------------------------------------
 const v1Fields = {
   ...context,
+  recordTypeCode: 1, // medication_list
   commitment: fixed('envelope commitment 1'),
   ciphertextSha256: fixed('ciphertext digest 1'),
   ciphertextLength: 402,
@@ -366,6 +367,15 @@ function withNonCanonicalS(manifest: Uint8Array): Uint8Array {
 }
 const flipped = v1.bytes.slice()
 flipped[60] = (flipped[60] as number) ^ 1
+/** A body changed by `edit`, then signed again by the same key: only the edit is wrong. */
+function resigned(manifest: Uint8Array, edit: (body: Uint8Array) => void): Uint8Array {
+  const body = manifest.slice(0, 192)
+  edit(body)
+  return concat(body, sign(concat(utf8(LABELS.manifest), Uint8Array.of(0), body), deviceSeed))
+}
+/** What a host relabelling a record would need: another type code under the author's old signature. */
+const relabelled = v1.bytes.slice()
+relabelled[7] = 3 // victim_protective_conditions <-> medication_list
 write('manifest.json', {
   description:
     'Holdall signed manifests (Ed25519, pure, strict). The signature is over "holdall/v1/manifest" 0x00 body. manifestHash and previousManifestHash are manifest_hash (spec 3.7.1): SHA-256 of the 192-byte body only, never of the whole 256-byte manifest. More negative cases (check order, chain) are in error-classes.json. Hex throughout.',
@@ -373,6 +383,7 @@ write('manifest.json', {
   valid: [v1, v2].map((m) => ({
     fields: {
       ...contextJson(m),
+      recordTypeCode: m.recordTypeCode,
       commitment: hex(m.commitment),
       ciphertextSha256: hex(m.ciphertextSha256),
       ciphertextLength: m.ciphertextLength,
@@ -391,6 +402,32 @@ write('manifest.json', {
     },
     { name: 'bit flipped in body', manifest: hex(flipped), error: 'MANIFEST_SIGNATURE_INVALID' },
     { name: 'one byte short', manifest: hex(v1.bytes.slice(0, -1)), error: 'MANIFEST_MALFORMED' },
+    {
+      name: 'record type code changed, old signature kept',
+      manifest: hex(relabelled),
+      error: 'MANIFEST_SIGNATURE_INVALID',
+    },
+    {
+      name: 'format 1 (no signed record type), correctly signed',
+      manifest: hex(
+        resigned(v1.bytes, (b) => {
+          b[4] = 1
+          b[6] = 0
+          b[7] = 0
+        }),
+      ),
+      error: 'MANIFEST_MALFORMED',
+    },
+    {
+      name: 'record type code 0, correctly signed',
+      manifest: hex(
+        resigned(v1.bytes, (b) => {
+          b[6] = 0
+          b[7] = 0
+        }),
+      ),
+      error: 'MANIFEST_MALFORMED',
+    },
     {
       name: 'version 2 without a previous link',
       manifest: hex(concat(v2.bytes.slice(0, 120), new Uint8Array(32), v2.bytes.slice(152))),

@@ -37,6 +37,7 @@ describe('protocol and crypto agree', () => {
     const manifest = crypto.signManifest(
       {
         ...context,
+        recordTypeCode: protocol.RECORD_TYPES.medication_list.code,
         commitment: sealed.commitment,
         ciphertextSha256: sealed.ciphertextSha256,
         ciphertextLength: sealed.ciphertextLength,

@@ -127,7 +127,10 @@ describe.concurrent('holdall-server: a setting that is wrong is one clear line a
     const anchor = join(dir, 'other-anchor.jwk')
     writeFileSync(
       list,
-      signTrustList({ iss: 'x', iat: now, exp: now + 3600, organisations: [] }, generateSigningKeyPair().secretKey),
+      signTrustList(
+        { format: 2, iss: 'x', iat: now, exp: now + 3600, organisations: [] },
+        generateSigningKeyPair().secretKey,
+      ),
     )
     writeFileSync(anchor, JSON.stringify(toPublicJwk(generateSigningKeyPair().publicKey, 'Ed25519')))
     expectOneLine(

@@ -9,14 +9,10 @@ import {
   ServiceClient,
   type ServiceIdentity,
   signTrustList,
+  trustListEntry,
+  verifyTrustList,
 } from '@holdall/client'
-import {
-  base64urlEncode,
-  generateDeviceKeys,
-  generateSigningKeyPair,
-  keyThumbprint,
-  toPublicJwk,
-} from '@holdall/crypto'
+import { base64urlEncode, generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import pg from 'pg'
 import { medicationList } from '../../packages/server/test/fixtures.js'
 import { type Measured, repoRoot, startMeasured } from './processes.js'
@@ -61,19 +57,11 @@ export async function benchWorld(database: DatabaseChoice) {
   const now = Math.floor(Date.now() / 1000)
   const trustList = signTrustList(
     {
+      format: 2,
       iss: 'Holdall benchmark trust list',
       iat: now,
       exp: now + 86_400,
-      organisations: [
-        {
-          client_id: gp.clientId,
-          name: gp.name,
-          category: gp.category,
-          registry_code: gp.registryCode,
-          signing_key: base64urlEncode(gp.keys.signing.publicKey),
-          signing_key_id: base64urlEncode(keyThumbprint(gp.keys.signing.publicKey, 'Ed25519')),
-        },
-      ],
+      organisations: [trustListEntry(gp)],
     },
     operator.secretKey,
   )
@@ -95,6 +83,8 @@ export async function benchWorld(database: DatabaseChoice) {
   const servers: Measured[] = []
   return {
     gp,
+    /** What the holder's client trusts: the same list, verified under the operator key. */
+    trust: { trusted: verifyTrustList(trustList, operator.publicKey), fetchMetadata: fetch },
     dir,
     databaseUrl,
     /** Starts a host process. Every instance shares `publicUrl` (a load balancer's address). */
@@ -161,7 +151,7 @@ export async function seedGrant(world: BenchWorld, publicUrl: string, fetchImpl:
     ],
   })
   const [request] = await holder.pendingRequests()
-  const grant = await holder.approve(request as NonNullable<typeof request>)
+  const grant = await holder.approve(request as NonNullable<typeof request>, world.trust)
   await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 10_000 })
   return { holder, gp, grant }
 }

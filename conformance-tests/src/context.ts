@@ -1,6 +1,13 @@
 import { createHash, createPrivateKey, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { HolderClient, HostConnection, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
+import {
+  HolderClient,
+  type HolderTrust,
+  HostConnection,
+  IssuerClient,
+  ServiceClient,
+  verifyTrustList,
+} from '@holdall/client'
 import { base64urlEncode, randomBytes, type SigningKeyPair, signCompactJws, toPublicJwk } from '@holdall/crypto'
 import type { AuthorizationDetail, Grant, RecordType } from '@holdall/protocol'
 import { readSuiteConfig } from './config.js'
@@ -44,6 +51,11 @@ export class Conformance {
 
   trusted() {
     return verifyTrustList(this.fixtures.trustList, this.fixtures.operatorPublicKey)
+  }
+
+  /** What an honest holder's client trusts: the suite's list, and its own fetch for unlisted services. */
+  holderTrust(): HolderTrust {
+    return { trusted: this.trusted(), fetchMetadata: fetch }
   }
 
   newHolder(): Promise<HolderClient> {
@@ -197,7 +209,7 @@ export class Conformance {
     const { authReqId } = await service.requestAccess({ pairingCode: code, bindingMessage: 'CONFORMANCE 1', details })
     const request = (await holder.pendingRequests()).find((r) => r.client_id === this.org(name).clientId)
     if (request === undefined) throw new Error('the holder does not see the request')
-    const grant = await holder.approve(request, options.approve ?? {})
+    const grant = await holder.approve(request, this.holderTrust(), options.approve ?? {})
     return { service, grant, authReqId }
   }
 }

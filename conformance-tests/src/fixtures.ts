@@ -78,6 +78,7 @@ export function createFixtures(metadataBaseUrl: string, days = 30): Fixtures {
   const now = Math.floor(Date.now() / 1000)
   const trustList = signTrustList(
     {
+      format: 2,
       iss: 'Holdall conformance suite',
       iat: now,
       exp: now + days * 86_400,

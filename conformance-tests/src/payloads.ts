@@ -40,3 +40,12 @@ export function appointment(): RecordPayload {
 export function victimConditions(): RecordPayload {
   return { recordType: 'victim_protective_conditions', conditions: [{ code: 'vic-1', text: 'No contact' }] }
 }
+
+export function identityDocument(): RecordPayload {
+  return {
+    recordType: 'identity_document',
+    documentType: 'birth_certificate',
+    issuer: 'General Register Office',
+    status: 'held',
+  }
+}

@@ -42,6 +42,7 @@ export async function writeEndToEndVectors(write: VectorWriter): Promise<void> {
   const manifest = signManifest(
     {
       ...context,
+      recordTypeCode: 1, // medication_list
       commitment: keys.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,

@@ -298,6 +298,7 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
   const authorKeyId = keyThumbprint(devicePublic, 'Ed25519')
   const v1Fields = {
     ...context,
+    recordTypeCode: 1, // medication_list
     keyEpoch: 0,
     commitment: fixed('envelope commitment 1'),
     ciphertextSha256: fixed('ciphertext digest 1'),
@@ -338,7 +339,7 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
   chain('version 2 linking to a fork of version 1', v1, v2OffFork)
   chain('version 3 straight after version 1 (the reader must fetch version 2 and check each link)', v1, v3)
 
-  // The order of the manifest checks ([CRY-MAN-06]): format, then the author key, then key id and signature.
+  // The order of the manifest checks ([CRY-MAN-10]): format, then the author key, then key id and signature.
   const signedBody = (body: Uint8Array) =>
     concat(body, sign(concat(utf8(LABELS.manifest), Uint8Array.of(0), body), deviceSeed))
   const reservedSet = v1.bytes.slice(0, 192)

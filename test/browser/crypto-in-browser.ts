@@ -90,6 +90,7 @@ async function run(vector: EnvelopeVector): Promise<Record<string, unknown>> {
   const manifest = holdall.signManifest(
     {
       ...streamContext,
+      recordTypeCode: 1,
       commitment: summary.commitment,
       ciphertextSha256: summary.ciphertextSha256,
       ciphertextLength: summary.ciphertextLength,

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test'
 import type { HolderClient } from '@holdall/client'
 import { rejectsWithProblem } from '../assertions.js'
 import { conformance } from '../context.js'
-import { medicationList } from '../payloads.js'
+import { identityDocument, medicationList } from '../payloads.js'
 
 const ctx = conformance()
 const skip = ctx.skipUnless('verified-organisations')
@@ -14,7 +14,7 @@ describe('deposits into the inbox (chapter 5.11)', () => {
     if (skip === false) holder = await ctx.newHolder()
   })
 
-  async function depositGrant(recordTypes: Array<'medication_list' | 'appointment'>) {
+  async function depositGrant(recordTypes: Array<'medication_list' | 'appointment' | 'identity_document'>) {
     const issuer = ctx.issuer('prisonHealthcare')
     const { code } = await holder.createPairingCode()
     const message = `DEPOSIT ${Math.random().toString(36).slice(2, 8)}`
@@ -33,7 +33,7 @@ describe('deposits into the inbox (chapter 5.11)', () => {
     })
     const request = (await holder.pendingRequests()).find((r) => r.binding_message === message)
     assert.ok(request)
-    await holder.approve(request)
+    await holder.approve(request, ctx.holderTrust())
     await issuer.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     return issuer
   }
@@ -46,7 +46,7 @@ describe('deposits into the inbox (chapter 5.11)', () => {
     const inbox = await holder.inbox()
     const item = inbox.find((r) => r.record_id === recordId)
     assert.ok(item, 'the deposit is not in the inbox')
-    const opened = await holder.acceptDeposit(item, ctx.org('prisonHealthcare').keys.signing.publicKey)
+    const opened = await holder.acceptDeposit(item, ctx.holderTrust())
     assert.equal(opened.payload.recordType, 'medication_list')
     assert.ok((await holder.listRecords()).some((r) => r.record_id === recordId))
   })
@@ -55,5 +55,17 @@ describe('deposits into the inbox (chapter 5.11)', () => {
     const issuer = await depositGrant(['appointment'])
     await rejectsWithProblem(() => issuer.deposit('medication_list', medicationList(), 'Not allowed'), 'forbidden')
     assert.equal((await holder.inbox()).filter((r) => r.record_type === 'medication_list').length, 0)
+  })
+
+  it("[API-DEP-02] refuses a deposit of a type the depositor's category may not issue, even when the grant allows it", {
+    skip,
+  }, async () => {
+    // Prison healthcare may be given a deposit grant for ID documents, but may not issue one.
+    const issuer = await depositGrant(['identity_document'])
+    await rejectsWithProblem(
+      () => issuer.deposit('identity_document', identityDocument(), 'Birth certificate'),
+      'issuer_not_allowed',
+    )
+    assert.equal((await holder.inbox()).filter((r) => r.record_type === 'identity_document').length, 0)
   })
 })

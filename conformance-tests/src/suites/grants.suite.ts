@@ -172,7 +172,7 @@ describe('approval, narrowing and refusal (chapter 5.9)', () => {
 
   it('[API-GRANT-02] serves the grantee its receipt, which verifies under a key of the vault and names the grantee', async () => {
     const { gp, authReqId, request } = await ask('RECEIPT')
-    await holder.approve(request)
+    await holder.approve(request, ctx.holderTrust())
     // ServiceClient.grant() verifies the receipt and throws if it does not name this service.
     const grant = await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     assert.equal(grant.client_id, ctx.org('gp').clientId)
@@ -181,7 +181,7 @@ describe('approval, narrowing and refusal (chapter 5.9)', () => {
 
   it("[API-REQ-06] gives one service's approved request to no other service", async () => {
     const { gp, authReqId, request } = await ask('NOT YOURS')
-    await holder.approve(request)
+    await holder.approve(request, ctx.holderTrust())
     await assertOAuthError(await ctx.redeem('employer', authReqId), 'invalid_grant')
     const grant = await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     assert.equal(grant.client_id, ctx.org('gp').clientId)

@@ -32,6 +32,7 @@ describe('records and versions (chapters 4 and 5.6)', () => {
   function newVersion() {
     const recordId = base64urlEncode(generateId())
     const { sealed, manifest } = sealRecord({
+      recordType: 'medication_list',
       dek: generateDataKey(),
       vaultId: holder.vaultId,
       recordId,
@@ -71,6 +72,14 @@ describe('records and versions (chapters 4 and 5.6)', () => {
     await assertProblem(await putNewVersion(recordId, body), 'conflict')
     // Uploaded properly, the same version is accepted.
     assert.equal((await putBlob(body.ciphertext_sha256, sealed.ciphertext)).status, 204)
+    assert.ok([200, 201].includes((await putNewVersion(recordId, body)).status))
+  })
+
+  it('[API-DEP-02] refuses a record version stored under a type other than the one its manifest signs', async () => {
+    const { recordId, sealed, body } = newVersion()
+    assert.equal((await putBlob(body.ciphertext_sha256, sealed.ciphertext)).status, 204)
+    // Signed as a medication list, labelled as an appointment: the label must be the signed type.
+    await assertProblem(await putNewVersion(recordId, { ...body, record_type: 'appointment' }), 'manifest_invalid')
     assert.ok([200, 201].includes((await putNewVersion(recordId, body)).status))
   })
 
@@ -118,6 +127,7 @@ describe('records and versions (chapters 4 and 5.6)', () => {
 
   it('[API-REC-02] refuses a version that skips one, with conflict', async () => {
     const { sealed, manifest } = sealRecord({
+      recordType: 'medication_list',
       dek: generateDataKey(),
       vaultId: holder.vaultId,
       recordId: record.record_id,
@@ -137,6 +147,7 @@ describe('records and versions (chapters 4 and 5.6)', () => {
 
   it('[API-REC-02] refuses a different body for an existing version, with conflict', async () => {
     const { sealed, manifest } = sealRecord({
+      recordType: 'medication_list',
       dek: generateDataKey(),
       vaultId: holder.vaultId,
       recordId: record.record_id,

@@ -178,7 +178,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
     await rejectsWithOAuth(() => gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 100 }), 'expired_token')
     assert.ok(!(await holder.pendingRequests()).some((r) => r.binding_message === 'EXPIRES'))
     await assert.rejects(
-      () => holder.approve(request),
+      () => holder.approve(request, ctx.holderTrust()),
       (error: unknown) => (error as { code?: string }).code === 'conflict',
     )
   })

@@ -91,6 +91,7 @@ export async function runJourney(log: (line: string) => void = () => {}): Promis
   const manifest = signManifest(
     {
       ...context,
+      recordTypeCode: 1, // medication_list: the type is signed, so a host cannot relabel it
       commitment: sealed.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,

@@ -143,6 +143,7 @@ export function writeDevFixtures(dir = DEV_DIR, now = Date.now()): DevFixtures {
   const iat = Math.floor(now / 1000)
   const trustListJws = signTrustList(
     {
+      format: 2,
       iss: 'Holdall development trust list (npm run dev:fixtures): never for real records',
       iat,
       exp: iat + LIST_DAYS * 86_400,

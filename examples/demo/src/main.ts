@@ -1,5 +1,5 @@
-import { HolderClient, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
-import type { MedicationList, RecordPayload } from '@holdall/protocol'
+import { checkRequester, HolderClient, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
+import type { MedicationList, PendingRequest, RecordPayload } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
 
 /*
@@ -20,6 +20,16 @@ function check(condition: boolean, what: string): void {
 async function main(): Promise<void> {
   const { url, orgs, stop } = await demoHost(process.argv, say)
   const trusted = verifyTrustList(orgs.trustListJws, orgs.operatorPublicKey)
+  // What Jordan's phone trusts: the list it verified under the operator key it pinned, and its own
+  // connection to read an unlisted service's metadata. Never the host's word.
+  const trust = { trusted, fetchMetadata: fetch }
+  /** A requester as the phone shows it: checked against the pinned list, or marked NOT checked. */
+  const shown = (request: PendingRequest | undefined) => {
+    if (request === undefined) return 'nobody'
+    const who = checkRequester(request, trusted)
+    const listed = trusted.byClientId(request.client_id)
+    return who.checked ? `${who.name} (checked: ${listed?.category.replace('_', ' ')})` : `${who.name} (NOT checked)`
+  }
 
   try {
     step(1, 'Jordan is about to leave HMP Leeds. On their phone, they make a Holdall vault.')
@@ -45,16 +55,16 @@ async function main(): Promise<void> {
     let [request] = await jordan.waitForRequest(10_000)
     check(request !== undefined, 'the deposit request reached the phone')
     say(
-      `   Jordan's phone shows: "${request?.client_name}${request?.verified ? ' (checked)' : ' (NOT checked)'} wants to give you: your medicines". Code on both screens: ${request?.binding_message}`,
+      `   Jordan's phone shows: "${shown(request)} wants to give you: your medicines". Code on both screens: ${request?.binding_message}`,
     )
-    await jordan.approve(request as NonNullable<typeof request>)
+    await jordan.approve(request as NonNullable<typeof request>, trust)
     await prison.waitForDecision(ask.authReqId, { intervalMs: 200 })
     await prison.deposit('medication_list', medicationList(), 'Medicines on release')
     const [deposit] = await jordan.inbox()
-    const prisonKey = trusted.byClientId(orgs.prisonHealthcare.clientId)
-    const issuerKey = prisonKey === undefined ? undefined : trusted.byKeyId(prisonKey.signing_key_id)?.publicKey
-    check(deposit !== undefined && issuerKey !== undefined, 'the deposit arrived')
-    await jordan.acceptDeposit(deposit as NonNullable<typeof deposit>, issuerKey as Uint8Array)
+    check(deposit !== undefined, 'the deposit arrived')
+    // The phone finds the signer on its trust list, checks prison healthcare may issue a
+    // medicines list, and checks the signed type before it keeps the record.
+    await jordan.acceptDeposit(deposit as NonNullable<typeof deposit>, trust)
     say('   The signed medicines list is now in Jordan’s vault.')
 
     step(3, 'Day 3: at Riverside Surgery, reception asks for Jordan’s medicines and appointments.')
@@ -77,12 +87,12 @@ async function main(): Promise<void> {
     })
     ;[request] = await waiting
     check(request?.client_id === orgs.surgery.clientId, 'the surgery’s request reached the phone')
-    say(
-      `   Jordan's phone: "${request?.client_name} (${request?.verified ? `checked: ${request?.category.replace('_', ' ')}` : 'NOT checked'}) wants to see: your medicines, your appointments, for 30 days."`,
-    )
+    say(`   Jordan's phone: "${shown(request)} wants to see: your medicines, your appointments, for 30 days."`)
 
     step(4, 'Jordan shares only the medicines, and only for 14 days.')
-    const grant = await jordan.approve(request as NonNullable<typeof request>, {
+    // Before wrapping anything, the phone checks the surgery's key is the one on the trust list
+    // and that each record's signed type is one Jordan is sharing.
+    const grant = await jordan.approve(request as NonNullable<typeof request>, trust, {
       recordTypes: ['medication_list'],
       durationDays: 14,
     })

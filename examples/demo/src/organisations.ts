@@ -59,6 +59,7 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
   const now = Math.floor(Date.now() / 1000)
   const trustListJws = signTrustList(
     {
+      format: 2,
       iss: 'Holdall demo trust list',
       iat: now,
       exp: now + 7 * 86_400,

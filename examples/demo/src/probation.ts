@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     })
     const [request] = await jordan.waitForRequest(10_000)
     if (request === undefined) throw new Error('the request never reached the phone')
-    await jordan.approve(request)
+    await jordan.approve(request, { trusted, fetchMetadata: fetch })
     await officer.waitForDecision(authReqId, { intervalMs: 200 })
     for (const view of await officer.records()) {
       const record = await officer.readRecord(view, trusted)

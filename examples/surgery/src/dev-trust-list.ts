@@ -17,6 +17,7 @@ export function writeDevTrustList(
   const iat = Math.floor(now / 1000)
   const jws = signTrustList(
     {
+      format: 2,
       iss: 'Holdall surgery development trust list',
       iat,
       exp: iat + 30 * 86_400,

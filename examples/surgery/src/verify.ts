@@ -48,7 +48,7 @@ export async function currentTrustList(
 
 function emptyTrustList(): TrustedOrganisations {
   return {
-    list: { iss: 'none', iat: 0, exp: 0, organisations: [] },
+    list: { format: 2, iss: 'none', iat: 0, exp: 0, organisations: [] },
     byClientId: () => undefined,
     byKeyId: () => undefined,
   }

@@ -94,7 +94,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     expect(request?.verified).toBe(true)
     await expectAccessible(page, '02-waiting')
 
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, world.trust)
     // No click: the page learns of the decision itself.
     await page.getByRole('heading', { name: 'The patient’s medicines from prison' }).waitFor({ timeout: 20_000 })
     const panel = page.getByTestId('verification')
@@ -188,7 +188,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     bytes[bytes.length - 20] = (bytes[bytes.length - 20] as number) ^ 0xff
     writeFileSync(file, bytes)
     const request = await ask(page, holder)
-    await holder.approve(request)
+    await holder.approve(request, world.trust)
     const panel = page.getByTestId('verification')
     await panel.waitFor({ timeout: 20_000 })
     expect(await panel.getAttribute('data-verification')).toBe('invalid')
@@ -203,7 +203,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const holder = await world.holderWithDeposit(medicationList(today()))
     await holder.putRecord('medication_list', medicationList(today()), 'My own copy')
     const request = await ask(page, holder)
-    await holder.approve(request)
+    await holder.approve(request, world.trust)
     await page.getByRole('heading', { name: 'The patient’s medicines from prison' }).waitFor({ timeout: 20_000 })
     const kinds = await page
       .getByTestId('verification')
@@ -220,7 +220,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
     const request = await ask(page, holder)
-    await holder.approve(request)
+    await holder.approve(request, world.trust)
     await page.getByRole('heading', { name: 'The patient’s medicines from prison' }).waitFor({ timeout: 20_000 })
     world.setSurgeryClockOffset(25 * 3_600_000)
     try {
@@ -239,7 +239,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     // The operator takes prison healthcare off the list after the deposit; the surgery rechecks.
     await world.relist('surgery only')
     const request = await ask(page, holder)
-    await holder.approve(request)
+    await holder.approve(request, world.trust)
     const panel = page.getByTestId('verification')
     await panel.waitFor({ timeout: 20_000 })
     expect(await panel.getAttribute('data-verification')).toBe('unknown_signer')

@@ -72,6 +72,7 @@ export async function startWorld() {
   const trustListOf = (orgs: ServiceIdentity[]) => {
     const now = Math.floor(Date.now() / 1000)
     const list: TrustList = {
+      format: 2,
       iss: 'Surgery test operator',
       iat: now,
       exp: now + 30 * 86_400,
@@ -126,6 +127,8 @@ export async function startWorld() {
   return {
     hostUrl,
     surgeryUrl,
+    /** What the holder's phone trusts: the list under the operator key it pinned, and its own fetch. */
+    trust: { trusted, fetchMetadata: fetch },
     hostDir,
     sessions: built.sessions,
     surgeryApp: built.app,
@@ -158,14 +161,12 @@ export async function startWorld() {
       })
       const [request] = await holder.waitForRequest(10_000)
       if (request === undefined) throw new Error('the deposit request did not arrive')
-      await holder.approve(request)
+      await holder.approve(request, { trusted, fetchMetadata: fetch })
       await issuer.waitForDecision(ask.authReqId, { intervalMs: 100 })
       await issuer.deposit('medication_list', list, 'Medicines on release')
       const [deposit] = await holder.inbox()
-      const key = trusted.byClientId(prison.clientId)
-      const issuerKey = key === undefined ? undefined : trusted.byKeyId(key.signing_key_id)?.publicKey
-      if (deposit === undefined || issuerKey === undefined) throw new Error('the deposit did not arrive')
-      await holder.acceptDeposit(deposit, issuerKey)
+      if (deposit === undefined) throw new Error('the deposit did not arrive')
+      await holder.acceptDeposit(deposit, { trusted })
       return holder
     },
     async close() {

@@ -23,15 +23,43 @@ export class HoldallOAuthError extends Error {
 }
 
 /**
- * An SDK refusal decided on this device, before anything is sent: `code` is stable, `detail`
- * names what to fix and never carries record content beyond the field at fault.
+/**
+ * Stable codes of the SDK's own refusals: checks a client makes itself, before anything is sent
+ * or on what the host hands it (spec 2.6, 7.2). A caller branches on `code`; `detail` names what
+ * to fix and never carries record content beyond the field at fault.
  */
+export const CLIENT_ERROR_CODES = [
+  /** A clinical code in a record payload is not valid (issue 22). */
+  'invalid_clinical_code',
+  /** A listed organisation's agreement key (or signing key) in a request is not the pinned one. */
+  'SERVICE_KEY_MISMATCH',
+  /** An unlisted service's agreement key is not the one in its own metadata document. */
+  'SERVICE_KEY_UNBOUND',
+  /** A manifest's signed record type is not the type the host labels the record with. */
+  'RECORD_TYPE_MISMATCH',
+  /** A manifest does not verify under any key the client trusts, or names another record. */
+  'RECORD_UNVERIFIED',
+  /** The record's signed type is one its author's category may not issue. */
+  'ISSUER_NOT_ALLOWED',
+  /** A deposit's author is not on the trust list. */
+  'ISSUER_NOT_LISTED',
+  /** The record's signed type is not covered by the grant that delivered it. */
+  'RECORD_TYPE_NOT_GRANTED',
+  /** The requester may never receive this record type (its checked category is not allowed). */
+  'RECORD_NOT_FOR_REQUESTER',
+  /** The trust list does not verify, has expired or is malformed. */
+  'TRUST_LIST_INVALID',
+] as const
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
+
+/** An SDK refusal decided on this device, before any key or plaintext leaves it. */
 export class HoldallError extends Error {
   override name = 'HoldallError'
   constructor(
-    readonly code: 'invalid_clinical_code',
+    readonly code: ClientErrorCode,
     readonly detail: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${code}: ${detail}`)
+    super(`${code}: ${detail}`, options)
   }
 }

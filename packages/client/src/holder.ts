@@ -20,24 +20,28 @@ import {
   unwrapFromInbox,
   type VaultKeyring,
   verifyDeviceWrapStatement,
-  verifyManifest,
   wrapToDevice,
   wrapToEpoch,
   wrapToGrantee,
 } from '@holdall/crypto'
-import type {
-  AccessLogEntry,
-  AuthorizationDetail,
-  Grant,
-  PendingRequest,
-  RecordPayload,
-  RecordType,
-  RecordVersionView,
-  Vault,
+import {
+  type AccessLogEntry,
+  type AuthorizationDetail,
+  type Grant,
+  mayIssue,
+  mayReceive,
+  type PendingRequest,
+  type RecordPayload,
+  type RecordType,
+  type RecordVersionView,
+  type Vault,
 } from '@holdall/protocol'
+import { HoldallError } from './errors.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
-import { type OpenedRecord, openRecord, sealRecord } from './records.js'
+import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+import { bindServiceKey, type HolderTrust } from './service-binding.js'
+import type { TrustedOrganisation } from './trust-list.js'
 
 export interface ApproveChoice {
   /** Share fewer record types than asked for. */
@@ -289,6 +293,7 @@ export class HolderClient {
   ): Promise<RecordVersionView> {
     const dek = generateDataKey()
     const { sealed, manifest } = sealRecord({
+      recordType,
       dek,
       vaultId: this.vaultId,
       recordId,
@@ -334,11 +339,21 @@ export class HolderClient {
   }
 
   /**
-   * Accepts a deposit: checks the issuer's signature (the key comes from the trust list), opens
-   * it to be sure it is readable, and re-wraps its key under the vault's own epoch key.
+   * Accepts a deposit: finds its author on the pinned trust list, checks the author's category
+   * may issue the type it signed ([ISS-02]), checks the signature and the signed type, opens it
+   * to be sure it is readable, and re-wraps its key under the vault's own epoch key.
    */
-  async acceptDeposit(view: RecordVersionView, issuerPublicKey: Uint8Array): Promise<OpenedRecord> {
-    verifyManifest(base64urlDecode(view.manifest), issuerPublicKey)
+  async acceptDeposit(
+    view: RecordVersionView,
+    trust: Pick<HolderTrust, 'trusted'>,
+  ): Promise<OpenedRecord & { issuer: TrustedOrganisation }> {
+    const issuer = trust.trusted.byKeyId(manifestAuthorKeyId(view))
+    if (issuer === undefined) throw new HoldallError('ISSUER_NOT_LISTED', 'the deposit is signed by nobody listed')
+    const { recordType } = verifySignedType(view, issuer.publicKey, this.vaultId)
+    if (!mayIssue(recordType, issuer.category)) {
+      throw new HoldallError('ISSUER_NOT_ALLOWED', `a ${issuer.category} may not issue ${recordType} records`)
+    }
+    const issuerPublicKey = issuer.publicKey
     const inboxSecret = deriveInboxKeyPair(this.#keyring.vaultRootKey, this.#keyring.vaultId, view.key_epoch).secretKey
     const dek = await unwrapFromInbox(base64urlDecode(view.wrap), inboxSecret, {
       vaultId: this.#keyring.vaultId,
@@ -355,7 +370,7 @@ export class HolderClient {
     await this.#call('POST', `/vaults/${this.vaultId}/inbox/${view.record_id}/accept`, {
       owner_wrap: base64urlEncode(this.#wrapOwn(dek, view.record_id, view.version)),
     })
-    return opened
+    return { ...opened, issuer }
   }
 
   /** A short code (and QR payload) to show the person at the desk. Single use, 10 minutes. */
@@ -406,8 +421,14 @@ export class HolderClient {
   /**
    * Approves a request, possibly narrowed: signs a grant receipt with this device's key and wraps
    * the key of each covered record to the requester. The host cannot make a grant without it.
+   *
+   * Nothing the host says is acted on alone: the requester's agreement key must be tied to the
+   * organisation ([TRUST-KEY-02]), and every record's manifest is verified and its signed type
+   * checked against the grant before its key is wrapped ([CRY-MAN-08]). Any failed check throws a
+   * {@link HoldallError} and nothing is signed, wrapped or sent.
    */
-  async approve(request: PendingRequest, choice: ApproveChoice = {}): Promise<Grant> {
+  async approve(request: PendingRequest, trust: HolderTrust, choice: ApproveChoice = {}): Promise<Grant> {
+    const service = await bindServiceKey(request, trust)
     const details: AuthorizationDetail[] = request.authorization_details
       .map((d) => ({
         ...d,
@@ -416,9 +437,14 @@ export class HolderClient {
       }))
       .filter((d) => d.record_types.length > 0)
     if (details.length === 0) throw new Error('nothing left to share: refuse the request instead')
+    for (const type of details.flatMap((d) => d.record_types)) {
+      if (!mayReceive(type, service.category)) {
+        throw new HoldallError('RECORD_NOT_FOR_REQUESTER', `${type} records are never shared with ${service.name}`)
+      }
+    }
     const grantId = generateId()
     const now = Math.floor(this.#host.clock.now() / 1000)
-    const agreementKey = fromPublicJwk(request.agreement_key, 'X25519')
+    const agreementKey = service.agreementPublicKey
     const receipt = signCompactJws(
       { typ: 'grant+jwt', alg: 'EdDSA', kid: this.deviceId },
       {
@@ -438,9 +464,18 @@ export class HolderClient {
       this.#device.signing.secretKey,
     )
     const readable = new Set(details.filter((d) => d.actions.includes('read')).flatMap((d) => d.record_types))
-    const wraps = []
+    // Check every record first, wrap after: a failed check must leave nothing wrapped.
+    const toShare: RecordVersionView[] = []
     for (const record of await this.listRecords()) {
-      if (!readable.has(record.record_type)) continue
+      if (!readable.has(record.record_type)) continue // the host's label, as a hint only
+      const recordType = this.#signedType(record, trust)
+      if (!readable.has(recordType) || !mayReceive(recordType, service.category)) {
+        throw new HoldallError('RECORD_TYPE_MISMATCH', 'a record is not the type the host says')
+      }
+      toShare.push(record)
+    }
+    const wraps = []
+    for (const record of toShare) {
       const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
         grantId,
         vaultId: this.#keyring.vaultId,
@@ -470,6 +505,25 @@ export class HolderClient {
 
   async log(): Promise<AccessLogEntry[]> {
     return (await this.#get<{ entries: AccessLogEntry[] }>(`/vaults/${this.vaultId}/log`)).entries
+  }
+
+  /**
+   * The record type its author signed: this device, or a listed organisation whose category may
+   * issue that type. Anyone else (a key only the host vouches for) is `RECORD_UNVERIFIED`.
+   */
+  #signedType(record: RecordVersionView, trust: Pick<HolderTrust, 'trusted'>): RecordType {
+    const authorKeyId = manifestAuthorKeyId(record)
+    if (authorKeyId === this.deviceId) {
+      return verifySignedType(record, this.#device.signing.publicKey, this.vaultId).recordType
+    }
+    const issuer = trust.trusted.byKeyId(authorKeyId)
+    if (issuer === undefined)
+      throw new HoldallError('RECORD_UNVERIFIED', 'a record is signed by nobody this device trusts')
+    const { recordType } = verifySignedType(record, issuer.publicKey, this.vaultId)
+    if (!mayIssue(recordType, issuer.category)) {
+      throw new HoldallError('ISSUER_NOT_ALLOWED', `a ${issuer.category} may not issue ${recordType} records`)
+    }
+    return recordType
   }
 
   #wrapOwn(dek: Uint8Array, recordId: string, version: number): Uint8Array {

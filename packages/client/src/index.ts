@@ -4,6 +4,7 @@
  * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
  * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
  */
+export { type CheckedName, checkDeposit, checkGrant, checkLogActor, checkRequester } from './checked-names.js'
 export {
   type ClinicalCodeProblem,
   clinicalCodeProblems,
@@ -12,13 +13,20 @@ export {
   sctidConceptProblem,
   verhoeffValid,
 } from './clinical-codes.js'
-export { HoldallApiError, HoldallError, HoldallOAuthError } from './errors.js'
+export {
+  CLIENT_ERROR_CODES,
+  type ClientErrorCode,
+  HoldallApiError,
+  HoldallError,
+  HoldallOAuthError,
+} from './errors.js'
 export { type ApproveChoice, HolderClient } from './holder.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
-export { type OpenedRecord, openRecord, sealRecord } from './records.js'
+export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
+export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
 export {
   signTrustList,
   type TrustedOrganisation,

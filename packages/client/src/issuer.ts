@@ -49,6 +49,7 @@ export class IssuerClient extends ServiceClient {
     const recordId = base64urlEncode(generateId())
     const dek = generateDataKey()
     const { sealed, manifest } = sealRecord({
+      recordType,
       dek,
       vaultId: grant.vault_id,
       recordId,

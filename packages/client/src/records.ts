@@ -6,15 +6,27 @@ import {
   NO_PREVIOUS_MANIFEST,
   openEnvelope,
   openOptionsFromManifest,
+  parseManifest,
   type SealedEnvelope,
   sealEnvelope,
   signManifest,
+  type VerifiedManifest,
   verifyManifest,
 } from '@holdall/crypto'
-import { type RecordPayload, type RecordVersionView, recordPayloadSchema } from '@holdall/protocol'
+import {
+  RECORD_TYPES,
+  type RecordPayload,
+  type RecordType,
+  type RecordVersionView,
+  recordPayloadSchema,
+  recordTypeOfCode,
+} from '@holdall/protocol'
+import { HoldallError } from './errors.js'
 
 /** Seals a record payload as JSON, with its manifest signed by `authorSecret`. */
 export function sealRecord(options: {
+  /** Signed into the manifest: readers take the type from here, not from the host's label. */
+  readonly recordType: RecordType
   readonly dek: Uint8Array
   readonly vaultId: string
   readonly recordId: string
@@ -45,6 +57,7 @@ export function sealRecord(options: {
   const manifest = signManifest(
     {
       ...context,
+      recordTypeCode: RECORD_TYPES[options.recordType].code,
       commitment: sealed.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,
@@ -55,6 +68,39 @@ export function sealRecord(options: {
     options.authorSecretKey,
   )
   return { sealed, manifest: base64urlEncode(manifest.bytes) }
+}
+
+/**
+ * Verifies a record version's manifest under its author's key and returns the record type the
+ * author signed, checking that the manifest names this very record version and that the host's
+ * clear label agrees with it ([CRY-MAN-07]). Called before any key is unwrapped or wrapped.
+ */
+export function verifySignedType(
+  view: RecordVersionView,
+  authorPublicKey: Uint8Array,
+  vaultId?: string,
+): { manifest: VerifiedManifest; recordType: RecordType } {
+  let manifest: VerifiedManifest
+  try {
+    manifest = verifyManifest(base64urlDecode(view.manifest), authorPublicKey)
+  } catch (cause) {
+    throw new HoldallError('RECORD_UNVERIFIED', 'the record manifest does not verify under its author key', { cause })
+  }
+  const names =
+    base64urlEncode(manifest.recordId) === view.record_id &&
+    manifest.version === view.version &&
+    (vaultId === undefined || base64urlEncode(manifest.vaultId) === vaultId)
+  if (!names) throw new HoldallError('RECORD_UNVERIFIED', 'the manifest is for another record version')
+  const recordType = recordTypeOfCode(manifest.recordTypeCode)
+  if (recordType === undefined || recordType !== view.record_type) {
+    throw new HoldallError('RECORD_TYPE_MISMATCH', 'the record is not the type the host labels it')
+  }
+  return { manifest, recordType }
+}
+
+/** The RFC 7638 key id of a manifest's author, read without verifying (to find the key to verify with). */
+export function manifestAuthorKeyId(view: Pick<RecordVersionView, 'manifest'>): string {
+  return base64urlEncode(parseManifest(base64urlDecode(view.manifest)).authorKeyId)
 }
 
 export interface OpenedRecord<T extends RecordPayload = RecordPayload> {
@@ -76,11 +122,12 @@ export function openRecord(
   dek: Uint8Array,
   authorPublicKey: Uint8Array,
 ): OpenedRecord {
-  const manifest = verifyManifest(base64urlDecode(view.manifest), authorPublicKey)
+  const { manifest } = verifySignedType(view, authorPublicKey)
   const opened = openEnvelope(ciphertext, openOptionsFromManifest(manifest, dek))
   const metadata = JSON.parse(new TextDecoder().decode(opened.metadata)) as { title?: string }
   const payload = recordPayloadSchema.parse(JSON.parse(new TextDecoder().decode(opened.plaintext)))
-  if (payload.recordType !== view.record_type) throw new Error('the record payload does not match its declared type')
+  if (payload.recordType !== view.record_type)
+    throw new HoldallError('RECORD_TYPE_MISMATCH', 'the record payload does not match its signed type')
   return {
     payload,
     title: metadata.title,

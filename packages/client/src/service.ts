@@ -15,13 +15,15 @@ import {
   type AuthorizationDetail,
   type ClientMetadata,
   type GrantInfo,
+  type GrantReceiptClaims,
   grantReceiptClaimsSchema,
+  mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
 } from '@holdall/protocol'
-import { HoldallOAuthError } from './errors.js'
+import { HoldallError, HoldallOAuthError } from './errors.js'
 import { HostConnection } from './http.js'
-import { type OpenedRecord, openRecord } from './records.js'
+import { manifestAuthorKeyId, type OpenedRecord, openRecord, verifySignedType } from './records.js'
 import type { TrustedOrganisations } from './trust-list.js'
 
 export interface ServiceIdentity {
@@ -166,6 +168,10 @@ export class ServiceClient {
 
   /** The grant, with the holder's signed receipt checked against the holder device key. */
   async grant(): Promise<GrantInfo> {
+    return (await this.#verifiedGrant()).info
+  }
+
+  async #verifiedGrant(): Promise<{ info: GrantInfo; claims: GrantReceiptClaims }> {
     const info = await this.host.json<GrantInfo>({ method: 'GET', path: '/grant', accessToken: await this.#token() })
     const [kid] = info.receipt.split('.')
     const header = JSON.parse(new TextDecoder().decode(base64urlDecode(kid as string))) as { kid?: string }
@@ -183,7 +189,7 @@ export class ServiceClient {
     ) {
       throw new Error('the grant receipt is not for this service')
     }
-    return info
+    return { info, claims }
   }
 
   async records(): Promise<RecordVersionView[]> {
@@ -198,10 +204,24 @@ export class ServiceClient {
 
   /**
    * Fetches and opens a record the grant covers. The author must be an organisation on the trust
-   * list allowed to issue it; the manifest is verified under its listed key before decrypting.
+   * list whose category may issue the type it signed ([ISS-03]), or the holder; the manifest is
+   * verified under that key, and its signed type must be one the holder's signed receipt grants
+   * ([CRY-MAN-09]), before the record key is unwrapped.
    */
   async readRecord(view: RecordVersionView, trusted: TrustedOrganisations): Promise<OpenedRecord & { issuer: string }> {
-    const grant = await this.grant()
+    const { info: grant, claims } = await this.#verifiedGrant()
+    const manifestAuthor = manifestAuthorKeyId(view)
+    const issuer = trusted.byKeyId(manifestAuthor)
+    const authorKey = issuer?.publicKey ?? holderKey(grant, manifestAuthor)
+    if (authorKey === undefined) throw new HoldallError('RECORD_UNVERIFIED', 'the record is signed by nobody trusted')
+    const { recordType } = verifySignedType(view, authorKey, grant.vault_id)
+    const granted = claims.authorization_details.some(
+      (d) => d.actions.includes('read') && d.record_types.includes(recordType),
+    )
+    if (!granted) throw new HoldallError('RECORD_TYPE_NOT_GRANTED', `the grant does not cover ${recordType} records`)
+    if (issuer !== undefined && !mayIssue(recordType, issuer.category)) {
+      throw new HoldallError('ISSUER_NOT_ALLOWED', `a ${issuer.category} may not issue ${recordType} records`)
+    }
     const ciphertext = await this.host.bytes({
       method: 'GET',
       path: `/grant/blobs/${view.ciphertext_sha256}`,
@@ -213,10 +233,6 @@ export class ServiceClient {
       recordId: base64urlDecode(view.record_id),
       version: view.version,
     })
-    const manifestAuthor = base64urlEncode(base64urlDecode(view.manifest).subarray(152, 184))
-    const issuer = trusted.byKeyId(manifestAuthor)
-    const authorKey = issuer?.publicKey ?? holderKey(grant, manifestAuthor)
-    if (authorKey === undefined) throw new Error('the record is signed by nobody this service trusts')
     return { ...openRecord(view, ciphertext, dek, authorKey), issuer: issuer?.name ?? 'the holder' }
   }
 

@@ -17,9 +17,14 @@ const vaultId = base64urlEncode(generateId())
 const recordId = base64urlEncode(generateId())
 const author = generateDeviceKeys().signing
 
-function sealed(payload: unknown, recordType: RecordVersionView['record_type'] = 'appointment') {
+function sealed(
+  payload: unknown,
+  recordType: RecordVersionView['record_type'] = 'appointment',
+  signedType: RecordVersionView['record_type'] = recordType,
+) {
   const dek = generateDataKey()
   const { sealed, manifest } = sealRecord({
+    recordType: signedType,
     dek,
     vaultId,
     recordId,
@@ -65,6 +70,13 @@ describe('readers and requests (chapters 4 and 6)', () => {
   it('[REC-01] refuses a payload whose recordType is not the record type', () => {
     const { view, ciphertext, dek } = sealed(appointment, 'medication_list')
     expect(() => openRecord(view, ciphertext, dek, author.publicKey)).toThrow(/does not match/)
+  })
+
+  it('[CRY-MAN-07] refuses a record whose signed type is not the type the host labels it, before decrypting', () => {
+    const { view, ciphertext, dek } = sealed(appointment, 'appointment', 'victim_protective_conditions')
+    expect(() => openRecord(view, ciphertext, dek, author.publicKey)).toThrow(
+      expect.objectContaining({ name: 'HoldallError', code: 'RECORD_TYPE_MISMATCH' }),
+    )
   })
 
   it('[REC-02] refuses a record whose manifest is not signed by the key it is checked against', () => {

@@ -32,7 +32,14 @@ export const OWNER_WRAP_LENGTH = 72
 export const HPKE_WRAP_LENGTH = 80
 
 export const MANIFEST_MAGIC = 'HLDM'
-export const MANIFEST_FORMAT_VERSION = 1
+/**
+ * Format 2 puts the record type code in bytes 6-7 (reserved zero in format 1), so the type, and
+ * with it the tier and who may receive it, is signed by the author. Format 1 is refused: its type
+ * was only the host's clear label (spec 3.7.1, CRY-MAN-06).
+ */
+export const MANIFEST_FORMAT_VERSION = 2
+/** The largest record type code the u16 field can hold; 0 is never a record type. */
+export const MAX_RECORD_TYPE_CODE = 0xffff
 /** Signature algorithm byte 1: Ed25519 (RFC 8032), verified strictly (no ZIP-215 leniency). */
 export const MANIFEST_ALG_ED25519 = 1
 export const MANIFEST_BODY_LENGTH = 192

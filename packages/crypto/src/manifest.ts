@@ -8,6 +8,7 @@ import {
   MANIFEST_FORMAT_VERSION,
   MANIFEST_LENGTH,
   MANIFEST_MAGIC,
+  MAX_RECORD_TYPE_CODE,
   MIN_ENVELOPE_LENGTH,
 } from './constants.js'
 import { assertRecordContext, type RecordContext } from './envelope-header.js'
@@ -21,6 +22,11 @@ import { assertSigningPublicKey, keyThumbprint, sign, signingPublicKey, verifySi
  * the `previousManifestSha256` chain lets a reader notice a host replaying an older version.
  */
 export interface ManifestFields extends RecordContext {
+  /**
+   * The record type's registry code (protocol `RECORD_TYPES[type].code`, 1..65535). Signed, so a
+   * host that relabels a record in clear cannot change what its author said it is.
+   */
+  readonly recordTypeCode: number
   /**
    * The envelope's key commitment. A reader compares it before anything is decrypted, so an
    * envelope made under any other DEK (say, one a host wrapped to a grantee itself) is refused
@@ -54,7 +60,7 @@ export const NO_PREVIOUS_MANIFEST = new Uint8Array(32)
 
 /*
  * Body layout (192 bytes, big-endian integers):
- *   0 magic "HLDM"   4 format version (1)   5 signature algorithm (1 = Ed25519)   6 reserved u16 (0)
+ *   0 magic "HLDM"   4 format version (2)   5 signature algorithm (1 = Ed25519)   6 record type code u16
  *   8 vault_id[16]  24 record_id[16]       40 version u32   44 key_epoch u32
  *  48 commitment[32]                        80 ciphertext_sha256[32]   112 ciphertext_length u64
  * 120 previous_manifest_sha256[32]        152 author_key_id[32]       184 created_at u64
@@ -81,8 +87,6 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   if (bytes[4] !== MANIFEST_FORMAT_VERSION || bytes[5] !== MANIFEST_ALG_ED25519) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'unsupported manifest version or algorithm')
   }
-  if (bytes[6] !== 0 || bytes[7] !== 0)
-    throw new HoldallCryptoError('MANIFEST_MALFORMED', 'reserved bytes are not zero')
   const copy = bytes.slice()
   const ciphertextLength = readU64be(copy, 112)
   const createdAt = readU64be(copy, 184)
@@ -90,6 +94,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'integer out of range')
   }
   const fields: ManifestFields = {
+    recordTypeCode: ((copy[6] as number) << 8) | (copy[7] as number),
     vaultId: copy.slice(8, 24),
     recordId: copy.slice(24, 40),
     version: readU32be(copy, 40),
@@ -162,7 +167,12 @@ function encodeBody(fields: ManifestFields): Uint8Array {
   checkFields(fields)
   return concat(
     MAGIC,
-    Uint8Array.of(MANIFEST_FORMAT_VERSION, MANIFEST_ALG_ED25519, 0, 0),
+    Uint8Array.of(
+      MANIFEST_FORMAT_VERSION,
+      MANIFEST_ALG_ED25519,
+      fields.recordTypeCode >> 8,
+      fields.recordTypeCode & 0xff,
+    ),
     fields.vaultId,
     fields.recordId,
     u32be(fields.version),
@@ -181,6 +191,13 @@ function checkFields(fields: ManifestFields): void {
     assertRecordContext(fields)
   } catch (cause) {
     throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest record context is invalid', { cause })
+  }
+  if (
+    !Number.isInteger(fields.recordTypeCode) ||
+    fields.recordTypeCode < 1 ||
+    fields.recordTypeCode > MAX_RECORD_TYPE_CODE
+  ) {
+    throw new HoldallCryptoError('MANIFEST_MALFORMED', 'manifest record type code is out of range')
   }
   const sizes = [fields.commitment, fields.ciphertextSha256, fields.previousManifestSha256, fields.authorKeyId]
   if (sizes.some((b) => b.length !== 32) || fields.vaultId.length !== ID_LENGTH) {

@@ -212,6 +212,7 @@ describe('Holdall manifest vectors', () => {
     signer: { seed: string; publicKey: string; keyId: string }
     valid: {
       fields: ContextJson & {
+        recordTypeCode: number
         commitment: string
         ciphertextSha256: string
         ciphertextLength: number
@@ -230,6 +231,7 @@ describe('Holdall manifest vectors', () => {
     it(`signs and verifies version ${m.fields.version}`, () => {
       const fields = {
         ...toContext(m.fields),
+        recordTypeCode: m.fields.recordTypeCode,
         commitment: fromHex(m.fields.commitment),
         ciphertextSha256: fromHex(m.fields.ciphertextSha256),
         ciphertextLength: m.fields.ciphertextLength,

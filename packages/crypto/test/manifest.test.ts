@@ -33,6 +33,7 @@ function write(version: number, previous: VerifiedManifest | undefined, body = `
   })
   const fields: ManifestFields = {
     ...sealed.header,
+    recordTypeCode: 1,
     commitment: sealed.commitment,
     ciphertextSha256: sealed.ciphertextSha256,
     ciphertextLength: sealed.ciphertextLength,
@@ -98,17 +99,34 @@ describe('signed manifests', () => {
     expect(codeOf(() => verifyManifest(forged, author.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
   })
 
-  it('[CRY-MAN-01] refuse wrong lengths, versions, algorithms and reserved bits', () => {
+  it('[CRY-MAN-01] refuse wrong lengths, versions (format 1 included), algorithms and record type code 0', () => {
     expect(codeOf(() => parseManifest(v1.bytes.subarray(0, 223)))).toBe('MANIFEST_MALFORMED')
-    for (const [offset, value] of [
-      [0, 0],
-      [4, 2],
-      [5, 2],
-      [6, 1],
+    for (const edits of [
+      [[0, 0]],
+      [[4, 1]],
+      [[4, 3]],
+      [[5, 2]],
+      [
+        [6, 0],
+        [7, 0],
+      ],
     ] as const) {
       const bad = v1.bytes.slice()
-      bad[offset] = value
+      for (const [offset, value] of edits) bad[offset] = value
       expect(codeOf(() => parseManifest(bad))).toBe('MANIFEST_MALFORMED')
+    }
+  })
+
+  it('[CRY-MAN-06] sign the record type code, so a changed type breaks the signature', () => {
+    expect(parseManifest(v1.bytes).recordTypeCode).toBe(1)
+    const relabelled = v1.bytes.slice()
+    relabelled[7] = 3
+    expect(parseManifest(relabelled).recordTypeCode).toBe(3)
+    expect(codeOf(() => verifyManifest(relabelled, author.publicKey))).toBe('MANIFEST_SIGNATURE_INVALID')
+    const wide = signManifest({ ...v1, recordTypeCode: 0x1234 }, author.secretKey)
+    expect(verifyManifest(wide.bytes, author.publicKey).recordTypeCode).toBe(0x1234)
+    for (const code of [0, 0x10000, 1.5, -1]) {
+      expect(codeOf(() => signManifest({ ...v1, recordTypeCode: code }, author.secretKey))).toBe('MANIFEST_MALFORMED')
     }
   })
 
@@ -148,6 +166,7 @@ describe('manifests and envelopes together', () => {
   const manifest = signManifest(
     {
       ...sealed.header,
+      recordTypeCode: 1,
       commitment: sealed.commitment,
       ciphertextSha256: sealed.ciphertextSha256,
       ciphertextLength: sealed.ciphertextLength,

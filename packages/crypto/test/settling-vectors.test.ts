@@ -182,7 +182,7 @@ describe('error class vectors (spec 3.10)', () => {
     })
   }
 
-  it("[CRY-MAN-06] checks a manifest's format, then the key, then the signature", async () => {
+  it("[CRY-MAN-10] checks a manifest's format, then the key, then the signature", async () => {
     const order = v.cases.filter((c) => c.operation === 'verify-manifest')
     expect(order.map((c) => c.error)).toEqual([
       'MANIFEST_MALFORMED',

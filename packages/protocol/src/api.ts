@@ -107,12 +107,23 @@ export const trustListEntrySchema = z
     signing_key: base64urlBytesSchema(32),
     /** Its RFC 7638 thumbprint: what manifests and assertions name. */
     signing_key_id: keyIdSchema,
+    /**
+     * The organisation's X25519 agreement key (raw, base64url), pinned by the operator: the only
+     * key a holder wraps a record key to for this organisation (trust list format 2, spec 2.3,
+     * TRUST-KEY-01). The host's copy in a pending request is compared with it, never used alone.
+     */
+    agreement_key: base64urlBytesSchema(32),
   })
   .strict()
+
+/** The trust list payload format this package reads and writes. Lists of other formats are refused. */
+export const TRUST_LIST_FORMAT = 2
 
 /** The payload of a signed trust list (compact JWS, typ `trust-list+jwt`, EdDSA). */
 export const trustListSchema = z
   .object({
+    /** Payload format: 2 since entries pin agreement keys. A list without it is format 1: refused. */
+    format: z.literal(TRUST_LIST_FORMAT),
     iss: z.string().min(1).max(200),
     iat: z.number().int(),
     exp: z.number().int(),

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   signature_invalid: 422,
   unauthorized: 401,
   forbidden: 403,
+  /** A deposit of a record type the depositor's category may not issue (spec 5.11, API-DEP-02). */
+  issuer_not_allowed: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

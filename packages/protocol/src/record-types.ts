@@ -28,7 +28,17 @@ export const SENSITIVITY_TIERS = ['T1', 'T2', 'T3', 'T3+', 'T4', 'T5'] as const
 export type SensitivityTier = (typeof SENSITIVITY_TIERS)[number]
 
 export interface RecordTypeInfo {
+  /**
+   * The code signed into every manifest of this type (manifest format 2, bytes 6-7). Codes are
+   * never reused: a reader maps the signed code back to a type, never the host's clear label.
+   */
+  readonly code: number
   readonly tier: SensitivityTier
+  /**
+   * The organisation categories that may issue (deposit) this type. A record signed by an
+   * organisation of any other category is unverified, whatever the host says (spec 2.5, [ISS-01]).
+   */
+  readonly issuedBy: readonly OrganisationCategory[]
   /** Plain-words name for consent screens. */
   readonly label: string
   /** Only these categories may ever be granted it; undefined means any verified organisation. */
@@ -42,21 +52,52 @@ export interface RecordTypeInfo {
  * that it can enforce `onlyFor` itself, whatever a holder's device approves.
  */
 export const RECORD_TYPES = {
-  medication_list: { tier: 'T3', label: 'Your medicines', sensitive: false },
+  medication_list: {
+    code: 1,
+    tier: 'T3',
+    label: 'Your medicines',
+    sensitive: false,
+    issuedBy: ['prison_healthcare', 'gp_surgery'],
+  },
   licence_conditions: {
+    code: 2,
     tier: 'T4',
+    issuedBy: ['prison', 'probation'],
     label: 'Your licence conditions',
     sensitive: true,
     onlyFor: ['prison', 'probation', 'police', 'housing', 'gp_surgery', 'drug_service', 'supporter'],
   },
   victim_protective_conditions: {
+    code: 3,
     tier: 'T5',
+    issuedBy: ['probation', 'prison'],
     label: 'Conditions that protect other people',
     sensitive: true,
     onlyFor: JUSTICE_CATEGORIES,
   },
-  identity_document: { tier: 'T2', label: 'Your ID documents', sensitive: true },
-  appointment: { tier: 'T1', label: 'Your appointments', sensitive: false },
+  identity_document: {
+    code: 4,
+    tier: 'T2',
+    label: 'Your ID documents',
+    sensitive: true,
+    issuedBy: ['id_scheme', 'prison'],
+  },
+  appointment: {
+    code: 5,
+    tier: 'T1',
+    label: 'Your appointments',
+    sensitive: false,
+    issuedBy: [
+      'probation',
+      'prison',
+      'prison_healthcare',
+      'gp_surgery',
+      'pharmacy',
+      'drug_service',
+      'housing',
+      'jobcentre',
+    ],
+  },
 } as const satisfies Record<string, RecordTypeInfo>
 
 export type RecordType = keyof typeof RECORD_TYPES
@@ -67,4 +108,21 @@ export function mayReceive(type: RecordType, category: OrganisationCategory | 'u
   const info: RecordTypeInfo = RECORD_TYPES[type]
   if (info.onlyFor === undefined) return true
   return category !== 'unverified' && info.onlyFor.includes(category)
+}
+
+/**
+ * Whether an organisation of `category` may issue (deposit, sign as author) a record of `type`.
+ * A holder writing their own records is not an issuer and is not asked this.
+ */
+export function mayIssue(type: RecordType, category: OrganisationCategory): boolean {
+  const info: RecordTypeInfo = RECORD_TYPES[type]
+  return info.issuedBy.includes(category)
+}
+
+/** The record type a manifest's signed code names, or undefined for a code no type has. */
+export function recordTypeOfCode(code: number): RecordType | undefined {
+  for (const [type, info] of Object.entries(RECORD_TYPES) as [RecordType, RecordTypeInfo][]) {
+    if (info.code === code) return type
+  }
+  return undefined
 }

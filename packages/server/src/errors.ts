@@ -48,6 +48,7 @@ const TITLES: Record<ErrorCode, string> = {
   signature_invalid: 'A signature does not verify',
   unauthorized: 'Authentication is required',
   forbidden: 'Not allowed',
+  issuer_not_allowed: 'This kind of organisation may not issue that record type',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
   rate_limited: 'Too many requests',

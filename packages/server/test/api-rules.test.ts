@@ -142,6 +142,7 @@ describe('host API rules', () => {
     expect(rewrapped.status).toBe(200)
     // A different version 1 (another envelope, another manifest) is a conflict.
     const { sealed, manifest } = sealRecord({
+      recordType: 'medication_list',
       dek: generateDataKey(),
       vaultId: holder.vaultId,
       recordId: record.record_id,
@@ -206,7 +207,7 @@ describe('host API rules', () => {
       .catch((error: unknown) => error)
     expect(repeated).toMatchObject({ authReqId })
     const [request] = await holder.pendingRequests()
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, host.trust)
     // Redeem by hand (once: API-REQ-07) to hold the refresh token.
     const own = new HostConnection(host.url, host.orgs.gp.identity.keys.signing)
     const clientId = host.orgs.gp.identity.clientId
@@ -279,7 +280,7 @@ describe('host API rules', () => {
   it('[API-TRUST-01] a trust list verifies only under the configured operator key, and not once expired', () => {
     const operator = generateSigningKeyPair()
     const now = Math.floor(Date.now() / 1000)
-    const list = { iss: 'test', iat: now, exp: now + 60, organisations: [] }
+    const list = { format: 2 as const, iss: 'test', iat: now, exp: now + 60, organisations: [] }
     const jws = signTrustList(list, operator.secretKey)
     expect(verifyTrustList(jws, operator.publicKey).list.iss).toBe('test')
     expect(() => verifyTrustList(jws, generateSigningKeyPair().publicKey)).toThrow()

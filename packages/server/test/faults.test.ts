@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOG_GENESIS_HASH as GENESIS } from '../src/repositories/log.js'
 import { deviceAccessToken, expectProblem, storageSnapshot } from './attacks/support.js'
 import { medicationList } from './fixtures.js'
-import { type Host, startHost } from './harness.js'
+import { type Host, holderTrustListing, startHost } from './harness.js'
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js')
 
@@ -134,6 +134,8 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
 
   it('keeps every earlier record, makes no half grant, and revokes all or nothing', async () => {
     const gp = new ServiceClient(url, gpIdentity)
+    // The GP is not listed here: the holder's client binds its key to the GP's own document.
+    const unlisted = holderTrustListing()
     const ask = async (holder: HolderClient, binding: string) => {
       const { code } = await holder.createPairingCode()
       const asked = await gp.requestAccess({
@@ -161,7 +163,7 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
       await holder.putRecord('medication_list', medicationList(), 'Older medicines'),
     ]
     const first = await ask(holder, 'Riverside 1111')
-    const liveGrant = await holder.approve(first.request, { durationDays: 14 })
+    const liveGrant = await holder.approve(first.request, unlisted, { durationDays: 14 })
     await gp.waitForDecision(first.authReqId, { intervalMs: 50, timeoutMs: 5000 })
     const waiting = await ask(holder, 'Riverside 2222')
     const usedBefore = query<{ used_bytes: number }>(
@@ -203,7 +205,7 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
       query<{ used_bytes: number }>(dataDir, 'SELECT used_bytes FROM vaults WHERE id = ?', holder.vaultId)[0]
         ?.used_bytes,
     ).toBe(usedBefore)
-    const approving = holder.approve(waiting.request, { durationDays: 7 }).catch((error: unknown) => error)
+    const approving = holder.approve(waiting.request, unlisted, { durationDays: 7 }).catch((error: unknown) => error)
     await host.paused
     await host.kill()
     expect(await approving).toBeInstanceOf(Error)
@@ -238,7 +240,7 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
       await expect(gp.records()).rejects.toMatchObject({ status: 401 })
       expect(query(dataDir, 'SELECT id FROM key_wraps WHERE grant_id = ?', liveGrant.grant_id)).toEqual([])
       // The interrupted approval can simply be given again.
-      await holder.approve(waiting.request, { durationDays: 7 })
+      await holder.approve(waiting.request, unlisted, { durationDays: 7 })
       await gp.waitForDecision(waiting.authReqId, { intervalMs: 50, timeoutMs: 5000 })
       expect((await gp.records()).length).toBe(2)
       // Every earlier record opens and verifies; the log chain is whole.

@@ -56,6 +56,26 @@ export async function freshPostgresDatabase(serverUrl: string): Promise<{ url: s
   }
 }
 
+/**
+ * What an honest holder's client trusts when a test runs without `startHost`: a trust list of
+ * `identities` under a fresh operator key, and the holder's own fetch for unlisted services.
+ */
+export function holderTrustListing(identities: readonly ServiceIdentity[] = []) {
+  const operator = generateSigningKeyPair()
+  const now = Math.floor(Date.now() / 1000)
+  const jws = signTrustList(
+    {
+      format: 2,
+      iss: 'Holdall test trust list',
+      iat: now,
+      exp: now + 86_400,
+      organisations: identities.map((i) => trustListEntry(i)),
+    },
+    operator.secretKey,
+  )
+  return { trusted: verifyTrustList(jws, operator.publicKey), fetchMetadata: fetch }
+}
+
 /** A free port on loopback, so the host's public URL (used in DPoP htu) is known before it starts. */
 async function freePort(): Promise<number> {
   const server = createNetServer()
@@ -121,11 +141,16 @@ export async function startHost(
     gp: org('/orgs/riverside-surgery', 'Riverside Surgery', 'gp_surgery', 'B86011'),
     probation: org('/orgs/leeds-probation', 'Leeds Probation Delivery Unit', 'probation', 'N53'),
     employer: org('/orgs/quick-jobs', 'Quick Jobs Ltd', 'employer', '12345678', false),
+    /** A listed ID scheme: it may issue identity documents, never a medication list. */
+    idScheme: org('/orgs/id-check-scheme', 'ID Check Scheme', 'id_scheme', 'IDS01'),
+    /** Unlisted, with the listed surgery's exact name: the name alone must never read as checked. */
+    impostor: org('/orgs/riverside-surgery-online', 'Riverside Surgery', 'gp_surgery', 'B86011', false),
   }
 
   const operator = options.operator ?? generateSigningKeyPair()
   const now = Math.floor(Date.now() / 1000)
   const trustList: TrustList = {
+    format: 2,
     iss: 'Holdall test trust list operator',
     iat: now,
     exp: now + 30 * 86_400,
@@ -172,6 +197,10 @@ export async function startHost(
     kind: testDatabaseKind,
     orgs,
     trusted: verifyTrustList(trustListJws, operator.publicKey),
+    /** What an honest holder's client trusts: the pinned list, and its own fetch for unlisted services. */
+    trust: { trusted: verifyTrustList(trustListJws, operator.publicKey), fetchMetadata: fetch },
+    trustListJws,
+    operator,
     /**
      * Another server instance on the same database, as behind a load balancer: its own port and
      * data directory, the same public URL (so DPoP proofs name the same `htu`).

@@ -41,17 +41,13 @@ describe('the repeat-prescription journey', () => {
     const [request] = await holder.waitForRequest(5000)
     expect(request?.client_name).toBe('HMP Leeds Healthcare')
     expect(request?.verified).toBe(true)
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, host.trust)
     await issuer.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
     await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
 
     const [deposit] = await holder.inbox()
     expect(deposit?.record_type).toBe('medication_list')
-    const issuerKey = host.trusted.byClientId(host.orgs.prisonHealthcare.identity.clientId)
-    const accepted = await holder.acceptDeposit(
-      deposit as NonNullable<typeof deposit>,
-      host.trusted.byKeyId(issuerKey?.signing_key_id as string)?.publicKey as Uint8Array,
-    )
+    const accepted = await holder.acceptDeposit(deposit as NonNullable<typeof deposit>, host.trust)
     expect(accepted.payload.recordType).toBe('medication_list')
     expect(await holder.inbox()).toEqual([])
   })
@@ -82,7 +78,7 @@ describe('the repeat-prescription journey', () => {
     const [request] = await waiting
     expect(Date.now() - asked).toBeLessThan(5000)
     expect(request?.binding_message).toBe('Riverside 2231')
-    const grant = await holder.approve(request as NonNullable<typeof request>, {
+    const grant = await holder.approve(request as NonNullable<typeof request>, host.trust, {
       recordTypes: ['medication_list'],
       durationDays: 14,
     })
@@ -203,7 +199,7 @@ describe('the repeat-prescription journey', () => {
       ],
     })
     const request = (await holder.pendingRequests()).find((r) => r.client_id === host.orgs.probation.identity.clientId)
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, host.trust)
     await probation.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
     const types = (await probation.records()).map((r) => r.record_type).sort()
     expect(types).toEqual(['licence_conditions', 'victim_protective_conditions'])

@@ -75,15 +75,11 @@ describe('[API-ERR-02][SEC-LOG-01] the log of a whole journey holds no secret an
         },
       ],
     })
-    await holder.approve((await holder.waitForRequest(5000))[0] as never)
+    await holder.approve((await holder.waitForRequest(5000))[0] as never, host.trust)
     await issuer.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
     const [deposit] = await holder.inbox()
-    const issuerKey = host.trusted.byClientId(host.orgs.prisonHealthcare.identity.clientId)
-    await holder.acceptDeposit(
-      deposit as never,
-      host.trusted.byKeyId(issuerKey?.signing_key_id as string)?.publicKey as Uint8Array,
-    )
+    await holder.acceptDeposit(deposit as never, host.trust)
 
     const gp = new ServiceClient(host.url, host.orgs.gp.identity, recordingFetch)
     const second = await holder.createPairingCode()
@@ -101,7 +97,9 @@ describe('[API-ERR-02][SEC-LOG-01] the log of a whole journey holds no secret an
         },
       ],
     })
-    const grant = await holder.approve((await holder.waitForRequest(5000))[0] as never, { durationDays: 14 })
+    const grant = await holder.approve((await holder.waitForRequest(5000))[0] as never, host.trust, {
+      durationDays: 14,
+    })
     await gp.waitForDecision(asked.authReqId, { intervalMs: 50, timeoutMs: 5000 })
     const [view] = await gp.records()
     const opened = await gp.readRecord(view as never, host.trusted)

@@ -89,7 +89,7 @@ describe('stock OAuth 2 client libraries', () => {
     })
 
     const [request] = await holder.pendingRequests()
-    const grant = await holder.approve(request as NonNullable<typeof request>)
+    const grant = await holder.approve(request as NonNullable<typeof request>, host.trust)
     await new Promise((resolve) => setTimeout(resolve, 2000)) // the interval the host asked for
     const tokens = await oauth.processBackchannelAuthenticationGrantResponse(as, client, await poll())
     expect(tokens.token_type.toLowerCase()).toBe('dpop')
@@ -148,7 +148,7 @@ describe('stock OAuth 2 client libraries', () => {
     const approval = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 500))
       const [request] = await holder.pendingRequests()
-      return holder.approve(request as NonNullable<typeof request>)
+      return holder.approve(request as NonNullable<typeof request>, host.trust)
     })()
     const tokens = await openid.pollBackchannelAuthenticationGrant(config, started, undefined, { DPoP: dpop })
     const grant = await approval

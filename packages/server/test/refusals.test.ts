@@ -32,7 +32,7 @@ describe('refusals', () => {
       ],
     })
     const request = (await holder.pendingRequests()).find((r) => r.client_id === host.orgs.gp.identity.clientId)
-    const grant = await holder.approve(request as NonNullable<typeof request>, { durationDays })
+    const grant = await holder.approve(request as NonNullable<typeof request>, host.trust, { durationDays })
     await client.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     return { client, grant }
   }

@@ -219,6 +219,7 @@ export function App({ origin }: { readonly origin: string }) {
           body = (
             <Requests
               pending={pending}
+              requester={(request) => s.checkRequester(request)}
               open={(request) => setScreen({ name: 'request', request })}
               onHome={home}
               onLock={onLock}

@@ -1,4 +1,16 @@
-import { type ApproveChoice, HolderClient, type TrustedOrganisations, verifyTrustList } from '@holdall/client'
+import {
+  type ApproveChoice,
+  type CheckedName,
+  checkDeposit,
+  checkGrant,
+  checkLogActor,
+  checkRequester,
+  HoldallError,
+  HolderClient,
+  type HolderTrust,
+  type TrustedOrganisations,
+  verifyTrustList,
+} from '@holdall/client'
 import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
 import type { AccessLogEntry, Grant, PendingRequest, RecordPayload, RecordVersionView } from '@holdall/protocol'
 import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
@@ -16,7 +28,20 @@ export interface SavedRecord {
 export interface InboxItem {
   readonly view: RecordVersionView
   readonly from: string | undefined
-  readonly issuerKey: Uint8Array | undefined
+  /** The sender is listed, signed this record and may issue its type: checked by this app. */
+  readonly checked: boolean
+}
+
+/** A live grant, with its grantee's name as this app checked it (from the receipt it signed). */
+export type CheckedGrant = Grant & CheckedName
+
+/**
+ * The wallet reads only its own origin (its CSP), so it cannot fetch an unlisted service's
+ * metadata document itself; it will not take the host's copy either. It shares with listed
+ * organisations only, and says so ([TRUST-KEY-03]).
+ */
+const noOtherOrigins: typeof fetch = async () => {
+  throw new TypeError('the wallet reads no origin but its host')
 }
 
 /*
@@ -144,26 +169,41 @@ export class WalletSession {
   }
 
   async inbox(): Promise<InboxItem[]> {
-    return (await this.#required().inbox()).map((view) => {
-      const author = this.#author(view)
-      return { view, from: author.name, issuerKey: author.key }
+    const client = this.#required()
+    return (await client.inbox()).map((view) => {
+      if (this.trust === undefined) return { view, from: undefined, checked: false }
+      const sender = checkDeposit(view, this.trust, client.vaultId)
+      return { view, from: sender.name, checked: sender.checked }
     })
   }
 
   async accept(item: InboxItem): Promise<void> {
-    if (item.issuerKey === undefined) throw new Error('unknown sender')
-    await this.#required().acceptDeposit(item.view, item.issuerKey)
+    await this.#required().acceptDeposit(item.view, this.#holderTrust())
     // The new record opens now, so home can flag a medicine about to run out straight away.
     await this.records().catch(() => undefined)
+  }
+
+  /** What the holder SDK checks keys and records against; refuses to act without a verified list. */
+  #holderTrust(): HolderTrust {
+    if (this.trust === undefined) throw new HoldallError('TRUST_LIST_INVALID', 'no verified trust list')
+    return { trusted: this.trust, fetchMetadata: noOtherOrigins }
   }
 
   pending = (): Promise<PendingRequest[]> => this.#required().pendingRequests()
   waitForRequest = (ms: number): Promise<PendingRequest[]> => this.#required().waitForRequest(ms)
   approve = (request: PendingRequest, choice: ApproveChoice): Promise<Grant> =>
-    this.#required().approve(request, choice)
+    this.#required().approve(request, this.#holderTrust(), choice)
   deny = (request: PendingRequest): Promise<void> => this.#required().deny(request)
-  allGrants = (): Promise<Grant[]> => this.#required().grants()
-  grants = async (): Promise<Grant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
+  allGrants = async (): Promise<CheckedGrant[]> => {
+    const client = this.#required()
+    const device = { deviceId: client.deviceId, signingPublicKey: client.deviceKeys.signing.publicKey }
+    return (await client.grants()).map((grant) =>
+      this.trust === undefined
+        ? { ...grant, name: grant.client_name, checked: false }
+        : checkGrant(grant, this.trust, device),
+    )
+  }
+  grants = async (): Promise<CheckedGrant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
   pairingCode = () => this.#required().createPairingCode()
@@ -172,15 +212,20 @@ export class WalletSession {
    * Whether the requester is who it says, by the wallet's own check: listed on the trust list this
    * app pinned, with the same signing key. The host's `verified` flag is not taken on trust.
    */
-  checkRequester(request: PendingRequest): { verified: boolean; category: string } {
-    const listed = this.trust?.byClientId(request.client_id)
-    if (listed === undefined || listed.signing_key_id !== request.signing_key_id)
-      return { verified: false, category: request.category }
-    return { verified: true, category: listed.category }
+  checkRequester(request: PendingRequest): { verified: boolean; category: string; name: string } {
+    const who =
+      this.trust === undefined ? { name: request.client_name, checked: false } : checkRequester(request, this.trust)
+    const listed = who.checked ? this.trust?.byClientId(request.client_id) : undefined
+    return { verified: who.checked, category: listed?.category ?? request.category, name: who.name }
   }
 
-  /** A display name for an organisation id seen in the log. */
-  nameOf(clientId: string, grants: readonly Grant[]): string | undefined {
-    return this.trust?.byClientId(clientId)?.name ?? grants.find((g) => g.client_id === clientId)?.client_name
+  /** Who a log entry names, and whether this app checked that name against its trust list. */
+  logActor(entry: AccessLogEntry, grants: readonly Grant[]): CheckedName | undefined {
+    if (this.trust === undefined) {
+      const clientId = typeof entry.details.client_id === 'string' ? entry.details.client_id : entry.actor
+      const name = grants.find((g) => g.client_id === clientId)?.client_name
+      return name === undefined ? undefined : { name, checked: false }
+    }
+    return checkLogActor(entry, this.trust, grants)
   }
 }

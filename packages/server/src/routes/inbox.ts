@@ -4,6 +4,7 @@ import {
   blobPathSchema,
   depositReceiptSchema,
   depositSchema,
+  mayIssue,
   recordListSchema,
   recordPathSchema,
   recordVersionViewSchema,
@@ -94,6 +95,9 @@ function deposit(app: App, ctx: AppContext): void {
       const body = request.body
       if (!principal.typesFor('deposit').has(body.record_type))
         throw new HttpProblem('forbidden', 'this grant does not allow depositing that record type')
+      // Who may issue what ([API-DEP-02]): the depositor's listed category must be one that issues it.
+      if (principal.category === 'unverified' || !mayIssue(body.record_type, principal.category))
+        throw new HttpProblem('issuer_not_allowed', 'organisations of this kind may not issue that record type')
       const vault = await ctx.repos.vaults.find(vaultId)
       if (vault === undefined) throw new HttpProblem('not_found', 'no such vault')
       if (body.key_epoch !== vault.key_epoch)
@@ -105,6 +109,7 @@ function deposit(app: App, ctx: AppContext): void {
         keyEpoch: body.key_epoch,
         sha256: body.ciphertext_sha256,
         length: body.ciphertext_length,
+        recordType: body.record_type,
       })
       // The host checks the issuer signed it: nobody deposits in another organisation's name.
       const metadata = await ctx.metadata.resolve(grant.client_id)

@@ -79,6 +79,7 @@ function commitVersion(app: App, ctx: AppContext): void {
         keyEpoch: body.key_epoch,
         sha256: body.ciphertext_sha256,
         length: body.ciphertext_length,
+        recordType: body.record_type,
       })
       if (body.key_epoch !== vault.key_epoch)
         throw new HttpProblem('conflict', 'new versions are sealed in the current key epoch')

@@ -1,10 +1,19 @@
 import { base64urlDecode, parseManifest } from '@holdall/crypto'
+import { recordTypeOfCode } from '@holdall/protocol'
 import { HttpProblem } from '../errors.js'
 
 /** The host checks what it can check without keys: the manifest names this record version and this blob. */
 export function checkManifest(
   manifestText: string,
-  expected: { vaultId: string; recordId: string; version: number; keyEpoch: number; sha256: string; length: number },
+  expected: {
+    vaultId: string
+    recordId: string
+    version: number
+    keyEpoch: number
+    sha256: string
+    length: number
+    recordType: string
+  },
 ) {
   let manifest: ReturnType<typeof parseManifest>
   try {
@@ -19,7 +28,9 @@ export function checkManifest(
     manifest.version === expected.version &&
     manifest.keyEpoch === expected.keyEpoch &&
     b64(manifest.ciphertextSha256) === expected.sha256 &&
-    manifest.ciphertextLength === expected.length
+    manifest.ciphertextLength === expected.length &&
+    // The clear label must be the type the author signed ([API-DEP-02]); readers check it again.
+    recordTypeOfCode(manifest.recordTypeCode) === expected.recordType
   if (!matches) throw new HttpProblem('manifest_invalid', 'the manifest does not describe this record version')
   return manifest
 }

@@ -103,7 +103,7 @@ describe('floods and guessing', () => {
         ],
       })
       const [request] = await holder.waitForRequest(5000)
-      await holder.approve(request as NonNullable<typeof request>)
+      await holder.approve(request as NonNullable<typeof request>, host.trust)
       await issuer.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
       // Each deposit is an upload and a deposit call, each limited to 3 a minute for this token.
       for (const title of ['First', 'Second', 'Third']) await issuer.deposit('medication_list', medicationList(), title)

@@ -180,7 +180,7 @@ export async function scenario(host: Host) {
     const request = (await holder.pendingRequests()).find(
       (r) => r.client_id === clientId && r.binding_message === binding,
     )
-    const grant = await holder.approve(request as NonNullable<typeof request>, { durationDays: 14 })
+    const grant = await holder.approve(request as NonNullable<typeof request>, host.trust, { durationDays: 14 })
     await service.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     const token = await (service as unknown as { accessToken(): Promise<string> }).accessToken()
     return { grant, token }

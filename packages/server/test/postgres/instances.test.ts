@@ -74,7 +74,7 @@ describe('two instances over one PostgreSQL', () => {
     const [request] = await waiting
     expect(Date.now() - asked).toBeLessThan(2000)
     expect(request?.binding_message).toBe('Riverside 4410')
-    await holder.approve(request as NonNullable<typeof request>)
+    await holder.approve(request as NonNullable<typeof request>, host.trust)
     await gpOnB.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
   })
 

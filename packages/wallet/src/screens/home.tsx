@@ -49,12 +49,14 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
 
 interface RequestsProps {
   readonly pending: readonly PendingRequest[]
+  /** Who is asking, as this app checked it (never the host's `verified` flag). */
+  readonly requester: (request: PendingRequest) => { readonly name: string; readonly verified: boolean }
   readonly open: (request: PendingRequest) => void
   readonly onHome: () => void
   readonly onLock: () => void
 }
 
-export function Requests({ pending, open, onHome, onLock }: RequestsProps) {
+export function Requests({ pending, requester, open, onHome, onLock }: RequestsProps) {
   const { t } = useLanguage()
   return (
     <Layout title={t('requestsTitle')} onHome={onHome} onLock={onLock}>
@@ -62,13 +64,17 @@ export function Requests({ pending, open, onHome, onLock }: RequestsProps) {
         <p>{t('requestsNone')}</p>
       ) : (
         <ul class="menu">
-          {pending.map((request) => (
-            <li key={request.request_id}>
-              <button type="button" class="menu-item" onClick={() => open(request)}>
-                {t('requestOpen', { name: request.client_name })}
-              </button>
-            </li>
-          ))}
+          {pending.map((request) => {
+            const who = requester(request)
+            const name = who.verified ? who.name : t('nameNotChecked', { name: who.name })
+            return (
+              <li key={request.request_id}>
+                <button type="button" class="menu-item" onClick={() => open(request)}>
+                  {t('requestOpen', { name })}
+                </button>
+              </li>
+            )
+          })}
         </ul>
       )}
     </Layout>

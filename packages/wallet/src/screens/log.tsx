@@ -1,3 +1,4 @@
+import type { CheckedName } from '@holdall/client'
 import type { AccessLogEntry, Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
@@ -24,13 +25,13 @@ export function logSentence(
   t: Translate,
   when: string,
   entry: AccessLogEntry,
-  nameOf: (clientId: string) => string | undefined,
+  actorOf: (entry: AccessLogEntry) => CheckedName | undefined,
 ): string {
   const d = entry.details
+  const actor = actorOf(entry)
+  // The trust list's name when this app checked it; any other name is marked as not checked.
   const name =
-    (typeof d.client_name === 'string' ? d.client_name : undefined) ??
-    nameOf(typeof d.client_id === 'string' ? d.client_id : entry.actor) ??
-    t('someone')
+    actor === undefined ? t('someone') : actor.checked ? actor.name : t('nameNotChecked', { name: actor.name })
   const item = t(recordWord(typeof d.record_type === 'string' ? d.record_type : ''))
   return t(EVENT_SENTENCES[entry.event] ?? 'logOther', { name, item, when })
 }
@@ -61,7 +62,7 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
         <ul class="log">
           {entries.log.map((entry) => (
             <li key={entry.seq}>
-              {logSentence(t, whenShort(language, entry.at), entry, (id) => session.nameOf(id, entries.grants))}
+              {logSentence(t, whenShort(language, entry.at), entry, (e) => session.logActor(e, entries.grants))}
             </li>
           ))}
         </ul>

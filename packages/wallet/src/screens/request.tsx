@@ -1,3 +1,4 @@
+import { HoldallError } from '@holdall/client'
 import {
   type Grant,
   mayReceive,
@@ -10,6 +11,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../components.js'
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
+import type { StringKey } from '../strings.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
 
@@ -24,6 +26,25 @@ interface RequestFlowProps {
   readonly onLock: () => void
 }
 
+/** Plain words for a check the holder SDK refused on: nothing was shared ([TRUST-KEY-02]). */
+function refusalMessage(error: unknown, category: string): StringKey {
+  if (!(error instanceof HoldallError)) return 'errorGeneric'
+  switch (error.code) {
+    case 'SERVICE_KEY_MISMATCH':
+      return category === 'gp_surgery' ? 'keyMismatchSurgery' : 'keyMismatch'
+    case 'SERVICE_KEY_UNBOUND':
+    case 'TRUST_LIST_INVALID':
+      return 'keyUnbound'
+    case 'RECORD_TYPE_MISMATCH':
+    case 'RECORD_UNVERIFIED':
+    case 'ISSUER_NOT_ALLOWED':
+    case 'RECORD_NOT_FOR_REQUESTER':
+      return 'recordsNotChecked'
+    default:
+      return 'errorGeneric'
+  }
+}
+
 /**
  * One request, one decision per screen (domain.md (d) 8): who is asking and the code to compare;
  * for employers, landlords and family, whether anyone is pressing; what to share, item by item;
@@ -31,8 +52,9 @@ interface RequestFlowProps {
  */
 export function RequestFlow({ request, session, onHome, onLock }: RequestFlowProps) {
   const { t, language } = useLanguage()
-  const name = request.client_name
   const checked = session.checkRequester(request)
+  // The listed name when this app checked it; otherwise the requester's own, marked everywhere.
+  const name = checked.verified ? checked.name : t('nameNotChecked', { name: checked.name })
   const category = checked.verified ? (checked.category as OrganisationCategory) : 'unverified'
   const giving = request.authorization_details.every(
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
@@ -106,7 +128,7 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
       setError(undefined)
       setStep('done')
     } catch (e) {
-      setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
+      setError(e instanceof TypeError ? t('errorNetwork') : t(refusalMessage(e, checked.category)))
     } finally {
       setBusy(false)
     }

@@ -1,8 +1,7 @@
-import type { Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { Confirm, ErrorSummary, Layout } from '../components.js'
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
-import type { WalletSession } from '../wallet-session.js'
+import type { CheckedGrant, WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
 
 interface ScreenProps {
@@ -12,7 +11,7 @@ interface ScreenProps {
 }
 
 /** A grant that only lets an organisation send records (a deposit), never read them. */
-const onlySends = (grant: Grant) => grant.authorization_details.every((d) => !d.actions.includes('read'))
+const onlySends = (grant: CheckedGrant) => grant.authorization_details.every((d) => !d.actions.includes('read'))
 
 /**
  * Every live grant (domain.md (d) 9): who can see your things, and apart from them who can send
@@ -20,11 +19,13 @@ const onlySends = (grant: Grant) => grant.authorization_details.every((d) => !d.
  */
 export function Shared({ session, onHome, onLock }: ScreenProps) {
   const { t, language } = useLanguage()
-  const [grants, setGrants] = useState<Grant[]>()
+  const [grants, setGrants] = useState<CheckedGrant[]>()
   const [error, setError] = useState<string>()
   const [message, setMessage] = useState<string>()
   const [asking, setAsking] = useState<string>()
   const [busy, setBusy] = useState(false)
+  // A name this app did not check against its trust list is marked wherever it shows.
+  const shownName = (grant: CheckedGrant) => (grant.checked ? grant.name : t('nameNotChecked', { name: grant.name }))
   const load = () =>
     session
       .grants()
@@ -34,15 +35,14 @@ export function Shared({ session, onHome, onLock }: ScreenProps) {
       })
       .catch(() => setError(t('errorNetwork')))
   useEffect(() => void load(), [])
-  const stop = async (grant: Grant) => {
+  const stop = async (grant: CheckedGrant) => {
+    const name = shownName(grant)
     setBusy(true)
     try {
       await session.revoke(grant.grant_id)
       setAsking(undefined)
       setError(undefined)
-      setMessage(
-        onlySends(grant) ? t('stoppedSending', { name: grant.client_name }) : t('stopped', { name: grant.client_name }),
-      )
+      setMessage(onlySends(grant) ? t('stoppedSending', { name }) : t('stopped', { name }))
       await load()
     } catch (e) {
       setError(e instanceof TypeError ? t('errorNetwork') : t('errorGeneric'))
@@ -50,8 +50,8 @@ export function Shared({ session, onHome, onLock }: ScreenProps) {
       setBusy(false)
     }
   }
-  const card = (grant: Grant) => {
-    const name = grant.client_name
+  const card = (grant: CheckedGrant) => {
+    const name = shownName(grant)
     const sends = onlySends(grant)
     const reads = grant.authorization_details.filter((d) => d.actions.includes('read'))
     const items = listOf(

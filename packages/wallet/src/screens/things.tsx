@@ -145,11 +145,16 @@ export function Inbox({ session, onHome, onLock, onChange }: ScreenProps & { rea
         <ul class="cards">
           {items.map((item) => {
             const what = t(recordWord(item.view.record_type))
-            const from = item.from ?? t('someone')
+            const from =
+              item.from === undefined
+                ? t('someone')
+                : item.checked
+                  ? item.from
+                  : t('nameNotChecked', { name: item.from })
             return (
               <li key={item.view.record_id} class="card">
                 <p id={`inbox-${item.view.record_id}`}>{t('inboxItem', { item: what, name: from })}</p>
-                {item.issuerKey === undefined ? (
+                {!item.checked ? (
                   <p class="warning">{t('inboxUnknownSender')}</p>
                 ) : (
                   <button
