@@ -10,6 +10,15 @@ export interface DpopProof {
   /** RFC 7638 thumbprint of the proof's key. */
   readonly jkt: string
   readonly jwk: JWK
+  /** Set when the check was asked to defer recording the `jti`: the caller must record it. */
+  readonly unrecorded?: OneTimeId
+}
+
+/** A proof's one-time id, to be recorded before any response to the request leaves. */
+export interface OneTimeId {
+  readonly scope: string
+  readonly jti: string
+  readonly expiresAt: number
 }
 
 export interface DpopCheck {
@@ -20,6 +29,12 @@ export interface DpopCheck {
   readonly accessToken?: string
   /** At the token endpoint errors are OAuth errors; elsewhere problem+json with WWW-Authenticate. */
   readonly style: 'oauth' | 'resource'
+  /**
+   * 'deferred' for a read: the `jti` is returned instead of recorded, and recorded in the same
+   * commit as the read's log entries, before its response leaves (http/replay.ts). Anything that
+   * changes state records it first ('now', the default).
+   */
+  readonly replay?: 'now' | 'deferred'
 }
 
 const MAX_PROOF_LENGTH = 4096
@@ -30,6 +45,13 @@ const PROOF_LIFETIME_SECONDS = 60
  * again (section 11.1). Only Ed25519 proofs are accepted. The replay check is an insert into a
  * table keyed by (jkt, jti): it fails closed, and it is shared by every process on the database.
  */
+/** The answer to a proof whose `jti` was seen before. */
+export function replayedProof(): HttpProblem {
+  return new HttpProblem('unauthorized', 'DPoP proof was already used', {
+    headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="EdDSA"' },
+  })
+}
+
 export async function verifyDpop(
   request: FastifyRequest,
   replay: ReplayCache,
@@ -68,8 +90,9 @@ export async function verifyDpop(
     throw fail('DPoP ath does not match the access token')
   }
   const jkt = verified.thumbprint
-  if (!(await replay.firstUse(jkt, jti, clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000)))
-    throw fail('DPoP proof was already used')
+  const expiresAt = clock() + (PROOF_LIFETIME_SECONDS + 10) * 1000
+  if (check.replay === 'deferred') return { jkt, jwk, unrecorded: { scope: jkt, jti, expiresAt } }
+  if (!(await replay.firstUse(jkt, jti, expiresAt))) throw fail('DPoP proof was already used')
   return { jkt, jwk }
 }
 
