@@ -7,6 +7,8 @@
  *   tsx bench/http.ts [--duration 10] [--warmup 2] [--connections 50] [--only sqlite,postgres]
  */
 import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchWorld, type DatabaseChoice, dpopKeyOf, seedGrant } from './lib/holdall.js'
 import { freePort } from './lib/ports.js'
@@ -30,17 +32,58 @@ interface Row extends LoadResultWithCpu {
   readonly case: string
   /** Server CPU (all instances) per answered request, in microseconds. */
   readonly serverCpuMicros: number
+  /** SQL statements per answered request over the timed window (Holdall hosts only): data, and BEGIN/COMMIT. */
+  readonly sqlPerRequest?: { readonly data: number; readonly control: number }
 }
+
+/** Each host counts its statements into a file when told (cli.ts, HOLDALL_SQL_COUNT_FILE). */
+async function sqlCounts(servers: readonly Measured[]): Promise<{ data: number; control: number } | undefined> {
+  const files = servers.map((s) => sqlCountFiles.get(s)).filter((f): f is string => f !== undefined)
+  if (files.length === 0) return undefined
+  for (const server of servers) process.kill(server.pid, 'SIGUSR2')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  let data = 0
+  let control = 0
+  for (const file of files) {
+    const [d, c] = readFileSync(file, 'utf8').trim().split(' ').map(Number)
+    data += d ?? 0
+    control += c ?? 0
+  }
+  return { data, control }
+}
+const sqlCountFiles = new Map<Measured, string>()
 
 async function measure(name: string, servers: readonly Measured[], load: object): Promise<Row> {
   let before = 0
   let after = 0
+  let sqlBefore: { data: number; control: number } | undefined
+  let sqlAfter: { data: number; control: number } | undefined
   const total = () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0)
   const result = await runLoadProcess(
     { connections, warmupMs, durationMs, prepare: Math.ceil((durationMs + warmupMs) / 1000) * 4000, ...load },
-    { start: () => (before = total()), end: () => (after = total()) },
+    {
+      start: () => {
+        before = total()
+        void sqlCounts(servers).then((c) => (sqlBefore = c))
+      },
+      end: () => {
+        after = total()
+        void sqlCounts(servers).then((c) => (sqlAfter = c))
+      },
+    },
   )
-  const row = { case: name, ...result, serverCpuMicros: ((after - before) / Math.max(1, result.ok)) * 1e6 }
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  const ok = Math.max(1, result.ok)
+  const sqlPerRequest =
+    sqlBefore === undefined || sqlAfter === undefined
+      ? undefined
+      : { data: (sqlAfter.data - sqlBefore.data) / ok, control: (sqlAfter.control - sqlBefore.control) / ok }
+  const row = {
+    case: name,
+    ...result,
+    serverCpuMicros: ((after - before) / ok) * 1e6,
+    ...(sqlPerRequest === undefined ? {} : { sqlPerRequest }),
+  }
   process.stderr.write(`${name}: ${row.requestsPerSecond.toFixed(0)} req/s, p99 ${row.p99Ms.toFixed(1)} ms\n`)
   return row
 }
@@ -77,7 +120,12 @@ async function holdall(database: DatabaseChoice, instances: number): Promise<Row
     const ports = await Promise.all(Array.from({ length: instances }, () => freePort()))
     const publicUrl = `http://127.0.0.1:${ports[0]}`
     const servers: Measured[] = []
-    for (const port of ports) servers.push(await world.startHost({ port, publicUrl }))
+    for (const port of ports) {
+      const countFile = join(world.dir, `sql-count-${port}`)
+      const server = await world.startHost({ port, publicUrl, env: { HOLDALL_SQL_COUNT_FILE: countFile } })
+      sqlCountFiles.set(server, countFile)
+      servers.push(server)
+    }
     const { gp } = await seedGrant(world, publicUrl)
     const token = await gp.token()
     const [record] = await gp.records()
@@ -119,6 +167,8 @@ console.table(
     'p99 ms': r.p99Ms.toFixed(2),
     'server CPU µs/req': r.serverCpuMicros.toFixed(0),
     failed: r.failed,
+    'SQL/req': r.sqlPerRequest === undefined ? '' : r.sqlPerRequest.data.toFixed(2),
+    'BEGIN+COMMIT/req': r.sqlPerRequest === undefined ? '' : r.sqlPerRequest.control.toFixed(2),
     'vs (1)': bare === undefined ? '' : (r.requestsPerSecond / bare.requestsPerSecond).toFixed(2),
     'vs (2)': verify === undefined ? '' : (r.requestsPerSecond / verify.requestsPerSecond).toFixed(2),
   })),

@@ -16,6 +16,7 @@ export {
   type EnvelopeEncryptStream,
 } from './envelope-stream.js'
 export { type CryptoErrorCode, HoldallCryptoError, isHoldallCryptoError } from './errors.js'
+export { type X25519Implementation, x25519Implementation } from './hpke-suite.js'
 export { signCompactJws, type VerifiedJws, verifyCompactJws } from './jws.js'
 export {
   createVaultKeyring,

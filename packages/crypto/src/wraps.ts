@@ -3,7 +3,7 @@ import type { CipherSuite } from 'hpke'
 import { concat, randomBytes, u32be, utf8 } from './bytes.js'
 import { HPKE_WRAP_LENGTH, ID_LENGTH, KEY_LENGTH, LABELS, OWNER_WRAP_LENGTH } from './constants.js'
 import { HoldallCryptoError } from './errors.js'
-import { deterministicHpkeSuite, hpkeSuite } from './hpke-suite.js'
+import { deterministicHpkeSuite, hpkeSuite, x25519Implementation } from './hpke-suite.js'
 import { assertAgreementPublicKey } from './keys.js'
 
 /*
@@ -162,13 +162,23 @@ export async function hpkeWrap(
 ): Promise<Uint8Array> {
   checkKey(secret, 'wrapped key')
   assertAgreementPublicKey(recipientPublicKey)
-  const suite: CipherSuite = ikmE === undefined ? hpkeSuite : deterministicHpkeSuite(ikmE)
+  const suite: CipherSuite = await sealingSuite(ikmE)
   const publicKey = await suite.DeserializePublicKey(recipientPublicKey)
   const { encapsulatedSecret, ciphertext } = await suite.Seal(publicKey, secret, { info: utf8(label), aad })
   const wrapped = concat(encapsulatedSecret, ciphertext)
   if (wrapped.length !== HPKE_WRAP_LENGTH)
     throw new HoldallCryptoError('WRAP_MALFORMED', 'unexpected HPKE output length')
   return wrapped
+}
+
+/**
+ * With WebCrypto X25519, the ephemeral key is derived from fresh random bytes (so it still comes
+ * from crypto.getRandomValues, [CRY-SUITE-02]) by the native KEM; without it, noble draws it.
+ */
+async function sealingSuite(ikmE: Uint8Array | undefined): Promise<CipherSuite> {
+  if (ikmE !== undefined) return deterministicHpkeSuite(ikmE)
+  if ((await x25519Implementation()) === 'noble') return hpkeSuite
+  return deterministicHpkeSuite(randomBytes(32), 'webcrypto')
 }
 
 async function hpkeUnwrap(

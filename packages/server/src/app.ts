@@ -17,6 +17,7 @@ import { errorHandler, HttpProblem, sendProblem } from './errors.js'
 import { type HardeningOptions, registerHardening } from './hardening.js'
 import { registerAuthentication } from './http/authenticate.js'
 import { openApiSecuritySchemes } from './http/openapi.js'
+import { registerReadCommit } from './http/replay.js'
 import type { App } from './http/route.js'
 import { clientErrorHandler, httpServerFactory } from './http-server.js'
 import { registerProtocolVersionCheck } from './protocol-version.js'
@@ -55,6 +56,8 @@ export interface BuildAppOptions {
   readonly busyTimeoutMs?: number
   /** How long one request may take, body included, before the host gives up on it. */
   readonly requestTimeoutMs?: number
+  /** Called with the text of every SQL statement the host runs (tests count statements per request). */
+  readonly onQuery?: (sql: string) => void
 }
 
 /**
@@ -85,6 +88,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerProtocolVersionCheck(app)
   registerContentTypeRules(app)
   registerAuthentication(app, ctx)
+  registerReadCommit(app, ctx)
   registerRoutes(app, ctx)
   if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
@@ -114,6 +118,7 @@ async function createContext(options: BuildAppOptions) {
   const { db, kind, postgresUrl } = await openDatabase({
     ...options.config,
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+    onQuery: options.onQuery,
   })
   const blobStoreKind = options.config.blobStore ?? (kind === 'postgres' ? 'database' : 'filesystem')
   const databaseBlobs = blobStoreKind === 'database' ? new DatabaseBlobStore(db) : undefined
@@ -132,7 +137,7 @@ async function createContext(options: BuildAppOptions) {
     replay: new ReplayCache(writes),
     nonces: new DpopNonces(new DatabaseNonceStore(db), clock),
     counter,
-    repos: createRepositories(db, writes, clock),
+    repos: createRepositories(db, clock),
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),

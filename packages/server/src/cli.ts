@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { configFromEnv, type ServerConfig } from './config.js'
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   watchdog.unref()
   const app = await buildApp({
     config,
+    ...sqlCounting(process.env.HOLDALL_SQL_COUNT_FILE),
     logger: process.env.HOLDALL_LOG === '1',
     rateLimits: scaledRateLimits(config.rateLimitFactor ?? 1),
     ...(trustList === undefined ? {} : { trustList }),
@@ -61,6 +62,22 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       void app.close()
     })
+  }
+}
+
+/**
+ * Benchmarks only (bench/http.ts): counts the SQL statements the host runs, data statements and
+ * transaction control apart, and writes both to the named file on SIGUSR2.
+ */
+function sqlCounting(file: string | undefined) {
+  if (file === undefined) return {}
+  const counts = { data: 0, control: 0 }
+  process.on('SIGUSR2', () => writeFileSync(file, `${counts.data} ${counts.control}\n`))
+  return {
+    onQuery: (text: string) => {
+      if (/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(text)) counts.control++
+      else counts.data++
+    },
   }
 }
 

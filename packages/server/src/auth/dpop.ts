@@ -21,6 +21,15 @@ export interface DpopProof {
   /** RFC 7638 thumbprint of the proof's key. */
   readonly jkt: string
   readonly jwk: JWK
+  /** Set when the check was asked to defer recording the `jti`: the caller must record it. */
+  readonly unrecorded?: OneTimeId
+}
+
+/** A proof's one-time id, to be recorded before any response to the request leaves. */
+export interface OneTimeId {
+  readonly scope: string
+  readonly jti: string
+  readonly expiresAt: number
 }
 
 export interface DpopCheck {
@@ -31,6 +40,12 @@ export interface DpopCheck {
   readonly accessToken?: string
   /** At the token endpoint errors are OAuth errors; elsewhere problem+json with WWW-Authenticate. */
   readonly style: 'oauth' | 'resource'
+  /**
+   * 'deferred' for a read: the `jti` is returned instead of recorded, and recorded in the same
+   * commit as the read's log entries, before its response leaves (http/replay.ts). Anything that
+   * changes state records it first ('now', the default).
+   */
+  readonly replay?: 'now' | 'deferred'
 }
 
 const MAX_PROOF_LENGTH = 4096
@@ -48,6 +63,13 @@ const SKEW_SECONDS = 5
  * A stale or unknown nonce, or a stale proof without one, is answered `use_dpop_nonce` with a
  * fresh nonce, so a client whose clock is hours out gets in at the cost of one round trip.
  */
+/** The answer to a proof whose `jti` was seen before. */
+export function replayedProof(): HttpProblem {
+  return new HttpProblem('unauthorized', 'DPoP proof was already used', {
+    headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="EdDSA"' },
+  })
+}
+
 export async function verifyDpop(request: FastifyRequest, ctx: DpopContext, check: DpopCheck): Promise<DpopProof> {
   const { replay, clock } = ctx
   const fail = (description: string) =>
@@ -102,6 +124,7 @@ export async function verifyDpop(request: FastifyRequest, ctx: DpopContext, chec
     throw fail('DPoP ath does not match the access token')
   }
   const jkt = verified.thumbprint
+  if (check.replay === 'deferred') return { jkt, jwk, unrecorded: { scope: jkt, jti, expiresAt: replayUntil } }
   if (!(await replay.firstUse(jkt, jti, replayUntil))) throw fail('DPoP proof was already used')
   return { jkt, jwk }
 }

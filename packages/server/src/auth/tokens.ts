@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { randomToken, sha256Base64url } from '../hashing.js'
-import type { NewTokenRow, TokenRepository } from '../repositories/tokens.js'
-import { DPOP_ALGS, externalUrl, verifyDpop } from './dpop.js'
+import type { AccessTokenRow, NewTokenRow, TokenRepository } from '../repositories/tokens.js'
+import { DPOP_ALGS, externalUrl, type OneTimeId, verifyDpop } from './dpop.js'
 
 export const ACCESS_TOKEN_SECONDS = 600
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600
@@ -52,14 +52,10 @@ export async function issueTokens(tokens: TokenRepository, now: number, subject:
   return { access_token: access, token_type: 'DPoP', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh }
 }
 
-/** The subject of a live access token. */
-export interface TokenPrincipal {
-  readonly subjectType: 'device' | 'client'
-  /** Device id (key thumbprint) or client_id (metadata URL). */
-  readonly subject: string
-  readonly vaultId: string
-  readonly grantId: string | null
-  readonly jkt: string
+/** A live access token: the row that proved it (with its device or grant) and the proof's unrecorded `jti`. */
+export interface AuthenticatedToken {
+  readonly row: AccessTokenRow
+  readonly unrecorded: OneTimeId | undefined
 }
 
 const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error}", ${DPOP_ALGS}` })
@@ -73,7 +69,8 @@ const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error
 export async function authenticateToken(
   request: FastifyRequest,
   ctx: Pick<AppContext, 'repos' | 'replay' | 'clock' | 'config' | 'nonces'>,
-): Promise<TokenPrincipal> {
+  replay: 'now' | 'deferred' = 'now',
+): Promise<AuthenticatedToken> {
   const header = request.headers.authorization
   if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
     throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
@@ -89,6 +86,7 @@ export async function authenticateToken(
     htu: externalUrl(ctx.config.publicUrl, request),
     accessToken: token,
     style: 'resource',
+    replay,
   })
   const row = await ctx.repos.tokens.access(sha256Base64url(token))
   const now = ctx.clock()
@@ -101,11 +99,5 @@ export async function authenticateToken(
   if (row.subject_type === 'device' && row.device_status !== 'active') {
     throw new HttpProblem('unauthorized', 'the device is not active', { headers: challenge('invalid_token') })
   }
-  return {
-    subjectType: row.subject_type,
-    subject: row.subject,
-    vaultId: row.vault_id,
-    grantId: row.grant_id,
-    jkt: row.jkt,
-  }
+  return { row, unrecorded: proof.unrecorded }
 }

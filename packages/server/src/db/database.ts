@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, type KyselyConfig, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
@@ -30,10 +31,13 @@ export async function openDatabase(options: {
   readonly databaseUrl?: string | undefined
   /** How long a SQLite writer waits for another before failing (the host answers 503). */
   readonly busyTimeoutMs?: number | undefined
+  /** Called with every statement executed (tests count statements per request with it). */
+  readonly onQuery?: ((sql: string) => void) | undefined
 }): Promise<OpenedDatabase> {
+  const log = options.onQuery === undefined ? undefined : queryLogger(options.onQuery)
   const opened = isPostgresUrl(options.databaseUrl)
-    ? openPostgres(options.databaseUrl)
-    : openSqlite(options.dataDir, options.busyTimeoutMs)
+    ? openPostgres(options.databaseUrl, log)
+    : openSqlite(options.dataDir, options.busyTimeoutMs, log)
   const provider: MigrationProvider = { getMigrations: async () => migrations }
   const { error } = await new Migrator({ db: opened.db, provider }).migrateToLatest()
   if (error !== undefined) {
@@ -47,7 +51,11 @@ export async function openDatabase(options: {
  * SQLite: WAL journal so readers never block the writer, foreign keys on, and a busy timeout so
  * concurrent writers wait briefly instead of failing.
  */
-function openSqlite(dataDir: string, busyTimeoutMs = 5000): OpenedDatabase {
+function queryLogger(onQuery: (sql: string) => void): KyselyConfig['log'] {
+  return (event) => onQuery(event.query.sql)
+}
+
+function openSqlite(dataDir: string, busyTimeoutMs = 5000, log?: KyselyConfig['log']): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const sqlite = new SQLite(join(dataDir, 'holdall.sqlite3'))
   sqlite.pragma('journal_mode = WAL')
@@ -56,6 +64,13 @@ function openSqlite(dataDir: string, busyTimeoutMs = 5000): OpenedDatabase {
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
+  // The access log's hash, computed inside the insert that appends an entry (repositories/log.ts),
+  // so an append is one statement; PostgreSQL computes the same with its built-in sha256().
+  sqlite.function('holdall_log_hash', { deterministic: true }, (prev, body) =>
+    createHash('sha256')
+      .update(`${String(prev)}\n${String(body)}`)
+      .digest('base64url'),
+  )
   // Kysely prepares every query afresh; the same few dozen statements run on every request, so
   // prepared statements are kept and reused (better-sqlite3 statements are reusable).
   const statements = new Map<string, SQLite.Statement>()
@@ -71,7 +86,7 @@ function openSqlite(dataDir: string, busyTimeoutMs = 5000): OpenedDatabase {
     },
   }
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log === undefined ? {} : { log }) }),
     kind: 'sqlite',
     postgresUrl: undefined,
   }
@@ -84,7 +99,7 @@ const INT8_OID = 20
  * returns as strings by default; every value we store is far below 2^53, so they are parsed as
  * numbers (for this pool only, not globally).
  */
-function openPostgres(url: string): OpenedDatabase {
+function openPostgres(url: string, log?: KyselyConfig['log']): OpenedDatabase {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -97,5 +112,9 @@ function openPostgres(url: string): OpenedDatabase {
   // emits 'error' on the pool; unhandled, that would end the process. The pool drops the
   // connection and opens a fresh one when next needed, so there is nothing else to do.
   pool.on('error', () => {})
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', postgresUrl: url }
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log === undefined ? {} : { log }) }),
+    kind: 'postgres',
+    postgresUrl: url,
+  }
 }

@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route: every route declares it (http/route.ts); the hook below enforces it. */
     auth?: AuthKind
+    /** The route takes the connection over (an event stream): its proof is recorded before it starts. */
+    hijacks?: boolean
   }
   interface FastifyRequest {
     /** Set by the authentication hook before validation of the body; read through route()'s handler argument. */
@@ -90,12 +92,23 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
   })
 }
 
+/**
+ * A read (GET, not a stream the route takes over) changes nothing before it answers, so its
+ * proof's `jti` is recorded with its log entries just before the response (http/replay.ts).
+ */
+async function token(request: FastifyRequest, ctx: AppContext) {
+  const deferred = request.method === 'GET' && request.routeOptions.config.hijacks !== true
+  const authenticated = await authenticateToken(request, ctx, deferred ? 'deferred' : 'now')
+  request.pendingProof = authenticated.unrecorded ?? null
+  return authenticated.row
+}
+
 async function holder(request: FastifyRequest, ctx: AppContext): Promise<HolderPrincipal> {
-  const token = await authenticateToken(request, ctx)
+  const row = await token(request, ctx)
   const { vaultId } = request.params as { vaultId?: string }
   // Another vault's id answers exactly as an unknown one does.
-  if (token.subjectType !== 'device' || token.vaultId !== vaultId) throw new HttpProblem('not_found', 'no such vault')
-  return { kind: 'holder', deviceId: token.subject, vaultId: token.vaultId }
+  if (row.subject_type !== 'device' || row.vault_id !== vaultId) throw new HttpProblem('not_found', 'no such vault')
+  return { kind: 'holder', deviceId: row.subject, vaultId: row.vault_id }
 }
 
 async function grantee(
@@ -103,13 +116,23 @@ async function grantee(
   ctx: AppContext,
   kind: 'grantee' | 'issuer',
 ): Promise<GranteePrincipal> {
-  const token = await authenticateToken(request, ctx)
-  if (token.subjectType !== 'client' || token.grantId === null)
+  const row = await token(request, ctx)
+  if (row.subject_type !== 'client' || row.grant_id === null)
     throw new HttpProblem('forbidden', 'a grant token is required')
-  const grant = await ctx.repos.grants.find(token.grantId)
-  if (grant === undefined) throw new HttpProblem('unauthorized', 'the grant is no longer active')
+  // The grant came with the token, in the same statement (repositories/tokens.ts).
+  const grant = {
+    id: row.grant_id,
+    vault_id: row.vault_id,
+    client_id: row.grant_client_id ?? row.subject,
+    client_name: row.client_name,
+    receipt: row.grant_receipt ?? '',
+    authorization_details: row.grant_details ?? '[]',
+    status: row.grant_status ?? 'revoked',
+    created_at: row.grant_created_at ?? 0,
+    expires_at: row.grant_expires_at ?? 0,
+  }
   const details = JSON.parse(grant.authorization_details) as AuthorizationDetail[]
-  const category = (grant.client_category ?? 'unverified') as GranteePrincipal['category']
+  const category = (row.client_category ?? 'unverified') as GranteePrincipal['category']
   const typesFor = (action: 'read' | 'deposit') =>
     new Set(
       details
@@ -119,7 +142,7 @@ async function grantee(
     )
   if (kind === 'issuer' && typesFor('deposit').size === 0)
     throw new HttpProblem('forbidden', 'this grant does not allow deposits')
-  return { kind, clientId: token.subject, vaultId: grant.vault_id, grant, category, typesFor }
+  return { kind, clientId: row.subject, vaultId: row.vault_id, grant, category, typesFor }
 }
 
 /** Creating a vault proves possession of the device key it names: the DPoP proof is by that key. */

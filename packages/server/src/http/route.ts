@@ -53,6 +53,8 @@ export interface RouteDefinition<S extends RouteSchema, A extends AuthKind> {
   readonly tag: string
   readonly summary: string
   readonly schema: S
+  /** The route takes the connection over (reply.hijack): no response passes the usual hooks. */
+  readonly hijacks?: true
   readonly handler: (request: RouteRequest<S>, reply: RouteReply<S>, principal: PrincipalFor<A>) => Promise<unknown>
 }
 
@@ -85,7 +87,7 @@ export function route<S extends RouteSchema, A extends AuthKind>(app: App, defin
   app.route({
     method,
     url,
-    config: { auth },
+    config: { auth, ...(definition.hijacks === true ? { hijacks: true } : {}) },
     schema: {
       tags: [tag],
       summary,

@@ -1,11 +1,9 @@
 import type { AuthorizationDetail } from '@holdall/protocol'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
-import { lockVault } from '../db/locks.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
 import { pauseFor } from '../fault-injection.js'
-import type { WriteQueue } from '../services/write-queue.js'
 import type { AccessLog } from './log.js'
 import type { RecordRepository } from './records.js'
 
@@ -23,26 +21,17 @@ export interface NewGrant {
   readonly types: ReadonlySet<string>
 }
 
-/** A key served to a grantee, for the log. */
-export interface ServedKey {
-  readonly record_id: string
-  readonly version: number
-  readonly record_type: string
-}
-
 /** Grants: every query on `grants`, and the approval and revocation transactions that change one. */
 export class GrantRepository {
   readonly #db: Db
   readonly #log: AccessLog
   readonly #records: RecordRepository
-  readonly #writes: WriteQueue
   readonly #clock: Clock
 
-  constructor(db: Db, log: AccessLog, records: RecordRepository, writes: WriteQueue, clock: Clock) {
+  constructor(db: Db, log: AccessLog, records: RecordRepository, clock: Clock) {
     this.#db = db
     this.#log = log
     this.#records = records
-    this.#writes = writes
     this.#clock = clock
   }
 
@@ -66,13 +55,18 @@ export class GrantRepository {
   /** Records the approval: wraps, grant and request in one transaction, logged. */
   async approve(grant: NewGrant, actor: string): Promise<void> {
     await inVault(this.#db, grant.vaultId, async (trx) => {
+      const records = await this.#records.vaultRecords(
+        trx,
+        grant.vaultId,
+        grant.wraps.map((w) => w.record_id),
+      )
       for (const wrap of grant.wraps) {
-        const record = await this.#records.vaultRecord(trx, grant.vaultId, wrap.record_id)
+        const record = records.get(wrap.record_id)
         if (record === undefined || !grant.types.has(record.record_type) || record.latest_version !== wrap.version) {
           throw new HttpProblem('forbidden', 'a wrap is for a record the grant does not cover')
         }
-        await this.#records.addGrantWrap(trx, grant.vaultId, wrap.record_id, wrap.version, grant.id, wrap.wrap)
       }
+      await this.#records.addGrantWraps(trx, grant.vaultId, grant.id, grant.wraps)
       await this.#insert(trx, grant)
       const updated = await trx
         .updateTable('auth_requests')
@@ -128,21 +122,6 @@ export class GrantRepository {
       await pauseFor('revocation-in-transaction')
       await this.#log.append(trx, vaultId, 'grant_revoked', actor, { grant_id: grantId, client_id: row.client_id })
       return true
-    })
-  }
-
-  /** Logs every key served to a grantee before the response leaves: one group commit for all of them. */
-  async logServed(vaultId: string, grantId: string, clientId: string, served: readonly ServedKey[]): Promise<void> {
-    await this.#writes.run(async (trx) => {
-      await lockVault(trx, vaultId)
-      for (const key of served) {
-        await this.#log.append(trx, vaultId, 'key_served', clientId, {
-          grant_id: grantId,
-          record_id: key.record_id,
-          version: key.version,
-          record_type: key.record_type,
-        })
-      }
     })
   }
 }

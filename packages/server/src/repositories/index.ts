@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
-import type { WriteQueue } from '../services/write-queue.js'
 import { GrantRepository } from './grants.js'
 import { AccessLog } from './log.js'
 import { RecordRepository } from './records.js'
@@ -21,14 +20,14 @@ export interface Repositories {
   readonly log: AccessLog
 }
 
-export function createRepositories(db: Db, writes: WriteQueue, clock: Clock): Repositories {
+export function createRepositories(db: Db, clock: Clock): Repositories {
   const log = new AccessLog(db, clock)
   const records = new RecordRepository(db, log, clock)
   return {
     vaults: new VaultRepository(db, log, clock),
     records,
     requests: new RequestRepository(db, log, clock),
-    grants: new GrantRepository(db, log, records, writes, clock),
+    grants: new GrantRepository(db, log, records, clock),
     tokens: new TokenRepository(db, clock),
     log,
   }

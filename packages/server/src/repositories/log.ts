@@ -1,5 +1,8 @@
+import { type RawBuilder, sql } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
+import { isPostgres } from '../db/locks.js'
+import { prepare, slot } from '../db/prepared.js'
 import type { Trx } from '../db/transactions.js'
 import { sha256Base64url } from '../hashing.js'
 
@@ -15,7 +18,36 @@ export type LogEvent =
   | 'key_served'
   | 'grant_revoked'
 
+export interface LogEntry {
+  readonly vaultId: string
+  readonly event: LogEvent
+  readonly actor: string
+  readonly details: Record<string, unknown>
+}
+
 const GENESIS = sha256Base64url('holdall/v1/access-log/genesis')
+
+/**
+ * One statement appends an entry: it reads the head (seq and hash of the last entry), builds the
+ * entry's body exactly as `JSON.stringify({ vault_id, seq, at, event, actor, details })` would,
+ * and hashes `prev_hash + "\n" + body` with SHA-256 (SQLite: a function registered in
+ * db/database.ts; PostgreSQL: its built-in sha256()). String values arrive already JSON-encoded,
+ * and numbers as their decimal text, so the body is byte for byte what the chain's definition
+ * (spec 5.13) says.
+ */
+function appendStatement(db: Db): { compile(): ReturnType<RawBuilder<unknown>['compile']> } {
+  const postgres = isPostgres(db)
+  const body = sql<string>`'{"vault_id":' || ${slot('vaultJson')} || ',"seq":' || CAST(h.next_seq AS text) || ',"at":' || ${slot('atText')} || ',"event":' || ${slot('eventJson')} || ',"actor":' || ${slot('actorJson')} || ',"details":' || ${slot('details')} || '}'`
+  const hash = postgres
+    ? sql`rtrim(translate(encode(sha256(convert_to(h.prev || chr(10) || ${body}, 'UTF8')), 'base64'), '+/', '-_'), '=')`
+    : sql`holdall_log_hash(h.prev, ${body})`
+  const query = sql`INSERT INTO access_log (vault_id, seq, at, event, actor, details, prev_hash, hash)
+    SELECT ${slot('vaultId')}, h.next_seq, CAST(${slot('at')} AS bigint), ${slot('event')}, ${slot('actor')}, ${slot('details')}, h.prev, ${hash}
+    FROM (SELECT coalesce(max(seq) + 1, 0) AS next_seq,
+                 coalesce((SELECT hash FROM access_log WHERE vault_id = ${slot('vaultId')} ORDER BY seq DESC LIMIT 1), ${GENESIS}) AS prev
+          FROM access_log WHERE vault_id = ${slot('vaultId')}) h`
+  return { compile: () => query.compile(db) }
+}
 
 /**
  * The per-vault access log: append-only and hash-chained, each entry's hash covering the one
@@ -25,15 +57,17 @@ const GENESIS = sha256Base64url('holdall/v1/access-log/genesis')
  *
  * `append` runs inside the transaction that changes the vault and holds its lock
  * (db/transactions.ts), so two instances never read the same head and an entry never exists
- * without its change (or the change without its entry).
+ * without its change (or the change without its entry). It is one prepared statement.
  */
 export class AccessLog {
   readonly #db: Db
   readonly #clock: Clock
+  readonly #append: ReturnType<typeof prepare<unknown>>
 
   constructor(db: Db, clock: Clock) {
     this.#db = db
     this.#clock = clock
+    this.#append = prepare(appendStatement(db))
   }
 
   async append(
@@ -43,30 +77,18 @@ export class AccessLog {
     actor: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    const last = await trx
-      .selectFrom('access_log')
-      .select(['seq', 'hash'])
-      .where('vault_id', '=', vaultId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    const seq = last === undefined ? 0 : last.seq + 1
-    const prevHash = last?.hash ?? GENESIS
     const at = this.#clock()
-    const body = JSON.stringify({ vault_id: vaultId, seq, at, event, actor, details })
-    await trx
-      .insertInto('access_log')
-      .values({
-        vault_id: vaultId,
-        seq,
-        at,
-        event,
-        actor,
-        details: JSON.stringify(details),
-        prev_hash: prevHash,
-        hash: sha256Base64url(`${prevHash}\n${body}`),
-      })
-      .execute()
+    await this.#append(trx, {
+      vaultId,
+      vaultJson: JSON.stringify(vaultId),
+      at,
+      atText: String(at),
+      event,
+      eventJson: JSON.stringify(event),
+      actor,
+      actorJson: JSON.stringify(actor),
+      details: JSON.stringify(details),
+    })
   }
 
   entries(vaultId: string) {

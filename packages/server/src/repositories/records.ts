@@ -1,6 +1,7 @@
 import type { Deposit, PutRecordVersion } from '@holdall/protocol'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
+import { prepare, slot } from '../db/prepared.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
 import type { AccessLog } from './log.js'
@@ -17,7 +18,10 @@ export class RecordRepository {
   readonly #log: AccessLog
   readonly #clock: Clock
 
+  readonly #grantVersions: ReturnType<typeof prepare<RecordVersionRow>>
+
   constructor(db: Db, log: AccessLog, clock: Clock) {
+    this.#grantVersions = prepare(versionsQuery(db, slot('vaultId'), { kind: 'grant', grantId: slot('grantId') }))
     this.#db = db
     this.#log = log
     this.#clock = clock
@@ -45,9 +49,9 @@ export class RecordRepository {
     return rows.filter((row, i) => i === 0 || rows[i - 1]?.record_id !== row.record_id)
   }
 
-  /** Every version wrapped to a grant: later versions are never wrapped to it, so never served. */
+  /** Every version wrapped to a grant (later versions are never wrapped to it, so never served): one prepared statement. */
   grantVersions(vaultId: string, grantId: string): Promise<RecordVersionRow[]> {
-    return versionsQuery(this.#db, vaultId, { kind: 'grant', grantId }).execute()
+    return this.#grantVersions(this.#db, { vaultId, grantId })
   }
 
   /** Whether this vault holds a version whose envelope has this address. */
@@ -204,23 +208,55 @@ export class RecordRepository {
     })
   }
 
-  /** Inside an approval: the record a grant wrap is for, if it is in the vault (not the inbox). */
-  vaultRecord(trx: Trx, vaultId: string, recordId: string) {
-    return trx
-      .selectFrom('records')
-      .select(['record_type', 'latest_version'])
-      .where('vault_id', '=', vaultId)
-      .where('record_id', '=', recordId)
-      .where('state', '=', 'vault')
-      .executeTakeFirst()
+  /** Inside an approval: the vault (not inbox) records the grant's wraps are for, by id, in few statements. */
+  async vaultRecords(trx: Trx, vaultId: string, recordIds: readonly string[]) {
+    const found = new Map<string, { record_type: string; latest_version: number }>()
+    for (const ids of batches([...new Set(recordIds)], 500)) {
+      const rows = await trx
+        .selectFrom('records')
+        .select(['record_id', 'record_type', 'latest_version'])
+        .where('vault_id', '=', vaultId)
+        .where('record_id', 'in', ids)
+        .where('state', '=', 'vault')
+        .execute()
+      for (const row of rows) found.set(row.record_id, row)
+    }
+    return found
   }
 
-  async addGrantWrap(trx: Trx, vaultId: string, recordId: string, version: number, grantId: string, wrap: string) {
-    await insertWrap(trx, vaultId, recordId, version, { kind: 'grant', grantId }, wrap)
+  /** A grant's wraps, many rows to a statement (approving 1,000 records is a handful of statements). */
+  async addGrantWraps(
+    trx: Trx,
+    vaultId: string,
+    grantId: string,
+    wraps: readonly { record_id: string; version: number; wrap: string }[],
+  ): Promise<void> {
+    for (const batch of batches(wraps, 200)) {
+      await trx
+        .insertInto('key_wraps')
+        .values(
+          batch.map((w) => ({
+            vault_id: vaultId,
+            record_id: w.record_id,
+            version: w.version,
+            kind: 'grant' as const,
+            grant_id: grantId,
+            key_epoch: null,
+            wrap: w.wrap,
+          })),
+        )
+        .execute()
+    }
   }
 
   /** Revocation: the grant's wraps go at once (security.md D7). */
   async deleteGrantWraps(trx: Trx, grantId: string): Promise<void> {
     await trx.deleteFrom('key_wraps').where('grant_id', '=', grantId).execute()
   }
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }

@@ -13,6 +13,7 @@ export function registerEventRoutes(app: App, ctx: AppContext): void {
     tag: 'holder',
     summary: 'Server-sent events: new requests and deposits',
     schema: { params: vaultPathSchema, produces: ['text/event-stream'], response: { 200: binaryBody } },
+    hijacks: true,
     async handler(request, reply, principal) {
       reply.hijack()
       const raw = reply.raw

@@ -9,6 +9,7 @@ import {
 } from '@holdall/protocol'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
+import { logBeforeResponse } from '../http/replay.js'
 import { type App, binaryBody, route } from '../http/route.js'
 import { sendEnvelope } from '../services/envelopes.js'
 import { grantView, inboxView, recordVersionView, signingKeyView } from '../wire/views.js'
@@ -87,13 +88,20 @@ function readGrantRecords(app: App, ctx: AppContext): void {
     tag: 'grantee',
     summary: 'Record versions the grant covers, with wraps to the grantee (each logged)',
     schema: { response: { 200: recordListSchema } },
-    async handler(_request, _reply, principal) {
+    async handler(request, _reply, principal) {
       const { grant, vaultId } = principal
       const readable = principal.typesFor('read')
       const rows = await ctx.repos.records.grantVersions(vaultId, grant.id)
       const served = rows.filter((row) => readable.has(row.record_type))
-      // Every key served is logged before the response leaves: one commit for all of them.
-      await ctx.repos.grants.logServed(vaultId, grant.id, grant.client_id, served)
+      // Every key served is logged before the response leaves, in one commit with the proof's jti.
+      for (const row of served) {
+        logBeforeResponse(request, {
+          vaultId,
+          event: 'key_served',
+          actor: grant.client_id,
+          details: { grant_id: grant.id, record_id: row.record_id, version: row.version, record_type: row.record_type },
+        })
+      }
       return { records: served.map(recordVersionView) }
     },
   })
@@ -110,7 +118,7 @@ function downloadGrantEnvelope(app: App, ctx: AppContext): void {
     async handler(request, reply, principal) {
       const { sha256 } = request.params
       const type = await ctx.repos.records.grantBlobType(principal.grant.id, sha256)
-      if (type === undefined || !principal.typesFor('read').has(type) || !(await ctx.blobs.has(sha256)))
+      if (type === undefined || !principal.typesFor('read').has(type))
         throw new HttpProblem('not_found', 'no such blob')
       return sendEnvelope(ctx, reply, sha256)
     },

@@ -47,7 +47,7 @@ function downloadEnvelope(app: App, ctx: AppContext): void {
     schema: { params: vaultBlobPathSchema, produces: ['application/octet-stream'], response: { 200: binaryBody } },
     async handler(request, reply, principal) {
       const { sha256 } = request.params
-      if (!(await ctx.repos.records.holdsBlob(principal.vaultId, sha256)) || !(await ctx.blobs.has(sha256)))
+      if (!(await ctx.repos.records.holdsBlob(principal.vaultId, sha256)))
         throw new HttpProblem('not_found', 'no such blob')
       return sendEnvelope(ctx, reply, sha256)
     },

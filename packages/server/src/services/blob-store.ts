@@ -24,6 +24,8 @@ export interface BlobStore {
   /** The stored length, or undefined when there is no such blob. */
   size(sha256: string): Promise<number | undefined>
   read(sha256: string): Readable
+  /** The stored length and a stream of the blob, found with one lookup; undefined when there is none. */
+  open(sha256: string): Promise<{ readonly length: number; readonly stream: Readable } | undefined>
   /** Streams `body` in, refusing anything longer than `declaredLength` or with another hash. */
   write(body: Readable, sha256: string, declaredLength: number): Promise<void>
 }
@@ -91,6 +93,11 @@ export class FileBlobStore implements BlobStore {
 
   read(sha256: string): Readable {
     return createReadStream(this.#path(sha256))
+  }
+
+  async open(sha256: string) {
+    const length = await this.size(sha256)
+    return length === undefined ? undefined : { length, stream: this.read(sha256) }
   }
 
   async write(body: Readable, sha256: string, declaredLength: number): Promise<void> {

@@ -37,13 +37,30 @@ export class DatabaseBlobStore implements BlobStore {
   }
 
   read(sha256: string): Readable {
+    return this.#chunks(sha256, undefined)
+  }
+
+  /** The length and upload come from one lookup, so the chunks are read without another. */
+  async open(sha256: string) {
+    const blob = await this.#db
+      .selectFrom('blobs')
+      .select(['upload_id', 'length'])
+      .where('sha256', '=', sha256)
+      .executeTakeFirst()
+    return blob === undefined ? undefined : { length: blob.length, stream: this.#chunks(sha256, blob) }
+  }
+
+  #chunks(sha256: string, known: { upload_id: string; length: number } | undefined): Readable {
     const db = this.#db
     return Readable.from(
       (async function* () {
-        const blob = await db.selectFrom('blobs').select('upload_id').where('sha256', '=', sha256).executeTakeFirst()
+        const blob =
+          known ??
+          (await db.selectFrom('blobs').select(['upload_id', 'length']).where('sha256', '=', sha256).executeTakeFirst())
         if (blob === undefined) throw new Error('no such blob')
+        let sent = 0
         // One chunk per query: memory stays at one chunk however large the envelope.
-        for (let idx = 0; ; idx++) {
+        for (let idx = 0; sent < blob.length; idx++) {
           const chunk = await db
             .selectFrom('blob_chunks')
             .select('data')
@@ -51,6 +68,7 @@ export class DatabaseBlobStore implements BlobStore {
             .where('idx', '=', idx)
             .executeTakeFirst()
           if (chunk === undefined) return
+          sent += chunk.data.length
           yield Buffer.from(chunk.data)
         }
       })(),

@@ -30,11 +30,11 @@ export async function receiveEnvelope(
 
 /** Streams an envelope out; the caller has already decided the requester may have it. */
 export async function sendEnvelope(ctx: AppContext, reply: FastifyReply, sha256: string) {
-  const size = await ctx.blobs.size(sha256)
-  if (size === undefined) throw new HttpProblem('not_found', 'no such blob')
+  const blob = await ctx.blobs.open(sha256)
+  if (blob === undefined) throw new HttpProblem('not_found', 'no such blob')
   return reply
     .header('content-type', 'application/octet-stream')
-    .header('content-length', size)
+    .header('content-length', blob.length)
     .header('cache-control', 'no-store')
-    .send(ctx.blobs.read(sha256))
+    .send(blob.stream)
 }
