@@ -71,6 +71,14 @@ const RULES: Record<string, Rule> = {
     isomorphic: false,
     published: false,
   },
+  // The verifiable log: Merkle tree, proofs, signed-note checkpoints, entries, client verifier.
+  // Strict Ed25519 verification comes from @holdall/crypto, so there is one rule for it.
+  '@holdall/log': {
+    internal: ['@holdall/crypto'],
+    external: /^@noble\/(curves|hashes)$/,
+    isomorphic: true,
+    published: true,
+  },
   '@holdall/crypto': {
     internal: [],
     external: /^(@noble\/(ciphers|curves|hashes)|hpke|@panva\/hpke-noble)$/,
