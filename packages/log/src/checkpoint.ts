@@ -33,10 +33,13 @@ export interface SignedCheckpoint {
  * origin is in the signed text, so a checkpoint of one vault can never pass for another's.
  */
 export function vaultLogOrigin(issuer: string, vaultId: string): string {
-  const match = /^https?:\/\/([^\s+/]+(?:\/[^\s+]*?)?)\/?$/.exec(issuer)
-  if (match === null || !/^[A-Za-z0-9_-]{1,64}$/.test(vaultId))
-    throw new HoldallLogError('LOG_CHECKPOINT_MALFORMED', 'an origin needs an http(s) issuer and a base64url vault id')
-  return `${match[1]}/vaults/${vaultId}`
+  const match = /^https?:\/\/(.+)$/.exec(issuer)
+  const host = match?.[1]?.replace(/\/$/, '')
+  if (host === undefined || host.length === 0 || host.startsWith('/') || /[\s+]/u.test(host))
+    throw new HoldallLogError('LOG_CHECKPOINT_MALFORMED', 'an origin needs an http(s) issuer')
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(vaultId))
+    throw new HoldallLogError('LOG_CHECKPOINT_MALFORMED', 'a vault id is base64url')
+  return `${host}/vaults/${vaultId}`
 }
 
 export function formatCheckpoint(checkpoint: Checkpoint): string {

@@ -307,7 +307,7 @@ describe('[LOG-PROOF-02] consistency proofs (RFC 9162 2.1.4)', () => {
     }
   })
 
-  it('names a truncated or extended proof as such, before any hashing', () => {
+  it('[LOG-PROOF-03] names a truncated or extended proof as such, before any hashing', () => {
     const tree = ctTree()
     const proof = tree.consistencyProof(3, 7)
     expect(codeOf(() => verifyConsistency(3, 7, tree.root(3), tree.root(7), proof.slice(1)))).toBe(
