@@ -89,15 +89,10 @@ export function formatVerifierKey(key: NoteVerifierKey): string {
 
 /** Reads a verifier key's text form; the key ID must be the one its name and key give. */
 export function parseVerifierKey(text: string): NoteVerifierKey {
-  const parts = text.split('+')
-  const [name, id, material] = parts
-  if (
-    parts.length !== 3 ||
-    name === undefined ||
-    id === undefined ||
-    material === undefined ||
-    !/^[0-9a-f]{8}$/.test(id)
-  )
+  // Names hold no '+', so the first two separate the fields; the base64 key may hold more.
+  const match = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(text)
+  const [, name, id, material] = match ?? []
+  if (name === undefined || id === undefined || material === undefined)
     throw new HoldallLogError('LOG_KEY_INVALID', 'a verifier key is name+keyid+key')
   const typed = base64Decode(material)
   if (typed === undefined || typed.length !== 33 || typed[0] !== ED25519_SIGNATURE_TYPE)
