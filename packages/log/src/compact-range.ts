@@ -44,8 +44,9 @@ export class CompactRange {
     return this.#hashes.map((h) => h.slice())
   }
 
+  /** An independent copy: appending to it leaves this range as it is. */
   clone(): CompactRange {
-    return new CompactRange(this.#size, this.#hashes)
+    return new CompactRange(this.#size, [...this.#hashes])
   }
 
   /** Appends one leaf hash (see {@link leafHash}), merging equal-sized subtrees. */

@@ -170,8 +170,16 @@ describe('[LOG-CLIENT-01] shrinks and forks are refused, with both signed checkp
     )
     expect(codeOf(() => advanceByProof(trusted, host.checkpoint(), [], trust))).toBe('LOG_PROOF_TRUNCATED')
     expect(codeOf(() => advanceByProof(trusted, `${host.checkpoint()}x`, [], trust))).toBe('LOG_NOTE_MALFORMED')
+    // The right number of entries, one of them wrong: hashed into a copy of the range, not this one.
+    const tampered = [...host.entries.slice(12, 15), encodeLogEntry({ type: 'grant_denied', at: 1, requestId: id(98) })]
+    expect(codeOf(() => advanceByEntries(trusted, host.checkpoint(), tampered, trust))).toBe('LOG_ENTRIES_MISMATCH')
     expect(JSON.stringify(trustedLogToJson(trusted))).toBe(before)
     expect(trusted.range?.size).toBe(12)
+    // And moving forward makes a new state; the old one still describes size 12.
+    const next = advanceByEntries(trusted, host.checkpoint(), host.entries.slice(12), trust)
+    expect(next.size).toBe(16)
+    expect(JSON.stringify(trustedLogToJson(trusted))).toBe(before)
+    expect(trustedLogFromJson(trustedLogToJson(trusted)).size).toBe(12)
   })
 
   it('refuses a checkpoint for another vault, or state kept for another vault', () => {
