@@ -61,12 +61,12 @@ export function advanceByProof(
   proof: readonly Uint8Array[],
   trust: LogTrust,
 ): TrustedLog {
-  const presented = openAndCompare(trusted, note, trust)
-  if (presented.checkpoint.size === trusted.size) return trusted
-  const { checkpoint } = presented
+  const { checkpoint } = openAndCompare(trusted, note, trust)
+  // At the same size the proof must be empty (openAndCompare has already compared the roots).
   withEvidence(trusted, note, () =>
     verifyConsistency(trusted.size, checkpoint.size, trusted.rootHash, checkpoint.rootHash, [...proof]),
   )
+  if (checkpoint.size === trusted.size) return trusted
   return {
     origin: trusted.origin,
     size: checkpoint.size,

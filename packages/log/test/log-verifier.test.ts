@@ -121,6 +121,11 @@ describe('[LOG-CLIENT-02] a client moves forward only by proof or by entries', (
     const error = errorOf(() => advanceByProof(trusted, note, flipped, trust))
     expect(error.code).toBe('LOG_PROOF_MISMATCH')
     expect(error.evidence).toEqual({ trusted: host.checkpoint(900), presented: note })
+    // At the same size, only an empty proof is accepted.
+    expect(advanceByProof(trusted, host.checkpoint(900), [], trust)).toBe(trusted)
+    expect(codeOf(() => advanceByProof(trusted, host.checkpoint(900), [proof[0] as Uint8Array], trust))).toBe(
+      'LOG_PROOF_EXTENDED',
+    )
     // A proof for the wrong sizes (from 899) is refused too.
     expect(codeOf(() => advanceByProof(trusted, note, host.tree.consistencyProof(899), trust))).not.toBe('none')
   })
