@@ -26,6 +26,7 @@ export { HoldallLogError, isHoldallLogError, type LogErrorCode, type LogEvidence
 export { EMPTY_ROOT, HASH_LENGTH, leafHash, nodeHash } from './hashing.js'
 export { type KeyServedEntry, type KeyServedProof, verifyKeyServed } from './key-served.js'
 export {
+  adoptCompactRange,
   advanceByEntries,
   advanceByProof,
   emptyTrustedLog,
@@ -41,8 +42,10 @@ export {
   inclusionProof,
   MerkleTree,
   type NodeReader,
+  nodesCompletedByAppend,
   nodesForRanges,
   rangeHash,
+  type StoredNode,
   treeRoot,
 } from './merkle-tree.js'
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './proofs.js'

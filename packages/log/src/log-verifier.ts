@@ -52,6 +52,23 @@ export function trustCheckpoint(note: string, trust: LogTrust): TrustedLog {
 }
 
 /**
+ * Gives a trusted log the compact range at its size, from hashes anyone may supply (the host
+ * serves the perfect subtrees of [0, size), see `rangeNodes`): they are taken only if they fold
+ * to the trusted root. A device that began from a checkpoint can then sync by entries.
+ */
+export function adoptCompactRange(trusted: TrustedLog, hashes: readonly Uint8Array[]): TrustedLog {
+  let range: CompactRange
+  try {
+    range = CompactRange.fromHashes(trusted.size, hashes)
+  } catch (cause) {
+    throw new HoldallLogError('LOG_PROOF_MALFORMED', 'not the compact range of the trusted size', { cause })
+  }
+  if (!constantTimeEqual(range.root(), trusted.rootHash))
+    throw new HoldallLogError('LOG_PROOF_MISMATCH', 'these hashes do not give the trusted root')
+  return { ...trusted, range }
+}
+
+/**
  * Moves to a newer checkpoint with an RFC 9162 consistency proof from the trusted size. The
  * compact range cannot follow a proof, so it is dropped unless the size is unchanged.
  */

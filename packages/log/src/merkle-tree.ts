@@ -1,5 +1,5 @@
 import { HoldallLogError } from './errors.js'
-import { EMPTY_ROOT, leafHash, nodeHash } from './hashing.js'
+import { EMPTY_ROOT, HASH_LENGTH, leafHash, nodeHash } from './hashing.js'
 import { consistencyPathRanges, inclusionPathRanges, type LeafRange, type NodeId, rangeNodes } from './tree-shape.js'
 
 /**
@@ -15,6 +15,29 @@ export function rangeHash(read: NodeReader, range: LeafRange): Uint8Array {
   let hash = parts[parts.length - 1] as Uint8Array
   for (let i = parts.length - 2; i >= 0; i--) hash = nodeHash(parts[i] as Uint8Array, hash)
   return hash
+}
+
+/** A completed perfect subtree, as a host stores it: one row per node. */
+export interface StoredNode extends NodeId {
+  readonly hash: Uint8Array
+}
+
+/**
+ * What appending the leaf at `index` completes: the leaf itself and every perfect subtree it
+ * closes (one per trailing one bit of `index`), reading only the left siblings it joins. A host
+ * inserts these rows in the same transaction as the entry: O(log n) reads and writes at worst,
+ * under two of each on average.
+ */
+export function nodesCompletedByAppend(index: number, leaf: Uint8Array, read: NodeReader): StoredNode[] {
+  if (!Number.isSafeInteger(index) || index < 0 || leaf.length !== HASH_LENGTH)
+    throw new HoldallLogError('LOG_PROOF_MALFORMED', 'a leaf hash of 32 bytes at a safe index')
+  const completed: StoredNode[] = [{ level: 0, index, hash: leaf }]
+  let hash = leaf
+  for (let level = 0, position = index; position % 2 === 1; level++, position = Math.floor(position / 2)) {
+    hash = nodeHash(read({ level, index: position - 1 }), hash)
+    completed.push({ level: level + 1, index: Math.floor(position / 2), hash })
+  }
+  return completed
 }
 
 /** The perfect subtrees a host must read to answer a request: proof generation as a query plan. */
@@ -58,15 +81,10 @@ export class MerkleTree {
 
   appendLeafHash(leaf: Uint8Array): number {
     const index = this.size
-    let hash = leaf
-    let position = index
-    for (let level = 0; ; level++) {
+    for (const { level, hash } of nodesCompletedByAppend(index, leaf, this.node)) {
       const row = this.#levels[level] ?? []
       this.#levels[level] = row
       row.push(hash)
-      if (position % 2 === 0) break
-      hash = nodeHash(row[position - 1] as Uint8Array, hash)
-      position = Math.floor(position / 2)
     }
     return index
   }

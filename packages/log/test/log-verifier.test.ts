@@ -6,6 +6,7 @@ import { encodeLogEntry, type LogEntry } from '../src/entries.js'
 import { leafHash } from '../src/hashing.js'
 import { verifyKeyServed } from '../src/key-served.js'
 import {
+  adoptCompactRange,
   advanceByEntries,
   advanceByProof,
   emptyTrustedLog,
@@ -17,6 +18,7 @@ import {
 } from '../src/log-verifier.js'
 import { MerkleTree } from '../src/merkle-tree.js'
 import { noteVerifierKey } from '../src/signed-note.js'
+import { rangeNodes } from '../src/tree-shape.js'
 import { codeOf, errorOf, hex, utf8 } from './helpers.js'
 
 const seed = sha256(utf8('verifier test log key'))
@@ -271,5 +273,21 @@ describe('[LOG-SVC-01] a service checks that the key it is about to use was logg
       ],
     ]
     for (const [name, run, code] of cases) expect(codeOf(run), name).toBe(code)
+  })
+})
+
+describe('[LOG-CLIENT-02] a device that began from a checkpoint adopts a compact range only if it gives the trusted root', () => {
+  it('takes the subtree hashes of [0, size) from the host, checked against the trusted root', () => {
+    const host = hostWith(37)
+    const trusted = trustCheckpoint(host.checkpoint(), trust)
+    const served = rangeNodes({ start: 0, end: 37 }).map(host.tree.node)
+    const withRange = adoptCompactRange(trusted, served)
+    host.grow(6)
+    expect(advanceByEntries(withRange, host.checkpoint(), host.entries.slice(37), trust).size).toBe(43)
+    expect(codeOf(() => adoptCompactRange(trusted, served.slice(1)))).toBe('LOG_PROOF_MALFORMED')
+    expect(codeOf(() => adoptCompactRange(trusted, [...served].reverse()))).toBe('LOG_PROOF_MISMATCH')
+    expect(codeOf(() => adoptCompactRange(trusted, rangeNodes({ start: 0, end: 36 }).map(host.tree.node)))).not.toBe(
+      'none',
+    )
   })
 })

@@ -2,7 +2,14 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CompactRange } from '../src/compact-range.js'
 import { EMPTY_ROOT, leafHash, nodeHash } from '../src/hashing.js'
-import { consistencyProof, MerkleTree, nodesForRanges } from '../src/merkle-tree.js'
+import {
+  consistencyProof,
+  inclusionProof,
+  MerkleTree,
+  nodesCompletedByAppend,
+  nodesForRanges,
+  treeRoot,
+} from '../src/merkle-tree.js'
 import { rootFromInclusionProof, verifyConsistency, verifyInclusion } from '../src/proofs.js'
 import { consistencyPathRanges, inclusionPathRanges, splitPoint } from '../src/tree-shape.js'
 import { codeOf, fromHex, hex } from './helpers.js'
@@ -427,5 +434,31 @@ describe('[LOG-PROOF-01] [LOG-PROOF-02] properties over many tree sizes', () => 
     const tree = build(1_000)
     const read = tree.node
     expect(consistencyProof(read, 999, 1_000).map(hex)).toEqual(tree.consistencyProof(999).map(hex))
+  })
+})
+
+describe('[LOG-HASH-01] what a host stores on append', () => {
+  it('the rows an append completes build the same tree as MerkleTree, reading only left siblings', () => {
+    const rows = new Map<string, Uint8Array>()
+    const reads: string[] = []
+    const read = ({ level, index }: { level: number; index: number }) => {
+      reads.push(`${level}/${index}`)
+      const hash = rows.get(`${level}/${index}`)
+      if (hash === undefined) throw new Error(`missing ${level}/${index}`)
+      return hash
+    }
+    const reference = new MerkleTree()
+    for (let i = 0; i < 300; i++) {
+      const leaf = leafHash(Uint8Array.of(i & 0xff, i >> 8))
+      reference.appendLeafHash(leaf)
+      reads.length = 0
+      const completed = nodesCompletedByAppend(i, leaf, read)
+      for (const node of completed) rows.set(`${node.level}/${node.index}`, node.hash)
+      // One row per trailing one bit of i, plus the leaf; one read per row beyond the leaf.
+      expect(completed.length).toBe(1 + (i.toString(2).match(/1*$/)?.[0].length ?? 0))
+      expect(reads.length).toBe(completed.length - 1)
+    }
+    expect(hex(treeRoot(read, 300))).toBe(hex(reference.root()))
+    expect(inclusionProof(read, 123, 300).map(hex)).toEqual(reference.inclusionProof(123).map(hex))
   })
 })
