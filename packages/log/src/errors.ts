@@ -36,6 +36,8 @@ export type LogErrorCode =
   | 'LOG_FORKED'
   /** Stored verifier state is malformed. */
   | 'LOG_STATE_INVALID'
+  /** This device has an alarm for the vault's log: it no longer trusts it (see the evidence). */
+  | 'LOG_UNTRUSTED'
 
 /** Two signed checkpoints that cannot both be honest: keep them, show them, export them. */
 export interface LogEvidence {

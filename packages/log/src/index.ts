@@ -71,3 +71,11 @@ export {
   rangeNodes,
   splitPoint,
 } from './tree-shape.js'
+export {
+  type LogAlarm,
+  type LogUpdate,
+  MemoryVaultLogStore,
+  type VaultLogRecord,
+  type VaultLogStore,
+  VaultLogVerifier,
+} from './vault-log-verifier.js'
