@@ -189,6 +189,15 @@ describe('[LOG-NOTE-02] [LOG-NOTE-03] [LOG-NOTE-04] [LOG-CKPT-01] checkpoint vec
     expect(vectors.checkpoints.valid[0]?.rootHash).toBe(PUBLISHED_ROOT_8)
   })
 
+  it("the spec's example checkpoint (8.5) is the first vector, with the vectors' verifier key", () => {
+    const chapter = readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'protocol-spec', 'spec', '08-verifiable-log.md'),
+      'utf8',
+    )
+    expect(chapter).toContain(vectors.checkpoints.valid[0]?.note.trimEnd())
+    expect(chapter).toContain(logKey.verifierKey)
+  })
+
   it('invalid notes are refused with their stated error', () => {
     for (const c of vectors.checkpoints.invalid)
       expect(
