@@ -29,7 +29,7 @@ const RULES: Record<string, Rule> = {
     published: true,
   },
   '@holdall/server': {
-    internal: ['@holdall/protocol', '@holdall/crypto'],
+    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/log'],
     external:
       /^(fastify|@fastify\/(swagger|type-provider-zod|helmet|cors|rate-limit)|openapi-types|jose|kysely|better-sqlite3|pg|zod)$/,
     isomorphic: false,

@@ -7,6 +7,7 @@ import { RecordRepository } from './records.js'
 import { RequestRepository } from './requests.js'
 import { TokenRepository } from './tokens.js'
 import { VaultRepository } from './vaults.js'
+import { VerifiableLog } from './verifiable-log.js'
 
 /**
  * One repository per aggregate, each owning every query on its tables (README: "where does a new
@@ -19,6 +20,8 @@ export interface Repositories {
   readonly grants: GrantRepository
   readonly tokens: TokenRepository
   readonly log: AccessLog
+  /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
+  readonly verifiableLog: VerifiableLog
 }
 
 export function createRepositories(db: Db, writes: WriteQueue, clock: Clock): Repositories {
@@ -31,5 +34,6 @@ export function createRepositories(db: Db, writes: WriteQueue, clock: Clock): Re
     grants: new GrantRepository(db, log, records, writes, clock),
     tokens: new TokenRepository(db, clock),
     log,
+    verifiableLog: new VerifiableLog(db),
   }
 }
