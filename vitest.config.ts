@@ -18,6 +18,7 @@ export default defineConfig({
     alias: {
       '@holdall/protocol': source('protocol'),
       '@holdall/crypto': source('crypto'),
+      '@holdall/log': source('log'),
       '@holdall/client': source('client'),
       '@holdall/server': source('server'),
     },

@@ -4,7 +4,7 @@
  * tests; the goals are printed beside the figures so a reader sees where we stand.
  *
  *   npm run bench                              every benchmark, full size (about 15 minutes)
- *   npm run bench -- --only http,revocation    some of them
+ *   npm run bench -- --only http,revocation    some of them (crypto, log, http, revocation, large-file, growth)
  *   npm run bench -- --quick                   scaled down (short runs, 10k records, 32 MiB)
  *
  * Each script also runs alone with its own options, e.g. `npx tsx bench/growth.ts --records 1000,100000`.
@@ -15,13 +15,14 @@ import { parseArgs } from 'node:util'
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'crypto,http,revocation,large-file,growth' },
+    only: { type: 'string', default: 'crypto,log,http,revocation,large-file,growth' },
     quick: { type: 'boolean', default: false },
   },
 })
 const here = import.meta.dirname
 const quick: Record<string, string[]> = {
   crypto: [],
+  log: ['--quick'],
   http: ['--duration', '3', '--warmup', '1'],
   revocation: ['--before', '2', '--after', '1'],
   'large-file': ['--mib', '32'],

@@ -29,7 +29,7 @@ const RULES: Record<string, Rule> = {
     published: true,
   },
   '@holdall/server': {
-    internal: ['@holdall/protocol', '@holdall/crypto'],
+    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/log'],
     external:
       /^(fastify|@fastify\/(swagger|type-provider-zod|helmet|cors|rate-limit)|openapi-types|jose|kysely|better-sqlite3|pg|zod)$/,
     isomorphic: false,
@@ -70,6 +70,14 @@ const RULES: Record<string, Rule> = {
     external: /^$/,
     isomorphic: false,
     published: false,
+  },
+  // The verifiable log: Merkle tree, proofs, signed-note checkpoints, entries, client verifier.
+  // Strict Ed25519 verification comes from @holdall/crypto, so there is one rule for it.
+  '@holdall/log': {
+    internal: ['@holdall/crypto'],
+    external: /^@noble\/(curves|hashes)$/,
+    isomorphic: true,
+    published: true,
   },
   '@holdall/crypto': {
     internal: [],

@@ -10,4 +10,9 @@ describe('generated files are fresh', () => {
     const output = execFileSync(tsx, ['scripts/generate-vectors.ts', '--check'], { cwd: root, encoding: 'utf8' })
     expect(output).toContain('up to date')
   })
+
+  it('protocol-spec/vectors/holdall/log.json matches scripts/generate-log-vectors.ts', () => {
+    const output = execFileSync(tsx, ['scripts/generate-log-vectors.ts', '--check'], { cwd: root, encoding: 'utf8' })
+    expect(output).toContain('up to date')
+  })
 })

@@ -16,6 +16,7 @@ const license = readFileSync(join(root, 'LICENSE'), 'utf8')
 const PUBLISHED = {
   '@holdall/protocol': 'packages/protocol',
   '@holdall/crypto': 'packages/crypto',
+  '@holdall/log': 'packages/log',
   '@holdall/client': 'packages/client',
   '@holdall/server': 'packages/server',
   '@holdall/conformance': 'conformance-tests',

@@ -159,6 +159,21 @@ export interface BlobChunkTable {
   created_at: number
 }
 
+/** One entry of a vault's verifiable log, in its canonical bytes (spec 8.3). */
+export interface LogLeafTable {
+  vault_id: string
+  idx: number
+  entry: Uint8Array
+}
+
+/** The hash of a perfect subtree of a vault's log: 2^level leaves from idx × 2^level (spec 8.2). */
+export interface LogNodeTable {
+  vault_id: string
+  level: number
+  idx: number
+  hash: Uint8Array
+}
+
 /** A complete, checked envelope: names the upload whose chunks hold it. */
 export interface BlobTable {
   sha256: string
@@ -190,4 +205,6 @@ export interface Database {
   blob_chunks: BlobChunkTable
   blobs: BlobTable
   rate_limit_counters: RateLimitCounterTable
+  log_leaves: LogLeafTable
+  log_nodes: LogNodeTable
 }

@@ -6,6 +6,7 @@ import { RecordRepository } from './records.js'
 import { RequestRepository } from './requests.js'
 import { TokenRepository } from './tokens.js'
 import { VaultRepository } from './vaults.js'
+import { VerifiableLog } from './verifiable-log.js'
 
 /**
  * One repository per aggregate, each owning every query on its tables (README: "where does a new
@@ -18,6 +19,8 @@ export interface Repositories {
   readonly grants: GrantRepository
   readonly tokens: TokenRepository
   readonly log: AccessLog
+  /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
+  readonly verifiableLog: VerifiableLog
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -30,5 +33,6 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     grants: new GrantRepository(db, log, records, clock),
     tokens: new TokenRepository(db, clock),
     log,
+    verifiableLog: new VerifiableLog(db),
   }
 }

@@ -1,0 +1,344 @@
+import { HoldallLogError } from './errors.js'
+
+/*
+ * The canonical encoding of a log entry (spec 8.3). Binary, fixed field order, lengths written
+ * out: every entry has exactly one encoding, so the leaf hash a host commits to and the entry a
+ * client decodes can never disagree. Layout:
+ *
+ *   format u8 (= 1) ‖ type u8 ‖ at u64 (milliseconds since 1970, the host's clock) ‖ body ‖
+ *   details length u32 ‖ details
+ *
+ * `details` is opaque to the log: empty, or data only the holder should read, sealed to the
+ * holder by the writer. The leaf hash covers the ciphertext, never a plaintext the host holds.
+ * Integers are big-endian. Ids are the protocol's 16 raw bytes, key ids 32 (spec 3.3).
+ */
+
+export const ENTRY_FORMAT = 1
+export const MAX_ENTRY_LENGTH = 65_536
+export const MAX_DETAILS_LENGTH = 16_384
+export const MAX_STRING_LENGTH = 2_048
+export const MAX_DEVICE_LIST_LINK_LENGTH = 1_024
+export const MAX_RECEIPT_LENGTH = 32_768
+
+/** Entry type bytes. 0x30 to 0x3f are reserved for recovery events (not yet specified). */
+export const ENTRY_TYPES = {
+  device_added: 0x01,
+  device_removed: 0x02,
+  request_made: 0x10,
+  grant_approved: 0x11,
+  grant_denied: 0x12,
+  grant_revoked: 0x13,
+  key_served: 0x14,
+  record_written: 0x20,
+  deposit_received: 0x21,
+} as const
+
+export type LogEntryType = keyof typeof ENTRY_TYPES
+
+interface Common {
+  /** When the host appended the entry, in its own clock (ms since 1970): an assertion, not a proof. */
+  readonly at: number
+  /** Opaque bytes for the holder, usually sealed to them; empty when absent. */
+  readonly details?: Uint8Array
+}
+
+export type LogEntry =
+  | (Common & {
+      readonly type: 'device_added' | 'device_removed'
+      /** The device's key id (RFC 7638 thumbprint of its Ed25519 key, 32 bytes). */
+      readonly deviceKeyId: Uint8Array
+      /** Opaque link into the holder-signed device list: the list's format defines it. */
+      readonly deviceListLink: Uint8Array
+    })
+  | (Common & { readonly type: 'request_made'; readonly requestId: Uint8Array; readonly clientId: string })
+  | (Common & {
+      readonly type: 'grant_approved'
+      readonly requestId: Uint8Array
+      readonly grantId: Uint8Array
+      /** The holder's signed grant receipt, exactly as the holder's device sent it. */
+      readonly receipt: Uint8Array
+    })
+  | (Common & { readonly type: 'grant_denied'; readonly requestId: Uint8Array })
+  | (Common & { readonly type: 'grant_revoked'; readonly grantId: Uint8Array })
+  | (Common & {
+      readonly type: 'key_served'
+      readonly grantId: Uint8Array
+      readonly recordId: Uint8Array
+      readonly version: number
+    })
+  | (Common & {
+      readonly type: 'record_written'
+      readonly recordId: Uint8Array
+      readonly version: number
+      readonly manifestSha256: Uint8Array
+    })
+  | (Common & {
+      readonly type: 'deposit_received'
+      readonly recordId: Uint8Array
+      readonly issuerClientId: string
+      readonly manifestSha256: Uint8Array
+    })
+
+const ID = 16
+const KEY_ID = 32
+const SHA256 = 32
+
+export function encodeLogEntry(entry: LogEntry): Uint8Array {
+  const w = new Writer()
+  const code = ENTRY_TYPES[entry.type]
+  if (code === undefined) throw malformed('unknown entry type')
+  w.u8(ENTRY_FORMAT)
+  w.u8(code)
+  w.u64(entry.at)
+  switch (entry.type) {
+    case 'device_added':
+    case 'device_removed':
+      w.fixed(entry.deviceKeyId, KEY_ID)
+      w.bytes16(entry.deviceListLink, 1, MAX_DEVICE_LIST_LINK_LENGTH)
+      break
+    case 'request_made':
+      w.fixed(entry.requestId, ID)
+      w.string(entry.clientId)
+      break
+    case 'grant_approved':
+      w.fixed(entry.requestId, ID)
+      w.fixed(entry.grantId, ID)
+      w.bytes32(entry.receipt, 1, MAX_RECEIPT_LENGTH)
+      break
+    case 'grant_denied':
+      w.fixed(entry.requestId, ID)
+      break
+    case 'grant_revoked':
+      w.fixed(entry.grantId, ID)
+      break
+    case 'key_served':
+      w.fixed(entry.grantId, ID)
+      w.fixed(entry.recordId, ID)
+      w.version(entry.version)
+      break
+    case 'record_written':
+      w.fixed(entry.recordId, ID)
+      w.version(entry.version)
+      w.fixed(entry.manifestSha256, SHA256)
+      break
+    case 'deposit_received':
+      w.fixed(entry.recordId, ID)
+      w.string(entry.issuerClientId)
+      w.fixed(entry.manifestSha256, SHA256)
+      break
+  }
+  w.bytes32(entry.details ?? new Uint8Array(0), 0, MAX_DETAILS_LENGTH)
+  const bytes = w.finish()
+  if (bytes.length > MAX_ENTRY_LENGTH) throw malformed(`an entry is at most ${MAX_ENTRY_LENGTH} bytes`)
+  return bytes
+}
+
+/** Decodes an entry, refusing every byte string that is not the canonical encoding of one. */
+export function decodeLogEntry(bytes: Uint8Array): LogEntry {
+  if (!(bytes instanceof Uint8Array) || bytes.length > MAX_ENTRY_LENGTH)
+    throw malformed(`an entry is at most ${MAX_ENTRY_LENGTH} bytes`)
+  const r = new Reader(bytes)
+  if (r.u8() !== ENTRY_FORMAT) throw new HoldallLogError('LOG_ENTRY_UNSUPPORTED', 'unknown entry format')
+  const code = r.u8()
+  const at = r.u64()
+  let entry: LogEntry
+  switch (code) {
+    case ENTRY_TYPES.device_added:
+    case ENTRY_TYPES.device_removed:
+      entry = {
+        type: code === ENTRY_TYPES.device_added ? 'device_added' : 'device_removed',
+        at,
+        deviceKeyId: r.fixed(KEY_ID),
+        deviceListLink: r.bytes16(1, MAX_DEVICE_LIST_LINK_LENGTH),
+      }
+      break
+    case ENTRY_TYPES.request_made:
+      entry = { type: 'request_made', at, requestId: r.fixed(ID), clientId: r.string() }
+      break
+    case ENTRY_TYPES.grant_approved:
+      entry = {
+        type: 'grant_approved',
+        at,
+        requestId: r.fixed(ID),
+        grantId: r.fixed(ID),
+        receipt: r.bytes32(1, MAX_RECEIPT_LENGTH),
+      }
+      break
+    case ENTRY_TYPES.grant_denied:
+      entry = { type: 'grant_denied', at, requestId: r.fixed(ID) }
+      break
+    case ENTRY_TYPES.grant_revoked:
+      entry = { type: 'grant_revoked', at, grantId: r.fixed(ID) }
+      break
+    case ENTRY_TYPES.key_served:
+      entry = { type: 'key_served', at, grantId: r.fixed(ID), recordId: r.fixed(ID), version: r.version() }
+      break
+    case ENTRY_TYPES.record_written:
+      entry = {
+        type: 'record_written',
+        at,
+        recordId: r.fixed(ID),
+        version: r.version(),
+        manifestSha256: r.fixed(SHA256),
+      }
+      break
+    case ENTRY_TYPES.deposit_received:
+      entry = {
+        type: 'deposit_received',
+        at,
+        recordId: r.fixed(ID),
+        issuerClientId: r.string(),
+        manifestSha256: r.fixed(SHA256),
+      }
+      break
+    default:
+      throw new HoldallLogError(
+        'LOG_ENTRY_UNSUPPORTED',
+        `entry type 0x${code.toString(16).padStart(2, '0')} is not known`,
+      )
+  }
+  const details = r.bytes32(0, MAX_DETAILS_LENGTH)
+  if (!r.atEnd()) throw malformed('bytes after the end of the entry')
+  return details.length === 0 ? entry : { ...entry, details }
+}
+
+function malformed(message: string): HoldallLogError {
+  return new HoldallLogError('LOG_ENTRY_MALFORMED', message)
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const utf8Encoder = new TextEncoder()
+
+class Writer {
+  readonly #parts: Uint8Array[] = []
+  #length = 0
+
+  #push(part: Uint8Array): void {
+    this.#parts.push(part)
+    this.#length += part.length
+  }
+
+  u8(value: number): void {
+    this.#push(Uint8Array.of(value))
+  }
+
+  u64(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw malformed('a time is an integer from 0 to 2^53 - 1')
+    const out = new Uint8Array(8)
+    new DataView(out.buffer).setBigUint64(0, BigInt(value))
+    this.#push(out)
+  }
+
+  version(value: number): void {
+    if (!Number.isInteger(value) || value < 1 || value > 0xffff_ffff) throw malformed('a version is from 1 to 2^32 - 1')
+    const out = new Uint8Array(4)
+    new DataView(out.buffer).setUint32(0, value)
+    this.#push(out)
+  }
+
+  fixed(bytes: Uint8Array, length: number): void {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== length) throw malformed(`a field of ${length} bytes`)
+    this.#push(bytes.slice())
+  }
+
+  bytes16(bytes: Uint8Array, min: number, max: number): void {
+    this.#lengthPrefixed(bytes, min, max, 2)
+  }
+
+  bytes32(bytes: Uint8Array, min: number, max: number): void {
+    this.#lengthPrefixed(bytes, min, max, 4)
+  }
+
+  string(text: string): void {
+    const bytes = utf8Encoder.encode(text)
+    // A lone surrogate would be encoded as U+FFFD and decode to another string: refuse it.
+    if (utf8Decoder.decode(bytes) !== text) throw malformed('a string is well-formed Unicode')
+    this.#lengthPrefixed(bytes, 1, MAX_STRING_LENGTH, 2)
+  }
+
+  #lengthPrefixed(bytes: Uint8Array, min: number, max: number, width: 2 | 4): void {
+    if (!(bytes instanceof Uint8Array) || bytes.length < min || bytes.length > max)
+      throw malformed(`a field of ${min} to ${max} bytes`)
+    const prefix = new Uint8Array(width)
+    const view = new DataView(prefix.buffer)
+    if (width === 2) view.setUint16(0, bytes.length)
+    else view.setUint32(0, bytes.length)
+    this.#push(prefix)
+    this.#push(bytes.slice())
+  }
+
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.#length)
+    let offset = 0
+    for (const part of this.#parts) {
+      out.set(part, offset)
+      offset += part.length
+    }
+    return out
+  }
+}
+
+class Reader {
+  readonly #bytes: Uint8Array
+  readonly #view: DataView
+  #offset = 0
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  #take(length: number): number {
+    if (this.#offset + length > this.#bytes.length) throw malformed('the entry ends early')
+    const at = this.#offset
+    this.#offset += length
+    return at
+  }
+
+  u8(): number {
+    return this.#view.getUint8(this.#take(1))
+  }
+
+  u64(): number {
+    const value = this.#view.getBigUint64(this.#take(8))
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed('a time is below 2^53')
+    return Number(value)
+  }
+
+  version(): number {
+    const value = this.#view.getUint32(this.#take(4))
+    if (value === 0) throw malformed('a version is at least 1')
+    return value
+  }
+
+  fixed(length: number): Uint8Array {
+    const at = this.#take(length)
+    return this.#bytes.slice(at, at + length)
+  }
+
+  bytes16(min: number, max: number): Uint8Array {
+    return this.#sized(this.#view.getUint16(this.#take(2)), min, max)
+  }
+
+  bytes32(min: number, max: number): Uint8Array {
+    return this.#sized(this.#view.getUint32(this.#take(4)), min, max)
+  }
+
+  string(): string {
+    const bytes = this.#sized(this.#view.getUint16(this.#take(2)), 1, MAX_STRING_LENGTH)
+    try {
+      return utf8Decoder.decode(bytes)
+    } catch (cause) {
+      throw new HoldallLogError('LOG_ENTRY_MALFORMED', 'a string is valid UTF-8', { cause })
+    }
+  }
+
+  #sized(length: number, min: number, max: number): Uint8Array {
+    if (length < min || length > max) throw malformed(`a field of ${min} to ${max} bytes`)
+    return this.fixed(length)
+  }
+
+  atEnd(): boolean {
+    return this.#offset === this.#bytes.length
+  }
+}
