@@ -342,8 +342,10 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
   // The order of the manifest checks ([CRY-MAN-10]): format, then the author key, then key id and signature.
   const signedBody = (body: Uint8Array) =>
     concat(body, sign(concat(utf8(LABELS.manifest), Uint8Array.of(0), body), deviceSeed))
-  const reservedSet = v1.bytes.slice(0, 192)
-  reservedSet[7] = 1
+  // Record type code 0 (bytes 6-7, [CRY-MAN-06]) breaks the format rules whatever the signature says.
+  const typeCodeZero = v1.bytes.slice(0, 192)
+  typeCodeZero[6] = 0
+  typeCodeZero[7] = 0
   const otherKeyId = v1.bytes.slice(0, 192)
   otherKeyId.set(keyThumbprint(signingPublicKey(otherSeed), 'Ed25519'), 152)
   const verify = (name: string, manifest: Uint8Array, publicKey: Uint8Array, error: string) =>
@@ -354,14 +356,14 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
       error,
     })
   verify(
-    'reserved byte set, and the signature is valid over that body',
-    signedBody(reservedSet),
+    'record type code 0, and the signature is valid over that body',
+    signedBody(typeCodeZero),
     devicePublic,
     'MANIFEST_MALFORMED',
   )
   verify(
-    'reserved byte set, and the signature is over the original body (format is checked first)',
-    concat(reservedSet, v1.bytes.slice(192)),
+    'record type code 0, and the signature is over the original body (format is checked first)',
+    concat(typeCodeZero, v1.bytes.slice(192)),
     devicePublic,
     'MANIFEST_MALFORMED',
   )
