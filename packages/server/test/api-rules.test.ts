@@ -1,11 +1,13 @@
 import { HolderClient, HostConnection, sealRecord, signTrustList, verifyTrustList } from '@holdall/client'
 import {
+  base64urlDecode,
   base64urlEncode,
   generateDataKey,
   generateDeviceKeys,
   generateSigningKeyPair,
   randomBytes,
   signCompactJws,
+  signInboxKeyStatement,
   toPublicJwk,
 } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +86,31 @@ describe('host API rules', () => {
       },
     })
     expect(response.status).toBe(401)
+  })
+
+  it('[API-VAULT-01] answers 409 for a vault id that exists, on SQLite and PostgreSQL alike', async () => {
+    // Decided by the driver's error code: a message-text check gave PostgreSQL a 500.
+    const keys = generateDeviceKeys()
+    const vaultId = base64urlDecode(holder.vaultId)
+    const inbox = generateDeviceKeys().agreement.publicKey
+    const response = await new HostConnection(host.url, keys.signing).send({
+      method: 'POST',
+      path: '/vaults',
+      json: {
+        vault_id: holder.vaultId,
+        device: {
+          signing: toPublicJwk(keys.signing.publicKey, 'Ed25519'),
+          agreement: toPublicJwk(keys.agreement.publicKey, 'X25519'),
+        },
+        vrk_wrap: base64urlEncode(new Uint8Array(80)),
+        inbox_key: toPublicJwk(inbox, 'X25519'),
+        inbox_statement: base64urlEncode(
+          signInboxKeyStatement({ vaultId, epoch: 0, inboxPublicKey: inbox }, keys.signing.secretKey),
+        ),
+      },
+    })
+    expect(response.status).toBe(409)
+    expect(await response.json()).toMatchObject({ code: 'conflict' })
   })
 
   it('[API-REC-01] stores a blob only with its exact length and hash, within the size limit', async () => {
