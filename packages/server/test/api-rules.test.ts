@@ -113,6 +113,27 @@ describe('host API rules', () => {
     expect(await response.json()).toMatchObject({ code: 'conflict' })
   })
 
+  it('caps the event streams one device holds open, and frees a slot when a stream closes', async () => {
+    const token = await deviceToken()
+    const open = () => device().send({ method: 'GET', path: `/vaults/${holder.vaultId}/events`, accessToken: token })
+    const streams: Response[] = []
+    for (let i = 0; i < 20; i++) streams.push(await open())
+    const statuses = streams.map((r) => r.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4)
+    expect(statuses.slice(4).every((s) => s === 429)).toBe(true)
+    expect(await streams[4]?.json()).toMatchObject({ code: 'rate_limited' })
+    for (const stream of streams) if (!stream.bodyUsed) await stream.body?.cancel()
+    // The server sees the closes a moment later: a new stream is admitted once it has.
+    let again = await open()
+    for (let tries = 0; again.status === 429 && tries < 50; tries++) {
+      await again.body?.cancel()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      again = await open()
+    }
+    expect(again.status).toBe(200)
+    await again.body?.cancel()
+  })
+
   it('[API-REC-01] stores a blob only with its exact length and hash, within the size limit', async () => {
     const token = await deviceToken()
     const body = randomBytes(1000)
