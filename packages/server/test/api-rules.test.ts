@@ -1,11 +1,13 @@
 import { HolderClient, HostConnection, sealRecord, signTrustList, verifyTrustList } from '@holdall/client'
 import {
+  base64urlDecode,
   base64urlEncode,
   generateDataKey,
   generateDeviceKeys,
   generateSigningKeyPair,
   randomBytes,
   signCompactJws,
+  signInboxKeyStatement,
   toPublicJwk,
 } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +86,52 @@ describe('host API rules', () => {
       },
     })
     expect(response.status).toBe(401)
+  })
+
+  it('[API-VAULT-01] answers 409 for a vault id that exists, on SQLite and PostgreSQL alike', async () => {
+    // Decided by the driver's error code: a message-text check gave PostgreSQL a 500.
+    const keys = generateDeviceKeys()
+    const vaultId = base64urlDecode(holder.vaultId)
+    const inbox = generateDeviceKeys().agreement.publicKey
+    const response = await new HostConnection(host.url, keys.signing).send({
+      method: 'POST',
+      path: '/vaults',
+      json: {
+        vault_id: holder.vaultId,
+        device: {
+          signing: toPublicJwk(keys.signing.publicKey, 'Ed25519'),
+          agreement: toPublicJwk(keys.agreement.publicKey, 'X25519'),
+        },
+        vrk_wrap: base64urlEncode(new Uint8Array(80)),
+        inbox_key: toPublicJwk(inbox, 'X25519'),
+        inbox_statement: base64urlEncode(
+          signInboxKeyStatement({ vaultId, epoch: 0, inboxPublicKey: inbox }, keys.signing.secretKey),
+        ),
+      },
+    })
+    expect(response.status).toBe(409)
+    expect(await response.json()).toMatchObject({ code: 'conflict' })
+  })
+
+  it('caps the event streams one device holds open, and frees a slot when a stream closes', async () => {
+    const token = await deviceToken()
+    const open = () => device().send({ method: 'GET', path: `/vaults/${holder.vaultId}/events`, accessToken: token })
+    const streams: Response[] = []
+    for (let i = 0; i < 20; i++) streams.push(await open())
+    const statuses = streams.map((r) => r.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4)
+    expect(statuses.slice(4).every((s) => s === 429)).toBe(true)
+    expect(await streams[4]?.json()).toMatchObject({ code: 'rate_limited' })
+    for (const stream of streams) if (!stream.bodyUsed) await stream.body?.cancel()
+    // The server sees the closes a moment later: a new stream is admitted once it has.
+    let again = await open()
+    for (let tries = 0; again.status === 429 && tries < 50; tries++) {
+      await again.body?.cancel()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      again = await open()
+    }
+    expect(again.status).toBe(200)
+    await again.body?.cancel()
   })
 
   it('[API-REC-01] stores a blob only with its exact length and hash, within the size limit', async () => {

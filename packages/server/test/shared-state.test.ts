@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OpenedDatabase, openDatabase } from '../src/db/database.js'
+import { PairingGuesses } from '../src/oauth/pairing-guesses.js'
 import { BLOB_CHUNK_BYTES, DatabaseBlobStore } from '../src/services/database-blob-store.js'
 import { rateLimitStoreFor } from '../src/services/rate-limit-store.js'
 import { DatabaseCounter } from '../src/services/shared-counter.js'
@@ -50,6 +51,22 @@ describe(`shared state on ${testDatabaseKind}`, () => {
     expect((await a.hit('ip:192.0.2.8', 60_000)).count).toBe(1)
     now += 60_000
     expect(await b.hit('ip:192.0.2.7', 60_000)).toEqual({ count: 1, resetAt: 1_120_000 })
+  })
+
+  it('[API-PAIR-01] wrong pairing codes counted on one instance hold the other back, per client and in all', async () => {
+    let now = 9_000_000
+    const a = new PairingGuesses(new DatabaseCounter(one.db, () => now))
+    const b = new PairingGuesses(new DatabaseCounter(two.db, () => now))
+    for (let i = 0; i < 10; i++) await (i % 2 === 0 ? a : b).count('https://guesser.example/client')
+    expect(await a.tooMany('https://guesser.example/client')).toBe(true)
+    expect(await b.tooMany('https://guesser.example/client')).toBe(true)
+    expect(await b.tooMany('https://honest.example/client')).toBe(false)
+    // Many client ids together: the limit over all clients holds on both instances.
+    for (let i = 10; i < 200; i++) await (i % 2 === 0 ? a : b).count(`https://guesser.example/client-${i}`)
+    expect(await a.tooMany('https://honest.example/client')).toBe(true)
+    expect(await b.tooMany('https://honest.example/client')).toBe(true)
+    now += 10 * 60_000
+    expect(await a.tooMany('https://guesser.example/client')).toBe(false)
   })
 
   it('a @fastify/rate-limit store over the counter reports the count and time left from either instance', async () => {

@@ -1,3 +1,6 @@
+import { sha256Base64url } from '../hashing.js'
+import type { SharedCounter } from '../services/shared-counter.js'
+
 const PAIRING_FAILURES_ALLOWED = 10
 const PAIRING_FAILURE_WINDOW_MS = 10 * 60_000
 /**
@@ -7,32 +10,38 @@ const PAIRING_FAILURE_WINDOW_MS = 10 * 60_000
  * per live code per window. Honest services rarely mistype, and a wrong code costs them a retry.
  */
 const PAIRING_FAILURES_ALLOWED_GLOBALLY = 200
-/** Clients remembered for the per-client count; beyond this the oldest are forgotten. */
-const PAIRING_CLIENTS_TRACKED = 10_000
+const ALL_CLIENTS_KEY = 'pairing-guess:all'
 
-/** Wrong pairing codes, per client and in all, over a sliding 10-minute window. */
+/**
+ * Wrong pairing codes, per client and in all, over a fixed 10-minute window, kept on the shared
+ * counter so every instance behind one public URL sees the same counts (a guesser spreading
+ * guesses over instances gains nothing). A fixed window lets at most twice the limit through
+ * across one window boundary; the odds above stay negligible. The client id is hashed into the
+ * key so the key's length is bounded whatever the client id.
+ */
 export class PairingGuesses {
-  readonly #failures = new Map<string, number[]>()
-  #global: number[] = []
+  readonly #counter: SharedCounter
 
-  #recent(clientId: string, now: number): number[] {
-    return (this.#failures.get(clientId) ?? []).filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
+  constructor(counter: SharedCounter) {
+    this.#counter = counter
   }
 
-  tooMany(clientId: string, now: number): boolean {
-    this.#global = this.#global.filter((t) => now - t < PAIRING_FAILURE_WINDOW_MS)
-    return (
-      this.#recent(clientId, now).length >= PAIRING_FAILURES_ALLOWED ||
-      this.#global.length >= PAIRING_FAILURES_ALLOWED_GLOBALLY
-    )
+  async tooMany(clientId: string): Promise<boolean> {
+    const [mine, all] = await Promise.all([
+      this.#counter.peek(clientKey(clientId), PAIRING_FAILURE_WINDOW_MS),
+      this.#counter.peek(ALL_CLIENTS_KEY, PAIRING_FAILURE_WINDOW_MS),
+    ])
+    return mine >= PAIRING_FAILURES_ALLOWED || all >= PAIRING_FAILURES_ALLOWED_GLOBALLY
   }
 
-  count(clientId: string, now: number): void {
-    const recent = this.#recent(clientId, now)
-    this.#failures.delete(clientId)
-    this.#failures.set(clientId, [...recent, now])
-    if (this.#failures.size > PAIRING_CLIENTS_TRACKED)
-      this.#failures.delete(this.#failures.keys().next().value as string)
-    this.#global.push(now)
+  async count(clientId: string): Promise<void> {
+    await Promise.all([
+      this.#counter.hit(clientKey(clientId), PAIRING_FAILURE_WINDOW_MS),
+      this.#counter.hit(ALL_CLIENTS_KEY, PAIRING_FAILURE_WINDOW_MS),
+    ])
   }
+}
+
+function clientKey(clientId: string): string {
+  return `pairing-guess:client:${sha256Base64url(clientId)}`
 }

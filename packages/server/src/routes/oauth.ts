@@ -15,7 +15,7 @@ export const GRANT_TYPE_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-beare
 
 /** The OAuth endpoints: CIBA backchannel authentication and the token endpoint (spec 5.8, 5.3). */
 export function registerOAuthRoutes(app: App, ctx: AppContext): void {
-  const guesses = new PairingGuesses()
+  const guesses = new PairingGuesses(ctx.counter)
 
   backchannelAuthorize(app, ctx, guesses)
   tokenEndpoint(app, ctx)
@@ -43,7 +43,7 @@ function backchannelAuthorize(app: App, ctx: AppContext, guesses: PairingGuesses
             .header('cache-control', 'no-store')
             .send(JSON.parse(previous.body))
       }
-      if (guesses.tooMany(client.clientId, now)) {
+      if (await guesses.tooMany(client.clientId)) {
         throw new OAuthError('slow_down', 'too many wrong pairing codes; wait before trying again', 429, {
           'retry-after': '600',
         })
@@ -55,7 +55,7 @@ function backchannelAuthorize(app: App, ctx: AppContext, guesses: PairingGuesses
       const code = normalisePairingCode(params.login_hint ?? '')
       const vaultId = code === undefined ? undefined : await ctx.repos.requests.redeemPairingCode(code)
       if (vaultId === undefined) {
-        guesses.count(client.clientId, now)
+        await guesses.count(client.clientId)
         throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
       }
       const id = randomId()

@@ -9,6 +9,7 @@ import {
 import { calculateJwkThumbprint } from 'jose'
 import { DPOP_ALGS } from '../auth/dpop.js'
 import type { AppContext } from '../context.js'
+import { isUniqueViolation } from '../db/constraint-errors.js'
 import { HttpProblem } from '../errors.js'
 import { registeredDeviceId } from '../http/authenticate.js'
 import { type App, route } from '../http/route.js'
@@ -55,7 +56,7 @@ function createVault(app: App, ctx: AppContext): void {
       try {
         await ctx.repos.vaults.create(body, deviceId)
       } catch (error) {
-        if (String(error).includes('UNIQUE')) throw new HttpProblem('conflict', 'a vault with this id exists')
+        if (isUniqueViolation(error)) throw new HttpProblem('conflict', 'a vault with this id exists')
         throw error
       }
       return reply.code(201).send(await view(ctx, body.vault_id, deviceId))

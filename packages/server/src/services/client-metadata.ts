@@ -5,10 +5,13 @@ import { BlockList, isIP } from 'node:net'
 import { type ClientMetadata, clientMetadataSchema } from '@holdall/protocol'
 import type { Clock } from '../clock.js'
 import { HttpProblem } from '../errors.js'
+import { BoundedCache } from './bounded-cache.js'
 
 const MAX_DOCUMENT_BYTES = 64 * 1024
 const TIMEOUT_MS = 5000
 const CACHE_MS = 5 * 60_000
+/** Documents cached at most; client ids cost an attacker nothing, so the cache must be bounded. */
+const CACHE_ENTRIES = 1000
 
 /** Addresses a metadata fetch must never reach (SSRF): private, loopback, link-local, reserved. */
 function blockedAddresses(allowLoopback: boolean): BlockList {
@@ -80,16 +83,25 @@ export interface MetadataResolver {
  * after DNS resolution, inside the connection's own lookup, so DNS rebinding cannot slip past;
  * no redirects; 5 s; 64 KiB; the document must name itself.
  */
-export function createMetadataResolver(options: { allowLoopback: boolean; clock: Clock }): MetadataResolver {
+export function createMetadataResolver(options: {
+  allowLoopback: boolean
+  clock: Clock
+  /** Documents cached at most (default 1000), each for five minutes. */
+  cacheEntries?: number
+}): MetadataResolver {
   const blocked = blockedAddresses(options.allowLoopback)
-  const cache = new Map<string, { at: number; document: ClientMetadata }>()
+  const cache = new BoundedCache<ClientMetadata>({
+    maxEntries: options.cacheEntries ?? CACHE_ENTRIES,
+    ttlMs: CACHE_MS,
+    clock: options.clock,
+  })
 
   const lookup = checkedLookup(blocked)
 
   return {
     async resolve(clientId: string): Promise<ClientMetadata> {
       const cached = cache.get(clientId)
-      if (cached !== undefined && options.clock() - cached.at < CACHE_MS) return cached.document
+      if (cached !== undefined) return cached
       let url: URL
       try {
         url = new URL(clientId)
@@ -124,7 +136,7 @@ export function createMetadataResolver(options: { allowLoopback: boolean; clock:
         throw new HttpProblem('invalid_request', 'the client metadata document is not valid')
       }
       const document = holdallView(parsed.data)
-      cache.set(clientId, { at: options.clock(), document })
+      cache.set(clientId, document)
       return document
     },
   }

@@ -15,6 +15,8 @@ export interface CounterHit {
  */
 export interface SharedCounter {
   hit(key: string, windowMs: number): Promise<CounterHit>
+  /** Hits in the current window without counting one (0 when the window has ended). */
+  peek(key: string, windowMs: number): Promise<number>
 }
 
 /**
@@ -45,6 +47,16 @@ export class DatabaseCounter implements SharedCounter {
       .returning(['count', 'window_start'])
       .executeTakeFirstOrThrow()
     return { count: Number(row.count), resetAt: Number(row.window_start) + windowMs }
+  }
+
+  async peek(key: string, windowMs: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('rate_limit_counters')
+      .select(['count', 'window_start'])
+      .where('key', '=', key)
+      .executeTakeFirst()
+    if (row === undefined || Number(row.window_start) + windowMs <= this.#now()) return 0
+    return Number(row.count)
   }
 
   /** Forgets windows that ended before `now`, so the table holds only live keys. */

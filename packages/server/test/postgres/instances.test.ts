@@ -91,4 +91,30 @@ describe('two instances over one PostgreSQL', () => {
     await holder.revoke((grant as NonNullable<typeof grant>).grant_id)
     await expect(gpOnB.records()).rejects.toMatchObject({ status: 401, code: 'unauthorized' })
   })
+  it('[API-PAIR-01] wrong pairing codes count on every instance: guesses split over A and B are cut off together', async () => {
+    const probationOn = (f: typeof fetch) => host.service(host.orgs.probation, f)
+    const ask = (client: ServiceClient, pairingCode: string, n: number) =>
+      client.requestAccess({
+        pairingCode,
+        bindingMessage: `Probation ${2000 + n}`,
+        details: [
+          {
+            type: 'holdall_records',
+            actions: ['read'],
+            record_types: ['appointment'],
+            purpose: 'Supervision',
+            duration_days: 1,
+          },
+        ],
+      })
+    const onA = probationOn(toA)
+    const onB = probationOn(toB)
+    for (let i = 0; i < 10; i++)
+      await expect(ask(i % 2 === 0 ? onA : onB, `ZZZZ${2000 + i}`, i)).rejects.toMatchObject({
+        error: 'unknown_user_id',
+      })
+    const { code } = await holder.createPairingCode()
+    await expect(ask(onA, code, 98)).rejects.toMatchObject({ status: 429, error: 'slow_down' })
+    await expect(ask(onB, code, 99)).rejects.toMatchObject({ status: 429, error: 'slow_down' })
+  })
 })
