@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { verhoeffValid } from '@holdall/client'
 import { generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { LicenceConditions, MedicationList, RecordPayload, RecordType } from '@holdall/protocol'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -27,10 +28,17 @@ function dateIn(days: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
+/** A well-formed dm+d concept id for a made-up medicine: its hash, partition 00, Verhoeff check digit. */
+function madeUpCode(display: string): string {
+  const stem = `${Math.abs(hash(display))}00`
+  const check = [...'0123456789'].find((digit) => verhoeffValid(stem + digit))
+  return stem + (check as string)
+}
+
 const prescriber = { name: 'Dr A Khan', registration: { body: 'GMC' as const, number: '7012345' } }
 function medicine(display: string, runOutInDays: number, extra: Partial<MedicationList['medicines'][number]> = {}) {
   return {
-    medication: { system: 'https://dmd.nhs.uk', code: String(Math.abs(hash(display))), display },
+    medication: { system: 'https://dmd.nhs.uk', code: madeUpCode(display), display },
     strength: '1',
     form: 'tablet',
     dose: 'As told',
