@@ -68,7 +68,7 @@ async function main(): Promise<void> {
 
     step(2, 'Prison healthcare asks to put the medicines list in Jordan’s vault, and Jordan agrees.')
     const prison = new IssuerClient(url, orgs.prisonHealthcare)
-    let code = (await jordan.createPairingCode()).code
+    let code = (await jordan.createPairingCode()).qr
     let ask = await prison.requestAccess({
       pairingCode: code,
       bindingMessage: 'HMP Leeds 4821',
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 
     step(3, 'Day 3: at Riverside Surgery, reception asks for Jordan’s medicines and appointments.')
     const surgery = new ServiceClient(url, orgs.surgery)
-    code = (await jordan.createPairingCode()).code
+    code = (await jordan.createPairingCode()).qr
     say(`   Jordan shows the code ${code}; reception types it in.`)
     const waiting = jordan.waitForRequest(10_000)
     ask = await surgery.requestAccess({

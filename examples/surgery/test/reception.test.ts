@@ -52,7 +52,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
 
   /** Reception types the code (and NHS number) and sends; returns the request as the phone sees it. */
   async function ask(page: Page, holder: HolderClient, nhsNumber = '943 476 5919') {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await page.goto(world.surgeryUrl)
     await page.getByLabel('The code on the patient’s phone').fill(`${code.slice(0, 4)} ${code.slice(4).toLowerCase()}`)
     await page.getByLabel('NHS number from your records (optional)').fill(nhsNumber)
@@ -66,7 +66,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
   it('reception asks by keyboard alone, the binding message matches the phone, and the GP sees the verified list', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await page.goto(world.surgeryUrl)
     await expectAccessible(page, '01-ask')
     // Keyboard only: skip link, code, NHS number, button.

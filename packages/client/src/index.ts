@@ -4,8 +4,23 @@
  * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
  * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
  */
-export { HoldallApiError, HoldallOAuthError } from './errors.js'
-export { type ApproveChoice, HolderClient } from './holder.js'
+export {
+  CLIENT_ERROR_CODES,
+  type ClientErrorCode,
+  HoldallApiError,
+  HoldallError,
+  HoldallOAuthError,
+} from './errors.js'
+export { type ApproveChoice, HolderClient, type HolderOptions, type PairingDisplay } from './holder.js'
+export {
+  checkHolderChain,
+  formatSafetyCode,
+  type HolderPin,
+  type HolderPinStore,
+  type HolderRootHint,
+  MemoryHolderPinStore,
+  readPairingInput,
+} from './holder-chain.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { type OpenedRecord, openRecord, sealRecord } from './records.js'

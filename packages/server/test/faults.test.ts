@@ -135,7 +135,7 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
   it('keeps every earlier record, makes no half grant, and revokes all or nothing', async () => {
     const gp = new ServiceClient(url, gpIdentity)
     const ask = async (holder: HolderClient, binding: string) => {
-      const { code } = await holder.createPairingCode()
+      const { qr: code } = await holder.createPairingCode()
       const asked = await gp.requestAccess({
         pairingCode: code,
         bindingMessage: binding,

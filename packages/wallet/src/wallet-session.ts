@@ -1,4 +1,10 @@
-import { type ApproveChoice, HolderClient, type TrustedOrganisations, verifyTrustList } from '@holdall/client'
+import {
+  type ApproveChoice,
+  HolderClient,
+  type PairingDisplay,
+  type TrustedOrganisations,
+  verifyTrustList,
+} from '@holdall/client'
 import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
 import type { AccessLogEntry, Grant, PendingRequest, RecordPayload, RecordVersionView } from '@holdall/protocol'
 import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
@@ -47,7 +53,11 @@ export class WalletSession {
 
   static async create(pin: string, origin: string): Promise<WalletSession> {
     const client = await HolderClient.createVault(origin)
-    const store = await createStore(pin, { vaultId: client.vaultId, device: client.deviceKeys })
+    const store = await createStore(pin, {
+      vaultId: client.vaultId,
+      device: client.deviceKeys,
+      rootFingerprint: client.rootFingerprint,
+    })
     return new WalletSession(store, client, await loadTrust(origin))
   }
 
@@ -58,7 +68,14 @@ export class WalletSession {
     const store = result.store
     let client: HolderClient | undefined
     try {
-      client = await HolderClient.open(origin, store.vault.device, store.vault.vaultId)
+      const { rootFingerprint } = store.vault
+      client = await HolderClient.open(
+        origin,
+        store.vault.device,
+        store.vault.vaultId,
+        fetch,
+        rootFingerprint === undefined ? {} : { rootFingerprint },
+      )
     } catch (error) {
       if (!(error instanceof TypeError)) throw error
       client = undefined
@@ -122,7 +139,7 @@ export class WalletSession {
   grants = async (): Promise<Grant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
-  pairingCode = () => this.#required().createPairingCode()
+  pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()
 
   /**
    * Whether the requester is who it says, by the wallet's own check: listed on the trust list this

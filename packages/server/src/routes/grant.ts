@@ -6,6 +6,7 @@ import { authenticate } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
 import { lockVault } from '../db/locks.js'
 import { HttpProblem } from '../errors.js'
+import { readDeviceChain } from '../repositories/device-chain.js'
 import { appendLog } from '../services/access-log.js'
 import { doc } from './doc.js'
 import { checkManifest, receiveBlob, sendBlob } from './vaults.js'
@@ -48,13 +49,6 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
     async (request) => {
       const { grant } = await grantee(request)
       const view = await grantView(ctx, grant)
-      // The signer of the receipt: the holder device whose key the service checks the receipt with.
-      const device = await ctx.db
-        .selectFrom('devices')
-        .select(['signing_jwk'])
-        .where('vault_id', '=', grant.vault_id)
-        .where('status', '=', 'active')
-        .execute()
       const vault = await ctx.db
         .selectFrom('vaults')
         .selectAll()
@@ -62,7 +56,8 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: AppContext): void
         .executeTakeFirstOrThrow()
       return {
         ...view,
-        holder_device_keys: device.map((d) => JSON.parse(d.signing_jwk)),
+        // The service checks the receipt, and an issuer the inbox key, against this chain (spec 3.8.1).
+        device_chain: await readDeviceChain(ctx.db, grant.vault_id),
         inbox: {
           key: JSON.parse(vault.inbox_public_jwk),
           key_epoch: vault.key_epoch,

@@ -24,6 +24,7 @@ import { lockVault } from '../db/locks.js'
 import { HttpProblem } from '../errors.js'
 import { pauseFor } from '../fault-injection.js'
 import { sha256Base64url } from '../hashing.js'
+import { appendDeviceChainEntry, readDeviceChain } from '../repositories/device-chain.js'
 import { appendLog } from '../services/access-log.js'
 import { doc } from './doc.js'
 import { grantView, listRecordViews, recordView } from './views.js'
@@ -127,6 +128,17 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
               created_at: now,
             })
             .execute()
+          // Entry 0 of the device chain: this very device adding itself (spec 3.8.1).
+          await appendDeviceChainEntry(
+            trx,
+            body.vault_id,
+            body.device_chain_entry,
+            {
+              subjectSigningKey: base64urlDecode(body.device.signing.x),
+              subjectAgreementKey: base64urlDecode(body.device.agreement.x),
+            },
+            now,
+          )
           await appendLog(trx, ctx.clock, body.vault_id, 'vault_created', deviceId, {})
         })
       } catch (error) {
@@ -181,6 +193,18 @@ export function registerVaultRoutes(app: FastifyInstance, ctx: AppContext): void
       }
       await ctx.db.transaction().execute(async (trx) => {
         await lockVault(trx, vaultId)
+        // The addition must extend the vault's chain, signed by the enrolling device (spec 3.8.1).
+        await appendDeviceChainEntry(
+          trx,
+          vaultId,
+          body.device_chain_entry,
+          {
+            subjectSigningKey: base64urlDecode(body.device.signing.x),
+            subjectAgreementKey: base64urlDecode(body.device.agreement.x),
+            signerKey: base64urlDecode(JSON.parse(signer.signing_jwk).x),
+          },
+          ctx.clock(),
+        )
         await trx
           .insertInto('devices')
           .values({
@@ -668,6 +692,7 @@ async function vaultView(ctx: AppContext, vaultId: string, deviceId: string) {
           enrolled_by: { device_id: device.enrolled_by, signing_key: JSON.parse(enroller.signing_jwk) },
           wrap_statement: device.wrap_statement,
         }),
+    device_chain: await readDeviceChain(ctx.db, vaultId),
     used_bytes: vault.used_bytes,
     quota_bytes: ctx.config.vaultQuotaBytes,
   }
