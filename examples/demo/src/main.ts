@@ -68,7 +68,10 @@ async function main(): Promise<void> {
 
     step(2, 'Prison healthcare asks to put the medicines list in Jordan’s vault, and Jordan agrees.')
     const prison = new IssuerClient(url, orgs.prisonHealthcare)
-    let code = (await jordan.createPairingCode()).qr
+    const shown = await jordan.createPairingCode()
+    say(`   Jordan's phone shows code ${shown.code} and safety code ${shown.safetyCode}; the desk scans its QR code.`)
+    say(`   The QR code names Jordan's own list of devices, so the host cannot slip in a "device" of its own.`)
+    let code = shown.qr
     let ask = await prison.requestAccess({
       pairingCode: code,
       bindingMessage: 'HMP Leeds 4821',
