@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { verhoeffValid } from '@holdall/client'
 import { generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { LicenceConditions, MedicationList, RecordPayload, RecordType } from '@holdall/protocol'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -30,7 +31,7 @@ function dateIn(days: number): string {
 const prescriber = { name: 'Dr A Khan', registration: { body: 'GMC' as const, number: '7012345' } }
 function medicine(display: string, runOutInDays: number, extra: Partial<MedicationList['medicines'][number]> = {}) {
   return {
-    medication: { system: 'https://dmd.nhs.uk', code: String(Math.abs(hash(display))), display },
+    medication: { system: 'https://dmd.nhs.uk', code: conceptId(display), display },
     strength: '1',
     form: 'tablet',
     dose: 'As told',
@@ -42,6 +43,12 @@ function medicine(display: string, runOutInDays: number, extra: Partial<Medicati
     prescriber,
     ...extra,
   }
+}
+/** A well-formed SNOMED CT concept id made from the name (partition 00, Verhoeff check digit), as an issuer's SDK requires. */
+function conceptId(display: string): string {
+  const body = `${Math.abs(hash(display))}00`
+  const check = [...'0123456789'].find((digit) => verhoeffValid(body + digit))
+  return body + check
 }
 function hash(text: string): number {
   let h = 7

@@ -138,7 +138,7 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     await page.getByRole('heading', { name: 'What happened' }).waitFor()
     await expect
       .poll(() => page.locator('main').textContent())
-      .toContain('Riverside Surgery (not checked) asked for your things')
+      .toContain('Riverside Surgery (not checked) sent you a request on')
     await checkScreen(page, '22-log-not-checked')
   })
 })
