@@ -153,7 +153,7 @@ async function approveMany(database: DatabaseChoice, count: number) {
     for (let i = 0; i < count; i++) await holder.putRecord('medication_list', medicationList(), `Record ${i}`)
     const seedSeconds = (performance.now() - seeding) / 1000
     const gp = new BenchService(url, world.gp)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await gp.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside approve',

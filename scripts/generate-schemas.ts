@@ -52,6 +52,11 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   'grant-receipt-claims': { schema: protocol.grantReceiptClaimsSchema, title: 'Grant receipt claims', section: '5.9' },
   'approve-request': { schema: protocol.approveRequestSchema, title: 'Approve a request (request)', section: '5.9' },
   grant: { schema: protocol.grantSchema, title: 'A grant', section: '5.9' },
+  'grant-info': {
+    schema: protocol.grantInfoSchema,
+    title: 'A grant as its grantee reads it, with the device chain and the inbox key',
+    section: '5.10',
+  },
   'access-log-entry': { schema: protocol.accessLogEntrySchema, title: 'An access log entry', section: '5.13' },
   problem: { schema: protocol.problemSchema, title: 'Problem details (RFC 9457)', section: '6.1' },
   'record-payload': { schema: protocol.recordPayloadSchema, title: 'Any record payload', section: '4.2' },

@@ -14,6 +14,12 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { concat, u32be, utf8 } from '../packages/crypto/src/bytes.js'
 import { sealChunk } from '../packages/crypto/src/chunk.js'
 import { CHUNK_SIZE, HEADER_LENGTH, LABELS, SEALED_CHUNK_SIZE } from '../packages/crypto/src/constants.js'
+import {
+  createDeviceChainGenesis,
+  deviceChainSafetyCode,
+  signDeviceChainEntry,
+  verifyDeviceChain,
+} from '../packages/crypto/src/device-chain.js'
 import { sealEnvelopeWithSalt } from '../packages/crypto/src/envelope.js'
 import { recordBinding } from '../packages/crypto/src/envelope-header.js'
 import { deriveEnvelopeKeys } from '../packages/crypto/src/envelope-keys.js'
@@ -477,6 +483,175 @@ write('statements.json', {
     ),
   },
 })
+
+// ---- the device chain (spec 3.8.1) -------------------------------------------------------------
+{
+  const seedOf = (name: string) => fixed(`device chain ${name} signing seed`)
+  const agreementOf = (name: string) => x25519.getPublicKey(fixed(`device chain ${name} agreement key`))
+  const device = (name: string) => ({
+    name,
+    seed: seedOf(name),
+    signing: signingPublicKey(seedOf(name)),
+    agreement: agreementOf(name),
+  })
+  const [a, b, c, d, x] = ['A', 'B', 'C', 'D', 'X'].map(device) as [
+    ReturnType<typeof device>,
+    ReturnType<typeof device>,
+    ReturnType<typeof device>,
+    ReturnType<typeof device>,
+    ReturnType<typeof device>,
+  ]
+  const vaultId = context.vaultId
+  const entries: Uint8Array[] = [
+    createDeviceChainGenesis(vaultId, { signingSecretKey: a.seed, agreementPublicKey: a.agreement }),
+  ]
+  const append = (
+    list: Uint8Array[],
+    signer: Uint8Array,
+    operation: 'add' | 'remove',
+    subject: ReturnType<typeof device>,
+  ): Uint8Array => {
+    const chain = verifyDeviceChain(list, { vaultId })
+    return signDeviceChainEntry(
+      {
+        vaultId,
+        seq: chain.head.seq + 1,
+        previousHash: chain.head.hash,
+        operation,
+        subjectSigningKey: subject.signing,
+        ...(operation === 'add' ? { subjectAgreementKey: subject.agreement } : {}),
+      },
+      signer,
+    )
+  }
+  entries.push(append(entries, a.seed, 'add', b))
+  entries.push(append(entries, b.seed, 'add', c))
+  entries.push(append(entries, c.seed, 'remove', b))
+  const chain = verifyDeviceChain(entries, { vaultId })
+  const unchecked = (seq: number, previousHash: Uint8Array, signer: Uint8Array, subject: ReturnType<typeof device>) =>
+    signDeviceChainEntry(
+      {
+        vaultId,
+        seq,
+        previousHash,
+        operation: 'add',
+        subjectSigningKey: subject.signing,
+        subjectAgreementKey: subject.agreement,
+      },
+      signer,
+    )
+  const h = (i: number) => chain.entries[i]?.hash as Uint8Array
+  const otherVault = fixed('another vault id', 16)
+  const flippedSignature = (entries[1] as Uint8Array).slice()
+  flippedSignature[200] = (flippedSignature[200] as number) ^ 1
+  const nonCanonicalS = (entry: Uint8Array) => {
+    const copy = entry.slice()
+    let s = 0n
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(copy[182 + i] as number)
+    s += L
+    for (let i = 0; i < 32; i++, s >>= 8n) copy[182 + i] = Number(s & 0xffn)
+    return copy
+  }
+  const invalid: { name: string; entries: Uint8Array[]; root?: Uint8Array; knownHead?: number; error: string }[] = [
+    {
+      name: 'broken link: entry 1 names a previous hash that is not entry 0',
+      entries: [entries[0] as Uint8Array, unchecked(1, fixed('not the previous hash'), a.seed, b)],
+      error: 'DEVICE_CHAIN_LINK_BROKEN',
+    },
+    {
+      name: 'signature by a non-member: X adds itself after the root',
+      entries: [entries[0] as Uint8Array, unchecked(1, h(0), x.seed, x)],
+      error: 'DEVICE_CHAIN_SIGNER_NOT_MEMBER',
+    },
+    {
+      name: 'removed device signing: B, removed at seq 3, adds D',
+      entries: [...entries, unchecked(4, h(3), b.seed, d)],
+      error: 'DEVICE_CHAIN_SIGNER_NOT_MEMBER',
+    },
+    {
+      name: 'reordered entries: seq 2 before seq 1',
+      entries: [entries[0], entries[2], entries[1], entries[3]] as Uint8Array[],
+      error: 'DEVICE_CHAIN_LINK_BROKEN',
+    },
+    {
+      name: 'replayed old entry: seq 1 appended again at the end',
+      entries: [...entries, entries[1] as Uint8Array],
+      error: 'DEVICE_CHAIN_LINK_BROKEN',
+    },
+    {
+      name: 'truncated chain against a pinned head at seq 3',
+      entries: entries.slice(0, 3),
+      knownHead: 3,
+      error: 'DEVICE_CHAIN_ROLLBACK',
+    },
+    {
+      name: 'forked chain against a pinned head at seq 3: A adds X at seq 3 instead',
+      entries: [...entries.slice(0, 3), unchecked(3, h(2), a.seed, x)],
+      knownHead: 3,
+      error: 'DEVICE_CHAIN_ROLLBACK',
+    },
+    {
+      name: 'another root: a chain whose first entry X signed, against the pinned root',
+      entries: [createDeviceChainGenesis(vaultId, { signingSecretKey: x.seed, agreementPublicKey: x.agreement })],
+      root: chain.root,
+      error: 'DEVICE_CHAIN_ROOT_MISMATCH',
+    },
+    {
+      name: 'first entry adds A but is signed by X',
+      entries: [unchecked(0, new Uint8Array(32), x.seed, a)],
+      error: 'DEVICE_CHAIN_SIGNER_NOT_MEMBER',
+    },
+    {
+      name: 're-adding a removed device: C adds B back',
+      entries: [...entries, unchecked(4, h(3), c.seed, b)],
+      error: 'DEVICE_CHAIN_MEMBERSHIP_INVALID',
+    },
+    {
+      name: 'bit flipped in a signature',
+      entries: [entries[0] as Uint8Array, flippedSignature],
+      error: 'DEVICE_CHAIN_SIGNATURE_INVALID',
+    },
+    {
+      name: 'signature S not reduced (S + L)',
+      entries: [entries[0] as Uint8Array, nonCanonicalS(entries[1] as Uint8Array)],
+      error: 'DEVICE_CHAIN_SIGNATURE_INVALID',
+    },
+    { name: 'one byte short', entries: [(entries[0] as Uint8Array).slice(0, -1)], error: 'DEVICE_CHAIN_MALFORMED' },
+    {
+      name: 'entry of another vault',
+      entries: [createDeviceChainGenesis(otherVault, { signingSecretKey: a.seed, agreementPublicKey: a.agreement })],
+      error: 'DEVICE_CHAIN_MALFORMED',
+    },
+    { name: 'empty chain', entries: [], error: 'DEVICE_CHAIN_MALFORMED' },
+  ]
+  write('device-chain.json', {
+    description:
+      'Holdall device chain (spec 3.8.1). Entry = body (150) ‖ Ed25519(signer, "holdall/v1/device-chain/entry" 0x00 body); entry hash = SHA-256("holdall/v1/device-chain/link" 0x00 entry); root = hash of entry 0; safety code = first 80 bits of the root in Crockford base32. Hex throughout.',
+    vaultId: hex(vaultId),
+    devices: [a, b, c, d, x].map((k) => ({
+      name: k.name,
+      seed: hex(k.seed),
+      signingKey: hex(k.signing),
+      agreementKey: hex(k.agreement),
+    })),
+    valid: {
+      steps: ['A adds itself (root)', 'A adds B', 'B adds C', 'C removes B'],
+      entries: entries.map(hex),
+      hashes: chain.entries.map((e) => hex(e.hash)),
+      root: hex(chain.root),
+      safetyCode: deviceChainSafetyCode(chain.root),
+      head: { seq: chain.head.seq, hash: hex(chain.head.hash) },
+      members: chain.members.map((m) => hex(m.signingKey)),
+    },
+    invalid: invalid.map((v) => ({
+      name: v.name,
+      entries: v.entries.map(hex),
+      ...(v.root === undefined ? {} : { root: hex(v.root) }),
+      ...(v.knownHead === undefined ? {} : { knownHead: { seq: v.knownHead, hash: hex(h(v.knownHead)) } }),
+      error: v.error,
+    })),
+  })
+}
 
 // ---- the vectors that settle the spec's open points (base64url, strict Ed25519, every error
 // class, end to end): their own files, made by scripts/vectors/

@@ -16,6 +16,8 @@ describe('protocol and crypto agree', () => {
     expect(protocol.OWNER_WRAP_LENGTH).toBe(c.OWNER_WRAP_LENGTH)
     expect(protocol.HPKE_WRAP_LENGTH).toBe(c.HPKE_WRAP_LENGTH)
     expect(protocol.MANIFEST_LENGTH).toBe(c.MANIFEST_LENGTH)
+    expect(protocol.DEVICE_CHAIN_ENTRY_LENGTH).toBe(c.DEVICE_CHAIN_ENTRY_LENGTH)
+    expect(protocol.DEVICE_CHAIN_MAX_ENTRIES).toBe(c.DEVICE_CHAIN_MAX_ENTRIES)
     expect(protocol.ID_LENGTH).toBe(c.ID_LENGTH)
   })
 

@@ -263,7 +263,7 @@ describe('the development mode, as the README says', () => {
 
   it('the surgery beside it is recognised and checked: asking with a code reaches the phone', async () => {
     const holder = await HolderClient.createVault(hostUrl)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const waiting = holder.waitForRequest(15_000)
     const response = await fetch(`${surgeryUrl}/ask`, {
       method: 'POST',

@@ -136,7 +136,7 @@ export async function seedGrant(world: BenchWorld, publicUrl: string, fetchImpl:
   const holder = await HolderClient.createVault(publicUrl, fetchImpl)
   await holder.putRecord('medication_list', medicationList(), 'Medicines on release')
   const gp = new BenchService(publicUrl, world.gp, fetchImpl)
-  const { code } = await holder.createPairingCode()
+  const { qr: code } = await holder.createPairingCode()
   const { authReqId } = await gp.requestAccess({
     pairingCode: code,
     bindingMessage: 'Riverside bench',

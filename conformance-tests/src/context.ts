@@ -196,7 +196,7 @@ export class Conformance {
     } = {},
   ): Promise<{ service: ServiceClient; grant: Grant; authReqId: string }> {
     const service = this.service(name)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const details: AuthorizationDetail[] = [
       {
         type: 'holdall_records',

@@ -342,10 +342,9 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
   // The order of the manifest checks ([CRY-MAN-10]): format, then the author key, then key id and signature.
   const signedBody = (body: Uint8Array) =>
     concat(body, sign(concat(utf8(LABELS.manifest), Uint8Array.of(0), body), deviceSeed))
-  // Record type code 0 (bytes 6-7, [CRY-MAN-06]) breaks the format rules whatever the signature says.
-  const typeCodeZero = v1.bytes.slice(0, 192)
-  typeCodeZero[6] = 0
-  typeCodeZero[7] = 0
+  // Byte 5 is the signature algorithm (format 2 gave the old reserved bytes 6-7 to the record type).
+  const unknownAlgorithm = v1.bytes.slice(0, 192)
+  unknownAlgorithm[5] = 2
   const otherKeyId = v1.bytes.slice(0, 192)
   otherKeyId.set(keyThumbprint(signingPublicKey(otherSeed), 'Ed25519'), 152)
   const verify = (name: string, manifest: Uint8Array, publicKey: Uint8Array, error: string) =>
@@ -356,14 +355,14 @@ export async function writeErrorClassVectors(write: VectorWriter): Promise<void>
       error,
     })
   verify(
-    'record type code 0, and the signature is valid over that body',
-    signedBody(typeCodeZero),
+    'unknown signature algorithm, and the signature is valid over that body',
+    signedBody(unknownAlgorithm),
     devicePublic,
     'MANIFEST_MALFORMED',
   )
   verify(
-    'record type code 0, and the signature is over the original body (format is checked first)',
-    concat(typeCodeZero, v1.bytes.slice(192)),
+    'unknown signature algorithm, and the signature is over the original body (format is checked first)',
+    concat(unknownAlgorithm, v1.bytes.slice(192)),
     devicePublic,
     'MANIFEST_MALFORMED',
   )

@@ -36,9 +36,9 @@ await holder.putRecord(
   },
   'GP appointment',
 )
-const { code } = await holder.createPairingCode()
+const { qr: code } = await holder.createPairingCode() // the QR text: the code and the vault's device-list root
 
-// The surgery asks, with the code the holder read out; both screens show the binding message.
+// The surgery asks, with the QR code it scanned; both screens show the binding message.
 const gp = new ServiceClient(host, identity)
 const request = holder.waitForRequest(10_000)
 const { authReqId } = await gp.requestAccess({

@@ -16,7 +16,7 @@ describe('deposits into the inbox (chapter 5.11)', () => {
 
   async function depositGrant(recordTypes: Array<'medication_list' | 'appointment' | 'identity_document'>) {
     const issuer = ctx.issuer('prisonHealthcare')
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const message = `DEPOSIT ${Math.random().toString(36).slice(2, 8)}`
     const { authReqId } = await issuer.requestAccess({
       pairingCode: code,

@@ -42,7 +42,7 @@ describe('events for the holder (chapter 5.8)', () => {
     const stream = await ctx.send('GET', `/vaults/${holder.vaultId}/events`, { key: holder.deviceKeys.signing, token })
     assert.equal(stream.status, 200)
     assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const waiting = nextEvent(stream, 'request', 5000)
     const asked = Date.now()
     await ctx.service('gp').requestAccess({

@@ -32,7 +32,7 @@ describe('approval, narrowing and refusal (chapter 5.9)', () => {
 
   async function ask(message: string) {
     const gp = ctx.service('gp')
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await gp.requestAccess({
       pairingCode: code,
       bindingMessage: message,

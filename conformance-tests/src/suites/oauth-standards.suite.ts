@@ -128,7 +128,7 @@ describe('standards a stock OAuth client expects (chapters 2 and 5)', () => {
   it('[API-REQ-05] answers a poll that comes sooner than the interval with slow_down and a longer interval', async () => {
     const holder = await ctx.newHolder()
     const gp = ctx.service('gp')
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId, interval } = await gp.requestAccess({
       pairingCode: code,
       bindingMessage: 'STANDARDS 2',

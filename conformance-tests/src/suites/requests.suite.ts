@@ -33,7 +33,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-PAIR-01] accepts a pairing code once only', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const gp = ctx.service('gp')
     await gp.requestAccess({ pairingCode: code, bindingMessage: 'ONCE 1', details: read(['medication_list']) })
     await rejectsWithOAuth(
@@ -61,7 +61,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
       )
     }
     assert.ok(cutOff, 'twelve wrong codes in a row were never cut off')
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await rejectsWithOAuth(
       () => guesser.requestAccess({ pairingCode: code, bindingMessage: 'GUESS', details: read(['appointment']) }),
       'slow_down',
@@ -69,7 +69,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-REQ-01] refuses a GP surgery a justice-only record type, whatever the holder would approve', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await rejectsWithOAuth(
       () =>
         ctx.service('gp').requestAccess({
@@ -82,7 +82,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-REQ-01] refuses a deposit action from an organisation that is not a verified issuer', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await rejectsWithOAuth(
       () =>
         ctx.service('employer').requestAccess({
@@ -95,7 +95,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-REQ-01] refuses an unverified organisation a record type with a restricted list', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await rejectsWithOAuth(
       () =>
         ctx.service('employer').requestAccess({
@@ -110,7 +110,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   it('[API-REQ-01] lets verified probation ask for the justice-only record', {
     skip: ctx.skipUnless('verified-organisations'),
   }, async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await ctx.service('probation').requestAccess({
       pairingCode: code,
       bindingMessage: 'PROBATION',
@@ -123,7 +123,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
     skip: ctx.skipUnless('verified-organisations'),
   }, async () => {
     for (const name of ['gp', 'employer'] as const) {
-      const { code } = await holder.createPairingCode()
+      const { qr: code } = await holder.createPairingCode()
       await ctx
         .service(name)
         .requestAccess({ pairingCode: code, bindingMessage: `SHOW ${name}`, details: read(['appointment']) })
@@ -136,7 +136,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-TRUST-01] never shows an organisation as verified when the host has no list naming it', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await ctx
       .service('employer')
       .requestAccess({ pairingCode: code, bindingMessage: 'UNLISTED', details: read(['appointment']) })
@@ -148,7 +148,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   it('[API-REQ-02] answers a repeated Idempotency-Key with the first answer', {
     skip: ctx.skipUnless('idempotency-key'),
   }, async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const gp = ctx.service('gp')
     const options = {
       pairingCode: code,
@@ -163,7 +163,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-REQ-04] lets a request expire: the poll gets expired_token, the holder no longer sees it, approval is refused', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const gp = ctx.service('gp')
     const { authReqId } = await gp.requestAccess({
       pairingCode: code,
@@ -184,7 +184,7 @@ describe('pairing codes and requests (chapters 5.7 and 5.8)', () => {
   })
 
   it('[API-REQ-03] refuses a binding message outside 4 to 40 letters, digits, spaces or hyphens', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await rejectsWithOAuth(
       () =>
         ctx

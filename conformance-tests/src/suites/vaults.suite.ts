@@ -4,6 +4,7 @@ import { HolderClient } from '@holdall/client'
 import {
   base64urlDecode,
   base64urlEncode,
+  createDeviceChainGenesis,
   createVaultKeyring,
   type DeviceKeys,
   deriveInboxKeyPair,
@@ -12,9 +13,11 @@ import {
   generateSigningKeyPair,
   generateVaultRootKey,
   keyThumbprint,
+  nextDeviceChainEntry,
   signDeviceWrapStatement,
   signInboxKeyStatement,
   toPublicJwk,
+  verifyDeviceChain,
   wrapToDevice,
 } from '@holdall/crypto'
 import { assertOAuthError, assertProblem, assertUnauthorized } from '../assertions.js'
@@ -41,6 +44,12 @@ async function vaultBody(device: DeviceKeys) {
         { vaultId: keyring.vaultId, epoch: 0, inboxPublicKey: inbox.publicKey },
         device.signing.secretKey,
       ),
+    ),
+    device_chain_entry: base64urlEncode(
+      createDeviceChainGenesis(keyring.vaultId, {
+        signingSecretKey: device.signing.secretKey,
+        agreementPublicKey: device.agreement.publicKey,
+      }),
     ),
   }
 }
@@ -176,6 +185,18 @@ describe('vaults and holder devices (chapter 5.5)', () => {
         },
         vrk_wrap: base64urlEncode(wrap),
         wrap_statement: base64urlEncode(forged),
+        // A valid chain entry, so that only the wrap statement is wrong.
+        device_chain_entry: base64urlEncode(
+          nextDeviceChainEntry(
+            await holder.deviceChain(),
+            {
+              operation: 'add',
+              subjectSigningKey: newcomer.signing.publicKey,
+              subjectAgreementKey: newcomer.agreement.publicKey,
+            },
+            holder.deviceKeys.signing.secretKey,
+          ),
+        ),
       },
     })
     await assertProblem(response, 'signature_invalid')
@@ -183,5 +204,98 @@ describe('vaults and holder devices (chapter 5.5)', () => {
     await holder.enrolDevice({ signing: newcomer.signing.publicKey, agreement: newcomer.agreement.publicKey })
     const joined = await HolderClient.joinVault(ctx.baseUrl, newcomer, holder.vaultId, holder.deviceId)
     assert.equal(joined.vaultId, holder.vaultId)
+  })
+
+  it('[API-CHAIN-01] refuses a vault whose first chain entry is not its device adding itself, and creates nothing', async () => {
+    const device = generateDeviceKeys()
+    const body = await vaultBody(device)
+    const other = generateDeviceKeys()
+    const byOther = createDeviceChainGenesis(base64urlDecode(body.vault_id), {
+      signingSecretKey: other.signing.secretKey,
+      agreementPublicKey: other.agreement.publicKey,
+    })
+    const refused = await ctx
+      .connection(device.signing)
+      .send({ method: 'POST', path: '/vaults', json: { ...body, device_chain_entry: base64urlEncode(byOther) } })
+    await assertProblem(refused, 'signature_invalid')
+    const created = await ctx.connection(device.signing).send({ method: 'POST', path: '/vaults', json: body })
+    assert.equal(created.status, 201)
+  })
+
+  it('[API-CHAIN-01] refuses an enrolment whose chain entry does not extend the chain, or adds another device', async () => {
+    const owner = await ctx.newHolder()
+    const newcomer = generateDeviceKeys()
+    const stranger = generateDeviceKeys()
+    const chain = await owner.deviceChain()
+    const vaultId = base64urlDecode(owner.vaultId)
+    const wrap = await wrapToDevice(new Uint8Array(32), newcomer.agreement.publicKey, { vaultId, epoch: 0 })
+    const enrol = async (entry: Uint8Array) =>
+      ctx.connection(owner.deviceKeys.signing).send({
+        method: 'POST',
+        path: `/vaults/${owner.vaultId}/devices`,
+        accessToken: await ctx.accessToken(owner),
+        json: {
+          device: {
+            signing: toPublicJwk(newcomer.signing.publicKey, 'Ed25519'),
+            agreement: toPublicJwk(newcomer.agreement.publicKey, 'X25519'),
+          },
+          vrk_wrap: base64urlEncode(wrap),
+          wrap_statement: base64urlEncode(
+            signDeviceWrapStatement(
+              {
+                vaultId,
+                epoch: 0,
+                recipientDeviceKeyId: keyThumbprint(newcomer.signing.publicKey, 'Ed25519'),
+                wrap,
+              },
+              owner.deviceKeys.signing.secretKey,
+            ),
+          ),
+          device_chain_entry: base64urlEncode(entry),
+        },
+      })
+    const adding = (subject: DeviceKeys) => ({
+      operation: 'add' as const,
+      subjectSigningKey: subject.signing.publicKey,
+      subjectAgreementKey: subject.agreement.publicKey,
+    })
+    // Signed by a key that is not in the chain.
+    await assertProblem(
+      await enrol(nextDeviceChainEntry(chain, adding(newcomer), stranger.signing.secretKey)),
+      'signature_invalid',
+    )
+    // Adds another device than the one the body names.
+    await assertProblem(
+      await enrol(nextDeviceChainEntry(chain, adding(stranger), owner.deviceKeys.signing.secretKey)),
+      'signature_invalid',
+    )
+    // Does not follow the head (it repeats entry 0's place).
+    const misplaced = { ...chain, head: { seq: -1, hash: new Uint8Array(32) } }
+    await assertProblem(
+      await enrol(nextDeviceChainEntry(misplaced, adding(newcomer), owner.deviceKeys.signing.secretKey)),
+      'signature_invalid',
+    )
+    assert.equal((await owner.deviceChain()).entries.length, 1)
+    const accepted = await enrol(nextDeviceChainEntry(chain, adding(newcomer), owner.deviceKeys.signing.secretKey))
+    assert.equal(accepted.status, 201)
+  })
+
+  it('[API-CHAIN-02] serves the stored chain unchanged, in order, with the vault and with the grant', async () => {
+    const owner = await ctx.newHolder()
+    const newcomer = generateDeviceKeys()
+    const before = await owner.deviceChain()
+    await owner.enrolDevice({ signing: newcomer.signing.publicKey, agreement: newcomer.agreement.publicKey })
+    const token = await ctx.accessToken(owner)
+    const response = await ctx.send('GET', `/vaults/${owner.vaultId}`, { key: owner.deviceKeys.signing, token })
+    const vault = (await response.json()) as { device_chain: string[] }
+    assert.equal(vault.device_chain.length, 2)
+    assert.equal(vault.device_chain[0], base64urlEncode(before.entries[0]?.bytes as Uint8Array))
+    const chain = verifyDeviceChain(vault.device_chain.map(base64urlDecode), {
+      vaultId: base64urlDecode(owner.vaultId),
+      root: base64urlDecode(owner.rootFingerprint),
+    })
+    assert.equal(chain.members.length, 2)
+    const { service } = await ctx.grantTo(owner, 'gp')
+    assert.deepEqual((await service.grant()).device_chain, vault.device_chain)
   })
 })

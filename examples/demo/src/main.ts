@@ -38,7 +38,12 @@ async function main(): Promise<void> {
 
     step(2, 'Prison healthcare asks to put the medicines list in Jordan’s vault, and Jordan agrees.')
     const prison = new IssuerClient(url, orgs.prisonHealthcare)
-    let code = (await jordan.createPairingCode()).code
+    const pairing = await jordan.createPairingCode()
+    say(
+      `   Jordan's phone shows code ${pairing.code} and safety code ${pairing.safetyCode}; the desk scans its QR code.`,
+    )
+    say(`   The QR code names Jordan's own list of devices, so the host cannot slip in a "device" of its own.`)
+    let code = pairing.qr
     let ask = await prison.requestAccess({
       pairingCode: code,
       bindingMessage: 'HMP Leeds 4821',
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
 
     step(3, 'Day 3: at Riverside Surgery, reception asks for Jordan’s medicines and appointments.')
     const surgery = new ServiceClient(url, orgs.surgery)
-    code = (await jordan.createPairingCode()).code
+    code = (await jordan.createPairingCode()).qr
     say(`   Jordan shows the code ${code}; reception types it in.`)
     const waiting = jordan.waitForRequest(10_000)
     ask = await surgery.requestAccess({

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     say('Jordan keeps their licence, with the victim-protective conditions as a separate record.')
 
     const gp = new ServiceClient(url, orgs.surgery)
-    let code = (await jordan.createPairingCode()).code
+    let code = (await jordan.createPairingCode()).qr
     try {
       await gp.requestAccess({
         pairingCode: code,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     }
 
     const officer = new ServiceClient(url, orgs.probation)
-    code = (await jordan.createPairingCode()).code
+    code = (await jordan.createPairingCode()).qr
     const { authReqId } = await officer.requestAccess({
       pairingCode: code,
       bindingMessage: 'Leeds PDU 5501',

@@ -3,11 +3,16 @@ import {
   clientMetadataDocument,
   type GrantInfo,
   HoldallApiError,
+  HoldallError,
   HoldallOAuthError,
+  type HolderPinStore,
+  type HolderRootHint,
+  MemoryHolderPinStore,
+  readPairingInput,
   ServiceClient,
   type ServiceIdentity,
 } from '@holdall/client'
-import { randomBytes } from '@holdall/crypto'
+import { normaliseSafetyCode, randomBytes } from '@holdall/crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { SurgeryConfig } from './config.js'
@@ -29,13 +34,19 @@ export interface SurgeryAppOptions {
   readonly grantCheckMs?: number
   /** How long one long-poll from the page waits before answering "no change". */
   readonly longPollMs?: number
+  /**
+   * Where the surgery pins each patient's device list root (spec 5.8). In memory by default: a
+   * surgery that keeps it in its own database asks returning patients for no safety code.
+   */
+  readonly pins?: HolderPinStore
 }
 
 const COOKIE = 'surgery_session'
 const assets = new URL('../public/', import.meta.url)
 
 const askSchema = z.object({
-  pairing_code: z.string().max(64).default(''),
+  pairing_code: z.string().max(80).default(''),
+  safety_code: z.string().max(64).default(''),
   nhs_number: z.string().max(64).default(''),
 })
 
@@ -53,6 +64,7 @@ export async function buildSurgeryApp(
   const css = readFileSync(new URL('surgery.css', assets), 'utf8')
   const js = readFileSync(new URL('wait.js', assets), 'utf8')
   const secureCookie = config.publicUrl.startsWith('https:')
+  const pins = options.pins ?? new MemoryHolderPinStore()
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)))
@@ -123,27 +135,41 @@ export async function buildSurgeryApp(
   app.post('/ask', async (request, reply) => {
     if (!sameOrigin(request)) return sendPage(reply, 'Not allowed', html`<h1>Not allowed</h1>`, 403)
     const parsed = askSchema.safeParse(request.body ?? {})
-    const input = parsed.success ? parsed.data : { pairing_code: '', nhs_number: '' }
-    const code = normalisePairingCode(input.pairing_code)
+    const input = parsed.success ? parsed.data : { pairing_code: '', safety_code: '', nhs_number: '' }
+    // A QR scanner types the whole QR text into the code field: it carries the code and the root
+    // fingerprint of the patient's device list. A code typed by hand needs the safety code too.
+    const read = readPairingInput(input.pairing_code)
+    const scanned = read.root
+    const code = scanned === undefined ? normalisePairingCode(input.pairing_code) : read.code
+    const safetyCode = normaliseSafetyCode(input.safety_code)
+    const holderRoot: HolderRootHint | undefined = scanned ?? (safetyCode === undefined ? undefined : { safetyCode })
     const nhs = input.nhs_number.replace(/[\s-]/g, '')
     const fieldErrors: Record<string, string> = {}
     if (!/^[0-9A-HJ-NP-Z]{8}$/.test(code))
       fieldErrors.pairing_code = 'Enter the 8 letters and numbers shown on the patient’s phone'
+    if (holderRoot === undefined)
+      fieldErrors.safety_code = 'Enter the 16 letters and numbers of the safety code on the patient’s phone'
     if (nhs !== '' && !isValidNhsNumber(nhs))
       fieldErrors.nhs_number = 'Enter a valid 10-digit NHS number, or leave it empty'
-    if (Object.keys(fieldErrors).length > 0) {
-      const body = askView({ fieldErrors, pairingCode: input.pairing_code, nhsNumber: input.nhs_number })
+    if (Object.keys(fieldErrors).length > 0 || holderRoot === undefined) {
+      const body = askView({
+        fieldErrors,
+        pairingCode: input.pairing_code,
+        safetyCode: input.safety_code,
+        nhsNumber: input.nhs_number,
+      })
       return sendPage(reply, 'Error: check a patient’s medicines', body, 400)
     }
     const previous = sessionOf(request)
     if (previous !== undefined) sessions.end(previous)
 
-    const service = new ServiceClient(config.hostUrl, identity)
+    const service = new ServiceClient(config.hostUrl, identity, fetch, { pins })
     const bindingMessage = `${bindingWord(config.name)} ${((randomBytes(2)[0] as number) % 90) + 10}${((randomBytes(2)[0] as number) % 90) + 10}`
     let ask: { authReqId: string; interval: number }
     try {
       ask = await service.requestAccess({
         pairingCode: code,
+        holderRoot,
         bindingMessage,
         details: [
           {
@@ -159,6 +185,7 @@ export async function buildSurgeryApp(
       const body = askView({
         error: kindRequestError(error),
         pairingCode: input.pairing_code,
+        safetyCode: input.safety_code,
         nhsNumber: input.nhs_number,
       })
       return sendPage(reply, 'Error: check a patient’s medicines', body, 400)
@@ -309,7 +336,7 @@ export async function buildSurgeryApp(
           ? { kind: 'refused' }
           : code === 'expired_token' || code === 'authorization_pending'
             ? { kind: 'timed_out' }
-            : { kind: 'failed', reason: 'Holdall could not complete the request. Ask the patient for a new code.' },
+            : { kind: 'failed', reason: failedReason(error) },
       )
       return
     }
@@ -400,6 +427,18 @@ function outcomeTitle(kind: string): string {
 /** Codes are read aloud and typed: forgive spaces, hyphens, lower case, and O/I for 0/1. */
 export function normalisePairingCode(raw: string): string {
   return raw.toUpperCase().replace(/[\s-]/g, '').replaceAll('O', '0').replaceAll('I', '1')
+}
+
+/** Why a request that the patient answered still failed, in words reception can act on. */
+function failedReason(error: unknown): string {
+  if (error instanceof HoldallError) {
+    if (error.code === 'HOLDER_ROOT_MISMATCH')
+      return 'The safety code does not match this patient’s Holdall. Do not continue. Check the code with the patient, or ask for a new one.'
+    if (error.code === 'HOLDER_ROOT_CHANGED')
+      return 'This patient’s Holdall is not the one this surgery saw before. Do not continue. Ask the patient, and tell your IT supplier.'
+    return 'Holdall sent something this surgery could not check. Do not continue. Ask the patient for a new code.'
+  }
+  return 'Holdall could not complete the request. Ask the patient for a new code.'
 }
 
 function bindingWord(name: string): string {

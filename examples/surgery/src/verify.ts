@@ -1,5 +1,5 @@
 import { type GrantInfo, type ServiceClient, type TrustedOrganisations, verifyTrustList } from '@holdall/client'
-import { base64urlDecode, base64urlEncode, keyThumbprint, parseManifest } from '@holdall/crypto'
+import { base64urlDecode, base64urlEncode, parseManifest } from '@holdall/crypto'
 import type { MedicationList, OrganisationCategory, RecordVersionView } from '@holdall/protocol'
 
 /** What the surgery could establish about who wrote a medicines list. Every kind is shown on the page. */
@@ -84,9 +84,8 @@ async function readOne(
     return { ...base, verification: { kind: 'invalid' }, list: undefined }
   }
   const organisation = trusted.byKeyId(authorKeyId)
-  const byHolder = grant.holder_device_keys.some(
-    (k) => base64urlEncode(keyThumbprint(base64urlDecode(k.x), 'Ed25519')) === authorKeyId,
-  )
+  // The holder's devices come from the device chain the SDK verified and pinned, not from the host.
+  const byHolder = grant.holderDevices.some((device) => base64urlEncode(device.keyId) === authorKeyId)
   if (organisation === undefined && !byHolder) {
     return { ...base, verification: { kind: 'unknown_signer', trustListProblem: problem }, list: undefined }
   }

@@ -18,6 +18,7 @@ const CATEGORY_NAMES: Record<string, string> = {
 export function askView(options: {
   error?: string
   pairingCode?: string
+  safetyCode?: string
   nhsNumber?: string
   fieldErrors?: Record<string, string>
 }): Html {
@@ -44,7 +45,8 @@ ${error === undefined ? '' : html`<p class="error" id="${name}-error"><span clas
 ${summary}
 <p>The patient keeps the medicines list prison healthcare gave them in the Holdall app on their phone. Ask them to open it and show you a sharing code.</p>
 <form method="post" action="/ask" novalidate>
-${field('pairing_code', 'The code on the patient’s phone', '8 letters and numbers, for example 7KQ2 MX4D. Spaces do not matter.', options.pairingCode, html` autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" class="code"`)}
+${field('pairing_code', 'The code on the patient’s phone', '8 letters and numbers, for example 7KQ2 MX4D. Spaces do not matter. Or scan the QR code into this box.', options.pairingCode, html` autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" class="code"`)}
+${field('safety_code', 'The safety code on the patient’s phone', '16 letters and numbers under the code, for example 0K3M 9QX2 HT7A 4RWZ. Not needed if you scanned the QR code.', options.safetyCode, html` autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" class="code"`)}
 ${field('nhs_number', 'NHS number from your records (optional)', 'If you have it, we check the list is about the same person. 10 digits.', options.nhsNumber, html` autocomplete="off" inputmode="numeric" class="nhs"`)}
 <button type="submit">Ask the patient</button>
 </form>

@@ -145,6 +145,7 @@ describe('surgery app', () => {
     expect(res.statusCode).toBe(400)
     expect(res.body).toContain('There is a problem')
     expect(res.body).toContain('Enter the 8 letters and numbers')
+    expect(res.body).toContain('Enter the 16 letters and numbers of the safety code')
     expect(res.body).toContain('Enter a valid 10-digit NHS number')
     expect(res.headers['set-cookie']).toBeUndefined()
     expect((await form('%%%')).statusCode).toBe(400)
@@ -152,14 +153,22 @@ describe('surgery app', () => {
   })
 
   it('says kindly that the host cannot be reached, and starts no session', async () => {
-    const res = await form('pairing_code=7KQ2MX4D')
+    const res = await form('pairing_code=7KQ2MX4D&safety_code=0123+4567+89AB+CDEF')
     expect(res.statusCode).toBe(400)
     expect(res.body).toContain('We could not reach Holdall')
     expect(built.sessions.size).toBe(0)
   })
 
+  it('takes a scanned pairing QR code (code and root fingerprint) without a safety code', async () => {
+    const qr = `HOLDALL-PAIR:7KQ2MX4D:${'A'.repeat(43)}`
+    const res = await form(`pairing_code=${encodeURIComponent(qr)}`)
+    expect(res.statusCode).toBe(400)
+    expect(res.body).not.toContain('Enter the 16 letters')
+    expect(res.body).toContain('We could not reach Holdall')
+  })
+
   it('refuses a form posted from another site', async () => {
-    const res = await form('pairing_code=7KQ2MX4D', { origin: 'https://evil.example' })
+    const res = await form('pairing_code=7KQ2MX4D&safety_code=0123456789ABCDEF', { origin: 'https://evil.example' })
     expect(res.statusCode).toBe(403)
     const end = await built.app.inject({ method: 'POST', url: '/session/end', headers: { origin: 'null' } })
     expect(end.statusCode).toBe(403)

@@ -56,9 +56,10 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
 
   /** Reception types the code (and NHS number) and sends; returns the request as the phone sees it. */
   async function ask(page: Page, holder: HolderClient, nhsNumber = '943 476 5919') {
-    const { code } = await holder.createPairingCode()
+    const { code, safetyCode } = await holder.createPairingCode()
     await page.goto(world.surgeryUrl)
     await page.getByLabel('The code on the patient’s phone').fill(`${code.slice(0, 4)} ${code.slice(4).toLowerCase()}`)
+    await page.getByLabel('The safety code on the patient’s phone').fill(safetyCode.toLowerCase())
     await page.getByLabel('NHS number from your records (optional)').fill(nhsNumber)
     await page.getByRole('button', { name: 'Ask the patient' }).click()
     await page.getByRole('heading', { name: 'Waiting for the patient' }).waitFor()
@@ -70,16 +71,19 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
   it('reception asks by keyboard alone, the binding message matches the phone, and the GP sees the verified list', async () => {
     const page = await newPage()
     const holder = await world.holderWithDeposit(medicationList(today()))
-    const { code } = await holder.createPairingCode()
+    const { code, safetyCode } = await holder.createPairingCode()
     await page.goto(world.surgeryUrl)
     await expectAccessible(page, '01-ask')
-    // Keyboard only: skip link, code, NHS number, button.
+    // Keyboard only: skip link, code, safety code, NHS number, button.
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content')
     await page.keyboard.press('Enter')
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('pairing_code')
     await page.keyboard.type(code)
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('safety_code')
+    await page.keyboard.type(safetyCode)
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('nhs_number')
     await page.keyboard.type('9434765919')
@@ -165,6 +169,7 @@ describe.skipIf(skipBrowser)('surgery reception page in Chromium', () => {
     const holder = await world.holderWithDeposit(medicationList(today()))
     await page.goto(world.surgeryUrl)
     await page.getByLabel('The code on the patient’s phone').fill('ZZZZ ZZZZ')
+    await page.getByLabel('The safety code on the patient’s phone').fill('0000 0000 0000 0000')
     await page.getByRole('button', { name: 'Ask the patient' }).click()
     await page.getByRole('heading', { name: 'There is a problem' }).waitFor()
     expect(await page.textContent('#error-summary')).toContain('That code did not work')

@@ -145,7 +145,7 @@ export async function startWorld() {
     async holderWithDeposit(list: MedicationList): Promise<HolderClient> {
       const holder = await HolderClient.createVault(hostUrl)
       const issuer = new IssuerClient(hostUrl, prison)
-      const code = (await holder.createPairingCode()).code
+      const code = (await holder.createPairingCode()).qr
       const ask = await issuer.requestAccess({
         pairingCode: code,
         bindingMessage: 'HMP Leeds 4821',

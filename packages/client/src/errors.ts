@@ -49,6 +49,24 @@ export const CLIENT_ERROR_CODES = [
   'RECORD_NOT_FOR_REQUESTER',
   /** The trust list does not verify, has expired or is malformed. */
   'TRUST_LIST_INVALID',
+  /** The vault's device chain does not verify (spec 3.8.1); `cause` carries the crypto class. */
+  'DEVICE_CHAIN_INVALID',
+  /** The device chain is shorter than, or forks from, the head this client saw before. */
+  'DEVICE_CHAIN_ROLLBACK',
+  /** The chain's root is not the one pinned for this holder: refused, never re-pinned. */
+  'HOLDER_ROOT_CHANGED',
+  /** The chain's root is not the one the holder's pairing QR code or safety code named. */
+  'HOLDER_ROOT_MISMATCH',
+  /** First contact with a holder, and no root fingerprint or safety code from the pairing. */
+  'HOLDER_ROOT_UNKNOWN',
+  /** This device is not a member of the vault's verified device chain. */
+  'DEVICE_NOT_MEMBER',
+  /** The vault's inbox key is not signed by a member of its verified device chain. */
+  'INBOX_KEY_UNVERIFIED',
+  /** The grant receipt is not signed by a member of the vault's verified device chain. */
+  'RECEIPT_UNVERIFIED',
+  /** The grant receipt is for another service, vault or grant. */
+  'RECEIPT_MISMATCH',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

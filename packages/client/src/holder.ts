@@ -1,6 +1,7 @@
 import {
   base64urlDecode,
   base64urlEncode,
+  createDeviceChainGenesis,
   createVaultKeyring,
   type DeviceKeys,
   deriveInboxKeyPair,
@@ -10,6 +11,7 @@ import {
   generateId,
   generateVaultRootKey,
   keyThumbprint,
+  nextDeviceChainEntry,
   randomBytes,
   signCompactJws,
   signDeviceWrapStatement,
@@ -19,6 +21,7 @@ import {
   unwrapFromEpoch,
   unwrapFromInbox,
   type VaultKeyring,
+  type VerifiedDeviceChain,
   verifyDeviceWrapStatement,
   wrapToDevice,
   wrapToEpoch,
@@ -27,6 +30,7 @@ import {
 import {
   type AccessLogEntry,
   type AuthorizationDetail,
+  formatPairingQr,
   type Grant,
   mayIssue,
   mayReceive,
@@ -37,11 +41,41 @@ import {
   type Vault,
 } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
+import {
+  chainMember,
+  checkHolderChain,
+  formatSafetyCode,
+  type HolderPinStore,
+  MemoryHolderPinStore,
+  pinOf,
+} from './holder-chain.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
+
+/** Options of a holder device: where it pins its vault's device chain root and head. */
+export interface HolderOptions {
+  readonly pins?: HolderPinStore
+  /**
+   * The vault's root fingerprint (base64url) as this device stored it. Without it (and with no
+   * pin), reopening trusts the host's chain on first use, checking only that this device is in it.
+   */
+  readonly rootFingerprint?: string
+}
+
+/** What the holder shows at a desk: the code, and the root of the vault's device chain. */
+export interface PairingDisplay {
+  readonly code: string
+  readonly expires_at: number
+  /** base64url of the root fingerprint (spec 3.8.1). */
+  readonly rootFingerprint: string
+  /** Four groups of four symbols, for a person to read out, type or compare. */
+  readonly safetyCode: string
+  /** The text of the QR code: code and root fingerprint (spec 5.8). */
+  readonly qr: string
+}
 
 export interface ApproveChoice {
   /** Share fewer record types than asked for. */
@@ -59,6 +93,8 @@ export class HolderClient {
   readonly #device: DeviceKeys
   readonly #keyring: VaultKeyring
   readonly deviceId: string
+  readonly #pins: HolderPinStore
+  #chain: VerifiedDeviceChain | undefined
   #accessToken: string | undefined
 
   private constructor(
@@ -67,11 +103,19 @@ export class HolderClient {
     keyring: VaultKeyring,
     fetchImpl: typeof fetch,
     clock?: HostClock,
+    pins: HolderPinStore = new MemoryHolderPinStore(),
   ) {
     this.#host = new HostConnection(baseUrl, device.signing, fetchImpl, clock)
     this.#device = device
     this.#keyring = keyring
+    this.#pins = pins
     this.deviceId = base64urlEncode(keyThumbprint(device.signing.publicKey, 'Ed25519'))
+  }
+
+  /** The root fingerprint of this vault's device chain (base64url): what pairing codes carry. */
+  get rootFingerprint(): string {
+    if (this.#chain === undefined) throw new HoldallError('DEVICE_CHAIN_INVALID', 'the device chain is not loaded')
+    return base64urlEncode(this.#chain.root)
   }
 
   get vaultId(): string {
@@ -83,13 +127,32 @@ export class HolderClient {
   }
 
   /** Makes device keys and a vault root key on this device, and creates the vault on the host. */
-  static async createVault(baseUrl: string, fetchImpl: typeof fetch = fetch): Promise<HolderClient> {
+  static async createVault(
+    baseUrl: string,
+    fetchImpl: typeof fetch = fetch,
+    options: HolderOptions = {},
+  ): Promise<HolderClient> {
     const device = generateDeviceKeys()
     const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 0)
-    const client = new HolderClient(baseUrl, device, keyring, fetchImpl)
+    const client = new HolderClient(baseUrl, device, keyring, fetchImpl, undefined, options.pins)
     const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 0)
     await client.#host.learnHostTime()
-    await client.#host.json<Vault>({
+    // Entry 0 of the device chain: this device adds itself. Its hash is the vault's root.
+    const genesis = createDeviceChainGenesis(keyring.vaultId, {
+      signingSecretKey: device.signing.secretKey,
+      agreementPublicKey: device.agreement.publicKey,
+    })
+    const root = base64urlEncode(
+      (
+        await checkHolderChain({
+          vaultId: client.vaultId,
+          entries: [base64urlEncode(genesis)],
+          pins: client.#pins,
+          trustOnFirstUse: true,
+        })
+      ).root,
+    )
+    const created = await client.#host.json<Vault>({
       method: 'POST',
       path: '/vaults',
       json: {
@@ -108,8 +171,10 @@ export class HolderClient {
             device.signing.secretKey,
           ),
         ),
+        device_chain_entry: base64urlEncode(genesis),
       },
     })
+    client.#chain = await client.#checkChain(created.device_chain, { rootFingerprint: root })
     await client.login()
     return client
   }
@@ -125,13 +190,19 @@ export class HolderClient {
     vaultId: string,
     enrollerKeyId: string,
     fetchImpl: typeof fetch = fetch,
+    options: HolderOptions = {},
   ): Promise<HolderClient> {
-    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl)
+    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl, options)
     if (vault.enrolled_by === undefined || vault.wrap_statement === undefined)
       throw new Error('this device was not enrolled by another device')
     const enroller = fromPublicJwk(vault.enrolled_by.signing_key, 'Ed25519')
     if (base64urlEncode(keyThumbprint(enroller, 'Ed25519')) !== enrollerKeyId)
       throw new Error('enrolled by a device you did not expect')
+    // The enroller must be in the vault's device chain, and must have chained this device in.
+    const chain = await probe.#checkChain(vault.device_chain, options)
+    const self = chainMember(chain, probe.deviceId)
+    if (chainMember(chain, enrollerKeyId) === undefined || self === undefined)
+      throw new HoldallError('DEVICE_NOT_MEMBER', 'this device or its enroller is not in the vault device chain')
     const statement = {
       vaultId: base64urlDecode(vaultId),
       epoch: vault.key_epoch,
@@ -149,8 +220,10 @@ export class HolderClient {
       createVaultKeyring(statement.vaultId, vrk, vault.key_epoch),
       fetchImpl,
       probe.#host.clock,
+      probe.#pins,
     )
     client.#accessToken = probe.#accessToken
+    client.#chain = chain
     return client
   }
 
@@ -172,6 +245,13 @@ export class HolderClient {
       },
       this.#device.signing.secretKey,
     )
+    // The addition goes into the device chain, signed by this device, after the head it verified.
+    const chain = await this.deviceChain()
+    const entry = nextDeviceChainEntry(
+      chain,
+      { operation: 'add', subjectSigningKey: newDevice.signing, subjectAgreementKey: newDevice.agreement },
+      this.#device.signing.secretKey,
+    )
     await this.#call('POST', `/vaults/${this.vaultId}/devices`, {
       device: {
         signing: toPublicJwk(newDevice.signing, 'Ed25519'),
@@ -179,16 +259,50 @@ export class HolderClient {
       },
       vrk_wrap: base64urlEncode(wrap),
       wrap_statement: base64urlEncode(statement),
+      device_chain_entry: base64urlEncode(entry),
     })
+    await this.deviceChain()
+  }
+
+  /**
+   * The vault's device chain, fetched from the host and verified against this device's pinned
+   * root and head; this device must be a member of it.
+   */
+  async deviceChain(): Promise<VerifiedDeviceChain> {
+    const vault = await this.#get<Vault>(`/vaults/${this.vaultId}`)
+    this.#chain = await this.#checkChain(vault.device_chain, {})
+    return this.#chain
+  }
+
+  async #checkChain(entries: readonly string[], options: HolderOptions): Promise<VerifiedDeviceChain> {
+    const chain = await checkHolderChain({
+      vaultId: this.vaultId,
+      entries,
+      pins: this.#pins,
+      firstContact: options.rootFingerprint === undefined ? undefined : { rootFingerprint: options.rootFingerprint },
+      trustOnFirstUse: true,
+    })
+    if (chainMember(chain, this.deviceId) === undefined)
+      throw new HoldallError('DEVICE_NOT_MEMBER', 'this device is not in the vault device chain')
+    await this.#pins.set(this.vaultId, pinOf(chain))
+    return chain
   }
 
   /** Logs a device in before it holds the VRK, and reads its view of the vault. */
-  static async #signIn(baseUrl: string, device: DeviceKeys, vaultId: string, fetchImpl: typeof fetch) {
+  static async #signIn(
+    baseUrl: string,
+    device: DeviceKeys,
+    vaultId: string,
+    fetchImpl: typeof fetch,
+    options: HolderOptions,
+  ) {
     const probe = new HolderClient(
       baseUrl,
       device,
       createVaultKeyring(base64urlDecode(vaultId), new Uint8Array(32), 0),
       fetchImpl,
+      undefined,
+      options.pins,
     )
     await probe.login()
     return { probe, vault: await probe.#get<Vault>(`/vaults/${vaultId}`) }
@@ -200,8 +314,10 @@ export class HolderClient {
     device: DeviceKeys,
     vaultId: string,
     fetchImpl: typeof fetch = fetch,
+    options: HolderOptions = {},
   ): Promise<HolderClient> {
-    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl)
+    const { probe, vault } = await HolderClient.#signIn(baseUrl, device, vaultId, fetchImpl, options)
+    const chain = await probe.#checkChain(vault.device_chain, options)
     const vrk = await unwrapAsDevice(base64urlDecode(vault.vrk_wrap), device.agreement.secretKey, {
       vaultId: base64urlDecode(vaultId),
       epoch: vault.key_epoch,
@@ -212,8 +328,10 @@ export class HolderClient {
       createVaultKeyring(base64urlDecode(vaultId), vrk, vault.key_epoch),
       fetchImpl,
       probe.#host.clock,
+      probe.#pins,
     )
     client.#accessToken = probe.#accessToken
+    client.#chain = chain
     return client
   }
 
@@ -373,9 +491,26 @@ export class HolderClient {
     return { ...opened, issuer }
   }
 
-  /** A short code (and QR payload) to show the person at the desk. Single use, 10 minutes. */
-  async createPairingCode(): Promise<{ code: string; expires_at: number }> {
-    return this.#call('POST', `/vaults/${this.vaultId}/pairing-codes`, {})
+  /**
+   * A short code to show the person at the desk (single use, 10 minutes), with the vault's root
+   * fingerprint from this device's own verified chain: in the QR code in full, and as a safety
+   * code to read out or type (spec 5.8). The host only makes the code.
+   */
+  async createPairingCode(): Promise<PairingDisplay> {
+    const made = await this.#call<{ code: string; expires_at: number }>(
+      'POST',
+      `/vaults/${this.vaultId}/pairing-codes`,
+      {},
+    )
+    const chain = this.#chain ?? (await this.deviceChain())
+    const rootFingerprint = base64urlEncode(chain.root)
+    return {
+      code: made.code,
+      expires_at: made.expires_at,
+      rootFingerprint,
+      safetyCode: formatSafetyCode(chain.root),
+      qr: formatPairingQr({ code: made.code, rootFingerprint }),
+    }
   }
 
   async pendingRequests(): Promise<PendingRequest[]> {

@@ -20,7 +20,16 @@ export {
   HoldallError,
   HoldallOAuthError,
 } from './errors.js'
-export { type ApproveChoice, HolderClient } from './holder.js'
+export { type ApproveChoice, HolderClient, type HolderOptions, type PairingDisplay } from './holder.js'
+export {
+  checkHolderChain,
+  formatSafetyCode,
+  type HolderPin,
+  type HolderPinStore,
+  type HolderRootHint,
+  MemoryHolderPinStore,
+  readPairingInput,
+} from './holder-chain.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'

@@ -29,23 +29,25 @@ export class IssuerClient extends ServiceClient {
     const problems = clinicalCodeProblems(payload)
     if (problems.length > 0)
       throw new HoldallError('invalid_clinical_code', problems.map((p) => `${p.path}: ${p.reason}`).join('; '))
-    const grant = await this.grant()
-    // The inbox key must be one a holder device signed, not one the host made up (spec 3.8).
+    const { info: grant, chain } = await this.verifiedGrant()
+    // The inbox key must be one a member of the vault's verified device chain signed, not one the
+    // host made up, nor one signed by a "device" the host listed (spec 3.8, [CRY-STMT-01]).
     const vaultId = base64urlDecode(grant.vault_id)
     const inboxKey = fromPublicJwk(grant.inbox.key, 'X25519')
-    const signerKey = grant.holder_device_keys.find((k) => {
+    const signedByMember = chain.members.some((member) => {
       try {
         verifyInboxKeyStatement(
           { vaultId, epoch: grant.inbox.key_epoch, inboxPublicKey: inboxKey },
           base64urlDecode(grant.inbox.statement),
-          base64urlDecode(k.x),
+          member.signingKey,
         )
         return true
       } catch {
         return false
       }
     })
-    if (signerKey === undefined) throw new Error('the vault inbox key is not signed by a holder device')
+    if (!signedByMember)
+      throw new HoldallError('INBOX_KEY_UNVERIFIED', "the vault's inbox key is not signed by a device of the vault")
     const recordId = base64urlEncode(generateId())
     const dek = generateDataKey()
     const { sealed, manifest } = sealRecord({

@@ -1,27 +1,37 @@
 import {
   base64urlDecode,
   base64urlEncode,
+  type DeviceChainMember,
   type DeviceKeys,
-  fromPublicJwk,
   generateId,
   keyThumbprint,
   randomBytes,
   signCompactJws,
   toPublicJwk,
   unwrapAsGrantee,
+  type VerifiedDeviceChain,
   verifyCompactJws,
 } from '@holdall/crypto'
 import {
   type AuthorizationDetail,
   type ClientMetadata,
-  type GrantInfo,
+  type GrantInfo as GrantInfoWire,
   type GrantReceiptClaims,
+  grantInfoSchema,
   grantReceiptClaimsSchema,
   mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
 } from '@holdall/protocol'
 import { HoldallError, HoldallOAuthError } from './errors.js'
+import {
+  chainMember,
+  checkHolderChain,
+  type HolderPinStore,
+  type HolderRootHint,
+  MemoryHolderPinStore,
+  readPairingInput,
+} from './holder-chain.js'
 import { HostConnection } from './http.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, verifySignedType } from './records.js'
 import type { TrustedOrganisations } from './trust-list.js'
@@ -36,8 +46,11 @@ export interface ServiceIdentity {
   readonly keys: DeviceKeys
 }
 
-/** The grant as its grantee sees it: a wire type, defined in @holdall/protocol and re-exported here. */
-export type { GrantInfo } from '@holdall/protocol'
+/** `GET /grant`, after the client checked the device chain and the receipt against it. */
+export interface GrantInfo extends GrantInfoWire {
+  /** The vault's devices from its verified, pinned device chain: never a list the host made. */
+  readonly holderDevices: readonly DeviceChainMember[]
+}
 
 /** The metadata document a service publishes at its client_id URL. */
 export function clientMetadataDocument(identity: ServiceIdentity): ClientMetadata {
@@ -77,10 +90,23 @@ export class ServiceClient {
   readonly identity: ServiceIdentity
   #accessToken: string | undefined
   #refreshToken: string | undefined
+  readonly #pins: HolderPinStore
+  /** The root the person showed at this pairing (QR code or safety code), for the first check. */
+  #firstContact: HolderRootHint | undefined
 
-  constructor(baseUrl: string, identity: ServiceIdentity, fetchImpl: typeof fetch = fetch) {
+  /**
+   * `options.pins` keeps the root and head of each holder's device chain between pairings; give a
+   * persistent store, or every restart is a first contact again.
+   */
+  constructor(
+    baseUrl: string,
+    identity: ServiceIdentity,
+    fetchImpl: typeof fetch = fetch,
+    options: { pins?: HolderPinStore } = {},
+  ) {
     this.host = new HostConnection(baseUrl, identity.keys.signing, fetchImpl)
     this.identity = identity
+    this.#pins = options.pins ?? new MemoryHolderPinStore()
   }
 
   /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */
@@ -107,22 +133,29 @@ export class ServiceClient {
   /**
    * Asks the holder behind `pairingCode` for access. Returns the request id to wait on. The
    * binding message is shown on both screens so the holder can tell this request from others.
+   * `pairingCode` may be the text of the holder's pairing QR code, which carries the root
+   * fingerprint of the holder's device chain; a typed code needs `holderRoot` (the safety code)
+   * unless this client pinned the holder before. The grant is refused unless the chain the host
+   * serves has that root (spec 5.8).
    */
   async requestAccess(options: {
     pairingCode: string
+    holderRoot?: HolderRootHint
     details: AuthorizationDetail[]
     bindingMessage: string
     idempotencyKey?: string
     /** Seconds the holder has to answer, if less than the host's limit (10 minutes on ours). */
     requestedExpiry?: number
   }): Promise<{ authReqId: string; interval: number }> {
+    const input = readPairingInput(options.pairingCode)
+    this.#firstContact = options.holderRoot ?? input.root
     const body = await this.host.json<{ auth_req_id: string; interval: number }>({
       method: 'POST',
       path: '/oauth/bc-authorize',
       headers: { 'idempotency-key': options.idempotencyKey ?? base64urlEncode(generateId()) },
       form: {
         ...this.#clientAuth('/oauth/bc-authorize'),
-        login_hint: options.pairingCode,
+        login_hint: input.code,
         binding_message: options.bindingMessage,
         authorization_details: JSON.stringify(options.details),
         ...(options.requestedExpiry === undefined ? {} : { requested_expiry: String(options.requestedExpiry) }),
@@ -166,30 +199,40 @@ export class ServiceClient {
     }
   }
 
-  /** The grant, with the holder's signed receipt checked against the holder device key. */
+  /**
+   * The grant, with the vault's device chain verified against this client's pin (or the root
+   * shown at pairing) and the holder's signed receipt verified under a member of that chain.
+   */
   async grant(): Promise<GrantInfo> {
-    return (await this.#verifiedGrant()).info
+    return (await this.verifiedGrant()).info
   }
 
-  async #verifiedGrant(): Promise<{ info: GrantInfo; claims: GrantReceiptClaims }> {
-    const info = await this.host.json<GrantInfo>({ method: 'GET', path: '/grant', accessToken: await this.#token() })
-    const [kid] = info.receipt.split('.')
-    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(kid as string))) as { kid?: string }
-    const signer = info.holder_device_keys.find(
-      (k) => base64urlEncode(keyThumbprint(base64urlDecode(k.x), 'Ed25519')) === header.kid,
+  /** For subclasses: the grant with its verified device chain and receipt claims. */
+  protected async verifiedGrant(): Promise<{
+    info: GrantInfo
+    chain: VerifiedDeviceChain
+    claims: GrantReceiptClaims
+  }> {
+    const wire = grantInfoSchema.parse(
+      await this.host.json<unknown>({ method: 'GET', path: '/grant', accessToken: await this.#token() }),
     )
-    if (signer === undefined) throw new Error('the grant receipt is not signed by a device of this vault')
-    const { payload } = verifyCompactJws(info.receipt, fromPublicJwk(signer, 'Ed25519'), 'grant+jwt')
-    const claims = grantReceiptClaimsSchema.parse(payload)
+    const chain = await checkHolderChain({
+      vaultId: wire.vault_id,
+      entries: wire.device_chain,
+      pins: this.#pins,
+      firstContact: this.#firstContact,
+    })
+    const claims = verifyReceipt(wire.receipt, chain)
     const ownAgreement = base64urlEncode(keyThumbprint(this.identity.keys.agreement.publicKey, 'X25519'))
     if (
       claims.client_id !== this.identity.clientId ||
       claims.client_agreement_key_id !== ownAgreement ||
-      claims.jti !== info.grant_id
+      claims.jti !== wire.grant_id ||
+      claims.sub !== wire.vault_id
     ) {
-      throw new Error('the grant receipt is not for this service')
+      throw new HoldallError('RECEIPT_MISMATCH', 'the grant receipt is not for this service, vault or grant')
     }
-    return { info, claims }
+    return { info: { ...wire, holderDevices: chain.members }, chain, claims }
   }
 
   async records(): Promise<RecordVersionView[]> {
@@ -209,10 +252,10 @@ export class ServiceClient {
    * ([CRY-MAN-09]), before the record key is unwrapped.
    */
   async readRecord(view: RecordVersionView, trusted: TrustedOrganisations): Promise<OpenedRecord & { issuer: string }> {
-    const { info: grant, claims } = await this.#verifiedGrant()
+    const { info: grant, chain, claims } = await this.verifiedGrant()
     const manifestAuthor = manifestAuthorKeyId(view)
     const issuer = trusted.byKeyId(manifestAuthor)
-    const authorKey = issuer?.publicKey ?? holderKey(grant, manifestAuthor)
+    const authorKey = issuer?.publicKey ?? chainMember(chain, manifestAuthor)?.signingKey
     if (authorKey === undefined) throw new HoldallError('RECORD_UNVERIFIED', 'the record is signed by nobody trusted')
     const { recordType } = verifySignedType(view, authorKey, grant.vault_id)
     const granted = claims.authorization_details.some(
@@ -262,9 +305,20 @@ export class ServiceClient {
   }
 }
 
-function holderKey(grant: GrantInfo, authorKeyId: string): Uint8Array | undefined {
-  const key = grant.holder_device_keys.find(
-    (k) => base64urlEncode(keyThumbprint(base64urlDecode(k.x), 'Ed25519')) === authorKeyId,
-  )
-  return key === undefined ? undefined : base64urlDecode(key.x)
+/** The receipt's claims, if a current member of the verified chain signed it (spec 5.9). */
+function verifyReceipt(receipt: string, chain: VerifiedDeviceChain): GrantReceiptClaims {
+  try {
+    const [encodedHeader] = receipt.split('.')
+    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(encodedHeader ?? ''))) as { kid?: unknown }
+    const signer = typeof header.kid === 'string' ? chainMember(chain, header.kid) : undefined
+    if (signer === undefined) throw new Error('the receipt names no device of the verified chain')
+    const { payload } = verifyCompactJws(receipt, signer.signingKey, 'grant+jwt')
+    const claims = grantReceiptClaimsSchema.parse(payload)
+    if (claims.iss !== header.kid) throw new Error('the receipt names another signer')
+    return claims
+  } catch (cause) {
+    throw new HoldallError('RECEIPT_UNVERIFIED', 'the grant receipt is not signed by a device of this vault', {
+      cause,
+    })
+  }
 }

@@ -69,4 +69,12 @@ export const LABELS = {
   manifest: 'holdall/v1/manifest',
   inboxKeyStatement: 'holdall/v1/statement/inbox-key',
   deviceWrapStatement: 'holdall/v1/statement/device-wrap',
+  deviceChainEntry: 'holdall/v1/device-chain/entry',
+  deviceChainLink: 'holdall/v1/device-chain/link',
 } as const
+
+/** Device chain entries (spec 3.8.1): format version 1, fixed length, at most this many per vault. */
+export const DEVICE_CHAIN_FORMAT_VERSION = 1
+export const DEVICE_CHAIN_BODY_LENGTH = 150
+export const DEVICE_CHAIN_ENTRY_LENGTH = DEVICE_CHAIN_BODY_LENGTH + SIGNATURE_LENGTH
+export const DEVICE_CHAIN_MAX_ENTRIES = 1024

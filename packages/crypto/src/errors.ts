@@ -37,6 +37,20 @@ export type CryptoErrorCode =
   | 'STATEMENT_INVALID'
   /** A JWS (DPoP proof, assertion, receipt, trust list) is malformed or does not verify. */
   | 'SIGNATURE_INVALID'
+  /** A device chain entry is not in the exact format (length, version, operation, vault, field rules). */
+  | 'DEVICE_CHAIN_MALFORMED'
+  /** Device chain entries are out of order, or one does not hash-link to the entry before it. */
+  | 'DEVICE_CHAIN_LINK_BROKEN'
+  /** A device chain entry is signed by a key that is not a member when it is applied (or a removed one). */
+  | 'DEVICE_CHAIN_SIGNER_NOT_MEMBER'
+  /** A device chain entry's signature does not verify (strict Ed25519). */
+  | 'DEVICE_CHAIN_SIGNATURE_INVALID'
+  /** A device chain adds a member twice, re-adds a removed key, removes a non-member or the last member. */
+  | 'DEVICE_CHAIN_MEMBERSHIP_INVALID'
+  /** The chain's first entry is not the root the reader pinned: another vault's chain, or a forged one. */
+  | 'DEVICE_CHAIN_ROOT_MISMATCH'
+  /** The chain is shorter than, or forks from, a head the reader has already seen (truncated or replayed). */
+  | 'DEVICE_CHAIN_ROLLBACK'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

@@ -5,6 +5,25 @@
 export { base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
 export { constantTimeEqual, randomBytes } from './bytes.js'
 export * as constants from './constants.js'
+export {
+  createDeviceChainGenesis,
+  type DeviceChainEntry,
+  type DeviceChainEntryFields,
+  type DeviceChainHead,
+  type DeviceChainMember,
+  type DeviceChainOperation,
+  deviceChainEntryHash,
+  deviceChainMember,
+  deviceChainSafetyCode,
+  nextDeviceChainEntry,
+  normaliseSafetyCode,
+  parseDeviceChainEntry,
+  SAFETY_CODE_LENGTH,
+  safetyCodeMatches,
+  signDeviceChainEntry,
+  type VerifiedDeviceChain,
+  verifyDeviceChain,
+} from './device-chain.js'
 export { type OpenedEnvelope, openEnvelope, type SealedEnvelope, sealEnvelope } from './envelope.js'
 export { type EnvelopeHeader, parseHeader, type RecordContext } from './envelope-header.js'
 export { EnvelopeOpener, type OpenOptions } from './envelope-opener.js'

@@ -35,6 +35,8 @@ describe('[CRY-SUITE-01] crypto policy', () => {
     expect(constants.MANIFEST_BODY_LENGTH).toBe(192)
     expect(constants.MANIFEST_LENGTH).toBe(256)
     expect(constants.MIN_ENVELOPE_LENGTH).toBe(402)
+    expect(constants.DEVICE_CHAIN_ENTRY_LENGTH).toBe(214)
+    expect(constants.DEVICE_CHAIN_MAX_ENTRIES).toBe(1024)
   })
 
   it('pins every domain-separation label, each distinct', () => {
@@ -50,6 +52,8 @@ describe('[CRY-SUITE-01] crypto policy', () => {
       manifest: 'holdall/v1/manifest',
       inboxKeyStatement: 'holdall/v1/statement/inbox-key',
       deviceWrapStatement: 'holdall/v1/statement/device-wrap',
+      deviceChainEntry: 'holdall/v1/device-chain/entry',
+      deviceChainLink: 'holdall/v1/device-chain/link',
     })
     expect(new Set(Object.values(constants.LABELS)).size).toBe(Object.keys(constants.LABELS).length)
   })

@@ -3,7 +3,14 @@ import { base64urlBytesSchema } from './encoding.js'
 import { digestSchema, idSchema, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 import { ed25519PublicJwkSchema, x25519PublicJwkSchema } from './keys.js'
 import { organisationCategorySchema, recordTypeSchema } from './record-types.js'
-import { HPKE_WRAP_LENGTH, MANIFEST_LENGTH, OWNER_WRAP_LENGTH, SUPPORTED_PROTOCOL_VERSIONS } from './version.js'
+import {
+  DEVICE_CHAIN_ENTRY_LENGTH,
+  DEVICE_CHAIN_MAX_ENTRIES,
+  HPKE_WRAP_LENGTH,
+  MANIFEST_LENGTH,
+  OWNER_WRAP_LENGTH,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './version.js'
 
 /*
  * Request and response bodies of the Holdall HTTP API (protocol-spec, chapters 4 and 5).
@@ -135,6 +142,11 @@ export type TrustListEntry = z.infer<typeof trustListEntrySchema>
 
 // ---- vaults and devices -----------------------------------------------------------------------
 
+/** One signed entry of a vault's device chain (spec 3.8.1), base64url. */
+export const deviceChainEntrySchema = base64urlBytesSchema(DEVICE_CHAIN_ENTRY_LENGTH)
+/** A vault's whole device chain, entry 0 first, as the host stores it (opaque to the host). */
+export const deviceChainSchema = z.array(deviceChainEntrySchema).min(1).max(DEVICE_CHAIN_MAX_ENTRIES)
+
 export const createVaultSchema = z
   .object({
     vault_id: idSchema,
@@ -144,6 +156,8 @@ export const createVaultSchema = z
     inbox_key: x25519PublicJwkSchema,
     /** The device's signed inbox key statement for epoch 0 (spec 3.8). */
     inbox_statement: base64urlBytesSchema(64),
+    /** Entry 0 of the device chain: this device adding itself (spec 3.8.1). */
+    device_chain_entry: deviceChainEntrySchema,
   })
   .strict()
 export type CreateVault = z.infer<typeof createVaultSchema>
@@ -155,6 +169,8 @@ export const enrolDeviceSchema = z
     vrk_wrap: hpkeWrapSchema,
     /** The enrolling device's device wrap statement (spec 3.8), base64url. */
     wrap_statement: base64urlBytesSchema(64),
+    /** The next device chain entry: this device adding the new one (spec 3.8.1). */
+    device_chain_entry: deviceChainEntrySchema,
   })
   .strict()
 
@@ -168,6 +184,8 @@ export const vaultSchema = z
     /** For an enrolled (not the first) device: who enrolled it, and their signed statement. */
     enrolled_by: z.object({ device_id: keyIdSchema, signing_key: ed25519PublicJwkSchema }).strict().optional(),
     wrap_statement: base64urlBytesSchema(64).optional(),
+    /** The vault's device chain, which every reader verifies itself (spec 3.8.1). */
+    device_chain: deviceChainSchema,
     used_bytes: z.number().int(),
     quota_bytes: z.number().int(),
   })
@@ -306,6 +324,21 @@ export const grantSchema = z
   .strict()
 export type Grant = z.infer<typeof grantSchema>
 
+/**
+ * `GET /grant`: the grant, the vault's device chain (which the service checks the receipt against,
+ * spec 3.8.1) and the vault's inbox key with its statement (which an issuer checks against the
+ * chain before depositing).
+ */
+export const grantInfoSchema = grantSchema
+  .extend({
+    device_chain: deviceChainSchema,
+    inbox: z
+      .object({ key: x25519PublicJwkSchema, key_epoch: keyEpochSchema, statement: base64urlBytesSchema(64) })
+      .strict(),
+  })
+  .strict()
+export type GrantInfo = z.infer<typeof grantInfoSchema>
+
 export const accessLogEntrySchema = z
   .object({
     seq: z.number().int().min(0),
@@ -321,15 +354,6 @@ export type AccessLogEntry = z.infer<typeof accessLogEntrySchema>
 export { keyIdSchema as deviceIdSchema }
 
 // ---- responses the host sends (chapter 5); every route declares one of these -----------------
-
-/** A grant as its grantee sees it: the holder devices' keys to check the receipt, and the inbox to deposit to. */
-export const grantInfoSchema = grantSchema
-  .extend({
-    holder_device_keys: z.array(ed25519PublicJwkSchema),
-    inbox: z.object({ key: x25519PublicJwkSchema, key_epoch: keyEpochSchema, statement: z.string() }).strict(),
-  })
-  .strict()
-export type GrantInfo = z.infer<typeof grantInfoSchema>
 
 export const enrolledDeviceSchema = z.object({ device_id: keyIdSchema }).strict()
 export const pendingRequestListSchema = z.object({ requests: z.array(pendingRequestSchema) }).strict()

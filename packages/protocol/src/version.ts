@@ -9,6 +9,9 @@ export const ENVELOPE_CHUNK_SIZE = 65_536
 export const OWNER_WRAP_LENGTH = 72
 export const HPKE_WRAP_LENGTH = 80
 export const MANIFEST_LENGTH = 256
+/** A device chain entry (spec 3.8.1), and the most a vault's chain may hold. */
+export const DEVICE_CHAIN_ENTRY_LENGTH = 214
+export const DEVICE_CHAIN_MAX_ENTRIES = 1024
 export const ID_LENGTH = 16
 export const DIGEST_LENGTH = 32
 

@@ -2,6 +2,7 @@ import { HolderClient, HostConnection, sealRecord, signTrustList, verifyTrustLis
 import {
   base64urlDecode,
   base64urlEncode,
+  createDeviceChainGenesis,
   generateDataKey,
   generateDeviceKeys,
   generateSigningKeyPair,
@@ -71,11 +72,12 @@ describe('host API rules', () => {
   it('[API-VAULT-01] creates a vault only for the key that signs the DPoP proof', async () => {
     const named = generateDeviceKeys()
     const signer = new HostConnection(host.url, generateSigningKeyPair())
+    const vaultId = randomBytes(16)
     const response = await signer.send({
       method: 'POST',
       path: '/vaults',
       json: {
-        vault_id: base64urlEncode(randomBytes(16)),
+        vault_id: base64urlEncode(vaultId),
         device: {
           signing: toPublicJwk(named.signing.publicKey, 'Ed25519'),
           agreement: toPublicJwk(named.agreement.publicKey, 'X25519'),
@@ -83,6 +85,12 @@ describe('host API rules', () => {
         vrk_wrap: base64urlEncode(new Uint8Array(80)),
         inbox_key: toPublicJwk(named.agreement.publicKey, 'X25519'),
         inbox_statement: base64urlEncode(new Uint8Array(64)),
+        device_chain_entry: base64urlEncode(
+          createDeviceChainGenesis(vaultId, {
+            signingSecretKey: named.signing.secretKey,
+            agreementPublicKey: named.agreement.publicKey,
+          }),
+        ),
       },
     })
     expect(response.status).toBe(401)
@@ -221,7 +229,7 @@ describe('host API rules', () => {
 
   it('[API-TOK-03][API-REQ-02] refuses a refresh token with another key, and survives a retried refresh', async () => {
     const gp = host.service(host.orgs.gp)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await gp.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside 4242',
@@ -346,7 +354,7 @@ describe('[API-META-01] metadata documents are fetched without SSRF', () => {
 
   it('refuses a client_id on a loopback or private address unless development mode allows it', async () => {
     const holder = await HolderClient.createVault(host.url)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await expect(
       host.service(host.orgs.gp).requestAccess({
         pairingCode: code,

@@ -137,7 +137,7 @@ describe('[SEC-FAULT-01] SIGKILL in the middle of an upload, an approval and a r
     // The GP is not listed here: the holder's client binds its key to the GP's own document.
     const unlisted = holderTrustListing()
     const ask = async (holder: HolderClient, binding: string) => {
-      const { code } = await holder.createPairingCode()
+      const { qr: code } = await holder.createPairingCode()
       const asked = await gp.requestAccess({
         pairingCode: code,
         bindingMessage: binding,

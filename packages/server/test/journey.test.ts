@@ -24,7 +24,7 @@ describe('the repeat-prescription journey', () => {
 
   it('[API-DEP-01][API-VAULT-02] prison healthcare deposits a signed medication list; the holder accepts it', async () => {
     const issuer = host.issuer(host.orgs.prisonHealthcare)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await issuer.requestAccess({
       pairingCode: code,
       bindingMessage: 'HMP Leeds 4821',
@@ -59,7 +59,7 @@ describe('the repeat-prescription journey', () => {
   it('the GP pairs and asks; the holder sees it within seconds and approves medicines only, for 14 days', async () => {
     await holder.putRecord('licence_conditions', licenceConditions(), 'Licence conditions')
     gpClient = gp()
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const waiting = holder.waitForRequest(10_000)
     const asked = Date.now()
     const { authReqId } = await gpClient.requestAccess({
@@ -164,7 +164,7 @@ describe('the repeat-prescription journey', () => {
 
   it('[API-REQ-01] a justice-only record is never offered to a GP, whatever the holder would tap', async () => {
     await holder.putRecord('victim_protective_conditions', victimConditions(), 'Conditions that protect other people')
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await expect(
       gp().requestAccess({
         pairingCode: code,
@@ -184,7 +184,7 @@ describe('the repeat-prescription journey', () => {
 
   it('probation may be granted the justice-only record', async () => {
     const probation = host.service(host.orgs.probation)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await probation.requestAccess({
       pairingCode: code,
       bindingMessage: 'Leeds PDU 7777',
@@ -207,7 +207,7 @@ describe('the repeat-prescription journey', () => {
 
   it('[API-TRUST-01][API-REQ-01] an organisation that is not on the trust list is shown as unverified and never gets justice records', async () => {
     const employer = host.service(host.orgs.employer)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await expect(
       employer.requestAccess({
         pairingCode: code,

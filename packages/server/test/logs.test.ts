@@ -63,7 +63,7 @@ describe('[API-ERR-02][SEC-LOG-01] the log of a whole journey holds no secret an
     const pairing = await holder.createPairingCode()
     recorder.secrets.add(pairing.code)
     const { authReqId } = await issuer.requestAccess({
-      pairingCode: pairing.code,
+      pairingCode: pairing.qr,
       bindingMessage: 'HMP Leeds 4821',
       details: [
         {
@@ -85,7 +85,7 @@ describe('[API-ERR-02][SEC-LOG-01] the log of a whole journey holds no secret an
     const second = await holder.createPairingCode()
     recorder.secrets.add(second.code)
     const asked = await gp.requestAccess({
-      pairingCode: second.code,
+      pairingCode: second.qr,
       bindingMessage: 'Riverside 5150',
       details: [
         {

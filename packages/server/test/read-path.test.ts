@@ -36,7 +36,7 @@ describe('the authorised read', () => {
     const record = await holder.putRecord('medication_list', medicationList(), 'Medicines')
     sha256 = record.ciphertext_sha256
     gp = host.service(host.orgs.gp)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await gp.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside 5150',

@@ -17,7 +17,7 @@ describe('refusals', () => {
 
   async function grantGp(durationDays = 14) {
     const client = host.service(host.orgs.gp)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await client.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside 5150',
@@ -148,7 +148,7 @@ describe('refusals', () => {
 
   it('[API-GRANT-01] a forged or missing grant receipt makes no grant', async () => {
     const client = host.service(host.orgs.gp)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await client.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside 6000',
@@ -203,7 +203,7 @@ describe('refusals', () => {
 
   it('[API-PAIR-01] a pairing code works once, and guessing is cut off', async () => {
     const client = host.service(host.orgs.probation)
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const ask = (pairingCode: string, n: number) =>
       client.requestAccess({
         pairingCode,

@@ -36,6 +36,12 @@ interface SealedEntry {
 export interface StoredVault {
   readonly vaultId: string
   readonly device: DeviceKeys
+  /**
+   * The root fingerprint of the vault's device chain, kept from creation, so reopening checks the
+   * host's chain against it. Stores written before it existed have none (the chain is then
+   * trusted on first use, with this device in it).
+   */
+  readonly rootFingerprint?: string
 }
 
 /** An unlocked store: holds the AES key (non-extractable) in memory until locked. */
@@ -119,6 +125,7 @@ interface SerialisedVault {
   vaultId: string
   signing: [string, string]
   agreement: [string, string]
+  rootFingerprint?: string
 }
 
 function unlocked(key: CryptoKey, entry: SealedEntry, vault: StoredVault): UnlockedStore {
@@ -143,6 +150,7 @@ export async function createStore(pin: string, vault: StoredVault): Promise<Unlo
     vaultId: vault.vaultId,
     signing: [toB64(vault.device.signing.secretKey), toB64(vault.device.signing.publicKey)],
     agreement: [toB64(vault.device.agreement.secretKey), toB64(vault.device.agreement.publicKey)],
+    ...(vault.rootFingerprint === undefined ? {} : { rootFingerprint: vault.rootFingerprint }),
   }
   const entry = await seal(key, kdf, salt, serialised)
   await putEntry(KEYS_ENTRY, entry)
@@ -194,6 +202,7 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
       signing: { secretKey: fromB64(serialised.signing[0]), publicKey: fromB64(serialised.signing[1]) },
       agreement: { secretKey: fromB64(serialised.agreement[0]), publicKey: fromB64(serialised.agreement[1]) },
     },
+    ...(serialised.rootFingerprint === undefined ? {} : { rootFingerprint: serialised.rootFingerprint }),
   }
   return { kind: 'open', store: unlocked(key, entry, vault) }
 }

@@ -8,6 +8,7 @@ import {
   HoldallError,
   HolderClient,
   type HolderTrust,
+  type PairingDisplay,
   type TrustedOrganisations,
   verifyTrustList,
 } from '@holdall/client'
@@ -93,7 +94,11 @@ export class WalletSession {
 
   static async create(pin: string, origin: string): Promise<WalletSession> {
     const client = await HolderClient.createVault(origin)
-    const store = await createStore(pin, { vaultId: client.vaultId, device: client.deviceKeys })
+    const store = await createStore(pin, {
+      vaultId: client.vaultId,
+      device: client.deviceKeys,
+      rootFingerprint: client.rootFingerprint,
+    })
     return new WalletSession(store, client, await loadTrust(origin, client))
   }
 
@@ -112,7 +117,14 @@ export class WalletSession {
   static async #connect(store: UnlockedStore, origin: string): Promise<WalletSession> {
     let client: HolderClient | undefined
     try {
-      client = await HolderClient.open(origin, store.vault.device, store.vault.vaultId)
+      const { rootFingerprint } = store.vault
+      client = await HolderClient.open(
+        origin,
+        store.vault.device,
+        store.vault.vaultId,
+        fetch,
+        rootFingerprint === undefined ? {} : { rootFingerprint },
+      )
     } catch {
       client = undefined
     }
@@ -206,7 +218,7 @@ export class WalletSession {
   grants = async (): Promise<CheckedGrant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
-  pairingCode = () => this.#required().createPairingCode()
+  pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()
 
   /**
    * Whether the requester is who it says, by the wallet's own check: listed on the trust list this

@@ -28,17 +28,10 @@ function dateIn(days: number): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }
 
-/** A well-formed dm+d concept id for a made-up medicine: its hash, partition 00, Verhoeff check digit. */
-function madeUpCode(display: string): string {
-  const stem = `${Math.abs(hash(display))}00`
-  const check = [...'0123456789'].find((digit) => verhoeffValid(stem + digit))
-  return stem + (check as string)
-}
-
 const prescriber = { name: 'Dr A Khan', registration: { body: 'GMC' as const, number: '7012345' } }
 function medicine(display: string, runOutInDays: number, extra: Partial<MedicationList['medicines'][number]> = {}) {
   return {
-    medication: { system: 'https://dmd.nhs.uk', code: madeUpCode(display), display },
+    medication: { system: 'https://dmd.nhs.uk', code: conceptId(display), display },
     strength: '1',
     form: 'tablet',
     dose: 'As told',
@@ -50,6 +43,12 @@ function medicine(display: string, runOutInDays: number, extra: Partial<Medicati
     prescriber,
     ...extra,
   }
+}
+/** A well-formed SNOMED CT concept id made from the name (partition 00, Verhoeff check digit), as an issuer's SDK requires. */
+function conceptId(display: string): string {
+  const body = `${Math.abs(hash(display))}00`
+  const check = [...'0123456789'].find((digit) => verhoeffValid(body + digit))
+  return body + check
 }
 function hash(text: string): number {
   let h = 7
@@ -106,11 +105,13 @@ async function makeVault(page: Page, url: string): Promise<void> {
   await page.getByRole('heading', { name: 'Home' }).waitFor({ timeout: 30_000 })
 }
 
-async function showCode(page: Page): Promise<string> {
+/** The code and the safety code the phone shows, as a desk types them (the safety code names the vault's root). */
+async function showCode(page: Page): Promise<{ pairingCode: string; holderRoot: { safetyCode: string } }> {
   await page.getByRole('button', { name: 'Show my code at a desk' }).click()
   const box = page.getByTestId('pairing-code')
   await box.waitFor({ timeout: 15_000 })
-  return (await box.textContent()) ?? ''
+  const safetyCode = (await page.getByTestId('safety-code').textContent()) ?? ''
+  return { pairingCode: (await box.textContent()) ?? '', holderRoot: { safetyCode } }
 }
 
 async function unlock(page: Page): Promise<void> {
@@ -129,7 +130,7 @@ async function receive(
 ) {
   const issuer = host.issuer(org)
   const ask = await issuer.requestAccess({
-    pairingCode: await showCode(page),
+    ...(await showCode(page)),
     bindingMessage: 'Leeds 4821',
     details: [
       { type: 'holdall_records', actions: ['deposit'], record_types: [type], purpose: 'On release', duration_days: 1 },
@@ -158,7 +159,7 @@ async function receive(
 async function gpAsks(page: Page, host: Host, types: RecordType[], days: number, binding = 'Riverside 6844') {
   const surgery = host.service(host.orgs.gp)
   const ask = await surgery.requestAccess({
-    pairingCode: await showCode(page),
+    ...(await showCode(page)),
     bindingMessage: binding,
     details: [
       {
@@ -483,13 +484,13 @@ describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
       await unlock(page)
       // Let Preact run its effects under the fake clock (see wallet.e2e.test.ts).
       await page.clock.fastForward('00:01')
-      const code = await showCode(page)
+      const shown = await showCode(page)
       await page.clock.fastForward('03:00')
       expect(await page.getByRole('heading', { name: 'Show my code' }).isVisible()).toBe(true)
       await checkScreen(page, 'r2-06-show-code-after-3-minutes')
       const surgery = host.service(host.orgs.gp)
       await surgery.requestAccess({
-        pairingCode: code,
+        ...shown,
         bindingMessage: 'Riverside 5190',
         details: [
           {

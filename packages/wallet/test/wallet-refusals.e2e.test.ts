@@ -54,11 +54,13 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     if (walletDir) rmSync(walletDir, { recursive: true, force: true })
   })
 
-  async function showCode(): Promise<string> {
+  /** The code and the safety code the phone shows, as a desk types them. */
+  async function showCode(): Promise<{ pairingCode: string; holderRoot: { safetyCode: string } }> {
     await page.getByRole('button', { name: 'Show my code at a desk' }).click()
     const codeBox = page.getByTestId('pairing-code')
     await codeBox.waitFor()
-    return (await codeBox.textContent()) ?? ''
+    const safetyCode = (await page.getByTestId('safety-code').textContent()) ?? ''
+    return { pairingCode: (await codeBox.textContent()) ?? '', holderRoot: { safetyCode } }
   }
 
   it('[TRUST-KEY-02] says not to share when the surgery key is not the listed one, and sends nothing', async () => {
@@ -72,7 +74,7 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     swapKeyTo = Buffer.from(generateAgreementKeyPair().publicKey).toString('base64url')
     const surgery = host.service(host.orgs.gp)
     await surgery.requestAccess({
-      pairingCode: await showCode(),
+      ...(await showCode()),
       bindingMessage: 'Riverside 7001',
       details: [
         {
@@ -108,7 +110,7 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     await page.getByRole('button', { name: 'Back to home' }).click()
     const impostor = host.service(host.orgs.impostor)
     await impostor.requestAccess({
-      pairingCode: await showCode(),
+      ...(await showCode()),
       bindingMessage: 'Riverside 7002',
       details: [
         {
@@ -136,7 +138,7 @@ describe.skipIf(skipBrowser)('the wallet against a malicious host', () => {
     await page.getByRole('heading', { name: 'What happened' }).waitFor()
     await expect
       .poll(() => page.locator('main').textContent())
-      .toContain('Riverside Surgery (not checked) sent you a request')
+      .toContain('Riverside Surgery (not checked) sent you a request on')
     await checkScreen(page, '22-log-not-checked')
   })
 })

@@ -132,6 +132,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     await checkScreen(page, '04-show-code')
     const depositAsk = await prison.requestAccess({
       pairingCode: (await codeBox.textContent()) ?? '',
+      holderRoot: { safetyCode: (await page.getByTestId('safety-code').textContent()) ?? '' },
       bindingMessage: 'HMP Leeds 4821',
       details: [
         {
@@ -178,6 +179,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     await codeBox.waitFor()
     const gpAsk = await surgery.requestAccess({
       pairingCode: (await codeBox.textContent()) ?? '',
+      holderRoot: { safetyCode: (await page.getByTestId('safety-code').textContent()) ?? '' },
       bindingMessage: 'Riverside 2231',
       details: [
         {
@@ -267,6 +269,7 @@ describe.skipIf(skipBrowser)('the wallet in a real browser', () => {
     const employer = host.service(host.orgs.employer)
     const ask = await employer.requestAccess({
       pairingCode: (await codeBox.textContent()) ?? '',
+      holderRoot: { safetyCode: (await page.getByTestId('safety-code').textContent()) ?? '' },
       bindingMessage: 'Quick 7730',
       details: [
         {

@@ -189,9 +189,18 @@ export interface RateLimitCounterTable {
   count: number
 }
 
+/** One signed device chain entry (spec 3.8.1), base64url: opaque to the host, which only checks it. */
+export interface DeviceChainEntryTable {
+  vault_id: string
+  seq: number
+  entry: string
+  created_at: number
+}
+
 export interface Database {
   vaults: VaultTable
   devices: DeviceTable
+  device_chain_entries: DeviceChainEntryTable
   records: RecordTable
   record_versions: RecordVersionTable
   key_wraps: KeyWrapTable

@@ -2,8 +2,11 @@ import type { CreateVault } from '@holdall/protocol'
 import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
-import { inVault } from '../db/transactions.js'
+import { inVault, type Trx } from '../db/transactions.js'
 import type { AccessLog } from './log.js'
+
+/** Checks a new device chain entry against the chain read inside the vault's lock (rules/device-chain.ts). */
+export type ChainCheck = (existing: readonly string[]) => { readonly seq: number; readonly entry: string }
 
 export interface NewDevice {
   readonly id: string
@@ -33,7 +36,26 @@ export class VaultRepository {
     return this.#db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirst()
   }
 
-  /** The vault as one of its devices sees it, with the device that enrolled it (if any). */
+  /** The vault's device chain (spec 3.8.1), entry 0 first, each entry as its device signed it. */
+  async deviceChain(vaultId: string, db: Db | Trx = this.#db): Promise<string[]> {
+    const rows = await db
+      .selectFrom('device_chain_entries')
+      .select(['entry'])
+      .where('vault_id', '=', vaultId)
+      .orderBy('seq', 'asc')
+      .execute()
+    return rows.map((r) => r.entry)
+  }
+
+  async #appendChainEntry(trx: Trx, vaultId: string, check: ChainCheck, now: number): Promise<void> {
+    const added = check(await this.deviceChain(vaultId, trx))
+    await trx
+      .insertInto('device_chain_entries')
+      .values({ vault_id: vaultId, seq: added.seq, entry: added.entry, created_at: now })
+      .execute()
+  }
+
+  /** The vault as one of its devices sees it, with the device that enrolled it (if any) and the chain. */
   async deviceView(vaultId: string, deviceId: string) {
     const vault = await this.#db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
     const device = await this.#db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirstOrThrow()
@@ -45,21 +67,14 @@ export class VaultRepository {
             .select(['signing_jwk'])
             .where('id', '=', device.enrolled_by)
             .executeTakeFirst()
-    return { vault, device, enroller }
+    return { vault, device, enroller, chain: await this.deviceChain(vaultId) }
   }
 
-  /** Signing keys of the vault's active devices: whoever signs a grant receipt is one of them. */
-  activeSigningKeys(vaultId: string) {
-    return this.#db
-      .selectFrom('devices')
-      .select(['signing_jwk'])
-      .where('vault_id', '=', vaultId)
-      .where('status', '=', 'active')
-      .execute()
-  }
-
-  /** Creates the vault and its first device, logged. Throws the database's error on a duplicate id. */
-  async create(body: CreateVault, deviceId: string): Promise<void> {
+  /**
+   * Creates the vault, its first device and entry 0 of its device chain, logged. Throws the
+   * database's error on a duplicate id.
+   */
+  async create(body: CreateVault, deviceId: string, chain: ChainCheck): Promise<void> {
     const now = this.#clock()
     await this.#db.transaction().execute(async (trx) => {
       await trx
@@ -88,12 +103,22 @@ export class VaultRepository {
           created_at: now,
         })
         .execute()
+      await this.#appendChainEntry(trx, body.vault_id, chain, now)
       await this.#log.append(trx, body.vault_id, 'vault_created', deviceId, {})
     })
   }
 
-  async enrol(vaultId: string, keyEpoch: number, enroller: string, device: NewDevice): Promise<void> {
+  /** Adds a device and its device chain entry (checked under the vault's lock), logged. */
+  async enrol(
+    vaultId: string,
+    keyEpoch: number,
+    enroller: string,
+    device: NewDevice,
+    chain: ChainCheck,
+  ): Promise<void> {
     await inVault(this.#db, vaultId, async (trx) => {
+      const now = this.#clock()
+      await this.#appendChainEntry(trx, vaultId, chain, now)
       await trx
         .insertInto('devices')
         .values({
@@ -106,7 +131,7 @@ export class VaultRepository {
           enrolled_by: enroller,
           wrap_statement: device.wrapStatement,
           status: 'active',
-          created_at: this.#clock(),
+          created_at: now,
         })
         .execute()
       await this.#log.append(trx, vaultId, 'device_added', enroller, { device_id: device.id })

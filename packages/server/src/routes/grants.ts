@@ -12,7 +12,7 @@ import { HttpProblem } from '../errors.js'
 import { logBeforeResponse } from '../http/replay.js'
 import { type App, binaryBody, route } from '../http/route.js'
 import { sendEnvelope } from '../services/envelopes.js'
-import { grantView, inboxView, recordVersionView, signingKeyView } from '../wire/views.js'
+import { grantView, inboxView, recordVersionView } from '../wire/views.js'
 
 /** Grants: the holder lists and revokes them (spec 5.9, 5.12); a grantee reads what one covers (5.10). */
 export function registerGrantRoutes(app: App, ctx: AppContext): void {
@@ -67,13 +67,12 @@ function readGrant(app: App, ctx: AppContext): void {
     summary: "The grant behind this token, with the holder's signed receipt",
     schema: { response: { 200: grantInfoSchema } },
     async handler(_request, _reply, { grant, vaultId }) {
-      // The signers of the receipt: the holder devices whose keys the service checks the receipt with.
-      const devices = await ctx.repos.vaults.activeSigningKeys(vaultId)
       const vault = await ctx.repos.vaults.find(vaultId)
       if (vault === undefined) throw new HttpProblem('not_found', 'no such vault')
       return {
         ...grantView(grant, ctx.clock()),
-        holder_device_keys: devices.map(signingKeyView),
+        // The service checks the receipt, and an issuer the inbox key, against this chain (spec 3.8.1).
+        device_chain: await ctx.repos.vaults.deviceChain(vaultId),
         inbox: inboxView(vault),
       }
     },

@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../db/constraint-errors.js'
 import { HttpProblem } from '../errors.js'
 import { registeredDeviceId } from '../http/authenticate.js'
 import { type App, route } from '../http/route.js'
+import { checkChainAddition } from '../rules/device-chain.js'
 import { vaultView } from '../wire/views.js'
 
 /** A vault and its holder devices (spec 5.5). */
@@ -54,7 +55,13 @@ function createVault(app: App, ctx: AppContext): void {
         throw new HttpProblem('conflict', 'this device already belongs to a vault')
       }
       try {
-        await ctx.repos.vaults.create(body, deviceId)
+        // Entry 0 of the device chain: this very device adding itself (spec 3.8.1).
+        await ctx.repos.vaults.create(body, deviceId, (existing) =>
+          checkChainAddition(body.vault_id, existing, body.device_chain_entry, {
+            subjectSigningKey: base64urlDecode(body.device.signing.x),
+            subjectAgreementKey: base64urlDecode(body.device.agreement.x),
+          }),
+        )
       } catch (error) {
         if (isUniqueViolation(error)) throw new HttpProblem('conflict', 'a vault with this id exists')
         throw error
@@ -116,13 +123,21 @@ function enrolDevice(app: App, ctx: AppContext): void {
           return reply.code(200).send({ device_id: newId })
         throw new HttpProblem('conflict', 'this device is already enrolled')
       }
-      await ctx.repos.vaults.enrol(vaultId, vault.key_epoch, deviceId, {
+      const device = {
         id: newId,
         signing: body.device.signing,
         agreement: body.device.agreement,
         vrkWrap: body.vrk_wrap,
         wrapStatement: body.wrap_statement,
-      })
+      }
+      // The addition must extend the vault's chain, signed by the enrolling device (spec 3.8.1).
+      await ctx.repos.vaults.enrol(vaultId, vault.key_epoch, deviceId, device, (existing) =>
+        checkChainAddition(vaultId, existing, body.device_chain_entry, {
+          subjectSigningKey: base64urlDecode(body.device.signing.x),
+          subjectAgreementKey: base64urlDecode(body.device.agreement.x),
+          signerKey: base64urlDecode(JSON.parse(signer.signing_jwk).x),
+        }),
+      )
       return reply.code(201).send({ device_id: newId })
     },
   })

@@ -1,6 +1,5 @@
 import type {
   AccessLogEntry,
-  Ed25519PublicJwk,
   Grant,
   PendingRequest,
   RecordType,
@@ -39,6 +38,7 @@ export function vaultView(
     vault: Selectable<VaultTable>
     device: Selectable<DeviceTable>
     enroller: { signing_jwk: string } | undefined
+    chain: readonly string[]
   },
   quotaBytes: number,
 ): Vault {
@@ -55,6 +55,7 @@ export function vaultView(
           enrolled_by: { device_id: device.enrolled_by, signing_key: JSON.parse(enroller.signing_jwk) },
           wrap_statement: device.wrap_statement,
         }),
+    device_chain: [...parts.chain],
     used_bytes: vault.used_bytes,
     quota_bytes: quotaBytes,
   }
@@ -87,10 +88,6 @@ export function inboxView(vault: Selectable<VaultTable>) {
     key_epoch: vault.key_epoch,
     statement: vault.inbox_statement,
   }
-}
-
-export function signingKeyView(row: { signing_jwk: string }): Ed25519PublicJwk {
-  return JSON.parse(row.signing_jwk) as Ed25519PublicJwk
 }
 
 export async function pendingRequestView(row: Selectable<AuthRequestTable>): Promise<PendingRequest> {

@@ -72,7 +72,7 @@ describe('floods and guessing', () => {
     })
     expect(guesses).toBe(200)
     // A 21st client id with a real code: the host stops answering pairing codes for a while.
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     await expectNothingStored(host, async () => {
       await expect(
         new ServiceClient(host.url, identities[20] as ServiceIdentity).requestAccess({
@@ -88,7 +88,7 @@ describe('floods and guessing', () => {
     try {
       const holder = await HolderClient.createVault(limited.url)
       const issuer = limited.issuer(limited.orgs.prisonHealthcare)
-      const { code } = await holder.createPairingCode()
+      const { qr: code } = await holder.createPairingCode()
       const { authReqId } = await issuer.requestAccess({
         pairingCode: code,
         bindingMessage: 'HMP Leeds 4821',

@@ -163,7 +163,7 @@ export async function scenario(host: Host) {
   )
   await other.putRecord('medication_list', medicationList(), 'Someone else')
   const grantService = async (service: ServiceClient, clientId: string, binding: string) => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const { authReqId } = await service.requestAccess({
       pairingCode: code,
       bindingMessage: binding,

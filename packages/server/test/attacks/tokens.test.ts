@@ -286,7 +286,7 @@ describe('attacks on tokens and DPoP', () => {
 
   it('[API-JSON-01] A27 an approval that over-posts scope "*" is refused and grants nothing', async () => {
     const gp = host.service(host.orgs.gp)
-    const { code } = await s.holder.createPairingCode()
+    const { qr: code } = await s.holder.createPairingCode()
     await gp.requestAccess({
       pairingCode: code,
       bindingMessage: 'Riverside 7100',

@@ -55,7 +55,7 @@ export async function ask(
   bindingMessage: string,
   actions: AuthorizationDetail['actions'] = ['read'],
 ): Promise<{ request: PendingRequest; authReqId: string }> {
-  const { code } = await holder.createPairingCode()
+  const { qr: code } = await holder.createPairingCode()
   const { authReqId } = await service.requestAccess({
     pairingCode: code,
     bindingMessage,

@@ -51,7 +51,7 @@ describe('two instances over one PostgreSQL', () => {
   })
 
   it('a holder connected to instance A sees a request made on instance B within two seconds', async () => {
-    const { code } = await holder.createPairingCode()
+    const { qr: code } = await holder.createPairingCode()
     const waiting = holder.waitForRequest(15_000)
     // Let the event stream open on A and its first look at pending requests finish, so the
     // request below can only reach the holder through the notification from B.

@@ -1,3 +1,4 @@
+import type { PairingDisplay } from '@holdall/client'
 import type { PendingRequest } from '@holdall/protocol'
 import { generate } from 'lean-qr'
 import { useEffect, useState } from 'preact/hooks'
@@ -30,7 +31,7 @@ interface PairProps {
 /** Share in person: a single-use code and its QR; the request that follows opens by itself. */
 export function Pair({ session, onRequest, onHome, onLock }: PairProps) {
   const { t, language } = useLanguage()
-  const [code, setCode] = useState<{ code: string; expires_at: number }>()
+  const [code, setCode] = useState<PairingDisplay>()
   const [error, setError] = useState<string>()
   const [round, setRound] = useState(0)
   useEffect(() => {
@@ -62,7 +63,13 @@ export function Pair({ session, onRequest, onHome, onLock }: PairProps) {
           <p class="code" data-testid="pairing-code">
             {code.code}
           </p>
-          <QrCode text={code.code} label={t('pairQrLabel', { code: code.code.split('').join(' ') })} />
+          <p class="code-label">{t('pairSafetyLabel')}</p>
+          <p class="code safety-code" data-testid="safety-code">
+            {code.safetyCode}
+          </p>
+          <p>{t('pairSafetyHelp')}</p>
+          {/* The QR code carries the code and the whole root fingerprint of the vault's device list. */}
+          <QrCode text={code.qr} label={t('pairQrLabel', { code: code.code.split('').join(' ') })} />
           <p>{t('pairExpires', { time: timeOnly(language, code.expires_at) })}</p>
           <p role="status">{t('pairWaiting')}</p>
         </>
