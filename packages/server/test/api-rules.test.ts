@@ -115,6 +115,13 @@ describe('host API rules', () => {
         inbox_statement: base64urlEncode(
           signInboxKeyStatement({ vaultId, epoch: 0, inboxPublicKey: inbox }, keys.signing.secretKey),
         ),
+        // A well-formed chain of its own, so the only thing wrong is the id that exists.
+        device_chain_entry: base64urlEncode(
+          createDeviceChainGenesis(vaultId, {
+            signingSecretKey: keys.signing.secretKey,
+            agreementPublicKey: keys.agreement.publicKey,
+          }),
+        ),
       },
     })
     expect(response.status).toBe(409)
