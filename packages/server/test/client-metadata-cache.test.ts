@@ -20,13 +20,16 @@ describe('client metadata cache', () => {
     server = createServer((request, response) => {
       const path = request.url ?? '/'
       fetches.set(path, (fetches.get(path) ?? 0) + 1)
-      const document = clientMetadataDocument({
+      const document: { jwks: { keys: { x: string }[] } } = clientMetadataDocument({
         clientId: `${base}${path}`,
         name: `Service ${path}`,
         category: 'gp_surgery',
         registryCode: 'B86011',
         keys: generateDeviceKeys(),
       })
+      // Weak keys on request: the identity point (Ed25519) and u = 0 (X25519), both small order.
+      if (path.startsWith('/weak-signing')) (document.jwks.keys[0] as { x: string }).x = `AQ${'A'.repeat(41)}`
+      if (path.startsWith('/weak-agreement')) (document.jwks.keys[1] as { x: string }).x = 'A'.repeat(43)
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document))
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -74,5 +77,12 @@ describe('client metadata cache', () => {
     cache.set('d', 'D')
     expect(cache.size).toBe(2)
     expect([cache.get('b'), cache.get('c'), cache.get('d')]).toEqual([undefined, 'C', 'D'])
+  })
+
+  it('[CRY-KEY-03] [CRY-KEY-02] refuses a document whose keys are of small order', async () => {
+    const resolver = createMetadataResolver({ allowLoopback: true, clock: () => 1_000 })
+    await expect(resolver.resolve(`${base}/weak-signing`)).rejects.toThrow(/weak or malformed key/)
+    await expect(resolver.resolve(`${base}/weak-agreement`)).rejects.toThrow(/weak or malformed key/)
+    await expect(resolver.resolve(`${base}/strong`)).resolves.toMatchObject({ client_name: 'Service /strong' })
   })
 })

@@ -1,6 +1,7 @@
 import { createPrivateKey, sign } from 'node:crypto'
 import { HostConnection } from '@holdall/client'
 import { base64urlEncode, generateSigningKeyPair, signingPublicKey, toPublicJwk } from '@holdall/crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { calculateJwkThumbprint } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { verifyEmbeddedEd25519Jwt } from '../src/auth/ed25519-jwt.js'
@@ -54,5 +55,19 @@ describe('embedded-key Ed25519 JWT verification (DPoP proofs)', () => {
       'a.b',
     ]
     for (const jws of refused) expect(() => verifyEmbeddedEd25519Jwt(jws, options), jws).toThrow()
+  })
+
+  it('[CRY-KEY-03] refuses a proof under a small-order key, whose signature anyone can make over any message', () => {
+    // The identity point as a public key: S·B = R + h·A holds for R = B, S = 1 whatever the
+    // message, so OpenSSL alone would accept this forged proof.
+    const identity = new Uint8Array(32)
+    identity[0] = 1
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const header = { typ: 'dpop+jwt', alg: 'EdDSA', jwk: { kty: 'OKP', crv: 'Ed25519', x: base64urlEncode(identity) } }
+    const input = `${part(header)}.${part({ jti: 'f'.repeat(22), htm: 'GET', htu: 'https://h/x', iat: now })}`
+    const one = new Uint8Array(32)
+    one[0] = 1
+    const forged = `${input}.${Buffer.concat([ed25519.Point.BASE.toBytes(), one]).toString('base64url')}`
+    expect(() => verifyEmbeddedEd25519Jwt(forged, options)).toThrow(/prime order/)
   })
 })

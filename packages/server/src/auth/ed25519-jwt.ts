@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
+import { assertSigningPublicKey, base64urlDecode } from '@holdall/crypto'
 import type { JWK } from 'jose'
 import { sha256Base64url } from '../hashing.js'
 
@@ -25,7 +26,18 @@ const keys = new Map<string, KeyObject>()
 function publicKeyFor(x: string): KeyObject {
   let key = keys.get(x)
   if (key === undefined) {
-    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' })
+    // OpenSSL accepts any point: with a small-order key (the identity, say) a "signature" over
+    // any message can be made by anyone. Refused once here, before the key is cached ([CRY-KEY-03]).
+    try {
+      assertSigningPublicKey(base64urlDecode(x))
+    } catch {
+      throw new JwtRefused('key is not a canonical point of prime order')
+    }
+    try {
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' })
+    } catch {
+      throw new JwtRefused('bad key')
+    }
     if (keys.size >= KEY_CACHE_LIMIT) keys.delete(keys.keys().next().value as string)
     keys.set(x, key)
   }
@@ -73,9 +85,10 @@ export function verifyEmbeddedEd25519Jwt(
   if (typeof x !== 'string' || x.length !== 43 || !B64URL.test(x)) throw new JwtRefused('bad key')
   const signature = Buffer.from(signaturePart, 'base64url')
   if (signature.length !== 64) throw new JwtRefused('bad signature length')
+  const publicKey = publicKeyFor(x)
   let good = false
   try {
-    good = verify(null, Buffer.from(`${headerPart}.${payloadPart}`), publicKeyFor(x), signature)
+    good = verify(null, Buffer.from(`${headerPart}.${payloadPart}`), publicKey, signature)
   } catch {
     good = false
   }

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { BlockList, isIP } from 'node:net'
+import { assertAgreementPublicKey, assertSigningPublicKey, base64urlDecode } from '@holdall/crypto'
 import { type ClientMetadata, clientMetadataSchema } from '@holdall/protocol'
 import type { Clock } from '../clock.js'
 import { HttpProblem } from '../errors.js'
@@ -73,6 +74,22 @@ function holdallView(document: ClientMetadata): ClientMetadata {
   }
 }
 
+/**
+ * Keys a document may carry: an Ed25519 key of prime order (a small-order key lets anyone forge
+ * its client assertions, since OpenSSL and jose accept any point) and an X25519 key outside the
+ * small subgroup (a wrap to it would be readable by anyone). [CRY-KEY-03], [CRY-KEY-02]
+ */
+function hasStrongKeys(document: ClientMetadata): boolean {
+  const [signing, agreement] = document.jwks.keys
+  try {
+    assertSigningPublicKey(base64urlDecode(signing.x))
+    assertAgreementPublicKey(base64urlDecode(agreement.x))
+    return true
+  } catch {
+    return false
+  }
+}
+
 export interface MetadataResolver {
   resolve(clientId: string): Promise<ClientMetadata>
 }
@@ -135,6 +152,8 @@ export function createMetadataResolver(options: {
       if (!parsed.success || parsed.data.client_id !== clientId) {
         throw new HttpProblem('invalid_request', 'the client metadata document is not valid')
       }
+      if (!hasStrongKeys(parsed.data))
+        throw new HttpProblem('invalid_request', 'the client metadata document has a weak or malformed key')
       const document = holdallView(parsed.data)
       cache.set(clientId, document)
       return document
