@@ -11,11 +11,11 @@ import { explainStartupError, isNativeModuleMismatch } from '../packages/server/
 
 /*
  * A host that cannot start says why in one line that names the setting and the fix, and exits
- * non-zero, promptly: never a bare stack trace, never a hang. The built CLI is run exactly as
- * `npm start` runs it.
+ * non-zero, promptly: never a bare stack trace, never a hang. The host is run as `npm start`
+ * runs it (scripts/start.mjs): the one-file bundle of the built CLI.
  */
 const root = join(import.meta.dirname, '..')
-const cli = join(root, 'packages', 'server', 'dist', 'cli.js')
+const cli = join(root, 'packages', 'server', 'build', 'holdall-server.mjs')
 const postgres = process.env.HOLDALL_TEST_POSTGRES !== '0'
 const postgresUrl = process.env.HOLDALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -58,7 +58,9 @@ function expectOneLine(result: Awaited<ReturnType<typeof start>>, setting: strin
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), 'packages/server'], { cwd: root })
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), '--server-bundle', 'packages/server'], {
+    cwd: root,
+  })
   dir = mkdtempSync(join(tmpdir(), 'holdall-startup-'))
   busy = createServer()
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
