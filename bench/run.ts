@@ -4,7 +4,7 @@
  * tests; the goals are printed beside the figures so a reader sees where we stand.
  *
  *   npm run bench                              every benchmark, full size (about 15 minutes)
- *   npm run bench -- --only http,revocation    some of them (crypto, log, http, revocation, large-file, growth)
+ *   npm run bench -- --only http,revocation    some of them (crypto, log, http, revocation, large-file, growth, start)
  *   npm run bench -- --quick                   scaled down (short runs, 10k records, 32 MiB)
  *
  * Each script also runs alone with its own options, e.g. `npx tsx bench/growth.ts --records 1000,100000`.
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util'
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'crypto,log,http,revocation,large-file,growth' },
+    only: { type: 'string', default: 'crypto,log,http,revocation,large-file,growth,start' },
     quick: { type: 'boolean', default: false },
   },
 })
@@ -27,6 +27,7 @@ const quick: Record<string, string[]> = {
   revocation: ['--before', '2', '--after', '1'],
   'large-file': ['--mib', '32'],
   growth: ['--records', '1000,10000', '--approve-records', '100', '--duration', '3'],
+  start: ['--rounds', '2'],
 }
 for (const name of values.only.split(',')) {
   if (!(name in quick)) throw new Error(`no benchmark called ${name}; choose from ${Object.keys(quick).join(', ')}`)

@@ -1,11 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HolderClient } from '@holdall/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshPostgresDatabase } from '../packages/server/test/harness.js'
 
 /*
  * The READMEs' code blocks cannot rot: every shell command names a script, a variable and an
@@ -16,17 +15,18 @@ import { freshPostgresDatabase } from '../packages/server/test/harness.js'
 const root = join(import.meta.dirname, '..')
 const rootScripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>
 const postgres = process.env.HOLDALL_TEST_POSTGRES !== '0'
-const postgresUrl = process.env.HOLDALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 const READMES = [
   'README.md',
   'packages/protocol/README.md',
   'packages/crypto/README.md',
+  'packages/log/README.md',
   'packages/client/README.md',
   'packages/server/README.md',
   'packages/wallet/README.md',
   'conformance-tests/README.md',
   'examples/README.md',
+  'examples/crypto-journey/README.md',
   'examples/surgery/README.md',
 ]
 const PACKAGE_READMES = READMES.filter((file) => /^(packages|conformance-tests)\//.test(file))
@@ -65,6 +65,50 @@ function commands(code: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
 }
 
+/**
+ * How this file runs each README command. A command that is not run says why here; every other
+ * command is run by the test named after its kind (the quickstart, the development mode, the
+ * operator's conformance run, the crypto journey), so a README line cannot go untried.
+ */
+const NOT_RUN: Record<string, string> = {
+  'npm ci': 'replaces node_modules under the running tests; .ci/run runs it on a fresh clone',
+  'npm test': 'this file is part of it',
+  'npm run bench': 'takes 15-20 minutes and measures, never fails (bench/README.md)',
+  'npm rebuild better-sqlite3':
+    'recompiles a native module that the running tests have loaded; the package is checked to exist',
+}
+/** Run by `npm test` itself, before or as this file: checked against its script and configuration. */
+const RUN_BY_NPM_TEST = ['npm run build:wallet', 'npx vitest run packages/wallet']
+
+type Kind = 'start' | 'createdb' | 'dev' | 'demo' | 'conformance' | 'operator' | 'journey' | 'not run'
+
+function kindOf(command: string): Kind | undefined {
+  if (command in NOT_RUN || RUN_BY_NPM_TEST.includes(command)) return 'not run'
+  if (/^((PORT|HOLDALL_DATA_DIR|DATABASE_URL)=\S+ )*npm start$/.test(command)) return 'start'
+  if (/^createdb /.test(command)) return 'createdb'
+  if (command === 'npm run dev') return 'dev'
+  if (/^npm run demo(:[\w-]+)? -- --base-url http:\/\/127\.0\.0\.1:8080$/.test(command)) return 'demo'
+  if (
+    /^npm run conformance -- --base-url http:\/\/127\.0\.0\.1:8080( --fixtures \.holdall-dev\/conformance)?$/.test(
+      command,
+    )
+  )
+    return 'conformance'
+  if (/\.\/conformance-fixtures/.test(command)) return 'operator'
+  if (command === 'npm start --workspace @holdall/example-crypto-journey') return 'journey'
+  return undefined
+}
+
+/** Every command of every README's shell blocks, with where it is. */
+const allCommands = READMES.flatMap((file) =>
+  blocks(file)
+    .filter((block) => block.lang === 'sh')
+    .flatMap((block) => commands(block.code).map((command) => ({ file, section: block.section, command }))),
+)
+const commandsOf = (kind: Kind) => [
+  ...new Set(allCommands.filter((c) => kindOf(c.command) === kind).map((c) => c.command)),
+]
+
 /** Every name an environment variable could be read by: the sources and scripts, as text. */
 const sourceText = (() => {
   const sources = ['*.ts', '*.mjs', '*.cjs']
@@ -96,6 +140,17 @@ describe('README shell blocks name only what exists', () => {
       })
     }
   }
+
+  it('every command is run by a test below, or says here why not', () => {
+    const unaccounted = allCommands.filter((c) => kindOf(c.command) === undefined)
+    expect(unaccounted.map((c) => `${c.file} (${c.section}): ${c.command}`)).toEqual([])
+  })
+
+  it('the commands npm test runs itself are in its script and its test projects', () => {
+    expect(rootScripts.test).toContain('npm run build:wallet')
+    expect(readFileSync(join(root, 'vitest.config.ts'), 'utf8')).toContain("'packages/*/test/**/*.test.ts'")
+    expect(readdirSync(join(root, 'packages', 'wallet', 'test')).some((f) => f.endsWith('.test.ts'))).toBe(true)
+  })
 
   for (const file of PACKAGE_READMES) {
     it(`${file} starts with an example, before its first section`, () => {
@@ -168,20 +223,28 @@ describe('the README quickstart, run as written', () => {
     expect(settings.some((c) => c.startsWith('DATABASE_URL='))).toBe(true)
   })
 
-  // Each `npm start` line, with the port and folders moved to free ones: it answers /healthz.
-  const starts = settings.filter((c) => / npm start$/.test(c))
-  for (const command of starts) {
+  // Each `npm start` line of every README, with the port and folders moved to free ones: it
+  // answers /healthz. The PostgreSQL one after the README's createdb line, on a fresh name.
+  for (const command of commandsOf('start')) {
     const needsPostgres = command.includes('DATABASE_URL=')
     it.skipIf(needsPostgres && !postgres)(
       command,
       async () => {
         const port = await freePort()
-        let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | undefined
+        const database = `holdall_readme_${port}_${process.pid}`
         let line = command.replace(/PORT=\d+/, `PORT=${port}`)
         line = line.replace(/HOLDALL_DATA_DIR=\S+/, `HOLDALL_DATA_DIR=${join(scratch, 'data')}`)
         if (needsPostgres) {
-          database = await freshPostgresDatabase(postgresUrl)
-          line = line.replace(/DATABASE_URL=\S+/, `DATABASE_URL=${database.url}`)
+          const created = commandsOf('createdb')
+          expect(created).toHaveLength(1)
+          const named = (created[0] as string).replace(/ holdall$/, ` ${database}`)
+          expect(named).not.toBe(created[0])
+          const { code, output } = await finished(shell(named, {}))
+          expect(code, output).toBe(0)
+          const url = new URL(/DATABASE_URL=(\S+)/.exec(command)?.[1] as string)
+          expect(url.pathname).toBe('/holdall')
+          url.pathname = `/${database}`
+          line = line.replace(/DATABASE_URL=\S+/, `DATABASE_URL=${url.href}`)
         }
         const env: Record<string, string> = { HOLDALL_DATA_DIR: join(scratch, `data-${port}`) }
         if (!line.includes('PORT=')) env.PORT = String(port)
@@ -193,12 +256,50 @@ describe('the README quickstart, run as written', () => {
           expect(child.output()).toContain(needsPostgres ? 'PostgreSQL (DATABASE_URL)' : 'SQLite in')
         } finally {
           await stopGroup(child)
-          await database?.drop()
+          if (needsPostgres)
+            await finished(shell(`dropdb --force -h 127.0.0.1 -U postgres --if-exists ${database}`, {}))
         }
       },
       180_000,
     )
   }
+
+  it('the crypto journey runs as its README says', async () => {
+    const [command] = commandsOf('journey')
+    const { code, output } = await finished(shell(command as string, {}))
+    expect(code, output).toBe(0)
+    expect(output).toContain('The host never saw a record or a key.')
+  }, 300_000)
+})
+
+describe("the operator's full conformance run, as the suite's README says", () => {
+  it('makes fixtures, starts the host with their trust list, and passes with nothing skipped', async () => {
+    const lines = commandsOf('operator')
+    expect(lines).toHaveLength(3)
+    const scratch = mkdtempSync(join(tmpdir(), 'holdall-readme-operator-'))
+    const [port, metadataPort] = await Promise.all([freePort(), freePort()])
+    const relocate = (command: string) =>
+      command
+        .replaceAll('./conformance-fixtures', join(scratch, 'fixtures'))
+        .replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${port}`)
+        .replaceAll('http://127.0.0.1:4599', `http://127.0.0.1:${metadataPort}`)
+    const [fixtures, start, run] = lines.map(relocate) as [string, string, string]
+    let host: ReturnType<typeof shell> | undefined
+    try {
+      const made = await finished(shell(fixtures, {}))
+      expect(made.code, made.output).toBe(0)
+      host = shell(start, { PORT: String(port), HOLDALL_DATA_DIR: join(scratch, 'data') })
+      await waitFor(host, 'listening')
+      // Three suites, for time: test/conformance.test.ts runs the whole suite this way.
+      const { code, output } = await finished(shell(`${run} --suite discovery --suite deposits --suite metadata`, {}))
+      expect(output).toContain('feature verified-organisations: yes')
+      expect(output.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed, 0 skipped$/)
+      expect(code).toBe(0)
+    } finally {
+      if (host !== undefined) await stopGroup(host)
+      rmSync(scratch, { recursive: true, force: true })
+    }
+  }, 300_000)
 })
 
 describe('the development mode, as the README says', () => {
@@ -249,8 +350,9 @@ describe('the development mode, as the README says', () => {
   })
 
   it('the demos run against it, twice over, with no restart', async () => {
-    const demos = (nextBlock ?? []).filter((command) => command.includes('npm run demo'))
+    const demos = commandsOf('demo')
     expect(demos).toHaveLength(2)
+    expect(nextBlock).toEqual(expect.arrayContaining(demos))
     for (const round of [1, 2]) {
       for (const command of demos) {
         const { code, output } = await finished(shell(relocate(command), devEnv))
@@ -277,28 +379,37 @@ describe('the development mode, as the README says', () => {
     expect(request?.verified).toBe(true)
   }, 60_000)
 
-  it('the conformance suite passes against it, with the verified organisations, nothing skipped', async () => {
-    const command = (nextBlock ?? []).find((c) => c.includes('npm run conformance')) as string
-    expect(command).toContain('--fixtures .holdall-dev/conformance')
-    // Three suites here, for time: the whole suite runs against this same configuration in
-    // test/conformance.test.ts.
-    const { code, output } = await finished(
-      shell(`${relocate(command)} --suite discovery --suite deposits --suite metadata`, devEnv),
-    )
-    expect(output).toContain('feature verified-organisations: yes')
-    expect(output.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed, 0 skipped$/)
-    expect(code).toBe(0)
-  }, 300_000)
+  // With the development fixtures (README.md) nothing may be skipped; the quick run
+  // (conformance-tests/README.md) makes fresh organisations, which this host's trust list does
+  // not name, so their tests are skipped there, never failed.
+  for (const command of commandsOf('conformance')) {
+    const withFixtures = command.includes('--fixtures')
+    it(`the conformance suite passes against it: ${command}`, async () => {
+      if (withFixtures) expect(nextBlock).toContain(command)
+      // Three suites here, for time: the whole suite runs against this same configuration in
+      // test/conformance.test.ts.
+      const { code, output } = await finished(
+        shell(`${relocate(command)} --suite discovery --suite deposits --suite metadata`, devEnv),
+      )
+      expect(output).toContain(`feature verified-organisations: ${withFixtures ? 'yes' : 'no'}`)
+      expect(output.trim().split('\n').at(-1)).toMatch(
+        withFixtures ? /^\d+ passed, 0 failed, 0 skipped$/ : /^\d+ passed, 0 failed, \d+ skipped$/,
+      )
+      expect(code).toBe(0)
+    }, 300_000)
+  }
 
   describe('the TypeScript examples in the package READMEs', () => {
     const work = join(root, 'node_modules', '.cache', 'holdall-readme')
-    const examples = PACKAGE_READMES.flatMap((file) =>
-      blocks(file)
+    // Every TypeScript block of a README, in order, as one module: a later block continues the
+    // example before it (and may import more), as a reader follows them.
+    const examples = READMES.flatMap((file) => {
+      const code = blocks(file)
         .filter((block) => block.lang === 'ts')
-        // The first: the example a README starts with, whole. Later blocks may be fragments.
-        .slice(0, 1)
-        .map((block, n) => ({ file, name: `${file.split('/').at(-2)}-${n + 1}.ts`, code: block.code })),
-    )
+        .map((block) => block.code)
+      const name = `${file === 'README.md' ? 'root' : file.split('/').at(-2)}.ts`
+      return code.length === 0 ? [] : [{ file, name, code: code.join('\n') }]
+    })
 
     beforeAll(() => {
       rmSync(work, { recursive: true, force: true })
@@ -316,8 +427,10 @@ describe('the development mode, as the README says', () => {
       )
     })
 
-    it('there is at least one, for the service developer', () => {
-      expect(examples.map((e) => e.file)).toContain('packages/client/README.md')
+    it('there is one for each library: the service developer, the crypto and the log', () => {
+      expect(examples.map((e) => e.file)).toEqual(
+        expect.arrayContaining(['packages/client/README.md', 'packages/crypto/README.md', 'packages/log/README.md']),
+      )
     })
 
     it('typecheck as written', () => {
@@ -339,6 +452,8 @@ describe('the development mode, as the README says', () => {
           },
         })
         if (example.file === 'packages/client/README.md') expect(output).toContain('appointment written by the holder')
+        if (example.file === 'packages/crypto/README.md') expect(output).toContain('bytes sealed in')
+        if (example.file === 'packages/log/README.md') expect(output).toContain('verified at size 2')
       }, 60_000)
     }
   })

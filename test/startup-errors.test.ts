@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,11 +11,11 @@ import { explainStartupError, isNativeModuleMismatch } from '../packages/server/
 
 /*
  * A host that cannot start says why in one line that names the setting and the fix, and exits
- * non-zero, promptly: never a bare stack trace, never a hang. The built CLI is run exactly as
- * `npm start` runs it.
+ * non-zero, promptly: never a bare stack trace, never a hang. The host is run as `npm start`
+ * runs it (scripts/start.mjs): the one-file bundle of the built CLI.
  */
 const root = join(import.meta.dirname, '..')
-const cli = join(root, 'packages', 'server', 'dist', 'cli.js')
+const cli = join(root, 'packages', 'server', 'build', 'holdall-server.mjs')
 const postgres = process.env.HOLDALL_TEST_POSTGRES !== '0'
 const postgresUrl = process.env.HOLDALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -23,12 +23,13 @@ let dir: string
 let busy: Server
 let busyPort: number
 
-function start(env: Record<string, string>, nodeArgs: string[] = []) {
+function start(env: Record<string, string>, nodeArgs: string[] = [], user?: { uid: number; gid: number }) {
   return new Promise<{ code: number | null; stderr: string; stdout: string; ms: number }>((resolve) => {
     const started = Date.now()
     const child = spawn(process.execPath, [...nodeArgs, cli], {
       cwd: dir,
       env: { PATH: process.env.PATH, HOLDALL_DATA_DIR: join(dir, 'data'), PORT: '0', ...env },
+      ...user,
     })
     let stderr = ''
     let stdout = ''
@@ -58,7 +59,9 @@ function expectOneLine(result: Awaited<ReturnType<typeof start>>, setting: strin
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), 'packages/server'], { cwd: root })
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), '--server-bundle', 'packages/server'], {
+    cwd: root,
+  })
   dir = mkdtempSync(join(tmpdir(), 'holdall-startup-'))
   busy = createServer()
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
@@ -83,6 +86,21 @@ describe.concurrent('holdall-server: a setting that is wrong is one clear line a
     const file = join(dir, 'a-file')
     writeFileSync(file, 'not a folder')
     expectOneLine(await start({ HOLDALL_DATA_DIR: join(file, 'data') }), 'HOLDALL_DATA_DIR', /read and write/)
+  })
+
+  it('a data folder this user cannot read or write', async () => {
+    const locked = join(dir, 'locked')
+    mkdirSync(locked, { mode: 0o700 })
+    // Root reads every folder: as root, the host runs as nobody instead, beside a folder of root's.
+    const asRoot = process.getuid?.() === 0
+    if (asRoot) chmodSync(dir, 0o755)
+    else chmodSync(locked, 0o000)
+    try {
+      const result = await start({ HOLDALL_DATA_DIR: locked }, [], asRoot ? { uid: 65534, gid: 65534 } : undefined)
+      expectOneLine(result, 'HOLDALL_DATA_DIR', /\(EACCES\): give a folder this user can read and write/)
+    } finally {
+      chmodSync(locked, 0o700)
+    }
   })
 
   it('a DATABASE_URL that is not a postgres:// URL, without echoing it', async () => {

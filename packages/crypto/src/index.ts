@@ -2,7 +2,7 @@
  * @holdall/crypto: the cryptographic core of the Holdall protocol, for browsers and Node.
  * Every byte format here is specified in protocol-spec/spec/03-cryptography.md.
  */
-export { base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
+export { base64Decode, base64Encode, base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
 export { constantTimeEqual, randomBytes } from './bytes.js'
 export * as constants from './constants.js'
 export {

@@ -48,6 +48,12 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(watchdog)
   }
+  // Before saying it listens: whoever waits for that line may stop the host at once.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void app.close()
+    })
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   process.stdout.write(`Holdall host listening on http://${config.host}:${port} (public URL ${config.publicUrl})\n`)
@@ -58,11 +64,6 @@ async function main(): Promise<void> {
   if (hasWallet) process.stdout.write(`Wallet: ${config.publicUrl}/\n`)
   if (config.allowLoopbackMetadata)
     process.stdout.write('Development settings: metadata documents may be fetched from 127.0.0.1\n')
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void app.close()
-    })
-  }
 }
 
 /**

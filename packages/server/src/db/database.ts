@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, type KyselyConfig, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
 import { migrations } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -36,7 +36,8 @@ export async function openDatabase(options: {
 }): Promise<OpenedDatabase> {
   const log = options.onQuery === undefined ? undefined : queryLogger(options.onQuery)
   const opened = isPostgresUrl(options.databaseUrl)
-    ? openPostgres(options.databaseUrl, log)
+    ? // Loaded only when asked for: a SQLite host never loads the PostgreSQL driver.
+      openPostgres(options.databaseUrl, (await import('pg')).default, log)
     : openSqlite(options.dataDir, options.busyTimeoutMs, log)
   const provider: MigrationProvider = { getMigrations: async () => migrations }
   const { error } = await new Migrator({ db: opened.db, provider }).migrateToLatest()
@@ -99,13 +100,15 @@ const INT8_OID = 20
  * returns as strings by default; every value we store is far below 2^53, so they are parsed as
  * numbers (for this pool only, not globally).
  */
-function openPostgres(url: string, log?: KyselyConfig['log']): OpenedDatabase {
-  const pool = new pg.Pool({
+function openPostgres(url: string, driver: typeof pg, log?: KyselyConfig['log']): OpenedDatabase {
+  const pool = new driver.Pool({
     connectionString: url,
     max: 10,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as never,
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : driver.types.getTypeParser(oid, format ?? 'text')) as never,
     },
   })
   // An idle pooled connection that the server closes (a restart, a failover, a network blip)

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import pg from 'pg'
+import type pg from 'pg'
 import { z } from 'zod'
 
 export interface VaultEvent {
@@ -56,25 +56,29 @@ const message = z.object({
 export class PostgresNotifier implements Notifier {
   readonly #local = new VaultNotifier()
   readonly #url: string
+  readonly #pg: typeof pg
   readonly #publisher: pg.Pool
   #listener: pg.Client | undefined
   #closed = false
 
-  private constructor(url: string) {
+  private constructor(url: string, driver: typeof pg) {
     this.#url = url
-    this.#publisher = new pg.Pool({ connectionString: url, max: 2 })
+    this.#pg = driver
+    this.#publisher = new driver.Pool({ connectionString: url, max: 2 })
     // See db/database.ts: a dropped idle connection must not end the process.
     this.#publisher.on('error', () => {})
   }
 
   static async start(url: string): Promise<PostgresNotifier> {
-    const notifier = new PostgresNotifier(url)
+    // Loaded only here and in db/database.ts: a SQLite host never loads the PostgreSQL driver.
+    const { default: driver } = await import('pg')
+    const notifier = new PostgresNotifier(url, driver)
     await notifier.#listen()
     return notifier
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url })
+    const client = new this.#pg.Client({ connectionString: this.#url })
     client.on('notification', (n) => {
       if (n.channel !== CHANNEL || n.payload === undefined) return
       let parsed: z.infer<typeof message>
