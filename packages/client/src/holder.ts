@@ -51,6 +51,7 @@ import {
 } from './holder-chain.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
+import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
@@ -450,6 +451,35 @@ export class HolderClient {
       accessToken: await this.#token(),
     })
     return openRecord(view, ciphertext, this.#ownDek(view), authorPublicKey)
+  }
+
+  /**
+   * While online: the copy of one record this phone keeps to show it with no network (spec 10.4):
+   * the envelope and manifest as the issuer made them, and the record's data key. The wallet keeps
+   * it encrypted at rest beside its other keys; `syncedAt` is the host's time now.
+   */
+  async offlineCopy(view: RecordVersionView): Promise<OfflineRecordCopy> {
+    const envelope = await this.#host.bytes({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    return offlineRecordCopy(view, envelope, this.#ownDek(view), this.#host.clock.now())
+  }
+
+  /**
+   * Offline: a QR code's text for one record, signed by this device, valid for `lifetimeMs`
+   * (5 minutes by default) and one viewing. Its times are this device's estimate of the host's
+   * clock when it has seen the host (spec 10.5), else its own clock, flagged as such.
+   */
+  offlineShare(copy: OfflineRecordCopy, options: { lifetimeMs?: number; assistedBy?: string } = {}): MadeOfflineShare {
+    const clock = this.#host.clock
+    return makeOfflineShare({
+      copy,
+      deviceSigningSecretKey: this.#device.signing.secretKey,
+      time: { now: () => clock.now(), hostTime: clock.known },
+      ...options,
+    })
   }
 
   async inbox(): Promise<RecordVersionView[]> {

@@ -2,6 +2,7 @@
  * @holdall/crypto: the cryptographic core of the Holdall protocol, for browsers and Node.
  * Every byte format here is specified in protocol-spec/spec/03-cryptography.md.
  */
+export { base45Decode, base45Encode } from './base45.js'
 export { base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
 export { constantTimeEqual, randomBytes } from './bytes.js'
 export * as constants from './constants.js'
@@ -78,6 +79,15 @@ export {
   type VerifiedManifest,
   verifyManifest,
 } from './manifest.js'
+export {
+  decodeOfflineShareText,
+  encodeOfflineShareText,
+  type OfflineShare,
+  type OfflineShareFields,
+  type OfflineShareMode,
+  parseOfflineShare,
+  signOfflineShare,
+} from './offline-share.js'
 export {
   type DeviceWrapStatement,
   type InboxKeyStatement,
