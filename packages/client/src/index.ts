@@ -37,6 +37,7 @@ export {
   type MadeOfflineShare,
   MemoryOfflineNonceStore,
   makeOfflineShare,
+  mayShowOffline,
   OFFLINE_REFUSAL_REASONS,
   OFFLINE_SHARE_DEFAULT_LIFETIME_MS,
   type OfflineNonceStore,

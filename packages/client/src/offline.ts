@@ -23,6 +23,7 @@ import {
   recordPayloadSchema,
   recordTypeOfCode,
 } from '@holdall/protocol'
+import { HoldallError } from './errors.js'
 import type { TrustedOrganisation, TrustedOrganisations } from './trust-list.js'
 
 /*
@@ -100,6 +101,15 @@ export function offlineRecordCopy(
 }
 
 /**
+ * Whether a record may be shown offline at all: never a T5 record (victim-protective conditions),
+ * since an offline reader cannot be checked to be a justice organisation ([OFF-HLD-04]), and only
+ * one whose envelope fits a QR code.
+ */
+export function mayShowOffline(type: RecordType, envelopeLength: number): boolean {
+  return RECORD_TYPES[type].tier !== 'T5' && envelopeLength <= constants.OFFLINE_SHARE_MAX_INLINE_BODY
+}
+
+/**
  * Signs an inline share of one record with the holder device's key. No network: the times come
  * from `time`, never checked against anything here; the reader judges them with its own clock.
  */
@@ -111,6 +121,8 @@ export function makeOfflineShare(options: {
   readonly assistedBy?: string
 }): MadeOfflineShare {
   const { copy, time } = options
+  if (RECORD_TYPES[copy.recordType].tier === 'T5')
+    throw new HoldallError('RECORD_NOT_FOR_REQUESTER', 'this record can only be shared with probation or police online')
   const issuedAt = Math.floor(time.now())
   const expiresAt = issuedAt + (options.lifetimeMs ?? OFFLINE_SHARE_DEFAULT_LIFETIME_MS)
   const nonce = randomBytes(16)

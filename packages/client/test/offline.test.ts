@@ -17,6 +17,7 @@ import {
   HostClock,
   MemoryOfflineNonceStore,
   makeOfflineShare,
+  mayShowOffline,
   OFFLINE_REFUSAL_REASONS,
   type OfflineRecordCopy,
   sealRecord,
@@ -189,6 +190,20 @@ describe('the holder makes a share', () => {
         time: { now: () => 5_000, hostTime: true },
       }),
     ).toThrow(/too large for a QR code/)
+  })
+
+  it('[OFF-HLD-04] a victim-protective record is never shown offline; a record too big for a QR code is not offered', () => {
+    expect(mayShowOffline('victim_protective_conditions', 500)).toBe(false)
+    expect(mayShowOffline('licence_conditions', 1_536)).toBe(true)
+    expect(mayShowOffline('licence_conditions', 1_537)).toBe(false)
+    const copy = copyOf(appointment, 'appointment')
+    expect(() =>
+      makeOfflineShare({
+        copy: { ...copy, recordType: 'victim_protective_conditions' },
+        deviceSigningSecretKey: device.signing.secretKey,
+        time: { now: () => 5_000, hostTime: true },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'RECORD_NOT_FOR_REQUESTER' }))
   })
 
   it('[OFF-READ-06] a reader that knows the vault’s devices refuses a share made by any other phone', async () => {

@@ -8,6 +8,7 @@ import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
 import { RequestFlow } from './screens/request.js'
 import { Shared } from './screens/shared.js'
+import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
 import { Inbox, Things } from './screens/things.js'
 import type { Language } from './strings.js'
@@ -20,7 +21,7 @@ export const IDLE_LOCK_MS = 2 * 60 * 1000
  * then would make them type their PIN in front of others. So no idle lock while their code or a
  * request is on screen; going to the background still locks at once (issue 17, point 6).
  */
-const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request']
+const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request', 'offline']
 /** The language choice is the only thing the wallet keeps in localStorage: it is not personal. */
 const LANGUAGE_KEY = 'holdall-language'
 
@@ -258,6 +259,9 @@ export function App({ origin }: { readonly origin: string }) {
           break
         case 'log':
           body = <Log session={s} onHome={home} onLock={onLock} />
+          break
+        case 'offline':
+          body = <ShowOffline session={s} onHome={home} onLock={onLock} />
           break
       }
     }
