@@ -83,6 +83,11 @@ export interface ApproveChoice {
   readonly recordTypes?: readonly RecordType[]
   /** Share for fewer days than asked for. */
   readonly durationDays?: number
+  /**
+   * Issue 19: start only after this many seconds (host time), a cooling-off for a recipient that is
+   * not a care or justice service (spec 10.8); the holder can stop the grant before it starts.
+   */
+  readonly coolingOffSeconds?: number
 }
 
 /**
@@ -609,6 +614,7 @@ export class HolderClient {
     }
     const grantId = generateId()
     const now = Math.floor(this.#host.clock.now() / 1000)
+    const startsAt = now + Math.max(0, Math.floor(choice.coolingOffSeconds ?? 0))
     const agreementKey = service.agreementPublicKey
     const receipt = signCompactJws(
       { typ: 'grant+jwt', alg: 'EdDSA', kid: this.deviceId },
@@ -618,7 +624,8 @@ export class HolderClient {
         aud: this.#host.baseUrl,
         jti: base64urlEncode(grantId),
         iat: now,
-        exp: now + Math.max(...details.map((d) => d.duration_days)) * 86_400,
+        ...(startsAt > now ? { nbf: startsAt } : {}),
+        exp: startsAt + Math.max(...details.map((d) => d.duration_days)) * 86_400,
         request_id: request.request_id,
         client_id: request.client_id,
         client_signing_key_id: request.signing_key_id,
