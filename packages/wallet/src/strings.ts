@@ -262,6 +262,7 @@ export const en = {
   offlineNewCode: 'Make a new code',
   offlineOther: 'Show something else',
   offlineShownBefore: 'Times shown without internet: {count}.',
+  coolingOffNotice: '{name} can see it from {time} on {date}. You can stop it before then.',
 } as const
 
 export type StringKey = keyof typeof en
@@ -529,6 +530,7 @@ export const cy: Record<StringKey, string> = {
   offlineNewCode: 'Gwneud cod newydd',
   offlineOther: 'Dangos rhywbeth arall',
   offlineShownBefore: 'Nifer o weithiau y dangoswyd heb y rhyngrwyd: {count}.',
+  coolingOffNotice: 'Gall {name} ei weld o {time} ar {date}. Gallwch chi ei stopio cyn hynny.',
 }
 
 export const STRINGS = { en, cy } as const
