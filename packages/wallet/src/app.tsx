@@ -12,6 +12,7 @@ import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
 import { Inbox, Things } from './screens/things.js'
 import type { Language } from './strings.js'
+import { SupporterContext, type SupporterGrant } from './supporter.js'
 import { type SavedRecord, WalletSession } from './wallet-session.js'
 
 /** Locks after two minutes without a tap or key press (domain.md (d) 10). */
@@ -52,6 +53,8 @@ export function App({ origin }: { readonly origin: string }) {
   // Bumped when the network comes back: screens start again, so an old network error clears.
   const [connection, setConnection] = useState(0)
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  // Issue 19: a supporter's live grants, shown on every screen with a one-tap stop.
+  const [supporters, setSupporters] = useState<readonly SupporterGrant[]>([])
 
   const setLanguage = useCallback((next: Language) => {
     setLanguageState(next)
@@ -165,6 +168,25 @@ export function App({ origin }: { readonly origin: string }) {
     }
   }, [screen, refresh, session])
 
+  useEffect(() => {
+    if (session === undefined) return setSupporters([])
+    void session
+      .supporterGrants()
+      .then(setSupporters)
+      .catch(() => undefined)
+  }, [session, screen])
+  const supporterState = useMemo(
+    () => ({
+      grants: supporters,
+      stop: async (grantId: string) => {
+        if (session === undefined) return
+        await session.revoke(grantId)
+        setSupporters(await session.supporterGrants())
+      },
+    }),
+    [supporters, session],
+  )
+
   const home = () => setScreen({ name: 'home' })
   const onLock = () => lock(false)
   let body: preact.JSX.Element | null = null
@@ -268,7 +290,9 @@ export function App({ origin }: { readonly origin: string }) {
   }
   return (
     <LanguageContext.Provider value={languageState}>
-      <Fragment key={connection}>{body}</Fragment>
+      <SupporterContext.Provider value={supporterState}>
+        <Fragment key={connection}>{body}</Fragment>
+      </SupporterContext.Provider>
     </LanguageContext.Provider>
   )
 }

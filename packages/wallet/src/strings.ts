@@ -263,6 +263,9 @@ export const en = {
   offlineOther: 'Show something else',
   offlineShownBefore: 'Times shown without internet: {count}.',
   coolingOffNotice: '{name} can see it from {time} on {date}. You can stop it before then.',
+  supporterCanSee: '{name} can see {items}.',
+  supporterStop: 'Stop {name} seeing them',
+  supporterStopped: '{name} cannot see your things now.',
 } as const
 
 export type StringKey = keyof typeof en
@@ -531,6 +534,9 @@ export const cy: Record<StringKey, string> = {
   offlineOther: 'Dangos rhywbeth arall',
   offlineShownBefore: 'Nifer o weithiau y dangoswyd heb y rhyngrwyd: {count}.',
   coolingOffNotice: 'Gall {name} ei weld o {time} ar {date}. Gallwch chi ei stopio cyn hynny.',
+  supporterCanSee: 'Gall {name} weld {items}.',
+  supporterStop: 'Stopio {name} rhag eu gweld',
+  supporterStopped: 'Does dim modd i {name} weld eich pethau nawr.',
 }
 
 export const STRINGS = { en, cy } as const

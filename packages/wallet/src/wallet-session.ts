@@ -289,6 +289,17 @@ export class WalletSession {
     )
   }
   grants = async (): Promise<CheckedGrant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
+  /** Issue 19: live grants to a listed supporter, with what each covers (shown on every screen). */
+  supporterGrants = async (): Promise<{ grantId: string; name: string; recordTypes: string[] }[]> => {
+    if (!this.online || this.trust === undefined) return []
+    return (await this.grants())
+      .filter((g) => g.checked && this.trust?.byClientId(g.client_id)?.category === 'supporter')
+      .map((g) => ({
+        grantId: g.grant_id,
+        name: g.name,
+        recordTypes: [...new Set(g.authorization_details.flatMap((d) => d.record_types))],
+      }))
+  }
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
   pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()

@@ -13,7 +13,13 @@ import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
-import { COOLING_OFF_SECONDS, categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
+import {
+  COOLING_OFF_SECONDS,
+  categoryWord,
+  PRESSURE_CHECK_CATEGORIES,
+  RECORD_WORDS,
+  SUPPORTER_DEFAULT_TYPES,
+} from '../words.js'
 
 type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
@@ -67,8 +73,14 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
+  // Issue 19: a supporter starts with appointments and the licence only, never health.
   const [chosen, setChosen] = useState<ReadonlySet<RecordType>>(
-    () => new Set(offered.filter((type) => giving || !RECORD_TYPES[type].sensitive)),
+    () =>
+      new Set(
+        offered.filter((type) =>
+          category === 'supporter' ? SUPPORTER_DEFAULT_TYPES.includes(type) : giving || !RECORD_TYPES[type].sensitive,
+        ),
+      ),
   )
   const [onlyToday, setOnlyToday] = useState(false)
   const [error, setError] = useState<string>()
