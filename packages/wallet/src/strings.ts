@@ -264,6 +264,7 @@ export const en = {
   offlineShownBefore: 'Times shown without internet: {count}.',
   coolingOffNotice: '{name} can see it from {time} on {date}. You can stop it before then.',
   supporterCanSee: '{name} can see {items}.',
+  supporterWillSee: '{name} will see {items} from {time} on {date}.',
   supporterStop: 'Stop {name} seeing them',
   supporterStopped: '{name} cannot see your things now.',
 } as const
@@ -535,6 +536,7 @@ export const cy: Record<StringKey, string> = {
   offlineShownBefore: 'Nifer o weithiau y dangoswyd heb y rhyngrwyd: {count}.',
   coolingOffNotice: 'Gall {name} ei weld o {time} ar {date}. Gallwch chi ei stopio cyn hynny.',
   supporterCanSee: 'Gall {name} weld {items}.',
+  supporterWillSee: 'Bydd {name} yn gweld {items} o {time} ar {date}.',
   supporterStop: 'Stopio {name} rhag eu gweld',
   supporterStopped: 'Does dim modd i {name} weld eich pethau nawr.',
 }

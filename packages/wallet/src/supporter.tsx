@@ -1,6 +1,6 @@
 import { createContext } from 'preact'
 import { useContext, useState } from 'preact/hooks'
-import { listOf, useLanguage } from './i18n.js'
+import { dayAndDate, listOf, timeOnly, useLanguage } from './i18n.js'
 import { recordWord } from './words.js'
 
 /*
@@ -11,6 +11,8 @@ export interface SupporterGrant {
   readonly grantId: string
   readonly name: string
   readonly recordTypes: readonly string[]
+  /** Set while the grant waits out its cooling-off. */
+  readonly startsAt?: number | undefined
 }
 
 export interface SupporterState {
@@ -26,18 +28,24 @@ export function SupporterNotice() {
   const [stopped, setStopped] = useState<string>()
   const [busy, setBusy] = useState(false)
   if (grants.length === 0 && stopped === undefined) return null
+  const items = (g: SupporterGrant) =>
+    listOf(
+      language,
+      g.recordTypes.map((type) => t(recordWord(type))),
+    )
   return (
     <div class="notice" data-testid="supporter-notice">
       {grants.map((g) => (
         <div key={g.grantId}>
           <p>
-            {t('supporterCanSee', {
-              name: g.name,
-              items: listOf(
-                language,
-                g.recordTypes.map((type) => t(recordWord(type))),
-              ),
-            })}
+            {g.startsAt === undefined
+              ? t('supporterCanSee', { name: g.name, items: items(g) })
+              : t('supporterWillSee', {
+                  name: g.name,
+                  items: items(g),
+                  time: timeOnly(language, g.startsAt),
+                  date: dayAndDate(language, g.startsAt),
+                })}
           </p>
           <button
             type="button"

@@ -290,7 +290,9 @@ export class WalletSession {
   }
   grants = async (): Promise<CheckedGrant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
   /** Issue 19: live grants to a listed supporter, with what each covers (shown on every screen). */
-  supporterGrants = async (): Promise<{ grantId: string; name: string; recordTypes: string[] }[]> => {
+  supporterGrants = async (): Promise<
+    { grantId: string; name: string; recordTypes: string[]; startsAt: number | undefined }[]
+  > => {
     if (!this.online || this.trust === undefined) return []
     return (await this.grants())
       .filter((g) => g.checked && this.trust?.byClientId(g.client_id)?.category === 'supporter')
@@ -298,6 +300,8 @@ export class WalletSession {
         grantId: g.grant_id,
         name: g.name,
         recordTypes: [...new Set(g.authorization_details.flatMap((d) => d.record_types))],
+        // Still in its cooling-off (host time): the notice says when it starts.
+        startsAt: g.starts_at !== undefined && g.starts_at > this.now() ? g.starts_at : undefined,
       }))
   }
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)

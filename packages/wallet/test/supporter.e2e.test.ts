@@ -85,14 +85,15 @@ describe.skipIf(skipBrowser)('a supporter (scenario 13)', () => {
     expect(granted.expires_at - (granted.starts_at ?? granted.created_at)).toBeLessThanOrEqual(90 * 86_400_000 + 60_000)
 
     // Every screen says who can see what.
-    const notice = 'Reconnect Support can see your appointments and your licence conditions.'
+    // Still in its 24-hour cooling-off: the notice says when it starts.
+    const notice = /^Reconnect Support will see your appointments and your licence conditions from \d\d:\d\d on .+\./
     await page.getByRole('button', { name: 'Back to home' }).click()
     await page.getByRole('heading', { name: 'Home' }).waitFor()
-    await expect.poll(() => page.getByTestId('supporter-notice').textContent()).toContain(notice)
+    await expect.poll(() => page.getByTestId('supporter-notice').textContent()).toMatch(notice)
     await checkScreen(page, 'supporter-02-home')
     await page.getByRole('button', { name: 'My things', exact: true }).click()
     await page.getByRole('heading', { name: 'My things' }).waitFor()
-    await expect.poll(() => page.getByTestId('supporter-notice').textContent()).toContain(notice)
+    await expect.poll(() => page.getByTestId('supporter-notice').textContent()).toMatch(notice)
 
     // One tap: the supporter is refused at once.
     await page.getByRole('button', { name: 'Stop Reconnect Support seeing them' }).click()
