@@ -2,7 +2,6 @@
  * @holdall/crypto: the cryptographic core of the Holdall protocol, for browsers and Node.
  * Every byte format here is specified in protocol-spec/spec/03-cryptography.md.
  */
-export { base45Decode, base45Encode } from './base45.js'
 export { base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
 export { constantTimeEqual, randomBytes } from './bytes.js'
 export * as constants from './constants.js'
@@ -80,6 +79,8 @@ export {
   verifyManifest,
 } from './manifest.js'
 export {
+  base45Decode,
+  base45Encode,
   decodeOfflineShareText,
   encodeOfflineShareText,
   type OfflineShare,

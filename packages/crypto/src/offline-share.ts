@@ -1,4 +1,8 @@
 import { base45Decode, base45Encode } from './base45.js'
+
+// The QR text encoding, exported with the format that uses it (spec 10.2).
+export { base45Decode, base45Encode }
+
 import { concat, readU32be, readU64be, u32be, u64be, utf8 } from './bytes.js'
 import {
   KEY_LENGTH,
