@@ -124,7 +124,7 @@ async function main(): Promise<void> {
 
     check(hostRequests === before, 'no request reached the holder’s host while the phone was offline')
     say(`\nRequests to Jordan’s host from the moment the phone went offline: ${hostRequests - before}.`)
-    say('When the phone is back online, the share in its log is for the vault log: not done yet (spec 10.6).')
+    say('Not built yet: copying the phone’s log line to the vault log when it is back online (spec 10.6).')
     say('Done.')
   } finally {
     globalThis.fetch = realFetch
