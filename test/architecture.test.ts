@@ -52,7 +52,14 @@ const RULES: Record<string, Rule> = {
   // Examples use public entry points only; they are private and never published.
   // The demos, and the development fixtures (which carry the conformance suite's organisations).
   '@holdall/example-demo': {
-    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol', '@holdall/server', '@holdall/conformance'],
+    internal: [
+      '@holdall/client',
+      '@holdall/crypto',
+      '@holdall/protocol',
+      '@holdall/server',
+      '@holdall/conformance',
+      '@holdall/example-reader',
+    ],
     external: /^$/,
     isomorphic: false,
     published: false,
@@ -62,6 +69,14 @@ const RULES: Record<string, Rule> = {
   '@holdall/example-surgery': {
     internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol'],
     external: /^(fastify|zod)$/,
+    isomorphic: false,
+    published: false,
+  },
+  // The desk reader for offline shares (spec chapter 10): the SDK's public entry points and node:http.
+  // It never imports the server: it must work with no request to the holder's host.
+  '@holdall/example-reader': {
+    internal: ['@holdall/client', '@holdall/crypto', '@holdall/protocol'],
+    external: /^$/,
     isomorphic: false,
     published: false,
   },

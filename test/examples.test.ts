@@ -37,4 +37,21 @@ describe('examples', () => {
     expect(output).toContain('The officer reads the licence: CRD')
     expect(output).toContain('victim protective conditions too')
   })
+
+  it('[OFF-READ-01] npm run demo:offline: the officer verifies the licence QR with the holder’s host stopped and no request to it', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/offline.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toContain('The demo stops Jordan’s host now')
+    expect(output).toContain('Reader: Checked: licence conditions')
+    expect(output).toContain('The licence is current')
+    expect(output).toContain('Signed by Leeds Probation Delivery Unit (N53)')
+    expect(output).toContain('Shown from one of this person’s own phones.')
+    expect(output).toContain('Each code is for one viewing')
+    expect(output).toContain('This code was changed after the phone made it')
+    expect(output).toContain('This code has run out')
+    expect(output).toContain('Requests to Jordan’s host from the moment the phone went offline: 0.')
+  })
 })

@@ -51,6 +51,7 @@ import {
 } from './holder-chain.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
+import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
@@ -82,6 +83,11 @@ export interface ApproveChoice {
   readonly recordTypes?: readonly RecordType[]
   /** Share for fewer days than asked for. */
   readonly durationDays?: number
+  /**
+   * Issue 19: start only after this many seconds (host time), a cooling-off for a recipient that is
+   * not a care or justice service (spec 10.8); the holder can stop the grant before it starts.
+   */
+  readonly coolingOffSeconds?: number
 }
 
 /**
@@ -452,6 +458,35 @@ export class HolderClient {
     return openRecord(view, ciphertext, this.#ownDek(view), authorPublicKey)
   }
 
+  /**
+   * While online: the copy of one record this phone keeps to show it with no network (spec 10.4):
+   * the envelope and manifest as the issuer made them, and the record's data key. The wallet keeps
+   * it encrypted at rest beside its other keys; `syncedAt` is the host's time now.
+   */
+  async offlineCopy(view: RecordVersionView): Promise<OfflineRecordCopy> {
+    const envelope = await this.#host.bytes({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    return offlineRecordCopy(view, envelope, this.#ownDek(view), this.#host.clock.now())
+  }
+
+  /**
+   * Offline: a QR code's text for one record, signed by this device, valid for `lifetimeMs`
+   * (5 minutes by default) and one viewing. Its times are this device's estimate of the host's
+   * clock when it has seen the host (spec 10.5), else its own clock, flagged as such.
+   */
+  offlineShare(copy: OfflineRecordCopy, options: { lifetimeMs?: number; assistedBy?: string } = {}): MadeOfflineShare {
+    const clock = this.#host.clock
+    return makeOfflineShare({
+      copy,
+      deviceSigningSecretKey: this.#device.signing.secretKey,
+      time: { now: () => clock.now(), hostTime: clock.known },
+      ...options,
+    })
+  }
+
   async inbox(): Promise<RecordVersionView[]> {
     return (await this.#get<{ records: RecordVersionView[] }>(`/vaults/${this.vaultId}/inbox`)).records
   }
@@ -579,6 +614,7 @@ export class HolderClient {
     }
     const grantId = generateId()
     const now = Math.floor(this.#host.clock.now() / 1000)
+    const startsAt = now + Math.max(0, Math.floor(choice.coolingOffSeconds ?? 0))
     const agreementKey = service.agreementPublicKey
     const receipt = signCompactJws(
       { typ: 'grant+jwt', alg: 'EdDSA', kid: this.deviceId },
@@ -588,7 +624,8 @@ export class HolderClient {
         aud: this.#host.baseUrl,
         jti: base64urlEncode(grantId),
         iat: now,
-        exp: now + Math.max(...details.map((d) => d.duration_days)) * 86_400,
+        ...(startsAt > now ? { nbf: startsAt } : {}),
+        exp: startsAt + Math.max(...details.map((d) => d.duration_days)) * 86_400,
         request_id: request.request_id,
         client_id: request.client_id,
         client_signing_key_id: request.signing_key_id,

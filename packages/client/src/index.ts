@@ -33,6 +33,24 @@ export {
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
+export {
+  type MadeOfflineShare,
+  MemoryOfflineNonceStore,
+  makeOfflineShare,
+  mayShowOffline,
+  OFFLINE_REFUSAL_REASONS,
+  OFFLINE_SHARE_DEFAULT_LIFETIME_MS,
+  type OfflineNonceStore,
+  type OfflineRecordCopy,
+  type OfflineRefusalCode,
+  type OfflineShareLogEntry,
+  type OfflineTime,
+  type OfflineVerification,
+  offlineRecordCopy,
+  offlineRecordLabel,
+  type VerifyOfflineShareOptions,
+  verifyOfflineShare,
+} from './offline.js'
 export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'

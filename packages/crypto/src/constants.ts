@@ -71,7 +71,26 @@ export const LABELS = {
   deviceWrapStatement: 'holdall/v1/statement/device-wrap',
   deviceChainEntry: 'holdall/v1/device-chain/entry',
   deviceChainLink: 'holdall/v1/device-chain/link',
+  offlineShare: 'holdall/v1/offline-share',
 } as const
+
+/**
+ * Offline shares (spec 10.2): the text a QR code carries starts with this prefix (QR alphanumeric
+ * symbols only), then base45 of the binary share whose first byte is the format version.
+ */
+export const OFFLINE_SHARE_PREFIX = 'HLD1:'
+export const OFFLINE_SHARE_FORMAT_VERSION = 1
+export const OFFLINE_SHARE_MODE_INLINE = 1
+export const OFFLINE_SHARE_MODE_LINK = 2
+/** Bytes before the body: header fields, holder key, manifest, data key and body length. */
+export const OFFLINE_SHARE_FIXED_LENGTH = 367
+/** The longest a share may be valid, and the clock skew a reader allows either side. */
+export const OFFLINE_SHARE_MAX_LIFETIME_MS = 10 * 60_000
+export const OFFLINE_SHARE_CLOCK_SKEW_MS = 2 * 60_000
+/** The largest inline body (an envelope): the whole QR text is then at most 2,956 symbols. */
+export const OFFLINE_SHARE_MAX_INLINE_BODY = 1_536
+/** The longest one-time link in link mode. */
+export const OFFLINE_SHARE_MAX_LINK_LENGTH = 512
 
 /** Device chain entries (spec 3.8.1): format version 1, fixed length, at most this many per vault. */
 export const DEVICE_CHAIN_FORMAT_VERSION = 1

@@ -51,6 +51,10 @@ export type CryptoErrorCode =
   | 'DEVICE_CHAIN_ROOT_MISMATCH'
   /** The chain is shorter than, or forks from, a head the reader has already seen (truncated or replayed). */
   | 'DEVICE_CHAIN_ROLLBACK'
+  /** An offline share (spec 10.2) is not in the exact format: prefix, version, mode, lengths, times. */
+  | 'OFFLINE_SHARE_MALFORMED'
+  /** An offline share's holder signature does not verify: the code was changed after it was made. */
+  | 'OFFLINE_SHARE_SIGNATURE_INVALID'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

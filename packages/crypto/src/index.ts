@@ -79,6 +79,17 @@ export {
   verifyManifest,
 } from './manifest.js'
 export {
+  base45Decode,
+  base45Encode,
+  decodeOfflineShareText,
+  encodeOfflineShareText,
+  type OfflineShare,
+  type OfflineShareFields,
+  type OfflineShareMode,
+  parseOfflineShare,
+  signOfflineShare,
+} from './offline-share.js'
+export {
   type DeviceWrapStatement,
   type InboxKeyStatement,
   signDeviceWrapStatement,

@@ -289,6 +289,8 @@ export const grantReceiptClaimsSchema = z
     aud: z.url(),
     jti: idSchema,
     iat: z.number().int(),
+    /** Issue 19: the grant starts only at this time (a cooling-off the holder chose, spec 10.8). */
+    nbf: z.number().int().optional(),
     exp: z.number().int(),
     request_id: idSchema,
     client_id: z.url(),
@@ -320,6 +322,8 @@ export const grantSchema = z
     status: z.enum(['active', 'revoked', 'expired']),
     created_at: epochMillisSchema,
     expires_at: epochMillisSchema,
+    /** Issue 19: present when the grant starts after a cooling-off; until then its reads are refused. */
+    starts_at: epochMillisSchema.optional(),
   })
   .strict()
 export type Grant = z.infer<typeof grantSchema>

@@ -141,6 +141,10 @@ export async function startHost(
     gp: org('/orgs/riverside-surgery', 'Riverside Surgery', 'gp_surgery', 'B86011'),
     probation: org('/orgs/leeds-probation', 'Leeds Probation Delivery Unit', 'probation', 'N53'),
     employer: org('/orgs/quick-jobs', 'Quick Jobs Ltd', 'employer', '12345678', false),
+    /** Issue 19: a listed landlord, not a care or justice service: its grants wait a cooling-off. */
+    landlord: org('/orgs/homes-first', 'Homes First Lettings', 'housing', 'HF001'),
+    /** Issue 19: a listed resettlement support service, of category supporter. */
+    supporter: org('/orgs/reconnect', 'Reconnect Support', 'supporter', 'RS001'),
     /** A listed ID scheme: it may issue identity documents, never a medication list. */
     idScheme: org('/orgs/id-check-scheme', 'ID Check Scheme', 'id_scheme', 'IDS01'),
     /** Unlisted, with the listed surgery's exact name: the name alone must never read as checked. */

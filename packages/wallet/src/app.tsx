@@ -8,9 +8,11 @@ import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
 import { RequestFlow } from './screens/request.js'
 import { Shared } from './screens/shared.js'
+import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
 import { Inbox, Things } from './screens/things.js'
 import type { Language } from './strings.js'
+import { SupporterContext, type SupporterGrant } from './supporter.js'
 import { type SavedRecord, WalletSession } from './wallet-session.js'
 
 /** Locks after two minutes without a tap or key press (domain.md (d) 10). */
@@ -20,7 +22,7 @@ export const IDLE_LOCK_MS = 2 * 60 * 1000
  * then would make them type their PIN in front of others. So no idle lock while their code or a
  * request is on screen; going to the background still locks at once (issue 17, point 6).
  */
-const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request']
+const DESK_SCREENS: readonly Screen['name'][] = ['pair', 'requests', 'request', 'offline']
 /** The language choice is the only thing the wallet keeps in localStorage: it is not personal. */
 const LANGUAGE_KEY = 'holdall-language'
 
@@ -51,6 +53,8 @@ export function App({ origin }: { readonly origin: string }) {
   // Bumped when the network comes back: screens start again, so an old network error clears.
   const [connection, setConnection] = useState(0)
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  // Issue 19: a supporter's live grants, shown on every screen with a one-tap stop.
+  const [supporters, setSupporters] = useState<readonly SupporterGrant[]>([])
 
   const setLanguage = useCallback((next: Language) => {
     setLanguageState(next)
@@ -164,6 +168,25 @@ export function App({ origin }: { readonly origin: string }) {
     }
   }, [screen, refresh, session])
 
+  useEffect(() => {
+    if (session === undefined) return setSupporters([])
+    void session
+      .supporterGrants()
+      .then(setSupporters)
+      .catch(() => undefined)
+  }, [session, screen])
+  const supporterState = useMemo(
+    () => ({
+      grants: supporters,
+      stop: async (grantId: string) => {
+        if (session === undefined) return
+        await session.revoke(grantId)
+        setSupporters(await session.supporterGrants())
+      },
+    }),
+    [supporters, session],
+  )
+
   const home = () => setScreen({ name: 'home' })
   const onLock = () => lock(false)
   let body: preact.JSX.Element | null = null
@@ -259,12 +282,17 @@ export function App({ origin }: { readonly origin: string }) {
         case 'log':
           body = <Log session={s} onHome={home} onLock={onLock} />
           break
+        case 'offline':
+          body = <ShowOffline session={s} onHome={home} onLock={onLock} />
+          break
       }
     }
   }
   return (
     <LanguageContext.Provider value={languageState}>
-      <Fragment key={connection}>{body}</Fragment>
+      <SupporterContext.Provider value={supporterState}>
+        <Fragment key={connection}>{body}</Fragment>
+      </SupporterContext.Provider>
     </LanguageContext.Provider>
   )
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
 import { useLanguage } from './i18n.js'
+import { SupporterNotice } from './supporter.js'
 
 interface LayoutProps {
   readonly title: string
@@ -56,6 +57,7 @@ export function Layout({ title, children, onLock, onHome, offline }: LayoutProps
         <h1 tabIndex={-1} ref={heading}>
           {title}
         </h1>
+        {onLock && <SupporterNotice />}
         {children}
         {onHome && (
           <p class="back">

@@ -248,6 +248,25 @@ export const en = {
   pinForgotText2: 'The places that sent you records can send them again to a new vault.',
   errorPrefix: 'Error:',
   readOnly: 'We could not reach the vault. You can still read your things.',
+
+  // Issue 19: showing a record without internet (screens/show-offline.tsx). Keep this block apart.
+  navOffline: 'Show without internet',
+  offlineTitle: 'Show without internet',
+  offlineIntro: 'Show a record as a code. It works without internet.',
+  offlineNone: 'There is nothing to show yet. Open My things once while you have internet.',
+  offlineShow: 'Show {thing}',
+  offlineQrLabel: 'A code for {thing}',
+  offlineOnlyThis: 'It shows {thing} and nothing else.',
+  offlineWorksOnce: 'The code works once. It stops at {time}.',
+  offlineAnyone: 'Anyone who scans it can read it. Only show it to the person who needs it.',
+  offlineNewCode: 'Make a new code',
+  offlineOther: 'Show something else',
+  offlineShownBefore: 'Times shown without internet: {count}.',
+  coolingOffNotice: '{name} can see it from {time} on {date}. You can stop it before then.',
+  supporterCanSee: '{name} can see {items}.',
+  supporterWillSee: '{name} will see {items} from {time} on {date}.',
+  supporterStop: 'Stop {name} seeing them',
+  supporterStopped: '{name} cannot see your things now.',
 } as const
 
 export type StringKey = keyof typeof en
@@ -501,6 +520,25 @@ export const cy: Record<StringKey, string> = {
   pinForgotText2: 'Gall y llefydd a anfonodd gofnodion atoch chi eu hanfon eto i gladdgell newydd.',
   errorPrefix: 'Gwall:',
   readOnly: 'Doedd dim modd cyrraedd y gladdgell. Gallwch chi ddarllen eich pethau o hyd.',
+
+  // Issue 19: dangos cofnod heb y rhyngrwyd (screens/show-offline.tsx). Cadwch y bloc hwn ar wahân.
+  navOffline: 'Dangos heb y rhyngrwyd',
+  offlineTitle: 'Dangos heb y rhyngrwyd',
+  offlineIntro: "Dangoswch gofnod fel cod. Mae'n gweithio heb y rhyngrwyd.",
+  offlineNone: "Does dim byd i'w ddangos eto. Agorwch Fy mhethau unwaith pan fydd gennych chi'r rhyngrwyd.",
+  offlineShow: 'Dangos {thing}',
+  offlineQrLabel: 'Cod ar gyfer {thing}',
+  offlineOnlyThis: "Mae'n dangos {thing} a dim byd arall.",
+  offlineWorksOnce: "Mae'r cod yn gweithio unwaith. Mae'n stopio am {time}.",
+  offlineAnyone: "Gall unrhyw un sy'n ei sganio ei ddarllen. Dangoswch e i'r person sydd ei angen yn unig.",
+  offlineNewCode: 'Gwneud cod newydd',
+  offlineOther: 'Dangos rhywbeth arall',
+  offlineShownBefore: 'Nifer o weithiau y dangoswyd heb y rhyngrwyd: {count}.',
+  coolingOffNotice: 'Gall {name} ei weld o {time} ar {date}. Gallwch chi ei stopio cyn hynny.',
+  supporterCanSee: 'Gall {name} weld {items}.',
+  supporterWillSee: 'Bydd {name} yn gweld {items} o {time} ar {date}.',
+  supporterStop: 'Stopio {name} rhag eu gweld',
+  supporterStopped: 'Does dim modd i {name} weld eich pethau nawr.',
 }
 
 export const STRINGS = { en, cy } as const

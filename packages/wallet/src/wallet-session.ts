@@ -8,6 +8,10 @@ import {
   HoldallError,
   HolderClient,
   type HolderTrust,
+  makeOfflineShare,
+  mayShowOffline,
+  type OfflineShareLogEntry,
+  openRecord,
   type PairingDisplay,
   type TrustedOrganisations,
   verifyTrustList,
@@ -24,6 +28,21 @@ export interface SavedRecord {
   readonly from: string | undefined
   readonly signedAt: number
   readonly payload: RecordPayload
+  /**
+   * Issue 19: what the phone needs to show this record with no network (spec 10.6), sealed with
+   * the rest: the issuer's manifest and envelope, the data key (base64url), when the phone last
+   * synced (host time) and the host's clock minus the phone's at that moment.
+   */
+  readonly offline?: {
+    readonly manifest: string
+    readonly envelope: string
+    readonly dataKey: string
+    readonly version: number
+    readonly syncedAt: number
+    readonly hostOffsetMs: number
+  }
+  /** Issue 19: the phone's own log of each time this record was shown offline ([OFF-HLD-03]). */
+  readonly shownOffline?: readonly OfflineShareLogEntry[]
 }
 
 export interface InboxItem {
@@ -165,7 +184,14 @@ export class WalletSession {
     for (const view of await this.client.listRecords()) {
       const author = this.#author(view)
       if (author.key === undefined) continue
-      const opened = await this.client.readRecord(view, author.key)
+      const before = this.#records?.find((r) => r.recordId === view.record_id)
+      // An issuer's record that fits a QR code is kept whole, to be shown offline (issue 19).
+      const offline = author.name !== undefined && mayShowOffline(view.record_type, view.ciphertext_length)
+      const copy = offline ? await this.client.offlineCopy(view) : undefined
+      const opened =
+        copy === undefined
+          ? await this.client.readRecord(view, author.key)
+          : openRecord(view, copy.envelope, copy.dataKey, author.key)
       saved.push({
         recordId: view.record_id,
         recordType: view.record_type,
@@ -173,11 +199,58 @@ export class WalletSession {
         from: author.name,
         signedAt: opened.signedAt.getTime(),
         payload: opened.payload,
+        ...(copy === undefined
+          ? {}
+          : {
+              offline: {
+                manifest: copy.manifest,
+                envelope: base64urlEncode(copy.envelope),
+                dataKey: base64urlEncode(copy.dataKey),
+                version: copy.version,
+                syncedAt: copy.syncedAt,
+                hostOffsetMs: this.client.hostNow() - Date.now(),
+              },
+            }),
+        ...(before?.shownOffline === undefined ? {} : { shownOffline: before.shownOffline }),
       })
     }
     await this.store.saveRecords(saved)
     this.#records = saved
     return saved
+  }
+
+  /**
+   * Issue 19: a QR code's text for one record, made with no network (spec 10). Times are the
+   * host's clock as this phone last learned it, never the phone's own alone; the share is noted
+   * in the record's sealed log on this phone.
+   */
+  async showOffline(record: SavedRecord): Promise<{ text: string; expiresAt: number }> {
+    const copy = record.offline
+    if (copy === undefined) throw new TypeError('this record cannot be shown offline')
+    const live = this.client?.hostTimeKnown ? this.client : undefined
+    const time =
+      live !== undefined
+        ? { now: () => live.hostNow(), hostTime: true }
+        : { now: () => Date.now() + copy.hostOffsetMs, hostTime: true }
+    const made = makeOfflineShare({
+      copy: {
+        recordId: record.recordId,
+        version: copy.version,
+        recordType: record.recordType as RecordVersionView['record_type'],
+        manifest: copy.manifest,
+        envelope: base64urlDecode(copy.envelope),
+        dataKey: base64urlDecode(copy.dataKey),
+        syncedAt: copy.syncedAt,
+      },
+      deviceSigningSecretKey: this.store.vault.device.signing.secretKey,
+      time,
+    })
+    const records = (await this.savedRecords()).map((r) =>
+      r.recordId === record.recordId ? { ...r, shownOffline: [...(r.shownOffline ?? []), made.log] } : r,
+    )
+    await this.store.saveRecords(records)
+    this.#records = records
+    return { text: made.text, expiresAt: made.log.expiresAt }
   }
 
   async inbox(): Promise<InboxItem[]> {
@@ -216,6 +289,21 @@ export class WalletSession {
     )
   }
   grants = async (): Promise<CheckedGrant[]> => (await this.allGrants()).filter((g) => g.status === 'active')
+  /** Issue 19: live grants to a listed supporter, with what each covers (shown on every screen). */
+  supporterGrants = async (): Promise<
+    { grantId: string; name: string; recordTypes: string[]; startsAt: number | undefined }[]
+  > => {
+    if (!this.online || this.trust === undefined) return []
+    return (await this.grants())
+      .filter((g) => g.checked && this.trust?.byClientId(g.client_id)?.category === 'supporter')
+      .map((g) => ({
+        grantId: g.grant_id,
+        name: g.name,
+        recordTypes: [...new Set(g.authorization_details.flatMap((d) => d.record_types))],
+        // Still in its cooling-off (host time): the notice says when it starts.
+        startsAt: g.starts_at !== undefined && g.starts_at > this.now() ? g.starts_at : undefined,
+      }))
+  }
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
   pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()

@@ -38,4 +38,10 @@ export function categoryWord(category: string): StringKey {
  * landlords (housing) and family or friends (supporter). Never GP, pharmacy or probation, where
  * friction would harm care. Anyone the trust list cannot vouch for is asked too.
  */
+/** Issue 19: what a supporter may see unless the holder turns more on (domain scenario 13). */
+export const SUPPORTER_DEFAULT_TYPES: readonly string[] = ['appointment', 'licence_conditions']
+
+/** Issue 19: how long a grant to such a recipient waits before it starts (domain.md: e.g. 24 h). */
+export const COOLING_OFF_SECONDS = 24 * 60 * 60
+
 export const PRESSURE_CHECK_CATEGORIES: readonly string[] = ['employer', 'housing', 'supporter']

@@ -105,6 +105,8 @@ export interface GrantTable {
   status: 'active' | 'revoked'
   created_at: number
   revoked_at: number | null
+  /** Issue 19: when the grant starts (host time, ms), after a cooling-off; null: at once. */
+  starts_at: number | null
 }
 
 export interface TokenTable {

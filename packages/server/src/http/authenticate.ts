@@ -119,6 +119,14 @@ async function grantee(
   const row = await token(request, ctx)
   if (row.subject_type !== 'client' || row.grant_id === null)
     throw new HttpProblem('forbidden', 'a grant token is required')
+  // Issue 19: a grant in its cooling-off (host time) opens nothing yet ([SUP-COOL-01]); the
+  // grantee may read the grant itself, to learn when it starts.
+  if (
+    row.grant_starts_at !== null &&
+    Number(row.grant_starts_at) > ctx.clock() &&
+    request.routeOptions.url !== '/grant'
+  )
+    throw new HttpProblem('forbidden', 'this grant has not started yet')
   // The grant came with the token, in the same statement (repositories/tokens.ts).
   const grant = {
     id: row.grant_id,
@@ -130,6 +138,7 @@ async function grantee(
     status: row.grant_status ?? 'revoked',
     created_at: row.grant_created_at ?? 0,
     expires_at: row.grant_expires_at ?? 0,
+    starts_at: row.grant_starts_at,
   }
   const details = JSON.parse(grant.authorization_details) as AuthorizationDetail[]
   const category = (row.client_category ?? 'unverified') as GranteePrincipal['category']

@@ -36,6 +36,7 @@ export interface GranteePrincipal {
     readonly status: 'active' | 'revoked'
     readonly created_at: number
     readonly expires_at: number
+    readonly starts_at: number | null
   }
   readonly category: OrganisationCategory | 'unverified'
   /** Record types the grant covers for an action, re-checked against the tier rules on every request. */

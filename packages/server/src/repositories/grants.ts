@@ -16,6 +16,8 @@ export interface NewGrant {
   readonly receipt: string
   readonly details: AuthorizationDetail[]
   readonly expiresAt: number
+  /** Issue 19: the grant starts at this host time (a cooling-off); undefined: at once. */
+  readonly startsAt?: number
   readonly wraps: readonly { record_id: string; version: number; wrap: string }[]
   /** Record types the approved details cover: every wrap must be for one of them. */
   readonly types: ReadonlySet<string>
@@ -82,6 +84,7 @@ export class GrantRepository {
         client_name: grant.clientName,
         record_types: [...grant.types],
         expires_at: grant.expiresAt,
+        ...(grant.startsAt === undefined ? {} : { starts_at: grant.startsAt }),
       })
     })
   }
@@ -100,6 +103,7 @@ export class GrantRepository {
         status: 'active',
         created_at: this.#clock(),
         revoked_at: null,
+        starts_at: grant.startsAt ?? null,
       })
       .execute()
   }

@@ -25,6 +25,7 @@ export interface AccessTokenRow {
   readonly grant_receipt: string | null
   readonly grant_details: string | null
   readonly grant_created_at: number | null
+  readonly grant_starts_at: number | null
   readonly client_name: string | null
   readonly client_category: string | null
 }
@@ -50,6 +51,7 @@ function accessQuery(db: Db) {
       'grants.receipt as grant_receipt',
       'grants.authorization_details as grant_details',
       'grants.created_at as grant_created_at',
+      'grants.starts_at as grant_starts_at',
       'auth_requests.client_name',
       'auth_requests.client_category',
     ])

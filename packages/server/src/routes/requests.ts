@@ -90,6 +90,7 @@ function approveRequest(app: App, ctx: AppContext): void {
           receipt,
           details: claims.authorization_details,
           expiresAt: claims.exp * 1000,
+          ...(claims.nbf === undefined ? {} : { startsAt: claims.nbf * 1000 }),
           wraps,
           types,
         },

@@ -45,7 +45,12 @@ export async function checkReceiptAgainstRequest(
     claims.client_agreement_key_id === (await calculateJwkThumbprint(keys.agreement, 'sha256')) &&
     claims.authorization_details.every((d) => narrows(d, requested)) &&
     claims.exp * 1000 > context.now &&
-    claims.exp * 1000 <= context.now + longest * 86_400_000 + 60_000
+    // Issue 19: a cooling-off start (nbf) is at most 7 days ahead, and the grant lasts from it.
+    (claims.nbf === undefined ||
+      (claims.nbf * 1000 >= context.now - 60_000 &&
+        claims.nbf * 1000 <= context.now + 7 * 86_400_000 &&
+        claims.nbf < claims.exp)) &&
+    claims.exp * 1000 <= Math.max(context.now, (claims.nbf ?? 0) * 1000) + longest * 86_400_000 + 60_000
   if (!expected) throw new HttpProblem('forbidden', 'the receipt does not match the request, or widens it')
   const category = request.client_category as Parameters<typeof mayReceive>[1]
   const approvedTypes = new Set(claims.authorization_details.flatMap((d) => d.record_types))

@@ -65,7 +65,7 @@ export function vaultView(
 export type GrantRowWithClient = Pick<
   Selectable<GrantTable>,
   'id' | 'vault_id' | 'client_id' | 'authorization_details' | 'receipt' | 'status' | 'created_at' | 'expires_at'
-> & { readonly client_name: string | null }
+> & { readonly client_name: string | null; readonly starts_at?: number | null }
 
 export function grantView(row: GrantRowWithClient, now: number): Grant {
   const expired = row.status === 'active' && row.expires_at <= now
@@ -79,6 +79,7 @@ export function grantView(row: GrantRowWithClient, now: number): Grant {
     status: expired ? 'expired' : row.status,
     created_at: row.created_at,
     expires_at: row.expires_at,
+    ...(row.starts_at === null || row.starts_at === undefined ? {} : { starts_at: Number(row.starts_at) }),
   }
 }
 

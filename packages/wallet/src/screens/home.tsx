@@ -4,7 +4,7 @@ import { useLanguage } from '../i18n.js'
 import type { SavedRecord } from '../wallet-session.js'
 import { RunningOutPanel } from './running-out.js'
 
-export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log'
+export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline'
 
 interface HomeProps {
   readonly pending: readonly PendingRequest[]
@@ -36,6 +36,7 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           {online && pending.length > 0 && item('requests', t('navRequestsCount', { count: pending.length }), true)}
           {online && item('pair', t('navShare'))}
           {item('things', t('navThings'))}
+          {item('offline', t('navOffline'))}
           {online &&
             item('inbox', inboxCount > 0 ? t('navInboxCount', { count: inboxCount }) : t('navInbox'), inboxCount > 0)}
           {online && item('shared', t('navShared'))}

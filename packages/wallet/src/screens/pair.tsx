@@ -7,7 +7,7 @@ import { timeOnly, useLanguage } from '../i18n.js'
 import type { WalletSession } from '../wallet-session.js'
 
 /** The QR code as SVG drawn by us: no data: URLs, so the page's CSP stays strict. */
-function QrCode({ text, label }: { readonly text: string; readonly label: string }) {
+export function QrCode({ text, label }: { readonly text: string; readonly label: string }) {
   const code = generate(text)
   let path = ''
   for (let y = 0; y < code.size; y++)

@@ -13,7 +13,13 @@ import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
-import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
+import {
+  COOLING_OFF_SECONDS,
+  categoryWord,
+  PRESSURE_CHECK_CATEGORIES,
+  RECORD_WORDS,
+  SUPPORTER_DEFAULT_TYPES,
+} from '../words.js'
 
 type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
@@ -67,8 +73,14 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
+  // Issue 19: a supporter starts with appointments and the licence only, never health.
   const [chosen, setChosen] = useState<ReadonlySet<RecordType>>(
-    () => new Set(offered.filter((type) => giving || !RECORD_TYPES[type].sensitive)),
+    () =>
+      new Set(
+        offered.filter((type) =>
+          category === 'supporter' ? SUPPORTER_DEFAULT_TYPES.includes(type) : giving || !RECORD_TYPES[type].sensitive,
+        ),
+      ),
   )
   const [onlyToday, setOnlyToday] = useState(false)
   const [error, setError] = useState<string>()
@@ -124,7 +136,16 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
   const share = async () => {
     setBusy(true)
     try {
-      setGrant(await session.approve(request, { recordTypes: [...chosen], durationDays: days }))
+      // Issue 19: a recipient we could not check, or one that is not a care or justice service,
+      // gets a cooling-off before the grant starts (host time); GP, pharmacy and probation do not.
+      const coolingOff = !giving && (!checked.verified || PRESSURE_CHECK_CATEGORIES.includes(checked.category))
+      setGrant(
+        await session.approve(request, {
+          recordTypes: [...chosen],
+          durationDays: days,
+          ...(coolingOff ? { coolingOffSeconds: COOLING_OFF_SECONDS } : {}),
+        }),
+      )
       setError(undefined)
       setStep('done')
     } catch (e) {
@@ -407,8 +428,30 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
         giving ? t('doneGiveTitle') : t('doneTitle'),
         <>
           <p class="lead">
-            {giving ? t('doneGiveText', { name }) : t('doneText', { items: words(chosen), name, date: until })}
+            {giving
+              ? t('doneGiveText', { name })
+              : t('doneText', {
+                  items: words(chosen),
+                  name,
+                  // After a cooling-off the grant ends later: the end the host stored.
+                  date:
+                    grant?.starts_at === undefined
+                      ? until
+                      : t('untilWhen', {
+                          time: timeOnly(language, grant.expires_at),
+                          date: dayAndDate(language, grant.expires_at),
+                        }),
+                })}
           </p>
+          {grant?.starts_at !== undefined && (
+            <p data-testid="cooling-off">
+              {t('coolingOffNotice', {
+                name,
+                time: timeOnly(language, grant.starts_at),
+                date: dayAndDate(language, grant.starts_at),
+              })}
+            </p>
+          )}
           <p>{giving ? t('doneGiveStop') : t('doneStop')}</p>
           {confirmStop ? (
             <Confirm
