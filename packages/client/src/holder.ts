@@ -34,6 +34,7 @@ import {
   type Grant,
   mayIssue,
   mayReceive,
+  outsideTemplate,
   type PendingRequest,
   type RecordPayload,
   type RecordType,
@@ -577,6 +578,10 @@ export class HolderClient {
         throw new HoldallError('RECORD_NOT_FOR_REQUESTER', `${type} records are never shared with ${service.name}`)
       }
     }
+    // [TPL-03]: the template of the category the trust list gives the requester (bindServiceKey),
+    // never the `category` the host put in the request.
+    const outside = outsideTemplate(service.category, details)
+    if (outside !== undefined) throw new HoldallError('OUTSIDE_TEMPLATE', outside)
     const grantId = generateId()
     const now = Math.floor(this.#host.clock.now() / 1000)
     const agreementKey = service.agreementPublicKey

@@ -1,11 +1,13 @@
 import { HoldallError } from '@holdall/client'
 import {
   type Grant,
+  mayAskFor,
   mayReceive,
   type OrganisationCategory,
   type PendingRequest,
   RECORD_TYPES,
   type RecordType,
+  requestTemplate,
 } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../components.js'
@@ -39,6 +41,7 @@ function refusalMessage(error: unknown, category: string): StringKey {
     case 'RECORD_UNVERIFIED':
     case 'ISSUER_NOT_ALLOWED':
     case 'RECORD_NOT_FOR_REQUESTER':
+    case 'OUTSIDE_TEMPLATE':
       return 'recordsNotChecked'
     default:
       return 'errorGeneric'
@@ -60,10 +63,15 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
   )
   const asked = [...new Set(request.authorization_details.flatMap((d) => d.record_types))]
-  const offered = asked.filter((type) => mayReceive(type, category))
-  const withheld = asked.filter((type) => !mayReceive(type, category))
+  // Issue 21: read requests stay inside the template of the checked category ([TPL-04]).
+  const allowed = (type: RecordType) => (giving ? mayReceive : mayAskFor)(type, category)
+  const offered = asked.filter(allowed)
+  const withheld = asked.filter((type) => !allowed(type))
   const purpose = [...new Set(request.authorization_details.map((d) => d.purpose))].join(' ')
-  const askedDays = Math.max(...request.authorization_details.map((d) => d.duration_days))
+  const askedDays = Math.min(
+    Math.max(...request.authorization_details.map((d) => d.duration_days)),
+    (giving ? undefined : requestTemplate(category)?.maxDurationDays) ?? 365,
+  )
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
