@@ -33,7 +33,16 @@ export {
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
-export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+export {
+  manifestAuthorKeyId,
+  type OpenedFileRecord,
+  type OpenedRecord,
+  openFileRecord,
+  openRecord,
+  sealFileRecord,
+  sealRecord,
+  verifySignedType,
+} from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
 export {

@@ -212,3 +212,9 @@ export function recordTypeOfCode(code: number): RecordType | undefined {
   }
   return undefined
 }
+
+/** Whether a record type's envelope carries a JSON payload or a file (spec 4.2.1, [REC-TYPE-04]). */
+export function recordBody(type: RecordType): 'json' | 'file' {
+  const info: RecordTypeInfo = RECORD_TYPES[type]
+  return info.body ?? 'json'
+}

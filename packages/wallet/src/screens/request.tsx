@@ -1,19 +1,17 @@
 import { HoldallError } from '@holdall/client'
 import {
   type Grant,
-  mayAskFor,
-  mayReceive,
   type OrganisationCategory,
   type PendingRequest,
   RECORD_TYPES,
   type RecordType,
-  requestTemplate,
 } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../components.js'
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
+import { consentChoices } from '../templates.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import { categoryWord, PRESSURE_CHECK_CATEGORIES, RECORD_WORDS } from '../words.js'
 
@@ -63,15 +61,13 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
   )
   const asked = [...new Set(request.authorization_details.flatMap((d) => d.record_types))]
-  // Issue 21: read requests stay inside the template of the checked category ([TPL-04]).
-  const allowed = (type: RecordType) => (giving ? mayReceive : mayAskFor)(type, category)
-  const offered = asked.filter(allowed)
-  const withheld = asked.filter((type) => !allowed(type))
   const purpose = [...new Set(request.authorization_details.map((d) => d.purpose))].join(' ')
-  const askedDays = Math.min(
-    Math.max(...request.authorization_details.map((d) => d.duration_days)),
-    (giving ? undefined : requestTemplate(category)?.maxDurationDays) ?? 365,
-  )
+  // Issue 21: read requests stay inside the template of the checked category ([TPL-04]).
+  const {
+    offered,
+    withheld,
+    days: askedDays,
+  } = consentChoices(asked, Math.max(...request.authorization_details.map((d) => d.duration_days)), category, giving)
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
