@@ -52,7 +52,14 @@ import {
 } from './holder-chain.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
-import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+import {
+  manifestAuthorKeyId,
+  type OpenedRecord,
+  openRecord,
+  sealRecord,
+  signedSupersedes,
+  verifySignedType,
+} from './records.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
 
@@ -486,8 +493,11 @@ export class HolderClient {
       accessToken: await this.#token(),
     })
     const opened = openRecord(view, ciphertext, dek, issuerPublicKey)
+    // [SUP-VER-02]: the record this one replaces comes from the signed payload, never the host.
+    const supersedes = signedSupersedes(opened.payload)
     await this.#call('POST', `/vaults/${this.vaultId}/inbox/${view.record_id}/accept`, {
       owner_wrap: base64urlEncode(this.#wrapOwn(dek, view.record_id, view.version)),
+      ...(supersedes === undefined ? {} : { supersedes }),
     })
     return { ...opened, issuer }
   }
@@ -608,6 +618,8 @@ export class HolderClient {
     const toShare: RecordVersionView[] = []
     for (const record of await this.listRecords()) {
       if (!readable.has(record.record_type)) continue // the host's label, as a hint only
+      // [SUP-VER-03]: a replaced record is not shared as current (the host refuses it anyway).
+      if (record.superseded_by !== undefined) continue
       const recordType = this.#signedType(record, trust)
       if (!readable.has(recordType) || !mayReceive(recordType, service.category)) {
         throw new HoldallError('RECORD_TYPE_MISMATCH', 'a record is not the type the host says')

@@ -41,6 +41,8 @@ export {
   openRecord,
   sealFileRecord,
   sealRecord,
+  signedSupersedes,
+  supersededAmong,
   verifySignedType,
 } from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'

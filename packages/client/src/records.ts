@@ -231,3 +231,26 @@ function checkFile(recordType: RecordType, metadata: HealthDocumentMetadata, fil
   if (!fileMatchesContentType(metadata.contentType, file.subarray(0, 8)))
     throw new HoldallError('RECORD_UNVERIFIED', `the file is not the ${metadata.contentType} its description says`)
 }
+
+/**
+ * The record a payload says it replaces (spec 4.4, [SUP-VER-01]): read from the signed payload,
+ * so a host can neither invent nor hide the link. Undefined for a payload that replaces nothing.
+ */
+export function signedSupersedes(payload: RecordPayload): string | undefined {
+  return 'supersedes' in payload && typeof payload.supersedes === 'string' ? payload.supersedes : undefined
+}
+
+/**
+ * Which of a set of opened records are replaced, by the signed links among them ([SUP-VER-01]):
+ * record id → the id of the record that replaced it. A reader shows a replaced record as "old
+ * version" and the newer one as "updated", whatever the host's `superseded_by` hint says.
+ */
+export function supersededAmong(records: readonly { recordId: string; payload: RecordPayload }[]): Map<string, string> {
+  const ids = new Set(records.map((r) => r.recordId))
+  const replaced = new Map<string, string>()
+  for (const record of records) {
+    const old = signedSupersedes(record.payload)
+    if (old !== undefined && ids.has(old) && old !== record.recordId) replaced.set(old, record.recordId)
+  }
+  return replaced
+}
