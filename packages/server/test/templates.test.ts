@@ -172,6 +172,8 @@ describe('release-week record types and request templates', () => {
       binding_message: 'EMP 9999',
     })
     const context = { deviceId: 'device-1', vaultId: 'vault-1', audience: host.url, now }
+    expect(outsideTemplate('employer', details(['cv', 'medication_list']))).toMatch(/medication_list/)
+    expect(outsideTemplate('employer', details(['cv']))).toBeUndefined()
     // Inside the template, every other claim matching: accepted.
     expect(await checkReceiptAgainstRequest(await claims(['cv']), context, request as never)).toEqual(new Set(['cv']))
     const refused = await refusal(
