@@ -202,6 +202,11 @@ export const en = {
   tplNoT5: 'Some licence details can only be shared with probation or police.',
   recordUpdated: 'Updated',
   recordSuperseded: 'Old version. A newer one replaced it.',
+  ostDose: 'You take {dose} a day.',
+  ostLastDose: 'Your last dose in prison was {date}.',
+  ostNext: 'Next: {place}.',
+  releasedFrom: 'You left {place} on {date}.',
+  writtenByYou: 'You wrote this.',
 
   catPrisonHealthcare: 'Prison healthcare',
   catPrison: 'Prison',
@@ -475,6 +480,11 @@ export const cy: Record<StringKey, string> = {
   tplNoT5: "Dim ond gyda'r gwasanaeth prawf neu'r heddlu y mae modd rhannu rhai manylion trwydded.",
   recordUpdated: 'Wedi newid',
   recordSuperseded: 'Hen fersiwn. Mae un newydd yn ei le.',
+  ostDose: "Rydych chi'n cymryd {dose} y dydd.",
+  ostLastDose: 'Eich dos olaf yn y carchar oedd {date}.',
+  ostNext: 'Nesaf: {place}.',
+  releasedFrom: 'Gwnaethoch chi adael {place} ar {date}.',
+  writtenByYou: 'Chi ysgrifennodd hwn.',
 
   catPrisonHealthcare: 'Gofal iechyd carchar',
   catPrison: 'Carchar',
