@@ -74,6 +74,34 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   'identity-document': { schema: protocol.identityDocumentSchema, title: 'Identity document payload', section: '4.2' },
   appointment: { schema: protocol.appointmentSchema, title: 'Appointment payload', section: '4.2' },
   'ost-handover': { schema: protocol.ostHandoverSchema, title: 'Opioid substitution handover payload', section: '4.2' },
+  'release-letter': { schema: protocol.releaseLetterSchema, title: 'Release letter payload', section: '4.2' },
+  'birth-certificate': {
+    schema: protocol.birthCertificateSchema,
+    title: 'Birth certificate attestation payload',
+    section: '4.2',
+  },
+  'national-insurance-number': {
+    schema: protocol.nationalInsuranceNumberSchema,
+    title: 'National Insurance number attestation payload',
+    section: '4.2',
+  },
+  'proof-of-address': { schema: protocol.proofOfAddressSchema, title: 'Proof of address payload', section: '4.2' },
+  'qualification-certificate': {
+    schema: protocol.qualificationCertificateSchema,
+    title: 'Qualification certificate payload',
+    section: '4.2',
+  },
+  cv: { schema: protocol.cvSchema, title: 'CV payload (self-authored)', section: '4.2' },
+  'disclosure-statement': {
+    schema: protocol.disclosureStatementSchema,
+    title: 'Disclosure statement payload (self-authored)',
+    section: '4.2',
+  },
+  'health-document-metadata': {
+    schema: protocol.healthDocumentMetadataSchema,
+    title: "A health document's envelope metadata block (the file is the plaintext)",
+    section: '4.2',
+  },
 }
 
 export const schemasDir = join(import.meta.dirname, '..', 'protocol-spec', 'schemas')

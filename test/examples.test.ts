@@ -54,4 +54,14 @@ describe('examples', () => {
     expect(output).toContain('This code has run out')
     expect(output).toContain('Requests to Jordan’s host from the moment the phone went offline: 0.')
   })
+
+  it('npm run demo:week: scenarios 5, 11, 12 and 16 each pass their condition against one host (issue 21)', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/week.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    for (const scenario of [5, 11, 12, 16]) expect(output).toContain(`Scenario ${scenario} passed`)
+    expect(output).toContain('The week worked.')
+  })
 })

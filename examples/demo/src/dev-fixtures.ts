@@ -42,7 +42,7 @@ export const CONFORMANCE_METADATA_URL = `http://127.0.0.1:${process.env.HOLDALL_
 /** The surgery's public URL in development (npm run dev starts it there). */
 export const SURGERY_URL = `http://127.0.0.1:${process.env.SURGERY_PORT ?? '8090'}`
 const LIST_DAYS = 365
-const FORMAT = 'holdall-dev-fixtures/1'
+const FORMAT = 'holdall-dev-fixtures/2'
 
 const DEMO_ORGANISATIONS = {
   prisonHealthcare: {
@@ -53,6 +53,10 @@ const DEMO_ORGANISATIONS = {
   },
   surgery: { path: '/riverside-surgery', name: 'Riverside Surgery (demo)', category: 'gp_surgery', code: 'B86011' },
   probation: { path: '/leeds-probation', name: 'Leeds Probation Delivery Unit', category: 'probation', code: 'N53' },
+  // Issue 21: npm run demo:week.
+  pharmacy: { path: '/high-street-pharmacy', name: 'High Street Pharmacy', category: 'pharmacy', code: 'FA123' },
+  housing: { path: '/leeds-housing-options', name: 'Leeds Housing Options', category: 'housing', code: 'E08000035' },
+  employer: { path: '/build-right', name: 'Build Right Ltd', category: 'employer', code: '87654321' },
 } as const satisfies Record<string, { path: string; name: string; category: OrganisationCategory; code: string }>
 
 export type DemoOrganisationName = keyof typeof DEMO_ORGANISATIONS

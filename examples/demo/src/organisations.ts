@@ -38,11 +38,14 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
     return identity
   }
   if (fixtures !== undefined) {
-    const { prisonHealthcare, surgery, probation } = fixtures.organisations
+    const { prisonHealthcare, surgery, probation, pharmacy, housing, employer } = fixtures.organisations
     return {
       prisonHealthcare: publish(prisonHealthcare),
       surgery: publish(surgery),
       probation: publish(probation),
+      pharmacy: publish(pharmacy),
+      housing: publish(housing),
+      employer: publish(employer),
       trustListJws: fixtures.trustListJws,
       operatorPublicKey: fixtures.operatorPublicKey,
       operatorJwk: toPublicJwk(fixtures.operatorPublicKey, 'Ed25519'),
@@ -55,6 +58,10 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
   const prisonHealthcare = make('/hmp-leeds-healthcare', 'HMP Leeds Healthcare', 'prison_healthcare', 'NTE01')
   const surgery = make('/riverside-surgery', 'Riverside Surgery', 'gp_surgery', 'B86011')
   const probation = make('/leeds-probation', 'Leeds Probation Delivery Unit', 'probation', 'N53')
+  // Issue 21: npm run demo:week.
+  const pharmacy = make('/high-street-pharmacy', 'High Street Pharmacy', 'pharmacy', 'FA123')
+  const housing = make('/leeds-housing-options', 'Leeds Housing Options', 'housing', 'E08000035')
+  const employer = make('/build-right', 'Build Right Ltd', 'employer', '87654321')
   const operator = generateSigningKeyPair()
   const now = Math.floor(Date.now() / 1000)
   const trustListJws = signTrustList(
@@ -63,7 +70,7 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
       iss: 'Holdall demo trust list',
       iat: now,
       exp: now + 7 * 86_400,
-      organisations: [prisonHealthcare, surgery, probation].map((o) => trustListEntry(o)),
+      organisations: [prisonHealthcare, surgery, probation, pharmacy, housing, employer].map((o) => trustListEntry(o)),
     },
     operator.secretKey,
   )
@@ -71,6 +78,9 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
     prisonHealthcare,
     surgery,
     probation,
+    pharmacy,
+    housing,
+    employer,
     trustListJws,
     operatorPublicKey: operator.publicKey,
     operatorJwk: toPublicJwk(operator.publicKey, 'Ed25519'),

@@ -47,6 +47,11 @@ export const CLIENT_ERROR_CODES = [
   'RECORD_TYPE_NOT_GRANTED',
   /** The requester may never receive this record type (its checked category is not allowed). */
   'RECORD_NOT_FOR_REQUESTER',
+  /**
+   * A request asks for a record type or a duration outside the template of the requester's
+   * checked category (spec 5.8.1, [TPL-03]): nothing is signed or wrapped.
+   */
+  'OUTSIDE_TEMPLATE',
   /** The trust list does not verify, has expired or is malformed. */
   'TRUST_LIST_INVALID',
   /** The vault's device chain does not verify (spec 3.8.1); `cause` carries the crypto class. */

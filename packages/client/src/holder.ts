@@ -34,6 +34,7 @@ import {
   type Grant,
   mayIssue,
   mayReceive,
+  outsideTemplate,
   type PendingRequest,
   type RecordPayload,
   type RecordType,
@@ -52,7 +53,14 @@ import {
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
-import { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+import {
+  manifestAuthorKeyId,
+  type OpenedRecord,
+  openRecord,
+  sealRecord,
+  signedSupersedes,
+  verifySignedType,
+} from './records.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
 
@@ -520,8 +528,11 @@ export class HolderClient {
       accessToken: await this.#token(),
     })
     const opened = openRecord(view, ciphertext, dek, issuerPublicKey)
+    // [SUP-VER-02]: the record this one replaces comes from the signed payload, never the host.
+    const supersedes = signedSupersedes(opened.payload)
     await this.#call('POST', `/vaults/${this.vaultId}/inbox/${view.record_id}/accept`, {
       owner_wrap: base64urlEncode(this.#wrapOwn(dek, view.record_id, view.version)),
+      ...(supersedes === undefined ? {} : { supersedes }),
     })
     return { ...opened, issuer }
   }
@@ -612,6 +623,10 @@ export class HolderClient {
         throw new HoldallError('RECORD_NOT_FOR_REQUESTER', `${type} records are never shared with ${service.name}`)
       }
     }
+    // [TPL-03]: the template of the category the trust list gives the requester (bindServiceKey),
+    // never the `category` the host put in the request.
+    const outside = outsideTemplate(service.category, details)
+    if (outside !== undefined) throw new HoldallError('OUTSIDE_TEMPLATE', outside)
     const grantId = generateId()
     const now = Math.floor(this.#host.clock.now() / 1000)
     const startsAt = now + Math.max(0, Math.floor(choice.coolingOffSeconds ?? 0))
@@ -640,6 +655,8 @@ export class HolderClient {
     const toShare: RecordVersionView[] = []
     for (const record of await this.listRecords()) {
       if (!readable.has(record.record_type)) continue // the host's label, as a hint only
+      // [SUP-VER-03]: a replaced record is not shared as current (the host refuses it anyway).
+      if (record.superseded_by !== undefined) continue
       const recordType = this.#signedType(record, trust)
       if (!readable.has(recordType) || !mayReceive(recordType, service.category)) {
         throw new HoldallError('RECORD_TYPE_MISMATCH', 'a record is not the type the host says')

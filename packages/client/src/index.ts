@@ -51,7 +51,18 @@ export {
   type VerifyOfflineShareOptions,
   verifyOfflineShare,
 } from './offline.js'
-export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+export {
+  manifestAuthorKeyId,
+  type OpenedFileRecord,
+  type OpenedRecord,
+  openFileRecord,
+  openRecord,
+  sealFileRecord,
+  sealRecord,
+  signedSupersedes,
+  supersededAmong,
+  verifySignedType,
+} from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
 export {

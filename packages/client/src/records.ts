@@ -14,10 +14,14 @@ import {
   verifyManifest,
 } from '@holdall/crypto'
 import {
+  fileMatchesContentType,
+  type HealthDocumentMetadata,
+  healthDocumentMetadataSchema,
   RECORD_TYPES,
   type RecordPayload,
   type RecordType,
   type RecordVersionView,
+  recordBody,
   recordPayloadSchema,
   recordTypeOfCode,
 } from '@holdall/protocol'
@@ -134,4 +138,119 @@ export function openRecord(
     authorKeyId: base64urlEncode(manifest.authorKeyId),
     signedAt: new Date(manifest.createdAt),
   }
+}
+
+/**
+ * Seals a document kept as a file (a record type whose `body` is `file`, spec 4.2.1): the file
+ * is the envelope's plaintext, and its description (`healthDocumentMetadataSchema`) is the
+ * envelope's metadata block. Refuses a description that does not parse or a file whose first
+ * bytes are not its content type, before anything is signed ([REC-TYPE-04]).
+ */
+export function sealFileRecord(options: {
+  readonly recordType: RecordType
+  readonly dek: Uint8Array
+  readonly vaultId: string
+  readonly recordId: string
+  readonly version: number
+  readonly keyEpoch: number
+  readonly metadata: HealthDocumentMetadata
+  readonly file: Uint8Array
+  readonly authorSecretKey: Uint8Array
+  readonly authorPublicKey: Uint8Array
+}): { sealed: SealedEnvelope; manifest: string } {
+  checkFile(options.recordType, options.metadata, options.file)
+  const context = {
+    vaultId: base64urlDecode(options.vaultId),
+    recordId: base64urlDecode(options.recordId),
+    version: options.version,
+    keyEpoch: options.keyEpoch,
+  }
+  const sealed = sealEnvelope({
+    dek: options.dek,
+    context,
+    metadata: new TextEncoder().encode(JSON.stringify(options.metadata)),
+    plaintext: options.file,
+  })
+  const manifest = signManifest(
+    {
+      ...context,
+      recordTypeCode: RECORD_TYPES[options.recordType].code,
+      commitment: sealed.commitment,
+      ciphertextSha256: sealed.ciphertextSha256,
+      ciphertextLength: sealed.ciphertextLength,
+      previousManifestSha256: NO_PREVIOUS_MANIFEST,
+      authorKeyId: keyThumbprint(options.authorPublicKey, 'Ed25519'),
+      createdAt: Date.now(),
+    },
+    options.authorSecretKey,
+  )
+  return { sealed, manifest: base64urlEncode(manifest.bytes) }
+}
+
+export interface OpenedFileRecord {
+  readonly metadata: HealthDocumentMetadata
+  readonly file: Uint8Array
+  readonly authorKeyId: string
+  readonly signedAt: Date
+}
+
+/**
+ * Opens a file record version ([REC-TYPE-04]): the manifest is verified first, then the metadata
+ * block must parse under the type's metadata schema with `recordType` equal to the signed type,
+ * and the file's first bytes must be those of its content type. Anything else is refused
+ * (`RECORD_UNVERIFIED`) and no byte of the file is returned.
+ */
+export function openFileRecord(
+  view: RecordVersionView,
+  ciphertext: Uint8Array,
+  dek: Uint8Array,
+  authorPublicKey: Uint8Array,
+): OpenedFileRecord {
+  const { manifest, recordType } = verifySignedType(view, authorPublicKey)
+  if (recordBody(recordType) !== 'file')
+    throw new HoldallError('RECORD_TYPE_MISMATCH', 'this record type is not kept as a file')
+  const opened = openEnvelope(ciphertext, openOptionsFromManifest(manifest, dek))
+  let metadata: HealthDocumentMetadata
+  try {
+    metadata = healthDocumentMetadataSchema.parse(JSON.parse(new TextDecoder().decode(opened.metadata)))
+  } catch (cause) {
+    throw new HoldallError('RECORD_UNVERIFIED', 'the file description does not parse', { cause })
+  }
+  checkFile(recordType, metadata, opened.plaintext)
+  return {
+    metadata,
+    file: opened.plaintext,
+    authorKeyId: base64urlEncode(manifest.authorKeyId),
+    signedAt: new Date(manifest.createdAt),
+  }
+}
+
+function checkFile(recordType: RecordType, metadata: HealthDocumentMetadata, file: Uint8Array): void {
+  if (recordBody(recordType) !== 'file' || metadata.recordType !== recordType)
+    throw new HoldallError('RECORD_TYPE_MISMATCH', 'the file description names another record type')
+  if (!fileMatchesContentType(metadata.contentType, file.subarray(0, 8)))
+    throw new HoldallError('RECORD_UNVERIFIED', `the file is not the ${metadata.contentType} its description says`)
+}
+
+/**
+ * The record a payload says it replaces (spec 4.4, [SUP-VER-01]): read from the signed payload,
+ * so a host can neither invent nor hide the link. Undefined for a payload that replaces nothing.
+ */
+export function signedSupersedes(payload: RecordPayload): string | undefined {
+  return 'supersedes' in payload && typeof payload.supersedes === 'string' ? payload.supersedes : undefined
+}
+
+/**
+ * Which of a set of opened records are replaced, by the signed links among them ([SUP-VER-01]):
+ * record id → the id of the record that replaced it. A reader shows a replaced record as "old
+ * version" and the newer one as "updated", whatever the host's `superseded_by` hint says.
+ */
+export function supersededAmong(records: readonly { recordId: string; payload: RecordPayload }[]): Map<string, string> {
+  const ids = new Set(records.map((r) => r.recordId))
+  const replaced = new Map<string, string>()
+  for (const record of records) {
+    const old = signedSupersedes(record.payload)
+    if (old !== undefined && ids.has(old) && old !== record.recordId) replaced.set(old, record.recordId)
+  }
+  return replaced
 }

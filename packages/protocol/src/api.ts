@@ -222,6 +222,11 @@ export const recordVersionViewSchema = z
     wrap_kind: z.enum(['epoch', 'inbox', 'grant']),
     /** For owner wraps, the epoch of the wrapping KEK (later than key_epoch after a rotation). */
     wrap_epoch: keyEpochSchema.nullable(),
+    /**
+     * The record that replaced this one (spec 4.4): a hint from the host. The signed link is the
+     * `supersedes` member of the newer record's payload ([SUP-VER-01]).
+     */
+    superseded_by: idSchema.optional(),
   })
   .strict()
 export type RecordVersionView = z.infer<typeof recordVersionViewSchema>
@@ -242,7 +247,13 @@ export const depositSchema = z
   .strict()
 export type Deposit = z.infer<typeof depositSchema>
 
-export const acceptDepositSchema = z.object({ owner_wrap: ownerWrapSchema }).strict()
+export const acceptDepositSchema = z
+  .object({
+    owner_wrap: ownerWrapSchema,
+    /** The vault record this deposit replaces, as its signed payload says (spec 4.4, [SUP-VER-02]). */
+    supersedes: idSchema.optional(),
+  })
+  .strict()
 
 // ---- pairing, requests, grants ----------------------------------------------------------------
 

@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   forbidden: 403,
   /** A deposit of a record type the depositor's category may not issue (spec 5.11, API-DEP-02). */
   issuer_not_allowed: 403,
+  /** A grant outside the request template of the grantee's category (spec 5.8.1, TPL-02). */
+  outside_template: 403,
+  /** A record that a newer signed record replaced, offered as current (spec 4.4, SUP-VER-03). */
+  superseded: 409,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { idSchema } from './ids.js'
 
 /*
  * Plaintext payloads of the record types: what a holder's or grantee's device sees after opening
@@ -98,8 +99,7 @@ export type MedicationList = z.infer<typeof medicationListSchema>
 /**
  * The opioid substitution therapy (OST) handover on release (domain.md (a) #4, scenarios 5 and 8):
  * what a community pharmacy and a drug service need so that no dose is missed or doubled. Tier
- * T3+ (highly sensitive health). Its record type is registered with issue 21's record types; the
- * payload is defined here so that issuers and the surgery's FHIR export share one shape.
+ * T3+ (highly sensitive health), record type `ost_handover` (code 6).
  */
 export const ostHandoverSchema = z
   .object({
@@ -168,6 +168,13 @@ export const licenceConditionsSchema = z
     additionalConditions: z.array(licenceCondition).max(100),
     bespokeConditions: z.array(licenceCondition).max(50),
     policyVersion: z.string().max(10),
+    /**
+     * A variation (scenario 16): the id of the licence record this one replaces, signed with the
+     * rest of the payload so a host cannot invent or hide it ([SUP-VER-01]).
+     */
+    supersedes: idSchema.optional(),
+    /** Why the licence changed, in plain words (a variation only). */
+    variationReason: z.string().max(500).optional(),
   })
   .strict()
 export type LicenceConditions = z.infer<typeof licenceConditionsSchema>
@@ -210,11 +217,229 @@ export const appointmentSchema = z
   })
   .strict()
 
+/*
+ * Issue 21: the rest of release week (spec 4.2, [REC-TYPE-01]). Structured where a receiver acts
+ * on the data; a file (health_document, below) where they only read it.
+ */
+
+const personName = z.string().min(1).max(200)
+const organisation = z
+  .object({
+    name: z.string().min(1).max(200),
+    /** ODS code, prison agency code, probation delivery unit, FCA firm number, UKPRN… */
+    registryCode: z.string().max(20).optional(),
+  })
+  .strict()
+const postalAddress = z
+  .object({
+    lines: z.array(z.string().min(1).max(200)).min(1).max(6),
+    postcode: z.string().max(10).optional(),
+    /** "Care of" an address that is not the person's home (a hostel, a friend, a day centre). */
+    careOf: z.string().max(200).optional(),
+  })
+  .strict()
+
+/**
+ * A prison discharge letter, which doubles as the GP registration card (scenario 6): it proves
+ * name, birth date and release, names the NHS number when known, and may give a "care of"
+ * address. The wallet shows with it that nobody needs ID or an address to register with a GP
+ * ({@link GP_REGISTRATION_GUIDANCE}).
+ */
+export const releaseLetterSchema = z
+  .object({
+    recordType: z.literal('release_letter'),
+    name: personName,
+    birthDate: isoDate,
+    prisonNumber: z.string().max(20).optional(),
+    releaseDate: isoDate,
+    releasedFrom: organisation,
+    nhsNumber: z
+      .string()
+      .regex(/^\d{10}$/)
+      .optional(),
+    correspondenceAddress: postalAddress.optional(),
+    /** The letter's own contact for checking it (a prison's switchboard, an offender management unit). */
+    contactPhone: z.string().max(40).optional(),
+  })
+  .strict()
+export type ReleaseLetter = z.infer<typeof releaseLetterSchema>
+
+/** What NHS England says on registering with a GP practice without ID or a fixed address. */
+export const GP_REGISTRATION_GUIDANCE = {
+  text: 'You do not need ID or an address to register with a GP.',
+  source: 'NHS England, Patient registration: standard operating principles for primary medical care (GP)',
+  url: 'https://www.england.nhs.uk/long-read/patient-registration/',
+} as const
+
+/** An attestation that a birth certificate (or adoption certificate) is held and what it says (scenario 9, 10). */
+export const birthCertificateSchema = z
+  .object({
+    recordType: z.literal('birth_certificate'),
+    name: personName,
+    birthDate: isoDate,
+    placeOfBirth: z.string().max(200).optional(),
+    certificateKind: z.enum(['full', 'short', 'adoption']),
+    /** The General Register Office entry number, when the attester saw it. */
+    entryNumber: z.string().max(40).optional(),
+    /** Who saw the document and when: a prison ID administrator, a GRO check. */
+    attestedBy: organisation,
+    seenOn: isoDate,
+    /** Where the paper is now. */
+    status: z.enum(['held', 'in_prison_property', 'applied_for', 'lost']),
+  })
+  .strict()
+export type BirthCertificate = z.infer<typeof birthCertificateSchema>
+
+/** A National Insurance number, attested by DWP (scenario 9). */
+export const nationalInsuranceNumberSchema = z
+  .object({
+    recordType: z.literal('national_insurance_number'),
+    name: personName,
+    birthDate: isoDate.optional(),
+    /** Two letters, six digits, one letter A-D (HMRC's format; the prefixes DWP never issues are not checked here). */
+    number: z.string().regex(/^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$/),
+    attestedBy: organisation,
+    attestedOn: isoDate,
+  })
+  .strict()
+export type NationalInsuranceNumber = z.infer<typeof nationalInsuranceNumberSchema>
+
+/**
+ * Proof of address as its own document (scenario 10: a bank wants two distinct documents): a
+ * probation "proof of name and address" letter, an approved premises letter, a council letter.
+ */
+export const proofOfAddressSchema = z
+  .object({
+    recordType: z.literal('proof_of_address'),
+    name: personName,
+    address: postalAddress,
+    accommodationType: z.enum(['settled', 'approved_premises', 'temporary', 'care_of']),
+    livingThereSince: isoDate.optional(),
+    issuedBy: organisation,
+    issuedOn: isoDate,
+    /** Money-laundering guidance (JMLSG) allows such letters for people without the usual documents. */
+    jmlsgNote: z.string().max(500).optional(),
+  })
+  .strict()
+export type ProofOfAddress = z.infer<typeof proofOfAddressSchema>
+
+/** A qualification, from a course or a competence test (in prison on a tablet, or outside). */
+export const qualificationCertificateSchema = z
+  .object({
+    recordType: z.literal('qualification_certificate'),
+    holderName: personName,
+    title: z.string().min(1).max(300),
+    /** Level on the Regulated Qualifications Framework (entry level is 0), when it has one. */
+    level: z.number().int().min(0).max(8).optional(),
+    awardingOrganisation: organisation,
+    /** Who ran the course or the test: a prison's education provider, a college. */
+    issuingOrganisation: organisation,
+    assessment: z
+      .object({
+        method: z.enum(['exam', 'practical', 'portfolio', 'online_test', 'observation']),
+        date: isoDate,
+        result: z.enum(['pass', 'merit', 'distinction', 'competent']),
+        /** Where it was taken; a prison's name may be left out by the holder's choice at issue. */
+        location: z.string().max(200).optional(),
+      })
+      .strict(),
+    awardedOn: isoDate,
+    certificateNumber: z.string().max(64).optional(),
+    expiresOn: isoDate.optional(),
+  })
+  .strict()
+export type QualificationCertificate = z.infer<typeof qualificationCertificateSchema>
+
+/** The person's own CV (self-authored, never shown as verified). */
+export const cvSchema = z
+  .object({
+    recordType: z.literal('cv'),
+    name: personName,
+    contact: z.object({ phone: z.string().max(40).optional(), email: z.email().optional() }).strict(),
+    summary: z.string().max(2000),
+    experience: z
+      .array(
+        z
+          .object({
+            role: z.string().min(1).max(200),
+            where: z.string().max(200),
+            from: z.string().max(20),
+            to: z.string().max(20).optional(),
+            what: z.string().max(1000).optional(),
+          })
+          .strict(),
+      )
+      .max(30),
+    skills: z.array(z.string().min(1).max(100)).max(50),
+  })
+  .strict()
+export type Cv = z.infer<typeof cvSchema>
+
+/**
+ * The person's own disclosure statement, in their words (self-authored, T4): what they choose to
+ * tell an employer about a conviction. Never issued by anyone else.
+ */
+export const disclosureStatementSchema = z
+  .object({
+    recordType: z.literal('disclosure_statement'),
+    statement: z.string().min(1).max(4000),
+    /** Whether the conviction is spent under the Rehabilitation of Offenders Act 1974, as the person understands it. */
+    spent: z.boolean().optional(),
+    writtenOn: isoDate,
+  })
+  .strict()
+export type DisclosureStatement = z.infer<typeof disclosureStatementSchema>
+
 export const recordPayloadSchema = z.discriminatedUnion('recordType', [
   medicationListSchema,
   licenceConditionsSchema,
   victimProtectiveConditionsSchema,
   identityDocumentSchema,
   appointmentSchema,
+  ostHandoverSchema,
+  releaseLetterSchema,
+  birthCertificateSchema,
+  nationalInsuranceNumberSchema,
+  proofOfAddressSchema,
+  qualificationCertificateSchema,
+  cvSchema,
+  disclosureStatementSchema,
 ])
 export type RecordPayload = z.infer<typeof recordPayloadSchema>
+
+/**
+ * A document kept as a file (record types whose `body` is `file`, [REC-TYPE-04]): the envelope's
+ * plaintext is the file itself, streamed; what describes it is in the envelope's metadata block,
+ * under these members beside `contentType`, `title` and `fileName`.
+ */
+export const FILE_CONTENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const
+export const healthDocumentMetadataSchema = z
+  .object({
+    contentType: z.enum(FILE_CONTENT_TYPES),
+    title: z.string().min(1).max(500),
+    fileName: z.string().max(255).optional(),
+    recordType: z.literal('health_document'),
+    documentKind: z.enum(['discharge_summary', 'clinic_letter', 'test_result', 'care_plan', 'other']),
+    documentDate: isoDate,
+    author: organisation.optional(),
+  })
+  .strict()
+export type HealthDocumentMetadata = z.infer<typeof healthDocumentMetadataSchema>
+
+/**
+ * Whether a file's first bytes are what its content type says ([REC-TYPE-04]): a reader never
+ * hands a viewer a file whose bytes contradict its type.
+ */
+export function fileMatchesContentType(contentType: string, head: Uint8Array): boolean {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b)
+  switch (contentType) {
+    case 'application/pdf':
+      return starts(0x25, 0x50, 0x44, 0x46, 0x2d) // %PDF-
+    case 'image/png':
+      return starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)
+    case 'image/jpeg':
+      return starts(0xff, 0xd8, 0xff)
+    default:
+      return false
+  }
+}

@@ -17,6 +17,10 @@ export const ORGANISATION_CATEGORIES = [
   'employer',
   'id_scheme',
   'supporter',
+  /** A bank or building society (scenario 10). Added with issue 21; issues nothing. */
+  'bank',
+  /** A college or training provider, in prison or outside, issuing qualification certificates. */
+  'education_provider',
 ] as const
 export const organisationCategorySchema = z.enum(ORGANISATION_CATEGORIES)
 export type OrganisationCategory = z.infer<typeof organisationCategorySchema>
@@ -45,6 +49,18 @@ export interface RecordTypeInfo {
   readonly onlyFor?: readonly OrganisationCategory[]
   /** Off by default on the consent screen. */
   readonly sensitive: boolean
+  /**
+   * What the envelope's plaintext is: `json` (default), a payload of `record-payloads.ts` that a
+   * receiver acts on; or `file`, a document the person keeps and a receiver only reads (a PDF or
+   * an image, streamed in the envelope), whose descriptive members are in the envelope's metadata
+   * block ([REC-TYPE-04]).
+   */
+  readonly body?: 'json' | 'file'
+  /**
+   * Written by the holder only (a CV, a disclosure statement): no organisation may issue it, and
+   * readers show it as "written by you", never as verified.
+   */
+  readonly selfAuthored?: boolean
 }
 
 /**
@@ -98,6 +114,76 @@ export const RECORD_TYPES = {
       'jobcentre',
     ],
   },
+  // Issue 21: the rest of release week (spec 4.2, [REC-TYPE-01]). Codes are never reused.
+  ost_handover: {
+    code: 6,
+    tier: 'T3+',
+    label: 'Your opioid substitution treatment',
+    sensitive: true,
+    issuedBy: ['prison_healthcare', 'drug_service'],
+    onlyFor: ['prison_healthcare', 'gp_surgery', 'pharmacy', 'drug_service'],
+  },
+  release_letter: {
+    code: 7,
+    tier: 'T2',
+    label: 'Your release letter',
+    sensitive: false,
+    issuedBy: ['prison', 'probation'],
+  },
+  birth_certificate: {
+    code: 8,
+    tier: 'T2',
+    label: 'Your birth certificate',
+    sensitive: true,
+    issuedBy: ['id_scheme', 'prison'],
+  },
+  national_insurance_number: {
+    code: 9,
+    tier: 'T2',
+    label: 'Your National Insurance number',
+    sensitive: true,
+    issuedBy: ['jobcentre', 'id_scheme', 'prison'],
+  },
+  proof_of_address: {
+    code: 10,
+    tier: 'T2',
+    label: 'Proof of your address',
+    sensitive: true,
+    issuedBy: ['probation', 'prison', 'housing'],
+  },
+  qualification_certificate: {
+    code: 11,
+    tier: 'T1',
+    label: 'Your certificates',
+    sensitive: false,
+    issuedBy: ['education_provider', 'prison'],
+  },
+  cv: {
+    code: 12,
+    tier: 'T1',
+    label: 'Your CV',
+    sensitive: false,
+    issuedBy: [],
+    selfAuthored: true,
+  },
+  disclosure_statement: {
+    code: 13,
+    tier: 'T4',
+    label: 'What you say about your conviction',
+    sensitive: true,
+    issuedBy: [],
+    selfAuthored: true,
+    onlyFor: ['prison', 'probation', 'police', 'housing', 'jobcentre', 'employer', 'education_provider', 'supporter'],
+  },
+  health_document: {
+    code: 14,
+    tier: 'T3',
+    label: 'Your health letters',
+    sensitive: true,
+    issuedBy: ['prison_healthcare', 'gp_surgery', 'drug_service'],
+    onlyFor: ['prison_healthcare', 'gp_surgery', 'pharmacy', 'drug_service', 'supporter'],
+    body: 'file',
+  },
 } as const satisfies Record<string, RecordTypeInfo>
 
 export type RecordType = keyof typeof RECORD_TYPES
@@ -125,4 +211,10 @@ export function recordTypeOfCode(code: number): RecordType | undefined {
     if (info.code === code) return type
   }
   return undefined
+}
+
+/** Whether a record type's envelope carries a JSON payload or a file (spec 4.2.1, [REC-TYPE-04]). */
+export function recordBody(type: RecordType): 'json' | 'file' {
+  const info: RecordTypeInfo = RECORD_TYPES[type]
+  return info.body ?? 'json'
 }

@@ -49,6 +49,8 @@ const TITLES: Record<ErrorCode, string> = {
   unauthorized: 'Authentication is required',
   forbidden: 'Not allowed',
   issuer_not_allowed: 'This kind of organisation may not issue that record type',
+  outside_template: 'This kind of organisation may not ask for that',
+  superseded: 'A newer version replaced this record',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
   rate_limited: 'Too many requests',

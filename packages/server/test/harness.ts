@@ -149,6 +149,10 @@ export async function startHost(
     idScheme: org('/orgs/id-check-scheme', 'ID Check Scheme', 'id_scheme', 'IDS01'),
     /** Unlisted, with the listed surgery's exact name: the name alone must never read as checked. */
     impostor: org('/orgs/riverside-surgery-online', 'Riverside Surgery', 'gp_surgery', 'B86011', false),
+    // Issue 21: listed organisations with request templates (spec 5.8.1).
+    pharmacy: org('/orgs/high-street-pharmacy', 'High Street Pharmacy', 'pharmacy', 'FA123'),
+    housing: org('/orgs/leeds-housing-options', 'Leeds Housing Options', 'housing', 'E08000035'),
+    listedEmployer: org('/orgs/build-right', 'Build Right Ltd', 'employer', '87654321'),
   }
 
   const operator = options.operator ?? generateSigningKeyPair()

@@ -17,7 +17,14 @@ import {
   verifyTrustList,
 } from '@holdall/client'
 import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
-import type { AccessLogEntry, Grant, PendingRequest, RecordPayload, RecordVersionView } from '@holdall/protocol'
+import {
+  type AccessLogEntry,
+  type Grant,
+  type PendingRequest,
+  type RecordPayload,
+  type RecordVersionView,
+  recordBody,
+} from '@holdall/protocol'
 import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
 
 /** What the wallet keeps of an opened record, sealed in the local store for offline reading. */
@@ -184,6 +191,8 @@ export class WalletSession {
     for (const view of await this.client.listRecords()) {
       const author = this.#author(view)
       if (author.key === undefined) continue
+      // Issue 21: documents kept as files (spec 4.2.1) have no screen yet; never let one stop the list.
+      if (recordBody(view.record_type) === 'file') continue
       const before = this.#records?.find((r) => r.recordId === view.record_id)
       // An issuer's record that fits a QR code is kept whole, to be shown offline (issue 19).
       const offline = author.name !== undefined && mayShowOffline(view.record_type, view.ciphertext_length)

@@ -8,6 +8,15 @@ export const RECORD_WORDS: Record<RecordType, StringKey> = {
   victim_protective_conditions: 'recordVictimProtective',
   identity_document: 'recordIdentityDocument',
   appointment: 'recordAppointment',
+  ost_handover: 'recordOstHandover',
+  release_letter: 'recordReleaseLetter',
+  birth_certificate: 'recordBirthCertificate',
+  national_insurance_number: 'recordNiNumber',
+  proof_of_address: 'recordProofOfAddress',
+  qualification_certificate: 'recordCertificate',
+  cv: 'recordCv',
+  disclosure_statement: 'recordDisclosure',
+  health_document: 'recordHealthDocument',
 }
 
 export function recordWord(type: string): StringKey {
@@ -27,6 +36,8 @@ const CATEGORY_WORDS: Record<string, StringKey> = {
   employer: 'catEmployer',
   id_scheme: 'catIdScheme',
   supporter: 'catSupporter',
+  bank: 'catBank',
+  education_provider: 'catCollege',
 }
 
 export function categoryWord(category: string): StringKey {

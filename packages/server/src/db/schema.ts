@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 /*
  * Database types describe the database only (kysely convention): nullable columns are `T | null`,
@@ -42,6 +42,8 @@ export interface RecordTable {
   /** 'vault' once the holder owns it; 'inbox' while a deposit waits for acceptance. */
   state: 'vault' | 'inbox'
   created_at: number
+  /** The record that replaced this one (migration 0009, spec 4.4); the signed link is in its payload. */
+  superseded_by: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface RecordVersionTable {

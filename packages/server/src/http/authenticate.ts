@@ -1,4 +1,4 @@
-import { type AuthorizationDetail, type CreateVault, mayReceive, type RecordType } from '@holdall/protocol'
+import { type AuthorizationDetail, type CreateVault, mayAskFor, mayReceive, type RecordType } from '@holdall/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { calculateJwkThumbprint } from 'jose'
 import type { ZodType } from 'zod'
@@ -147,7 +147,8 @@ async function grantee(
       details
         .filter((d) => d.actions.includes(action))
         .flatMap((d) => d.record_types)
-        .filter((t) => mayReceive(t as RecordType, category)),
+        // Read: the category's template too ([TPL-02]); deposit: as before (mayIssue at deposit).
+        .filter((t) => (action === 'read' ? mayAskFor : mayReceive)(t as RecordType, category)),
     )
   if (kind === 'issuer' && typesFor('deposit').size === 0)
     throw new HttpProblem('forbidden', 'this grant does not allow deposits')

@@ -1,11 +1,25 @@
-import { type AuthorizationDetail, authorizationDetailSchema, mayReceive, type RecordType } from '@holdall/protocol'
+import {
+  type AuthorizationDetail,
+  authorizationDetailSchema,
+  mayReceive,
+  ORGANISATION_CATEGORIES,
+  outsideTemplate,
+  RECORD_TYPES,
+  type RecordType,
+  type RecordTypeInfo,
+} from '@holdall/protocol'
 import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AuthenticatedClient } from '../auth/client-auth.js'
 import { OAuthError } from '../errors.js'
 
 const REQUEST_LIFETIME_MS = 10 * 60_000
-const DEPOSIT_CATEGORIES = new Set(['prison_healthcare', 'prison', 'probation', 'id_scheme'])
+/** Verified issuers: categories that may issue at least one record type (spec 5.6). */
+const DEPOSIT_CATEGORIES = new Set<string>(
+  ORGANISATION_CATEGORIES.filter((c) =>
+    Object.values(RECORD_TYPES).some((info: RecordTypeInfo) => info.issuedBy.includes(c)),
+  ),
+)
 
 /** OAuth parameters: form-encoded, each at most once (RFC 6749 section 3.1). */
 export function formParams(request: FastifyRequest): Record<string, string> {
@@ -56,6 +70,9 @@ export function checkTiers(client: AuthenticatedClient, details: AuthorizationDe
       throw new OAuthError('invalid_authorization_details', 'only verified issuers may deposit records')
     }
   }
+  // [TPL-01]: the category's request template, by the category the trust list gives the client.
+  const outside = outsideTemplate(client.category, details)
+  if (outside !== undefined) throw new OAuthError('outside_template', outside)
 }
 
 /**

@@ -67,6 +67,8 @@ export class GrantRepository {
         if (record === undefined || !grant.types.has(record.record_type) || record.latest_version !== wrap.version) {
           throw new HttpProblem('forbidden', 'a wrap is for a record the grant does not cover')
         }
+        // [SUP-VER-03]: a replaced record is never shared as current.
+        if (record.superseded_by !== null) throw new HttpProblem('superseded', 'a newer version replaced a record')
       }
       await this.#records.addGrantWraps(trx, grant.vaultId, grant.id, grant.wraps)
       await this.#insert(trx, grant)

@@ -19,6 +19,7 @@ export interface RecordVersionRow {
   readonly wrap: string
   readonly wrap_kind: 'epoch' | 'inbox' | 'grant'
   readonly wrap_key_epoch: number | null
+  readonly superseded_by: string | null
 }
 
 /** Versions joined with their record and the caller's kind of wrap: one statement for any read. */
@@ -44,6 +45,7 @@ export function versionsQuery(db: Db | Trx, vaultId: string, wrapFor: WrapFor) {
       'w.wrap',
       'w.kind as wrap_kind',
       'w.key_epoch as wrap_key_epoch',
+      'r.superseded_by',
     ])
     .where('v.vault_id', '=', vaultId)
     .where('w.kind', '=', wrapFor.kind)

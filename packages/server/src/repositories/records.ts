@@ -180,16 +180,24 @@ export class RecordRepository {
   }
 
   /** Moves a deposit into the vault, its inbox wrap replaced by the owner's. False when there is no such deposit. */
-  accept(vaultId: string, recordId: string, keyEpoch: number, ownerWrap: string, actor: string): Promise<boolean> {
+  accept(
+    vaultId: string,
+    recordId: string,
+    keyEpoch: number,
+    ownerWrap: string,
+    actor: string,
+    supersedes?: string,
+  ): Promise<boolean> {
     return inVault(this.#db, vaultId, async (trx) => {
       const record = await trx
         .selectFrom('records')
-        .select('state')
+        .select(['state', 'record_type'])
         .where('vault_id', '=', vaultId)
         .where('record_id', '=', recordId)
         .executeTakeFirst()
       if (record === undefined) return false
       if (record.state === 'vault') return true
+      if (supersedes !== undefined) await this.#markSuperseded(trx, vaultId, supersedes, recordId, record.record_type)
       await trx
         .updateTable('records')
         .set({ state: 'vault' })
@@ -203,18 +211,42 @@ export class RecordRepository {
         .where('kind', '=', 'inbox')
         .execute()
       await insertWrap(trx, vaultId, recordId, 1, { kind: 'epoch', keyEpoch }, ownerWrap)
-      await this.#log.append(trx, vaultId, 'deposit_accepted', actor, { record_id: recordId })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'deposit_accepted',
+        actor,
+        supersedes === undefined ? { record_id: recordId } : { record_id: recordId, supersedes },
+      )
       return true
     })
   }
 
+  /**
+   * Spec 4.4: the old record must be a vault record of the same type that nothing replaced yet
+   * ([SUP-VER-02]); otherwise `conflict`, and the accept's transaction leaves nothing changed.
+   */
+  async #markSuperseded(trx: Trx, vaultId: string, oldId: string, newId: string, recordType: string): Promise<void> {
+    const updated = await trx
+      .updateTable('records')
+      .set({ superseded_by: newId })
+      .where('vault_id', '=', vaultId)
+      .where('record_id', '=', oldId)
+      .where('record_type', '=', recordType)
+      .where('state', '=', 'vault')
+      .where('superseded_by', 'is', null)
+      .executeTakeFirst()
+    if (Number(updated.numUpdatedRows) !== 1)
+      throw new HttpProblem('conflict', 'the record it replaces is not a current record of the same type')
+  }
+
   /** Inside an approval: the vault (not inbox) records the grant's wraps are for, by id, in few statements. */
   async vaultRecords(trx: Trx, vaultId: string, recordIds: readonly string[]) {
-    const found = new Map<string, { record_type: string; latest_version: number }>()
+    const found = new Map<string, { record_type: string; latest_version: number; superseded_by: string | null }>()
     for (const ids of batches([...new Set(recordIds)], 500)) {
       const rows = await trx
         .selectFrom('records')
-        .select(['record_id', 'record_type', 'latest_version'])
+        .select(['record_id', 'record_type', 'latest_version', 'superseded_by'])
         .where('vault_id', '=', vaultId)
         .where('record_id', 'in', ids)
         .where('state', '=', 'vault')

@@ -58,6 +58,7 @@ function acceptDeposit(app: App, ctx: AppContext): void {
         vault.key_epoch,
         request.body.owner_wrap,
         deviceId,
+        request.body.supersedes,
       )
       if (!found) throw new HttpProblem('not_found', 'no such deposit')
       const row = await ctx.repos.records.version(vaultId, recordId, 1, { kind: 'epoch' })

@@ -3,6 +3,7 @@ import {
   type GrantReceiptClaims,
   grantReceiptClaimsSchema,
   mayReceive,
+  outsideTemplate,
   type RecordType,
 } from '@holdall/protocol'
 import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose'
@@ -58,6 +59,9 @@ export async function checkReceiptAgainstRequest(
     if (!mayReceive(type as RecordType, category))
       throw new HttpProblem('forbidden', `${type} records are never shared with this organisation`)
   }
+  // [TPL-02]: checked again at approval, in case the category changed since the request.
+  const outside = outsideTemplate(category, claims.authorization_details)
+  if (outside !== undefined) throw new HttpProblem('outside_template', outside)
   return approvedTypes
 }
 

@@ -30,6 +30,7 @@ export function recordVersionView(row: RecordVersionRow): RecordVersionView {
     wrap: row.wrap,
     wrap_kind: row.wrap_kind,
     wrap_epoch: row.wrap_kind === 'epoch' ? row.wrap_key_epoch : null,
+    ...(row.superseded_by === null || row.superseded_by === undefined ? {} : { superseded_by: row.superseded_by }),
   }
 }
 

@@ -1,7 +1,6 @@
 import { HoldallError } from '@holdall/client'
 import {
   type Grant,
-  mayReceive,
   type OrganisationCategory,
   type PendingRequest,
   RECORD_TYPES,
@@ -12,6 +11,7 @@ import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../compo
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
+import { consentChoices } from '../templates.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import {
   COOLING_OFF_SECONDS,
@@ -45,6 +45,7 @@ function refusalMessage(error: unknown, category: string): StringKey {
     case 'RECORD_UNVERIFIED':
     case 'ISSUER_NOT_ALLOWED':
     case 'RECORD_NOT_FOR_REQUESTER':
+    case 'OUTSIDE_TEMPLATE':
       return 'recordsNotChecked'
     default:
       return 'errorGeneric'
@@ -66,10 +67,13 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     (d) => d.actions.includes('deposit') && !d.actions.includes('read'),
   )
   const asked = [...new Set(request.authorization_details.flatMap((d) => d.record_types))]
-  const offered = asked.filter((type) => mayReceive(type, category))
-  const withheld = asked.filter((type) => !mayReceive(type, category))
   const purpose = [...new Set(request.authorization_details.map((d) => d.purpose))].join(' ')
-  const askedDays = Math.max(...request.authorization_details.map((d) => d.duration_days))
+  // Issue 21: read requests stay inside the template of the checked category ([TPL-04]).
+  const {
+    offered,
+    withheld,
+    days: askedDays,
+  } = consentChoices(asked, Math.max(...request.authorization_details.map((d) => d.duration_days)), category, giving)
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).

@@ -2,6 +2,7 @@ import type { RecordPayload } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
 import { calendarDay, dayAndDate, type Translate, timeOnly, useLanguage } from '../i18n.js'
+import { oldVersions, releaseWeekBody } from '../release-week.js'
 import type { Language } from '../strings.js'
 import type { InboxItem, SavedRecord, WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
@@ -62,7 +63,7 @@ function RecordBody({ payload, t, language }: { payload: RecordPayload; t: Trans
     case 'identity_document':
       return <p>{t('idDocument', { what: payload.documentType.replace(/_/g, ' '), by: payload.issuer })}</p>
     default:
-      return null
+      return releaseWeekBody(payload, t, language) ?? null
   }
 }
 
@@ -101,6 +102,11 @@ export function Things({ session, onHome, onLock }: ScreenProps) {
                 <p class="hint">
                   {t('thingsFrom', { name: record.from ?? t('someone'), date: dayAndDate(language, record.signedAt) })}
                 </p>
+                {oldVersions(records).has(record.recordId) && (
+                  <p>
+                    <strong>{t('recordSuperseded')}</strong>
+                  </p>
+                )}
                 <RecordBody payload={record.payload} t={t} language={language} />
               </li>
             ))}

@@ -4,6 +4,7 @@ import * as sharedState from './0002-shared-state.js'
 import * as verifiableLog from './0003-verifiable-log.js'
 import * as deviceChain from './0004-device-chain.js'
 import * as grantStart from './0008-grant-start.js'
+import * as releaseWeek from './0009-release-week.js'
 
 /** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-verifiable-log': verifiableLog,
   '0004-device-chain': deviceChain,
   '0008-grant-start': grantStart,
+  '0009-release-week': releaseWeek,
 }
