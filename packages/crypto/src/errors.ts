@@ -51,6 +51,10 @@ export type CryptoErrorCode =
   | 'DEVICE_CHAIN_ROOT_MISMATCH'
   /** The chain is shorter than, or forks from, a head the reader has already seen (truncated or replayed). */
   | 'DEVICE_CHAIN_ROLLBACK'
+  /** A recovery share is not in the exact format, fails its checksum, or is of another vault or epoch. */
+  | 'RECOVERY_SHARE_INVALID'
+  /** No two of the offered recovery shares rebuild a key that matches the vault's check value. */
+  | 'RECOVERY_FAILED'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

@@ -79,6 +79,21 @@ export {
   verifyManifest,
 } from './manifest.js'
 export {
+  combineRecoveryShares,
+  deriveRecoveryMember,
+  formatRecoveryKitCode,
+  parseRecoveryKitCode,
+  parseRecoveryShare,
+  type RecoveredVault,
+  type RecoveryShare,
+  type RecoveryShareHolder,
+  type RecoveryShares,
+  recoveryKitProof,
+  splitRecoveryShares,
+  unwrapRecoveryShare,
+  wrapRecoveryShare,
+} from './recovery.js'
+export {
   type DeviceWrapStatement,
   type InboxKeyStatement,
   signDeviceWrapStatement,
