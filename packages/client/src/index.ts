@@ -34,6 +34,14 @@ export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
+export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export {
+  buildRecoverySetup,
+  KIT_QR_PREFIX,
+  parseKitQr,
+  type RecoveryKit,
+  SETUP_RECOVERY_ID,
+} from './rotation.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
 export {
