@@ -122,7 +122,8 @@ function startRecovery(app: App, ctx: AppContext): void {
       const now = ctx.clock()
       const perAddress = await ctx.counter.hit(`recovery-start-ip:${request.ip}`, 3_600_000)
       const perVault = await ctx.counter.hit(`recovery-start:${body.vault_id}`, 86_400_000)
-      if (perAddress.count > STARTS_PER_ADDRESS_PER_HOUR || perVault.count > STARTS_PER_VAULT_PER_DAY)
+      const factor = ctx.config.rateLimitFactor ?? 1
+      if (perAddress.count > STARTS_PER_ADDRESS_PER_HOUR * factor || perVault.count > STARTS_PER_VAULT_PER_DAY * factor)
         throw new HttpProblem('rate_limited', 'too many recoveries asked for: try again later', {
           headers: { 'retry-after': String(Math.ceil((Math.max(perAddress.resetAt, perVault.resetAt) - now) / 1000)) },
         })
@@ -227,6 +228,9 @@ function completeRecovery(app: App, ctx: AppContext): void {
     schema: { params: recoveryPathSchema, body: rotateEpochSchema, response: { 200: vaultSchema } },
     async handler(request, _reply, principal) {
       const { row } = await ownRecovery(ctx, request.params.recoveryId, principal.jkt)
+      // Checked again under the vault's lock; here first, so an early or cancelled one is 409 whatever its body.
+      if (row.status !== 'waiting' || ctx.clock() < row.ready_at)
+        throw new HttpProblem('conflict', 'the recovery is not ready, or was cancelled or completed')
       const body = request.body
       const vaultId = row.vault_id
       checkHostShare(vaultId, body.epoch, body.recovery)

@@ -37,6 +37,11 @@ export function registerRotationRoutes(app: App, ctx: AppContext): void {
     async handler(request, _reply, principal) {
       const { vaultId, deviceId } = principal
       const body = request.body
+      const vault = await ctx.repos.vaults.find(vaultId)
+      if (vault === undefined) throw new HttpProblem('not_found', 'no such vault')
+      // Checked again under the vault's lock (rules/rotation.ts); first here, before anything else.
+      if (body.epoch !== vault.key_epoch + 1)
+        throw new HttpProblem('conflict', `the vault is at epoch ${vault.key_epoch}: a rotation goes to the next one`)
       checkHostShare(vaultId, body.epoch, body.recovery)
       const removed = await ctx.repos.rotations.rotate(
         vaultId,
