@@ -32,6 +32,7 @@ import { keyThumbprint, sign, signingPublicKey } from '../packages/crypto/src/ke
 import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/crypto/src/manifest.js'
 import { signDeviceWrapStatement, signInboxKeyStatement } from '../packages/crypto/src/statements.js'
 import { hpkeWrap, wrapToEpochWithNonce } from '../packages/crypto/src/wraps.js'
+import { writeRecoveryVectors } from './vectors/recovery.js'
 import { writeSettlingVectors } from './vectors/settling.js'
 import { fixed, hex, pattern } from './vectors/support.js'
 
@@ -656,6 +657,8 @@ write('statements.json', {
 // ---- the vectors that settle the spec's open points (base64url, strict Ed25519, every error
 // class, end to end): their own files, made by scripts/vectors/
 await writeSettlingVectors(write)
+// devices and recovery (chapter 9)
+await writeRecoveryVectors(write)
 
 if (stale.length > 0) {
   console.error(`stale vector files (run npx tsx scripts/generate-vectors.ts): ${stale.join(', ')}`)

@@ -12,8 +12,10 @@ import {
   recoveryKitProof,
   splitRecoveryShares,
   unwrapRecoveryShare,
+  verifyDeviceChain,
   wrapRecoveryShare,
 } from '../src/index.js'
+import { loadVectors } from './vectors.js'
 
 const setup = async () => {
   const vaultId = generateId()
@@ -103,5 +105,68 @@ describe('recovery shares (spec 9.3)', () => {
     const b = deriveRecoveryMember(vrk, vaultId, 2)
     expect(Buffer.from(a.signingPublicKey)).not.toEqual(Buffer.from(b.signingPublicKey))
     expect(Buffer.from(deriveRecoveryMember(vrk, vaultId, 1).signingPublicKey)).toEqual(Buffer.from(a.signingPublicKey))
+  })
+})
+
+interface RecoveryVectors {
+  vaultId: string
+  epoch: number
+  vaultRootKey: string
+  check: string
+  shares: { kit: string; worker: string; host: string }
+  kitCode: string
+  kitProof: string
+  recoveryMember: { epoch: number; signingKey: string; agreementKey: string }
+  sealedShare: { recipientSecretKey: string; recoveryId: string; sealed: string; share: 'host' }
+  invalid: { name: string; shares: string[]; error: string }[]
+  mistypedKitCode: { code: string; error: string }
+  deviceChain: { entries: string[]; root: string; members: string[] }
+}
+
+describe('recovery vectors (protocol-spec/vectors/holdall/recovery.json)', () => {
+  const v = loadVectors<RecoveryVectors>('holdall/recovery.json')
+  const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'))
+  const expected = { vaultId: bytes(v.vaultId), check: bytes(v.check) }
+
+  it('[REC-SHARE-01][REC-SHARE-02] every pair of the three shares rebuilds the VRK, whose check is the one given', async () => {
+    expect(Buffer.from(deriveVaultKeyCheck(bytes(v.vaultRootKey), bytes(v.vaultId))).toString('hex')).toBe(v.check)
+    const { kit, worker, host } = v.shares
+    for (const pair of [
+      [kit, worker],
+      [kit, host],
+      [worker, host],
+    ]) {
+      const got = await combineRecoveryShares(pair.map(bytes), expected)
+      expect(Buffer.from(got.vaultRootKey).toString('hex')).toBe(v.vaultRootKey)
+    }
+  })
+
+  it('[REC-KIT-01][REC-MEMBER-01] kit code, kit proof, recovery member and sealed share reproduce', async () => {
+    expect(formatRecoveryKitCode(bytes(v.shares.kit))).toBe(v.kitCode)
+    expect(Buffer.from(recoveryKitProof(bytes(v.shares.kit))).toString('hex')).toBe(v.kitProof)
+    const member = deriveRecoveryMember(bytes(v.vaultRootKey), bytes(v.vaultId), v.recoveryMember.epoch)
+    expect(Buffer.from(member.signingPublicKey).toString('hex')).toBe(v.recoveryMember.signingKey)
+    expect(Buffer.from(member.agreementPublicKey).toString('hex')).toBe(v.recoveryMember.agreementKey)
+    const opened = await unwrapRecoveryShare(bytes(v.sealedShare.sealed), bytes(v.sealedShare.recipientSecretKey), {
+      vaultId: bytes(v.vaultId),
+      recoveryId: bytes(v.sealedShare.recoveryId),
+    })
+    expect(Buffer.from(opened).toString('hex')).toBe(v.shares.host)
+  })
+
+  it('[REC-SHARE-03] every invalid case is refused with its code', async () => {
+    for (const c of v.invalid)
+      await expect(combineRecoveryShares(c.shares.map(bytes), expected), c.name).rejects.toMatchObject({
+        code: c.error,
+      })
+    expect(() => parseRecoveryKitCode(v.mistypedKitCode.code)).toThrow(
+      expect.objectContaining({ code: v.mistypedKitCode.error }),
+    )
+  })
+
+  it('[REC-MEMBER-01] the removal, rotation and recovery entries of the device chain verify, ending with N and member 2', () => {
+    const chain = verifyDeviceChain(v.deviceChain.entries.map(bytes), { vaultId: bytes(v.vaultId) })
+    expect(Buffer.from(chain.root).toString('hex')).toBe(v.deviceChain.root)
+    expect(chain.members.map((m) => Buffer.from(m.signingKey).toString('hex'))).toEqual(v.deviceChain.members)
   })
 })

@@ -1,7 +1,9 @@
+import { join } from 'node:path'
 import { HoldallApiError, HolderClient, parseKitQr, RecoveringDevice, type TrustedOrganisation } from '@holdall/client'
-import { base64urlDecode, generateDeviceKeys, parseRecoveryKitCode } from '@holdall/crypto'
+import { base64urlDecode, generateDeviceKeys, parseRecoveryKitCode, parseRecoveryShare } from '@holdall/crypto'
 import { RECOVERY_KIT_WAIT_MS, RECOVERY_WAIT_MS } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RecoveryEscrow } from '../src/services/recovery-escrow.js'
 import { CANARY, licenceConditions, medicationList } from './fixtures.js'
 import { type Host, startHost } from './harness.js'
 import { releaseWorkerShare } from './support/key-worker.js'
@@ -73,6 +75,37 @@ describe('devices and recovery', () => {
     kit = newKit
   })
 
+  it('[DEV-SIGNOUT-01] sign out everywhere: every other device is removed and refused', async () => {
+    const others = [generateDeviceKeys(), generateDeviceKeys()]
+    const joined = []
+    for (const keys of others) {
+      await phone.enrolDevice({ signing: keys.signing.publicKey, agreement: keys.agreement.publicKey })
+      joined.push(await HolderClient.joinVault(host.url, keys, phone.vaultId, phone.deviceId))
+    }
+    kit = await phone.signOutEverywhere(worker)
+    expect(phone.keyEpoch).toBe(2)
+    for (const device of joined) await expectProblem(device.listRecords(), 401)
+    expect((await phone.deviceChain()).members).toHaveLength(2)
+  })
+
+  it('[REC-ESCROW-01] the host keeps its share sealed under the key file outside its database, and no kit share', async () => {
+    const row = await host.db
+      .selectFrom('recovery_setups')
+      .selectAll()
+      .where('vault_id', '=', phone.vaultId)
+      .executeTakeFirstOrThrow()
+    expect(JSON.stringify(row)).not.toContain(kit.share)
+    const escrow = RecoveryEscrow.fromFile(join(host.dataDir, 'recovery-escrow.key'))
+    const share = escrow.open(row.host_share_sealed, { vaultId: phone.vaultId, epoch: row.key_epoch })
+    expect(parseRecoveryShare(share)).toMatchObject({ holder: 'host', epoch: 2 })
+    expect(() =>
+      RecoveryEscrow.fromFile(join(host.dataDir, 'another.key')).open(row.host_share_sealed, {
+        vaultId: phone.vaultId,
+        epoch: 2,
+      }),
+    ).toThrow()
+  })
+
   it('a live grant to the GP, made on the phone that will be lost', async () => {
     const issuer = host.issuer(host.orgs.prisonHealthcare)
     const pairing = await phone.createPairingCode()
@@ -120,7 +153,7 @@ describe('devices and recovery', () => {
 
   let recovering: RecoveringDevice
 
-  it('[REC-START-01][REC-WAIT-01] attack case 30: a recovery with the kit waits; the phone hears of it; the shares stay sealed until then', async () => {
+  it('[REC-START-01][REC-WAIT-01][REC-WORKER-01] attack case 30: a recovery with the kit waits; the phone hears of it; the shares stay sealed until then', async () => {
     const share = base64urlDecode(kit.share)
     const started = await RecoveringDevice.start(host.url, { vaultId: phone.vaultId, kitShare: share })
     recovering = started.device
@@ -129,16 +162,16 @@ describe('devices and recovery', () => {
     expect(started.recovery.host_share).toBeUndefined()
     const seen = await phone.recoveries()
     expect(seen[0]).toMatchObject({ recovery_id: recovering.recoveryId, status: 'waiting', with_kit: true })
-    // [REC-START-02] attack case 31: one recovery at a time.
+    // [REC-HOST-04] attack case 31: one recovery at a time.
     await expectProblem(RecoveringDevice.start(host.url, { vaultId: phone.vaultId }), 409, 'conflict')
     // The key worker checks the person in person; two staff approve; the release is kept back.
     await releaseWorkerShare(host, recovering, worker)
     const status = await recovering.status()
     expect(status.worker_share).toBeUndefined()
     expect(status.host_share).toBeUndefined()
-    // [REC-WORKER-02] a share released twice.
+    // [REC-HOST-03] a share released twice.
     await expectProblem(releaseWorkerShare(host, recovering, worker), 409, 'conflict')
-    // [REC-COMPLETE-01] completed early.
+    // [REC-HOST-01] completed early.
     await expect(recovering.complete({ kitShare: share, worker })).rejects.toMatchObject({ code: 'RECOVERY_NOT_READY' })
   })
 
@@ -147,7 +180,7 @@ describe('devices and recovery', () => {
     await expectProblem(other.status(), 404)
   })
 
-  it('[REC-CANCEL-01] the phone cancels; a cancelled recovery never completes; a new one with no kit waits 48 hours', async () => {
+  it('[REC-CANCEL-01][REC-START-03] the phone cancels; a cancelled recovery never completes; a new one with no kit waits 48 hours', async () => {
     await phone.cancelRecovery(recovering.recoveryId)
     offset += RECOVERY_KIT_WAIT_MS + HOUR
     expect((await recovering.status()).status).toBe('cancelled')
@@ -156,12 +189,18 @@ describe('devices and recovery', () => {
     expect(again.recovery.ready_at - again.recovery.started_at).toBe(RECOVERY_WAIT_MS)
     await phone.login()
     await phone.cancelRecovery(again.device.recoveryId)
+    // Three starts a day per vault: the fourth in this window is rate-limited.
+    for (let i = 0; i < 2; i++) {
+      const started = await RecoveringDevice.start(host.url, { vaultId: phone.vaultId })
+      await phone.cancelRecovery(started.device.recoveryId)
+    }
+    await expectProblem(RecoveringDevice.start(host.url, { vaultId: phone.vaultId }), 429, 'rate_limited')
     expect((await phone.log()).map((e) => e.event)).toEqual(
       expect.arrayContaining(['recovery_started', 'recovery_cancelled', 'recovery_share_released']),
     )
   })
 
-  it('[REC-COMPLETE-02][DEV-ROT-04] attack case 34: the phone is lost; kit and key worker recover on a new phone; the old one is out, the GP still reads', async () => {
+  it('[REC-COMPLETE-02][DEV-ROT-04][REC-PIN-01] attack case 34: the phone is lost; kit and key worker recover on a new phone; the old one is out, the GP still reads', async () => {
     offset += 25 * HOUR // past the per-vault daily limit on starts
     const share = base64urlDecode(kit.share)
     const { device } = await RecoveringDevice.start(host.url, { vaultId: phone.vaultId, kitShare: share })
@@ -181,7 +220,7 @@ describe('devices and recovery', () => {
       worker,
     })
     expect(recovered.used[0]).toBe('kit')
-    expect(holder.keyEpoch).toBe(2)
+    expect(holder.keyEpoch).toBe(3)
     const records = await holder.listRecords()
     expect(records).toHaveLength(2)
     for (const r of records)
@@ -200,6 +239,6 @@ describe('devices and recovery', () => {
     expect(opened.issuer).toBe('HMP Leeds Healthcare')
     // The old kit no longer starts a short recovery.
     await expectProblem(RecoveringDevice.start(host.url, { vaultId: phone.vaultId, kitShare: share }), 403, 'forbidden')
-    expect(newKit.epoch).toBe(2)
+    expect(newKit.epoch).toBe(3)
   })
 })
