@@ -133,7 +133,8 @@ export class RecoveringDevice {
     const context = { vaultId, recoveryId: base64urlDecode(r.recovery_id) }
     const shares: Uint8Array[] = []
     if (options.kitShare !== undefined) shares.push(options.kitShare)
-    for (const sealed of [r.host_share, r.worker_share])
+    // Kit and worker first: the pair that needs no host is tried first; the host's share is a third.
+    for (const sealed of [r.worker_share, r.host_share])
       if (sealed !== undefined)
         shares.push(await unwrapRecoveryShare(base64urlDecode(sealed), this.device.agreement.secretKey, context))
     let recovered: RecoveredVault
