@@ -59,7 +59,11 @@ describe('devices and recovery', () => {
     await phone.enrolDevice({ signing: tablet.signing.publicKey, agreement: tablet.agreement.publicKey })
     const joined = await HolderClient.joinVault(host.url, tablet, phone.vaultId, phone.deviceId)
     expect(await joined.listRecords()).toHaveLength(1)
+    // The tablet listens for events; the removal must end its stream (else this waits past the test's timeout).
+    const listening = joined.waitForRequest(120_000).catch((error: unknown) => error)
+    await new Promise((resolve) => setTimeout(resolve, 300))
     const newKit = await phone.removeDevices([joined.deviceId], worker)
+    expect(await listening).toBeInstanceOf(HoldallApiError)
     expect(phone.keyEpoch).toBe(1)
     expect(newKit.epoch).toBe(1)
     await expectProblem(joined.listRecords(), 401)
