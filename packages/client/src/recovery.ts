@@ -14,6 +14,7 @@ import {
   signCompactJws,
   toPublicJwk,
   unwrapRecoveryShare,
+  verifyCompactJws,
   verifyDeviceChain,
   wrapRecoveryShare,
 } from '@holdall/crypto'
@@ -134,7 +135,10 @@ export class RecoveringDevice {
     const shares: Uint8Array[] = []
     if (options.kitShare !== undefined) shares.push(options.kitShare)
     // Kit and worker first: the pair that needs no host is tried first; the host's share is a third.
-    for (const sealed of [r.worker_share, r.host_share])
+    // The worker's share counts only under the organisation's signature, checked against the
+    // trust list this device pinned: the host cannot slip in a share of its own making.
+    const worker = r.worker_share !== undefined && workerReleaseVerifies(r, options.worker) ? r.worker_share : undefined
+    for (const sealed of [worker, r.host_share])
       if (sealed !== undefined)
         shares.push(await unwrapRecoveryShare(base64urlDecode(sealed), this.device.agreement.secretKey, context))
     let recovered: RecoveredVault
@@ -178,6 +182,24 @@ export class RecoveringDevice {
     await this.#host.json({ method: 'POST', path: `/recoveries/${this.recoveryId}/complete`, json: body })
     const holder = await HolderClient.open(this.#baseUrl, this.device, r.vault_id, this.#fetch, options.holder ?? {})
     return { holder, kit, recovered }
+  }
+}
+
+/** Whether the recovery's worker share is the one the organisation signed, for this recovery and device. */
+function workerReleaseVerifies(r: Recovery, worker: TrustedOrganisation): boolean {
+  if (r.worker_release === undefined || worker.client_id !== r.worker.client_id) return false
+  try {
+    const { payload } = verifyCompactJws(r.worker_release, worker.publicKey, 'recovery-release+jwt')
+    const claims = payload as Record<string, unknown>
+    return (
+      claims.iss === worker.client_id &&
+      claims.recovery_id === r.recovery_id &&
+      claims.vault_id === r.vault_id &&
+      claims.device_id === r.device_id &&
+      claims.share_wrap === r.worker_share
+    )
+  } catch {
+    return false
   }
 }
 

@@ -162,6 +162,8 @@ export const recoverySchema = z
     host_share: shareWrapSchema.optional(),
     /** Once ready and released by the key worker: share 2, sealed to this recovery's device key. */
     worker_share: shareWrapSchema.optional(),
+    /** With it, the organisation's signed release, which the device verifies under the pinned trust list. */
+    worker_release: z.string().max(8192).optional(),
   })
   .strict()
 export type Recovery = z.infer<typeof recoverySchema>

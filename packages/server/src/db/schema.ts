@@ -249,6 +249,8 @@ export interface RecoveryTable {
   ready_at: number
   /** Share 2 as the key worker released it, sealed to the recovery's device key. */
   worker_share: string | null
+  /** The organisation's signed release (JWS) that carries it, for the recovering device to verify. */
+  worker_release: string | null
   worker_released_at: number | null
   host_released_at: number | null
   ended_at: number | null

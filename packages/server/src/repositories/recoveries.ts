@@ -78,13 +78,14 @@ export class RecoveryRepository {
   async releaseWorkerShare(
     recovery: { id: string; vault_id: string },
     share: string,
+    release: string,
     worker: string,
     approvers: readonly string[],
   ) {
     await inVault(this.#db, recovery.vault_id, async (trx) => {
       const done = await trx
         .updateTable('recoveries')
-        .set({ worker_share: share, worker_released_at: this.#clock() })
+        .set({ worker_share: share, worker_release: release, worker_released_at: this.#clock() })
         .where('id', '=', recovery.id)
         .where('status', '=', 'waiting')
         .where('worker_share', 'is', null)

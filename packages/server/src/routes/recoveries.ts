@@ -155,6 +155,7 @@ function startRecovery(app: App, ctx: AppContext): void {
         started_at: now,
         ready_at: now + wait,
         worker_share: null,
+        worker_release: null,
         worker_released_at: null,
         host_released_at: null,
         ended_at: null,
@@ -212,7 +213,13 @@ function releaseWorkerShare(app: App, ctx: AppContext): void {
       if (entry === undefined)
         throw new HttpProblem('forbidden', 'the key worker organisation is not on the trust list')
       const claims = await checkWorkerRelease(request.body.release, entry.signing_key, row, setup.worker_client_id)
-      await ctx.repos.recoveries.releaseWorkerShare(row, claims.share_wrap, setup.worker_client_id, claims.approvers)
+      await ctx.repos.recoveries.releaseWorkerShare(
+        row,
+        claims.share_wrap,
+        request.body.release,
+        setup.worker_client_id,
+        claims.approvers,
+      )
       return reply.code(204).send(null)
     },
   })

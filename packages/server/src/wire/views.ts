@@ -157,7 +157,9 @@ export function recoveryView(
     device_chain: chain,
     worker: { client_id: setup.worker_client_id, share_wrap: setup.worker_share_wrap },
     ...(status === 'ready' && hostShare !== undefined ? { host_share: hostShare } : {}),
-    ...(status === 'ready' && row.worker_share !== null ? { worker_share: row.worker_share } : {}),
+    ...(status === 'ready' && row.worker_share !== null && row.worker_release !== null
+      ? { worker_share: row.worker_share, worker_release: row.worker_release }
+      : {}),
   }
 }
 

@@ -30,6 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('ready_at', 'bigint', (c) => c.notNull())
     .addColumn('worker_share', 'text')
+    .addColumn('worker_release', 'text')
     .addColumn('worker_released_at', 'bigint')
     .addColumn('host_released_at', 'bigint')
     .addColumn('ended_at', 'bigint')
