@@ -33,6 +33,7 @@ import { manifestHash, NO_PREVIOUS_MANIFEST, signManifest } from '../packages/cr
 import { signDeviceWrapStatement, signInboxKeyStatement } from '../packages/crypto/src/statements.js'
 import { hpkeWrap, wrapToEpochWithNonce } from '../packages/crypto/src/wraps.js'
 import { writeOfflineVectors } from './vectors/offline.js'
+import { writeRecoveryVectors } from './vectors/recovery.js'
 import { writeSettlingVectors } from './vectors/settling.js'
 import { fixed, hex, pattern } from './vectors/support.js'
 
@@ -659,6 +660,8 @@ write('statements.json', {
 await writeSettlingVectors(write)
 // Offline shares (spec chapter 10): their own file, made by scripts/vectors/offline.ts
 writeOfflineVectors(write)
+// devices and recovery (chapter 9)
+await writeRecoveryVectors(write)
 
 if (stale.length > 0) {
   console.error(`stale vector files (run npx tsx scripts/generate-vectors.ts): ${stale.join(', ')}`)

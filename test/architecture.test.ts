@@ -80,6 +80,13 @@ const RULES: Record<string, Rule> = {
     isomorphic: false,
     published: false,
   },
+  // The key-worker organisation's desk: the SDK only; its test starts a real host.
+  '@holdall/example-key-worker': {
+    internal: ['@holdall/client', '@holdall/crypto'],
+    external: /^$/,
+    isomorphic: false,
+    published: false,
+  },
   '@holdall/example-crypto-journey': {
     internal: ['@holdall/crypto'],
     external: /^$/,
@@ -96,7 +103,7 @@ const RULES: Record<string, Rule> = {
   },
   '@holdall/crypto': {
     internal: [],
-    external: /^(@noble\/(ciphers|curves|hashes)|hpke|@panva\/hpke-noble)$/,
+    external: /^(@noble\/(ciphers|curves|hashes)|hpke|@panva\/hpke-noble|shamir-secret-sharing)$/,
     isomorphic: true,
     published: true,
   },

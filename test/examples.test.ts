@@ -64,4 +64,18 @@ describe('examples', () => {
     for (const scenario of [5, 11, 12, 16]) expect(output).toContain(`Scenario ${scenario} passed`)
     expect(output).toContain('The week worked.')
   })
+
+  it('npm run demo:lost-phone: kit and key worker recover the vault on a new phone; the old one is refused; the GP still reads', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/lost-phone.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toContain('Rebuilt from the kit and the worker shares')
+    expect(output).toContain('Opens on the new phone: Medicines on release')
+    expect(output).toContain('The old phone is refused: 401.')
+    expect(output).toContain('The old kit no longer works: 403.')
+    expect(output).toContain('Signed by HMP Leeds Healthcare')
+    expect(output).toContain('The lost-phone journey worked.')
+  })
 })

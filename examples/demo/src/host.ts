@@ -20,7 +20,17 @@ export interface DemoHost {
   stop(): Promise<void>
 }
 
-export async function demoHost(argv: string[], say: (line: string) => void): Promise<DemoHost> {
+/** Settings for the demo's own host (a demo may shorten the recovery waiting period, and says so). */
+export interface OwnHostSettings {
+  readonly recoveryWaitMs?: number
+  readonly recoveryKitWaitMs?: number
+}
+
+export async function demoHost(
+  argv: string[],
+  say: (line: string) => void,
+  settings: OwnHostSettings = {},
+): Promise<DemoHost> {
   const at = argv.indexOf('--base-url')
   if (at >= 0) {
     const url = (argv[at + 1] ?? '').replace(/\/+$/, '')
@@ -31,7 +41,7 @@ export async function demoHost(argv: string[], say: (line: string) => void): Pro
     say(`Using the Holdall host at ${url}, with the development fixtures in ${fixtures.dir}`)
     return { url, orgs, stop: async () => void (await orgs.close()) }
   }
-  return startOwnHost(say)
+  return startOwnHost(say, settings)
 }
 
 /** The running host must serve the fixtures' trust list, or every deposit would be refused later. */
@@ -52,7 +62,7 @@ async function expectDevelopmentTrustList(url: string, operatorPublicKey: Uint8A
   }
 }
 
-async function startOwnHost(say: (line: string) => void): Promise<DemoHost> {
+async function startOwnHost(say: (line: string) => void, settings: OwnHostSettings): Promise<DemoHost> {
   const probe = createNetServer()
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
   const port = (probe.address() as { port: number }).port
@@ -75,6 +85,7 @@ async function startOwnHost(say: (line: string) => void): Promise<DemoHost> {
         maxRecordBytes: 5 * 1024 * 1024,
         vaultQuotaBytes: 50 * 1024 * 1024,
         trustListFile: undefined,
+        ...settings,
       },
       trustList: { jws: orgs.trustListJws, anchor: orgs.operatorJwk },
     })

@@ -72,6 +72,11 @@ export const CLIENT_ERROR_CODES = [
   'RECEIPT_UNVERIFIED',
   /** The grant receipt is for another service, vault or grant. */
   'RECEIPT_MISMATCH',
+  // devices and recovery (spec chapter 9)
+  /** The recovery's waiting period has not ended (by the host's clock), or it was cancelled. */
+  'RECOVERY_NOT_READY',
+  /** No two of the shares rebuild the vault's current key (damaged, another vault's, or an old kit). */
+  'RECOVERY_FAILED',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

@@ -39,7 +39,9 @@ import {
   type RecordPayload,
   type RecordType,
   type RecordVersionView,
+  type RotationPlan,
   type Vault,
+  type VaultRecovery,
 } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
 import {
@@ -61,6 +63,7 @@ import {
   signedSupersedes,
   verifySignedType,
 } from './records.js'
+import { buildRecoverySetup, buildRotation, type RecoveryKit } from './rotation.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
 
@@ -105,7 +108,7 @@ export interface ApproveChoice {
 export class HolderClient {
   readonly #host: HostConnection
   readonly #device: DeviceKeys
-  readonly #keyring: VaultKeyring
+  #keyring: VaultKeyring
   readonly deviceId: string
   readonly #pins: HolderPinStore
   #chain: VerifiedDeviceChain | undefined
@@ -453,17 +456,27 @@ export class HolderClient {
     return (await this.#get<{ records: RecordVersionView[] }>(`/vaults/${this.vaultId}/records`)).records
   }
 
-  /** Opens one of the vault's records; `authorPublicKey` defaults to this device (for records it wrote). */
-  async readRecord(
-    view: RecordVersionView,
-    authorPublicKey: Uint8Array = this.#device.signing.publicKey,
-  ): Promise<OpenedRecord> {
+  /** Opens one of the vault's records; `authorPublicKey` defaults to the device of this vault that wrote it. */
+  async readRecord(view: RecordVersionView, authorPublicKey?: Uint8Array): Promise<OpenedRecord> {
+    const author = authorPublicKey ?? this.#ownAuthorKey(manifestAuthorKeyId(view))
     const ciphertext = await this.#host.bytes({
       method: 'GET',
       path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
       accessToken: await this.#token(),
     })
-    return openRecord(view, ciphertext, this.#ownDek(view), authorPublicKey)
+    return openRecord(view, ciphertext, this.#ownDek(view), author)
+  }
+
+  /**
+   * The key of a device of this vault that wrote a record: this one, or one the verified device
+   * chain added at some time (a phone since removed or lost: its records stay readable here).
+   */
+  #ownAuthorKey(keyId: string): Uint8Array {
+    for (const entry of this.#chain?.entries ?? []) {
+      if (entry.operation === 'add' && base64urlEncode(keyThumbprint(entry.subjectSigningKey, 'Ed25519')) === keyId)
+        return entry.subjectSigningKey
+    }
+    return this.#device.signing.publicKey
   }
 
   /**
@@ -690,6 +703,77 @@ export class HolderClient {
   /** Stops sharing at once: the grantee's next request fails and its wraps are deleted. */
   async revoke(grantId: string): Promise<Grant> {
     return this.#call<Grant>('POST', `/vaults/${this.vaultId}/grants/${grantId}/revoke`, {})
+  }
+
+  // ---- devices and recovery (spec chapter 9) -------------------------------------------------
+
+  /** The vault's key epoch this device holds keys for. */
+  get keyEpoch(): number {
+    return this.#keyring.epoch
+  }
+
+  /**
+   * Sets recovery up at the current epoch: splits the VRK 2-of-3, seals the worker's share to the
+   * organisation's pinned key (from the trust list, never the host), gives the host its share, and
+   * chains in the recovery member. Returns the kit to print; nothing of it is sent.
+   */
+  async setUpRecovery(worker: TrustedOrganisation): Promise<RecoveryKit> {
+    const chain = await this.deviceChain()
+    const { setup, kit, member } = await buildRecoverySetup(this.#keyring, worker, chain.root)
+    const entry = nextDeviceChainEntry(
+      chain,
+      { operation: 'add', subjectSigningKey: member.signingPublicKey, subjectAgreementKey: member.agreementPublicKey },
+      this.#device.signing.secretKey,
+    )
+    await this.#send('PUT', `/vaults/${this.vaultId}/recovery`, {
+      json: { setup, device_chain_entry: base64urlEncode(entry) },
+    })
+    await this.deviceChain()
+    return kit
+  }
+
+  /**
+   * Removes devices (a lost or sold phone) from this one: their removal is chained and signed
+   * here, the host refuses their tokens at once, and the vault moves to a new epoch (new VRK,
+   * every record key re-wrapped, new recovery shares). Returns the new kit: the old one stops working.
+   */
+  async removeDevices(deviceIds: readonly string[], worker: TrustedOrganisation): Promise<RecoveryKit> {
+    if (deviceIds.includes(this.deviceId)) throw new Error('remove this device from another one')
+    const plan = await this.#get<RotationPlan>(`/vaults/${this.vaultId}/rotation`)
+    if (plan.key_epoch !== this.#keyring.epoch) throw new Error('this device holds an older epoch: reopen the vault')
+    const chain = await this.#checkChain(plan.device_chain, {})
+    const { body, keyring, kit } = await buildRotation({
+      plan,
+      chain,
+      keyring: this.#keyring,
+      signer: this.#device,
+      remove: deviceIds,
+      worker,
+      audience: this.#host.baseUrl,
+      now: this.#host.clock.now(),
+    })
+    await this.#call<Vault>('POST', `/vaults/${this.vaultId}/rotations`, body)
+    this.#keyring = keyring
+    await this.deviceChain()
+    return kit
+  }
+
+  /** Sign out everywhere: every device but this one is removed, and the vault moves to a new epoch. */
+  async signOutEverywhere(worker: TrustedOrganisation): Promise<RecoveryKit> {
+    const plan = await this.#get<RotationPlan>(`/vaults/${this.vaultId}/rotation`)
+    return this.removeDevices(
+      plan.devices.map((d) => d.device_id).filter((id) => id !== this.deviceId),
+      worker,
+    )
+  }
+
+  /** Recoveries of this vault, newest first: a waiting one is shown with its date, and can be cancelled. */
+  async recoveries(): Promise<VaultRecovery[]> {
+    return (await this.#get<{ recoveries: VaultRecovery[] }>(`/vaults/${this.vaultId}/recoveries`)).recoveries
+  }
+
+  async cancelRecovery(recoveryId: string): Promise<VaultRecovery> {
+    return this.#call<VaultRecovery>('POST', `/vaults/${this.vaultId}/recoveries/${recoveryId}/cancel`, {})
   }
 
   async log(): Promise<AccessLogEntry[]> {

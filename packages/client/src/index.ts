@@ -63,6 +63,14 @@ export {
   supersededAmong,
   verifySignedType,
 } from './records.js'
+export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export {
+  buildRecoverySetup,
+  KIT_QR_PREFIX,
+  parseKitQr,
+  type RecoveryKit,
+  SETUP_RECOVERY_ID,
+} from './rotation.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
 export {

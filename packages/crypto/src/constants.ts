@@ -72,6 +72,9 @@ export const LABELS = {
   deviceChainEntry: 'holdall/v1/device-chain/entry',
   deviceChainLink: 'holdall/v1/device-chain/link',
   offlineShare: 'holdall/v1/offline-share',
+  recoveryMember: 'holdall/v1/recovery/member',
+  recoveryShareWrap: 'holdall/v1/wrap/recovery-share',
+  recoveryKitProof: 'holdall/v1/recovery/kit-proof',
 } as const
 
 /**
@@ -97,3 +100,9 @@ export const DEVICE_CHAIN_FORMAT_VERSION = 1
 export const DEVICE_CHAIN_BODY_LENGTH = 150
 export const DEVICE_CHAIN_ENTRY_LENGTH = DEVICE_CHAIN_BODY_LENGTH + SIGNATURE_LENGTH
 export const DEVICE_CHAIN_MAX_ENTRIES = 1024
+
+/** Recovery shares (spec 9.3): format 1, 55 bytes: header (22) and a Shamir share of the VRK (33). */
+export const RECOVERY_SHARE_FORMAT_VERSION = 1
+export const RECOVERY_SHARE_LENGTH = 55
+/** An HPKE-sealed recovery share: encapsulated key (32), share (55), tag (16). */
+export const RECOVERY_SHARE_WRAP_LENGTH = 103

@@ -55,6 +55,10 @@ export type CryptoErrorCode =
   | 'OFFLINE_SHARE_MALFORMED'
   /** An offline share's holder signature does not verify: the code was changed after it was made. */
   | 'OFFLINE_SHARE_SIGNATURE_INVALID'
+  /** A recovery share is not in the exact format, fails its checksum, or is of another vault or epoch. */
+  | 'RECOVERY_SHARE_INVALID'
+  /** No two of the offered recovery shares rebuild a key that matches the vault's check value. */
+  | 'RECOVERY_FAILED'
 
 export class HoldallCryptoError extends Error {
   override name = 'HoldallCryptoError'

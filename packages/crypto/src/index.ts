@@ -3,7 +3,7 @@
  * Every byte format here is specified in protocol-spec/spec/03-cryptography.md.
  */
 export { base64Decode, base64Encode, base64urlDecode, base64urlDecodeExact, base64urlEncode } from './base64url.js'
-export { constantTimeEqual, randomBytes } from './bytes.js'
+export { constantTimeEqual, randomBytes, sha256Bytes } from './bytes.js'
 export * as constants from './constants.js'
 export {
   createDeviceChainGenesis,
@@ -89,6 +89,21 @@ export {
   parseOfflineShare,
   signOfflineShare,
 } from './offline-share.js'
+export {
+  combineRecoveryShares,
+  deriveRecoveryMember,
+  formatRecoveryKitCode,
+  parseRecoveryKitCode,
+  parseRecoveryShare,
+  type RecoveredVault,
+  type RecoveryShare,
+  type RecoveryShareHolder,
+  type RecoveryShares,
+  recoveryKitProof,
+  splitRecoveryShares,
+  unwrapRecoveryShare,
+  wrapRecoveryShare,
+} from './recovery.js'
 export {
   type DeviceWrapStatement,
   type InboxKeyStatement,

@@ -37,6 +37,8 @@ describe('[CRY-SUITE-01] crypto policy', () => {
     expect(constants.MIN_ENVELOPE_LENGTH).toBe(402)
     expect(constants.DEVICE_CHAIN_ENTRY_LENGTH).toBe(214)
     expect(constants.DEVICE_CHAIN_MAX_ENTRIES).toBe(1024)
+    expect(constants.RECOVERY_SHARE_LENGTH).toBe(55)
+    expect(constants.RECOVERY_SHARE_WRAP_LENGTH).toBe(103)
   })
 
   it('pins every domain-separation label, each distinct', () => {
@@ -54,6 +56,9 @@ describe('[CRY-SUITE-01] crypto policy', () => {
       deviceWrapStatement: 'holdall/v1/statement/device-wrap',
       deviceChainEntry: 'holdall/v1/device-chain/entry',
       deviceChainLink: 'holdall/v1/device-chain/link',
+      recoveryMember: 'holdall/v1/recovery/member',
+      recoveryShareWrap: 'holdall/v1/wrap/recovery-share',
+      recoveryKitProof: 'holdall/v1/recovery/kit-proof',
     })
     expect(new Set(Object.values(constants.LABELS)).size).toBe(Object.keys(constants.LABELS).length)
   })

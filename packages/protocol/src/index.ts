@@ -33,6 +33,7 @@ export {
 } from './problem.js'
 export * from './record-payloads.js'
 export * from './record-types.js'
+export * from './recovery.js'
 export * from './request-templates.js'
 export * from './version.js'
 export {

@@ -30,8 +30,10 @@ import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
+import { RecoveryEscrow } from './services/recovery-escrow.js'
 import { ReplayCache } from './services/replay-cache.js'
 import { DatabaseCounter } from './services/shared-counter.js'
+import { STREAMS_PER_ADDRESS, STREAMS_PER_DEVICE, StreamSlots } from './services/stream-slots.js'
 import { loadTrustList } from './services/trust-list.js'
 import { WriteQueue } from './services/write-queue.js'
 import { jsonShapeProblem } from './strict-json.js'
@@ -82,6 +84,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
+    // A host given its own clock (tests that move time) says that time in its Date header, which
+    // clients learn the host's time from (host-clock.ts); Node's header would say the machine's.
+    if (options.clock !== undefined) reply.header('date', new Date(clock()).toUTCString())
     return payload
   })
   await registerOpenApi(app, options.config.publicUrl)
@@ -145,6 +150,10 @@ async function createContext(options: BuildAppOptions) {
       options.trustList === undefined
         ? undefined
         : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock()),
+    escrow: RecoveryEscrow.fromFile(
+      options.config.recoveryEscrowKeyFile ?? RecoveryEscrow.defaultPath(options.config.dataDir),
+    ),
+    streams: new StreamSlots({ perDevice: STREAMS_PER_DEVICE, perAddress: STREAMS_PER_ADDRESS }),
   }
   return { ctx, kind, databaseBlobs, counter }
 }

@@ -35,6 +35,15 @@ export interface ServerConfig {
    * (the default on PostgreSQL, so every instance reaches every envelope).
    */
   readonly blobStore?: 'filesystem' | 'database' | undefined
+  /**
+   * The file holding the key that seals the host's recovery shares at rest (spec 9.4): outside the
+   * database, so a database dump alone yields no share. Default `<dataDir>/recovery-escrow.key`,
+   * made on first start; several instances must be given the same file.
+   */
+  readonly recoveryEscrowKeyFile?: string | undefined
+  /** Waiting periods of a recovery (spec 9.5), in milliseconds: without and with the printed kit. */
+  readonly recoveryWaitMs?: number | undefined
+  readonly recoveryKitWaitMs?: number | undefined
 }
 
 const envSchema = z.object({
@@ -70,6 +79,9 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
   HOLDALL_BLOB_STORE: z.enum(['filesystem', 'database']).optional(),
+  HOLDALL_RECOVERY_ESCROW_KEY_FILE: z.string().min(1).optional(),
+  HOLDALL_RECOVERY_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
+  HOLDALL_RECOVERY_KIT_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
 })
 
 /** A setting that is missing or wrong: its message names the setting and how to fix it. */
@@ -91,6 +103,9 @@ const EXPECTED: Record<string, string> = {
   HOLDALL_CORS_ORIGINS: 'comma-separated origins such as https://app.example.org, with no path',
   DATABASE_URL: 'a postgres:// URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdall, or unset for SQLite',
   HOLDALL_BLOB_STORE: 'filesystem or database',
+  HOLDALL_RECOVERY_ESCROW_KEY_FILE: 'the path of the recovery escrow key file (32 random bytes), outside the database',
+  HOLDALL_RECOVERY_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 172800, 48 hours)',
+  HOLDALL_RECOVERY_KIT_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 86400, 24 hours)',
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -128,6 +143,10 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,
     databaseUrl: e.DATABASE_URL,
     blobStore: e.HOLDALL_BLOB_STORE,
+    recoveryEscrowKeyFile: e.HOLDALL_RECOVERY_ESCROW_KEY_FILE,
+    recoveryWaitMs: e.HOLDALL_RECOVERY_WAIT_SECONDS === undefined ? undefined : e.HOLDALL_RECOVERY_WAIT_SECONDS * 1000,
+    recoveryKitWaitMs:
+      e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS === undefined ? undefined : e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS * 1000,
   }
 }
 

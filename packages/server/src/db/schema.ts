@@ -220,4 +220,42 @@ export interface Database {
   rate_limit_counters: RateLimitCounterTable
   log_leaves: LogLeafTable
   log_nodes: LogNodeTable
+  recovery_setups: RecoverySetupTable
+  recoveries: RecoveryTable
+}
+
+/** A vault's recovery set-up at its current epoch (spec 9.4): replaced at every rotation. */
+export interface RecoverySetupTable {
+  vault_id: string
+  key_epoch: number
+  check_value: string
+  member_signing_jwk: string
+  /** Share 3 sealed under the escrow key (services/recovery-escrow.ts), never stored in the clear. */
+  host_share_sealed: string
+  worker_client_id: string
+  /** Share 2 sealed to the organisation (opaque to the host). */
+  worker_share_wrap: string
+  kit_proof_hash: string
+  created_at: number
+}
+
+/** A recovery asked for by a new device (spec 9.5). */
+export interface RecoveryTable {
+  id: string
+  vault_id: string
+  key_epoch: number
+  status: 'waiting' | 'cancelled' | 'completed'
+  device_id: string
+  device_signing_jwk: string
+  device_agreement_jwk: string
+  with_kit: number
+  started_at: number
+  ready_at: number
+  /** Share 2 as the key worker released it, sealed to the recovery's device key. */
+  worker_share: string | null
+  /** The organisation's signed release (JWS) that carries it, for the recovering device to verify. */
+  worker_release: string | null
+  worker_released_at: number | null
+  host_released_at: number | null
+  ended_at: number | null
 }

@@ -3,7 +3,9 @@ import type { Db } from '../db/database.js'
 import { GrantRepository } from './grants.js'
 import { AccessLog } from './log.js'
 import { RecordRepository } from './records.js'
+import { RecoveryRepository } from './recoveries.js'
 import { RequestRepository } from './requests.js'
+import { RotationRepository } from './rotations.js'
 import { TokenRepository } from './tokens.js'
 import { VaultRepository } from './vaults.js'
 import { VerifiableLog } from './verifiable-log.js'
@@ -19,6 +21,9 @@ export interface Repositories {
   readonly grants: GrantRepository
   readonly tokens: TokenRepository
   readonly log: AccessLog
+  /** Devices and recovery (spec chapter 9): recovery set-ups, epoch rotations, recoveries. */
+  readonly recoveries: RecoveryRepository
+  readonly rotations: RotationRepository
   /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
   readonly verifiableLog: VerifiableLog
 }
@@ -33,6 +38,8 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     grants: new GrantRepository(db, log, records, clock),
     tokens: new TokenRepository(db, clock),
     log,
+    recoveries: new RecoveryRepository(db, log, clock),
+    rotations: new RotationRepository(db, log, clock),
     verifiableLog: new VerifiableLog(db),
   }
 }

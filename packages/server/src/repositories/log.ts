@@ -17,6 +17,14 @@ export type LogEvent =
   | 'request_denied'
   | 'key_served'
   | 'grant_revoked'
+  // devices and recovery (spec chapter 9)
+  | 'device_removed'
+  | 'epoch_rotated'
+  | 'recovery_set_up'
+  | 'recovery_started'
+  | 'recovery_cancelled'
+  | 'recovery_share_released'
+  | 'recovery_completed'
 
 export interface LogEntry {
   readonly vaultId: string

@@ -2,17 +2,12 @@ import { vaultPathSchema } from '@holdall/protocol'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { type App, binaryBody, route } from '../http/route.js'
-import { StreamSlots } from '../services/stream-slots.js'
 
 const HEARTBEAT_MS = 15_000
-/** A holder's wallet needs one stream per open screen: a few per device is plenty. */
-const STREAMS_PER_DEVICE = 4
-/** Several devices (a household, a support worker's office) may share one address. */
-const STREAMS_PER_ADDRESS = 32
 
 /** Server-sent events: a hint to a holder's devices that a request or deposit arrived (spec 5.15). */
 export function registerEventRoutes(app: App, ctx: AppContext): void {
-  const slots = new StreamSlots({ perDevice: STREAMS_PER_DEVICE, perAddress: STREAMS_PER_ADDRESS })
+  const slots = ctx.streams
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/events',
@@ -22,7 +17,8 @@ export function registerEventRoutes(app: App, ctx: AppContext): void {
     schema: { params: vaultPathSchema, produces: ['text/event-stream'], response: { 200: binaryBody } },
     hijacks: true,
     async handler(request, reply, principal) {
-      const release = slots.acquire(principal.deviceId, request.ip)
+      let end = () => {}
+      const release = slots.acquire(principal.deviceId, request.ip, () => end())
       if (release === undefined) {
         throw new HttpProblem('rate_limited', 'too many event streams open; close one first', {
           headers: { 'retry-after': '15' },
@@ -43,6 +39,11 @@ export function registerEventRoutes(app: App, ctx: AppContext): void {
       }
       request.raw.on('close', close)
       raw.on('close', close)
+      // A removed device's streams end at once (spec 9.2).
+      end = () => {
+        close()
+        raw.end()
+      }
     },
   })
 }

@@ -7,7 +7,9 @@ import { registerInboxRoutes } from './inbox.js'
 import { registerLogRoutes } from './log.js'
 import { registerOAuthRoutes } from './oauth.js'
 import { registerRecordRoutes } from './records.js'
+import { registerRecoveryRoutes } from './recoveries.js'
 import { registerRequestRoutes } from './requests.js'
+import { registerRotationRoutes } from './rotations.js'
 import { registerVaultRoutes } from './vault.js'
 
 /** Every API route, one resource per file (README: "where does a new route go"). */
@@ -21,4 +23,6 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerGrantRoutes(app, ctx)
   registerLogRoutes(app, ctx)
   registerEventRoutes(app, ctx)
+  registerRotationRoutes(app, ctx)
+  registerRecoveryRoutes(app, ctx)
 }

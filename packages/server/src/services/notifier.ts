@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { z } from 'zod'
 
 export interface VaultEvent {
-  readonly type: 'request' | 'deposit' | 'grant_revoked'
+  readonly type: 'request' | 'deposit' | 'grant_revoked' | 'recovery' | 'device_removed'
   readonly id: string
 }
 
@@ -42,7 +42,7 @@ export class VaultNotifier implements Notifier {
 const CHANNEL = 'holdall_vault_events'
 const message = z.object({
   vault_id: z.string().max(200),
-  type: z.enum(['request', 'deposit', 'grant_revoked']),
+  type: z.enum(['request', 'deposit', 'grant_revoked', 'recovery', 'device_removed']),
   id: z.string().max(200),
 })
 

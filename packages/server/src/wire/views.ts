@@ -4,12 +4,22 @@ import type {
   PendingRequest,
   RecordType,
   RecordVersionView,
+  Recovery,
+  RotationPlan,
   Vault,
   X25519PublicJwk,
 } from '@holdall/protocol'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import type { Selectable } from 'kysely'
-import type { AccessLogTable, AuthRequestTable, DeviceTable, GrantTable, VaultTable } from '../db/schema.js'
+import type {
+  AccessLogTable,
+  AuthRequestTable,
+  DeviceTable,
+  GrantTable,
+  RecoverySetupTable,
+  RecoveryTable,
+  VaultTable,
+} from '../db/schema.js'
 import type { RecordVersionRow } from '../repositories/records.js'
 
 /*
@@ -118,5 +128,89 @@ export function logEntryView(row: Selectable<AccessLogTable>): AccessLogEntry {
     details: JSON.parse(row.details),
     prev_hash: row.prev_hash,
     hash: row.hash,
+  }
+}
+
+/** A recovery's status as both sides see it: `ready` once the host's clock passes `ready_at`. */
+function recoveryStatus(row: Selectable<RecoveryTable>, now: number): Recovery['status'] {
+  if (row.status === 'waiting' && now >= row.ready_at) return 'ready'
+  return row.status
+}
+
+/** A recovery as the recovering device sees it; the sealed shares only once it is ready. */
+export function recoveryView(
+  row: Selectable<RecoveryTable>,
+  setup: Selectable<RecoverySetupTable>,
+  chain: string[],
+  now: number,
+  hostShare: string | undefined,
+): Recovery {
+  const status = recoveryStatus(row, now)
+  return {
+    recovery_id: row.id,
+    vault_id: row.vault_id,
+    status,
+    key_epoch: row.key_epoch,
+    started_at: row.started_at,
+    ready_at: row.ready_at,
+    with_kit: row.with_kit === 1,
+    device_id: row.device_id,
+    check: setup.check_value,
+    device_chain: chain,
+    worker: { client_id: setup.worker_client_id, share_wrap: setup.worker_share_wrap },
+    ...(status === 'ready' && hostShare !== undefined ? { host_share: hostShare } : {}),
+    ...(status === 'ready' && row.worker_share !== null && row.worker_release !== null
+      ? { worker_share: row.worker_share, worker_release: row.worker_release }
+      : {}),
+  }
+}
+
+/** A recovery as the vault's own devices see it (to warn the holder, and to cancel). */
+export function vaultRecoveryView(row: Selectable<RecoveryTable>, now: number) {
+  return {
+    recovery_id: row.id,
+    status: recoveryStatus(row, now),
+    started_at: row.started_at,
+    ready_at: row.ready_at,
+    with_kit: row.with_kit === 1,
+    device_id: row.device_id,
+    worker_released: row.worker_share !== null,
+  }
+}
+
+/** What a rotation must re-wrap and re-sign. */
+export function rotationPlanView(plan: {
+  vault: Selectable<VaultTable>
+  chain: string[]
+  devices: { id: string; signing_jwk: string; agreement_jwk: string }[]
+  epochWraps: { record_id: string; version: number; key_epoch: number | null; wrap: string }[]
+  inboxWraps: { record_id: string; version: number; key_epoch: number | null; wrap: string }[]
+  grants: { id: string; receipt: string }[]
+}): RotationPlan {
+  const jwk = (text: string) => {
+    const { kty, crv, x } = JSON.parse(text) as { kty: 'OKP'; crv: string; x: string }
+    return { kty, crv, x }
+  }
+  return {
+    key_epoch: plan.vault.key_epoch,
+    device_chain: plan.chain,
+    devices: plan.devices.map((d) => ({
+      device_id: d.id,
+      signing_key: jwk(d.signing_jwk) as RotationPlan['devices'][number]['signing_key'],
+      agreement_key: jwk(d.agreement_jwk) as RotationPlan['devices'][number]['agreement_key'],
+    })),
+    epoch_wraps: plan.epochWraps.map((w) => ({
+      record_id: w.record_id,
+      version: w.version,
+      wrap_epoch: w.key_epoch ?? 0,
+      wrap: w.wrap,
+    })),
+    inbox_wraps: plan.inboxWraps.map((w) => ({
+      record_id: w.record_id,
+      version: w.version,
+      key_epoch: w.key_epoch ?? 0,
+      wrap: w.wrap,
+    })),
+    grants: plan.grants.map((g) => ({ grant_id: g.id, receipt: g.receipt })),
   }
 }

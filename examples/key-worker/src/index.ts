@@ -1,0 +1,1 @@
+export { type AuditEvent, type AuditLine, KeyWorkerDesk, readAudit, verifyAudit } from './desk.js'
