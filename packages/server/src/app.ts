@@ -28,6 +28,7 @@ import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
+import { expireUploads, releaseAbandonedUploads } from './services/envelopes.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
 import { ReplayCache } from './services/replay-cache.js'
@@ -92,7 +93,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRoutes(app, ctx)
   if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
-  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
+  // Expired one-time ids, ended rate-limit windows, orphaned upload chunks and expired uploads are swept
   // once a minute so these tables hold only what is live.
   const sweep = setInterval(() => {
     const now = clock()
@@ -100,6 +101,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ctx.replay.purge(now),
       counter.purge(now, 3_600_000),
       databaseBlobs?.sweepOrphans(now, 3_600_000),
+      expireUploads(ctx),
     ]).catch(() => {})
   }, 60_000)
   sweep.unref()
@@ -146,6 +148,7 @@ async function createContext(options: BuildAppOptions) {
         ? undefined
         : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock()),
   }
+  await releaseAbandonedUploads(ctx)
   return { ctx, kind, databaseBlobs, counter }
 }
 
