@@ -57,6 +57,8 @@ export interface BuildAppOptions {
   readonly busyTimeoutMs?: number
   /** How long one request may take, body included, before the host gives up on it. */
   readonly requestTimeoutMs?: number
+  /** Replaces the notifier (tests that play another instance's notices, such as a device removal). */
+  readonly notifier?: Notifier
   /** Called with the text of every SQL statement the host runs (tests count statements per request). */
   readonly onQuery?: (sql: string) => void
 }
@@ -124,7 +126,8 @@ async function createContext(options: BuildAppOptions) {
   })
   const blobStoreKind = options.config.blobStore ?? (kind === 'postgres' ? 'database' : 'filesystem')
   const databaseBlobs = blobStoreKind === 'database' ? new DatabaseBlobStore(db) : undefined
-  const notifier: Notifier = postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl)
+  const notifier: Notifier =
+    options.notifier ?? (postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl))
   // Group commit on both: on SQLite it saves a WAL sync per request; on PostgreSQL it takes a
   // vault's log lock once per batch instead of once per request.
   const writes = new WriteQueue(db, { batch: true })

@@ -3,7 +3,12 @@ import pg from 'pg'
 import { z } from 'zod'
 
 export interface VaultEvent {
-  readonly type: 'request' | 'deposit' | 'grant_revoked'
+  /**
+   * 'request', 'deposit' and 'grant_revoked' go to the holder's devices; 'device_removed' (id: the
+   * device) and 'tokens_revoked' (id: the token family) close the event streams they name, on
+   * every instance (services/stream-slots.ts), and are never sent on.
+   */
+  readonly type: 'request' | 'deposit' | 'grant_revoked' | 'device_removed' | 'tokens_revoked'
   readonly id: string
 }
 
@@ -42,7 +47,7 @@ export class VaultNotifier implements Notifier {
 const CHANNEL = 'holdall_vault_events'
 const message = z.object({
   vault_id: z.string().max(200),
-  type: z.enum(['request', 'deposit', 'grant_revoked']),
+  type: z.enum(['request', 'deposit', 'grant_revoked', 'device_removed', 'tokens_revoked']),
   id: z.string().max(200),
 })
 

@@ -1,3 +1,5 @@
+import type { Notifier } from './notifier.js'
+
 /**
  * Open event streams counted per device and per address, so one token (or one address with
  * many tokens) cannot hold thousands of connections open. Counted in this process: a stream is
@@ -34,4 +36,19 @@ function add(counts: Map<string, number>, key: string, delta: number): void {
   const next = (counts.get(key) ?? 0) + delta
   if (next <= 0) counts.delete(key)
   else counts.set(key, next)
+}
+
+/**
+ * Closes every event stream a device holds open, on every instance sharing the database (the
+ * notifier carries it): for the device-removal route, once the removal has committed. Streams
+ * also re-check their token and device at each heartbeat, so one missed notice closes them
+ * within a heartbeat.
+ */
+export function closeStreamsOfDevice(notifier: Notifier, vaultId: string, deviceId: string): void {
+  notifier.publish(vaultId, { type: 'device_removed', id: deviceId })
+}
+
+/** Closes the event streams opened with any access token of this family (a revoked family). */
+export function closeStreamsOfTokenFamily(notifier: Notifier, vaultId: string, family: string): void {
+  notifier.publish(vaultId, { type: 'tokens_revoked', id: family })
 }
