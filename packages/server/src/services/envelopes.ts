@@ -45,6 +45,8 @@ export async function receiveEnvelope(
     await ctx.blobs.write(body, sha256, declared)
   } catch (error) {
     await ctx.repos.blobs.release(vaultId, sha256)
+    // Bytes another vault held under this address may have expired meanwhile: now nobody holds them.
+    void dropUnheld(ctx, [sha256])
     throw error
   }
   if (!(await ctx.repos.blobs.stored(vaultId, sha256, limits.unreferencedTtlMs)))
