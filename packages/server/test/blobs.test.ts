@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { HolderClient, HostConnection } from '@holdall/client'
+import { HolderClient, HostConnection, IssuerClient } from '@holdall/client'
 import { randomBytes } from '@holdall/crypto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { deviceAccessToken, expectProblem } from './attacks/support.js'
@@ -103,6 +103,43 @@ describe('blobs belong to their vault, within its quota', () => {
     expect(await mine.usedBytes()).toBe(length)
     expect((await mine.upload(handed as Uint8Array)).status).toBe(204)
     expect(await mine.usedBytes()).toBe(length)
+  })
+
+  it("[API-DEP-01] a deposit may not name another vault's blob: refused with 409 conflict, nothing in the inbox", async () => {
+    const mine = await holderWithToken()
+    const holder = await HolderClient.createVault(host.url)
+    // The issuer's client hands its envelope to `mine` to upload instead of the vault it deposits to.
+    const issuerFetch: typeof fetch = async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input))
+      if (init?.method === 'PUT' && url.pathname.startsWith('/grant/blobs/')) {
+        const uploaded = await mine.upload(new Uint8Array(await new Response(init.body).arrayBuffer()))
+        expect(uploaded.status).toBe(204)
+        return new Response(null, { status: 204 })
+      }
+      return fetch(input, init)
+    }
+    const issuer = new IssuerClient(host.url, host.orgs.prisonHealthcare.identity, issuerFetch)
+    const pairing = await holder.createPairingCode()
+    const { authReqId } = await issuer.requestAccess({
+      pairingCode: pairing.qr,
+      bindingMessage: 'HMP Leeds 4821',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['deposit'],
+          record_types: ['medication_list'],
+          purpose: 'Medicines on release',
+          duration_days: 2,
+        },
+      ],
+    })
+    await holder.approve((await holder.waitForRequest(5000))[0] as never, host.trust)
+    await issuer.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
+    await expect(issuer.deposit('medication_list', medicationList(), 'Medicines on release')).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+    })
+    expect(await holder.inbox()).toEqual([])
   })
 
   it('[API-REC-01] an upload no version names expires on the host clock, stops counting, and its bytes go', async () => {
