@@ -7,7 +7,7 @@
  *   tsx bench/http.ts [--duration 10] [--warmup 2] [--connections 50] [--only sqlite,postgres]
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchWorld, type DatabaseChoice, dpopKeyOf, seedGrant } from './lib/holdall.js'
@@ -40,8 +40,13 @@ interface Row extends LoadResultWithCpu {
 async function sqlCounts(servers: readonly Measured[]): Promise<{ data: number; control: number } | undefined> {
   const files = servers.map((s) => sqlCountFiles.get(s)).filter((f): f is string => f !== undefined)
   if (files.length === 0) return undefined
+  for (const file of files) rmSync(file, { force: true })
   for (const server of servers) process.kill(server.pid, 'SIGUSR2')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  // A loaded machine may take a while to run the signal handler: wait for every file.
+  for (let i = 0; i < 100 && !files.every((f) => existsSync(f)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  if (!files.every((f) => existsSync(f))) return undefined
   let data = 0
   let control = 0
   for (const file of files) {

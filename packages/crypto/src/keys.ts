@@ -65,9 +65,32 @@ export function agreementPublicKey(secretKey: Uint8Array): Uint8Array {
  */
 export function assertSigningPublicKey(publicKey: Uint8Array): void {
   assertLength(publicKey, KEY_LENGTH, 'Ed25519 public key')
-  if (!isPrimeOrderPoint(publicKey)) {
+  if (!isPrimeOrderKey(publicKey)) {
     throw new HoldallCryptoError('KEY_INVALID', 'Ed25519 public key is not a canonical point of prime order')
   }
+}
+
+/**
+ * Public keys already found valid, by curve and bytes. Each check is a pure function of the key's
+ * bytes and costs a scalar multiplication in JavaScript; one issuer's key signs every manifest a
+ * holder shares, and one service's key receives every wrap of an approval (1,000 of each for a
+ * grant over 1,000 records, bench/README.md). Only successes are kept, at most this many.
+ */
+const KNOWN_GOOD_KEYS = 1024
+const knownGood = new Set<string>()
+
+function rememberedValid(curve: 'Ed25519' | 'X25519', key: Uint8Array, check: () => boolean): boolean {
+  const id = `${curve}:${base64urlEncode(key)}`
+  if (knownGood.has(id)) return true
+  if (!check()) return false
+  if (knownGood.size >= KNOWN_GOOD_KEYS) knownGood.delete(knownGood.values().next().value as string)
+  knownGood.add(id)
+  return true
+}
+
+/** A public key (not a signature's R, which differs every time) that is a canonical point of prime order. */
+function isPrimeOrderKey(encoded: Uint8Array): boolean {
+  return rememberedValid('Ed25519', encoded, () => isPrimeOrderPoint(encoded))
 }
 
 /** Canonical encoding, not the identity, and no small-order component. */
@@ -88,6 +111,12 @@ function isPrimeOrderPoint(encoded: Uint8Array): boolean {
  */
 export function assertAgreementPublicKey(publicKey: Uint8Array): void {
   assertLength(publicKey, KEY_LENGTH, 'X25519 public key')
+  if (rememberedValid('X25519', publicKey, () => false)) return
+  checkAgreementPublicKey(publicKey)
+  rememberedValid('X25519', publicKey, () => true)
+}
+
+function checkAgreementPublicKey(publicKey: Uint8Array): void {
   if (!isCanonicalFieldElement(publicKey))
     throw new HoldallCryptoError('KEY_INVALID', 'X25519 public key is not canonical')
   // Any clamped scalar is a multiple of the cofactor 8, so it sends every small-order point to
@@ -124,7 +153,7 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
  */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== KEY_LENGTH) return false
-  if (!isPrimeOrderPoint(publicKey) || !isPrimeOrderPoint(signature.subarray(0, 32))) return false
+  if (!isPrimeOrderKey(publicKey) || !isPrimeOrderPoint(signature.subarray(0, 32))) return false
   try {
     return ed25519.verify(signature, message, publicKey, { zip215: false })
   } catch {

@@ -4,6 +4,7 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
 import { base64urlDecode, base64urlEncode } from '../src/base64url.js'
 import {
+  assertAgreementPublicKey,
   assertSigningPublicKey,
   fromPublicJwk,
   generateDeviceKeys,
@@ -115,5 +116,25 @@ describe('base64url', () => {
     for (const bad of ['A', 'AAA=', 'AB', 'AAB', 'a+b/', 'ab cd', 'ab\ncd', 'é', 'AA==']) {
       expect(() => base64urlDecode(bad), bad).toThrow(expect.objectContaining({ code: 'ENCODING_INVALID' }))
     }
+  })
+
+  it('[CRY-KEY-01] valid keys are remembered by their bytes: one changed in place to a small-order point is refused', () => {
+    const device = generateDeviceKeys()
+    const agreement = device.agreement.publicKey.slice()
+    assertAgreementPublicKey(agreement)
+    assertAgreementPublicKey(agreement)
+    agreement.set(fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'))
+    expect(() => assertAgreementPublicKey(agreement)).toThrow(/low order/)
+    expect(() => assertAgreementPublicKey(agreement)).toThrow(/low order/)
+
+    const signing = device.signing.publicKey.slice()
+    const message = utf8('remembered')
+    const signature = sign(message, device.signing.secretKey)
+    expect(verifySignature(signature, message, signing)).toBe(true)
+    assertSigningPublicKey(signing)
+    // The identity point (y = 1): every signature under it would verify for any message.
+    signing.set(fromHex('0100000000000000000000000000000000000000000000000000000000000000'))
+    expect(() => assertSigningPublicKey(signing)).toThrow(/prime order/)
+    expect(verifySignature(signature, message, signing)).toBe(false)
   })
 })

@@ -28,12 +28,12 @@ import { FileBlobStore } from './services/blob-store.js'
 import { createMetadataResolver, type MetadataResolver } from './services/client-metadata.js'
 import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
+import { expireUploads, releaseAbandonedUploads } from './services/envelopes.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
 import { RecoveryEscrow } from './services/recovery-escrow.js'
 import { ReplayCache } from './services/replay-cache.js'
 import { DatabaseCounter } from './services/shared-counter.js'
-import { STREAMS_PER_ADDRESS, STREAMS_PER_DEVICE, StreamSlots } from './services/stream-slots.js'
 import { loadTrustList } from './services/trust-list.js'
 import { WriteQueue } from './services/write-queue.js'
 import { jsonShapeProblem } from './strict-json.js'
@@ -58,6 +58,8 @@ export interface BuildAppOptions {
   readonly busyTimeoutMs?: number
   /** How long one request may take, body included, before the host gives up on it. */
   readonly requestTimeoutMs?: number
+  /** Replaces the notifier (tests that play another instance's notices, such as a device removal). */
+  readonly notifier?: Notifier
   /** Called with the text of every SQL statement the host runs (tests count statements per request). */
   readonly onQuery?: (sql: string) => void
 }
@@ -97,7 +99,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRoutes(app, ctx)
   if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
-  // Expired one-time ids, ended rate-limit windows and orphaned upload chunks are swept
+  // Expired one-time ids, ended rate-limit windows, orphaned upload chunks and expired uploads are swept
   // once a minute so these tables hold only what is live.
   const sweep = setInterval(() => {
     const now = clock()
@@ -105,6 +107,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ctx.replay.purge(now),
       counter.purge(now, 3_600_000),
       databaseBlobs?.sweepOrphans(now, 3_600_000),
+      expireUploads(ctx),
     ]).catch(() => {})
   }, 60_000)
   sweep.unref()
@@ -127,7 +130,8 @@ async function createContext(options: BuildAppOptions) {
   })
   const blobStoreKind = options.config.blobStore ?? (kind === 'postgres' ? 'database' : 'filesystem')
   const databaseBlobs = blobStoreKind === 'database' ? new DatabaseBlobStore(db) : undefined
-  const notifier: Notifier = postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl)
+  const notifier: Notifier =
+    options.notifier ?? (postgresUrl === undefined ? new VaultNotifier() : await PostgresNotifier.start(postgresUrl))
   // Group commit on both: on SQLite it saves a WAL sync per request; on PostgreSQL it takes a
   // vault's log lock once per batch instead of once per request.
   const writes = new WriteQueue(db, { batch: true })
@@ -153,8 +157,8 @@ async function createContext(options: BuildAppOptions) {
     escrow: RecoveryEscrow.fromFile(
       options.config.recoveryEscrowKeyFile ?? RecoveryEscrow.defaultPath(options.config.dataDir),
     ),
-    streams: new StreamSlots({ perDevice: STREAMS_PER_DEVICE, perAddress: STREAMS_PER_ADDRESS }),
   }
+  await releaseAbandonedUploads(ctx)
   return { ctx, kind, databaseBlobs, counter }
 }
 

@@ -16,6 +16,11 @@ export interface ServerConfig {
   readonly allowLoopbackMetadata: boolean
   readonly maxRecordBytes: number
   readonly vaultQuotaBytes: number
+  /**
+   * How long an uploaded envelope that no version or deposit names is kept, and counted against
+   * the vault's quota, on the host's clock (default 24 hours).
+   */
+  readonly unreferencedUploadTtlMs?: number
   /** Path of a signed trust list (compact JWS) to serve; none means no trust list. */
   readonly trustListFile: string | undefined
   /** Origins whose browser code may call the host (CORS). Empty or absent: none may. */
@@ -62,6 +67,11 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(250 * 1024 * 1024),
+  HOLDALL_UNREFERENCED_UPLOAD_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
   HOLDALL_TRUST_LIST_FILE: z.string().min(1).optional(),
   HOLDALL_RATE_LIMIT_FACTOR: z.coerce.number().min(1).max(1000).default(1),
   HOLDALL_CORS_ORIGINS: z
@@ -98,6 +108,7 @@ const EXPECTED: Record<string, string> = {
   HOLDALL_ALLOW_LOOPBACK_METADATA: '0 or 1',
   HOLDALL_MAX_RECORD_BYTES: 'a whole number of bytes, at least 1024',
   HOLDALL_VAULT_QUOTA_BYTES: 'a whole number of bytes, at least 1024',
+  HOLDALL_UNREFERENCED_UPLOAD_SECONDS: 'a whole number of seconds, at least 60',
   HOLDALL_TRUST_LIST_FILE: 'the path of a signed trust list file',
   HOLDALL_RATE_LIMIT_FACTOR: 'a number from 1 to 1000',
   HOLDALL_CORS_ORIGINS: 'comma-separated origins such as https://app.example.org, with no path',
@@ -138,6 +149,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     allowLoopbackMetadata: e.HOLDALL_ALLOW_LOOPBACK_METADATA === '1',
     maxRecordBytes: e.HOLDALL_MAX_RECORD_BYTES,
     vaultQuotaBytes: e.HOLDALL_VAULT_QUOTA_BYTES,
+    unreferencedUploadTtlMs: e.HOLDALL_UNREFERENCED_UPLOAD_SECONDS * 1000,
     trustListFile: e.HOLDALL_TRUST_LIST_FILE,
     corsOrigins: e.HOLDALL_CORS_ORIGINS,
     rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,

@@ -9,7 +9,6 @@ import type { Notifier } from './services/notifier.js'
 import type { RecoveryEscrow } from './services/recovery-escrow.js'
 import type { ReplayCache } from './services/replay-cache.js'
 import type { SharedCounter } from './services/shared-counter.js'
-import type { StreamSlots } from './services/stream-slots.js'
 import type { LoadedTrustList } from './services/trust-list.js'
 import type { WriteQueue } from './services/write-queue.js'
 
@@ -34,8 +33,6 @@ export interface AppContext {
   readonly trustList: LoadedTrustList | undefined
   /** Seals the host's recovery shares under a key kept outside the database (spec 9.4). */
   readonly escrow: RecoveryEscrow
-  /** Open event streams, so a removed device's are closed at once (spec 9.2). */
-  readonly streams: StreamSlots
 }
 
 export const TOKEN_PATH = '/oauth/token'

@@ -186,6 +186,24 @@ export interface BlobTable {
   created_at: number
 }
 
+/**
+ * An envelope a vault holds (migration 0006): charged to that vault's quota once, from the moment
+ * its upload is reserved. 'uploading' rows expire when the upload's lease ends; 'stored' rows that
+ * no version or deposit names expire after the host's unreferenced-upload time; referenced rows
+ * (expires_at null) last as long as the vault.
+ */
+export interface VaultBlobTable {
+  vault_id: string
+  sha256: string
+  length: number
+  state: 'uploading' | 'stored'
+  referenced: number
+  expires_at: number | null
+  /** The process streaming an 'uploading' row (host:pid); null once stored. */
+  owner: string | null
+  created_at: number
+}
+
 /** Fixed-window counters any instance can increment (services/shared-counter.ts). */
 export interface RateLimitCounterTable {
   key: string
@@ -217,6 +235,7 @@ export interface Database {
   idempotency: IdempotencyTable
   blob_chunks: BlobChunkTable
   blobs: BlobTable
+  vault_blobs: VaultBlobTable
   rate_limit_counters: RateLimitCounterTable
   log_leaves: LogLeafTable
   log_nodes: LogNodeTable

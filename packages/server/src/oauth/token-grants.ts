@@ -5,6 +5,7 @@ import { issueTokens, REFRESH_RETRY_GRACE_MS } from '../auth/tokens.js'
 import { type AppContext, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
 import { randomToken, sha256Base64url } from '../hashing.js'
+import { closeStreamsOfTokenFamily } from '../services/stream-slots.js'
 
 /*
  * The token endpoint's three grants. Each authenticates its caller itself (RFC 6749): a device
@@ -121,6 +122,7 @@ export async function refreshToken(ctx: AppContext, proof: DpopProof, params: Re
   await authenticateRefresh(ctx, row, params)
   if (row.rotated_at !== null && now - row.rotated_at > REFRESH_RETRY_GRACE_MS) {
     await ctx.repos.tokens.revokeFamily(row.family)
+    closeStreamsOfTokenFamily(ctx.notifier, row.vault_id, row.family)
     throw new OAuthError('invalid_grant', 'the refresh token was already used')
   }
   if (row.grant_id !== null && (row.grant_status !== 'active' || (row.grant_expires_at ?? 0) <= now)) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
+import { BlobRepository } from './blobs.js'
 import { GrantRepository } from './grants.js'
 import { AccessLog } from './log.js'
 import { RecordRepository } from './records.js'
@@ -17,6 +18,8 @@ import { VerifiableLog } from './verifiable-log.js'
 export interface Repositories {
   readonly vaults: VaultRepository
   readonly records: RecordRepository
+  /** Which vault holds which envelope, and the quota they use. */
+  readonly blobs: BlobRepository
   readonly requests: RequestRepository
   readonly grants: GrantRepository
   readonly tokens: TokenRepository
@@ -30,10 +33,12 @@ export interface Repositories {
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
   const log = new AccessLog(db, clock)
-  const records = new RecordRepository(db, log, clock)
+  const blobs = new BlobRepository(db, clock)
+  const records = new RecordRepository(db, log, clock, blobs)
   return {
     vaults: new VaultRepository(db, log, clock),
     records,
+    blobs,
     requests: new RequestRepository(db, log, clock),
     grants: new GrantRepository(db, log, records, clock),
     tokens: new TokenRepository(db, clock),

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js'
 import { prepare, slot } from '../db/prepared.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
+import type { BlobRepository } from './blobs.js'
 import type { AccessLog } from './log.js'
 import { insertVersion, insertWrap, type RecordVersionRow, versionsQuery, type WrapFor } from './record-rows.js'
 
@@ -17,10 +18,12 @@ export class RecordRepository {
   readonly #db: Db
   readonly #log: AccessLog
   readonly #clock: Clock
+  readonly #blobs: BlobRepository
 
   readonly #grantVersions: ReturnType<typeof prepare<RecordVersionRow>>
 
-  constructor(db: Db, log: AccessLog, clock: Clock) {
+  constructor(db: Db, log: AccessLog, clock: Clock, blobs: BlobRepository) {
+    this.#blobs = blobs
     this.#grantVersions = prepare(versionsQuery(db, slot('vaultId'), { kind: 'grant', grantId: slot('grantId') }))
     this.#db = db
     this.#log = log
@@ -133,6 +136,7 @@ export class RecordRepository {
           .where('record_id', '=', recordId)
           .execute()
       }
+      await this.#referenceBlob(trx, vaultId, body)
       await insertVersion(trx, vaultId, recordId, version, body, author, now)
       await insertWrap(trx, vaultId, recordId, version, { kind: 'epoch', keyEpoch: body.key_epoch }, body.owner_wrap)
       await this.#log.append(trx, vaultId, 'record_written', author, {
@@ -158,6 +162,7 @@ export class RecordRepository {
         if (existing.manifest === body.manifest) return false
         throw new HttpProblem('conflict', 'a record with this id exists')
       }
+      await this.#referenceBlob(trx, vaultId, body)
       await trx
         .insertInto('records')
         .values({
@@ -177,6 +182,16 @@ export class RecordRepository {
       })
       return true
     })
+  }
+
+  /**
+   * A version or deposit may name only an envelope its own vault holds, with this length; naming
+   * it stops it expiring (its charge was taken once, at upload). The same refusal whether no
+   * vault holds it or another one does, so it tells nobody what other vaults hold.
+   */
+  async #referenceBlob(trx: Trx, vaultId: string, body: { ciphertext_sha256: string; ciphertext_length: number }) {
+    if (!(await this.#blobs.reference(trx, vaultId, body.ciphertext_sha256, body.ciphertext_length)))
+      throw new HttpProblem('conflict', 'upload the envelope blob first')
   }
 
   /** Moves a deposit into the vault, its inbox wrap replaced by the owner's. False when there is no such deposit. */

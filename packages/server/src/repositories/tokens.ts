@@ -90,6 +90,17 @@ export class TokenRepository {
     return (await this.#access(this.#db, { hash }))[0]
   }
 
+  /** What an open event stream re-checks: its token's expiry, revocation and family, and its device's state. */
+  stream(hash: string) {
+    return this.#db
+      .selectFrom('tokens')
+      .leftJoin('devices', (j) => j.onRef('devices.id', '=', 'tokens.subject').on('tokens.subject_type', '=', 'device'))
+      .select(['tokens.expires_at', 'tokens.revoked', 'tokens.family', 'devices.status as device_status'])
+      .where('tokens.token_hash', '=', hash)
+      .where('tokens.kind', '=', 'access')
+      .executeTakeFirst()
+  }
+
   refresh(hash: string) {
     return this.#db
       .selectFrom('tokens')

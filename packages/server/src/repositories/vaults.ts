@@ -138,24 +138,6 @@ export class VaultRepository {
     })
   }
 
-  /** Envelope bytes charged to the vault, for the quota. */
-  async usedBytes(vaultId: string): Promise<number> {
-    const row = await this.#db
-      .selectFrom('vaults')
-      .select('used_bytes')
-      .where('id', '=', vaultId)
-      .executeTakeFirstOrThrow()
-    return row.used_bytes
-  }
-
-  async charge(vaultId: string, bytes: number): Promise<void> {
-    await this.#db
-      .updateTable('vaults')
-      .set((eb) => ({ used_bytes: eb('used_bytes', '+', bytes) }))
-      .where('id', '=', vaultId)
-      .execute()
-  }
-
   /** A cheap query that proves the database answers (the health check). */
   async ping(): Promise<void> {
     await this.#db.selectFrom('vaults').select('id').limit(1).execute()

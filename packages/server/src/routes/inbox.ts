@@ -120,9 +120,6 @@ function deposit(app: App, ctx: AppContext): void {
       } catch {
         throw new HttpProblem('signature_invalid', 'the manifest is not signed by this issuer')
       }
-      if ((await ctx.blobs.size(body.ciphertext_sha256)) !== body.ciphertext_length) {
-        throw new HttpProblem('conflict', 'upload the envelope blob first')
-      }
       const created = await ctx.repos.records.deposit(vaultId, body, signing.kid, grant.client_id)
       if (created) ctx.notifier.publish(vaultId, { type: 'deposit', id: body.record_id })
       return reply.code(created ? 201 : 200).send({ record_id: body.record_id, state: 'inbox' as const })

@@ -83,9 +83,6 @@ function commitVersion(app: App, ctx: AppContext): void {
       })
       if (body.key_epoch !== vault.key_epoch)
         throw new HttpProblem('conflict', 'new versions are sealed in the current key epoch')
-      if ((await ctx.blobs.size(body.ciphertext_sha256)) !== body.ciphertext_length) {
-        throw new HttpProblem('conflict', 'upload the envelope blob first')
-      }
       const outcome = await ctx.repos.records.commitVersion(vaultId, recordId, version, body, deviceId)
       if (outcome === 'conflict')
         throw new HttpProblem('conflict', 'this record version exists, or is not the next one')

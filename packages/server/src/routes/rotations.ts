@@ -58,10 +58,8 @@ export function registerRotationRoutes(app: App, ctx: AppContext): void {
 
 /** After a rotation commits: the removed devices' streams end, the others hear of it. */
 export function afterRotation(ctx: AppContext, vaultId: string, removed: readonly string[]): void {
-  for (const id of removed) {
-    closeStreamsOfDevice(ctx.streams, id)
-    ctx.notifier.publish(vaultId, { type: 'device_removed', id })
-  }
+  // One notice per removed device, on every instance: its own streams end, the others are told.
+  for (const id of removed) closeStreamsOfDevice(ctx.notifier, vaultId, id)
 }
 
 export function listedWorker(ctx: AppContext): (clientId: string) => boolean {

@@ -26,8 +26,17 @@ export interface BlobStore {
   read(sha256: string): Readable
   /** The stored length and a stream of the blob, found with one lookup; undefined when there is none. */
   open(sha256: string): Promise<{ readonly length: number; readonly stream: Readable } | undefined>
-  /** Streams `body` in, refusing anything longer than `declaredLength` or with another hash. */
+  /**
+   * Streams `body` in, refusing anything longer than `declaredLength` or with another hash. The
+   * body is always read and checked, even when these bytes are stored already: an upload proves
+   * its vault has them.
+   */
   write(body: Readable, sha256: string, declaredLength: number): Promise<void>
+  /**
+   * Deletes the blob if `unused()` (asked under this store's guard against a concurrent write of
+   * the same address) still says no vault holds it.
+   */
+  remove(sha256: string, unused: () => Promise<boolean>): Promise<void>
 }
 
 /**
@@ -65,6 +74,8 @@ export function checkedUpload(sha256: string, declaredLength: number) {
 export class FileBlobStore implements BlobStore {
   readonly #dir: string
   readonly #tmp: string
+  /** Per address: the last publish or removal, so a removal never interleaves with a publish. */
+  readonly #guards = new Map<string, Promise<unknown>>()
 
   constructor(dataDir: string) {
     this.#dir = join(dataDir, 'blobs')
@@ -101,10 +112,6 @@ export class FileBlobStore implements BlobStore {
   }
 
   async write(body: Readable, sha256: string, declaredLength: number): Promise<void> {
-    if (await this.has(sha256)) {
-      body.resume()
-      return
-    }
     const tmp = join(this.#tmp, `${process.pid}-${randomBytes(12).toString('hex')}`)
     const upload = checkedUpload(sha256, declaredLength)
     // The request is piped through, not handed to pipeline(): on a failure pipeline() would destroy
@@ -118,8 +125,10 @@ export class FileBlobStore implements BlobStore {
     try {
       await pipeline(source, upload.check, out)
       upload.finish()
-      mkdirSync(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
-      renameSync(tmp, this.#path(sha256))
+      await this.#guarded(sha256, async () => {
+        mkdirSync(join(this.#dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 })
+        renameSync(tmp, this.#path(sha256))
+      })
     } catch (error) {
       // Read and drop the rest of the body (at most its Content-Length), then answer.
       body.unpipe(source)
@@ -136,6 +145,23 @@ export class FileBlobStore implements BlobStore {
       rmSync(tmp, { force: true })
     }
   }
+
+  async remove(sha256: string, unused: () => Promise<boolean>): Promise<void> {
+    await this.#guarded(sha256, async () => {
+      if (await unused()) rmSync(this.#path(sha256), { force: true })
+    })
+  }
+
+  #guarded<T>(sha256: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#guards.get(sha256) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    const settled = next.catch(() => {})
+    this.#guards.set(sha256, settled)
+    void settled.then(() => {
+      if (this.#guards.get(sha256) === settled) this.#guards.delete(sha256)
+    })
+    return next
+  }
 }
 
 /**
@@ -151,7 +177,8 @@ function removeAbandonedUploads(tmpDir: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs on this machine. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -77,10 +77,6 @@ export class DatabaseBlobStore implements BlobStore {
   }
 
   async write(body: Readable, sha256: string, declaredLength: number): Promise<void> {
-    if (await this.has(sha256)) {
-      body.resume()
-      return
-    }
     const uploadId = randomBytes(12).toString('hex')
     const upload = checkedUpload(sha256, declaredLength)
     const db = this.#db
@@ -118,6 +114,24 @@ export class DatabaseBlobStore implements BlobStore {
     } finally {
       if (!published) await db.deleteFrom('blob_chunks').where('upload_id', '=', uploadId).execute()
     }
+  }
+
+  /**
+   * Deletes the blob and its chunks in one transaction, only if `unused()` still holds. A
+   * concurrent upload of the same address that has already reserved it keeps it (its reservation
+   * row makes `unused()` false); one that reserves it afterwards publishes its own copy.
+   */
+  async remove(sha256: string, unused: () => Promise<boolean>): Promise<void> {
+    if (!(await unused())) return
+    await this.#db.transaction().execute(async (trx) => {
+      const gone = await trx
+        .deleteFrom('blobs')
+        .where('sha256', '=', sha256)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('vault_blobs').select('vault_id').where('sha256', '=', sha256))))
+        .returning(['upload_id'])
+        .executeTakeFirst()
+      if (gone !== undefined) await trx.deleteFrom('blob_chunks').where('upload_id', '=', gone.upload_id).execute()
+    })
   }
 
   /** Deletes chunks older than `olderThanMs` that no blob names (uploads cut short by a crash). */

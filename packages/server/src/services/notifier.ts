@@ -3,7 +3,13 @@ import type pg from 'pg'
 import { z } from 'zod'
 
 export interface VaultEvent {
-  readonly type: 'request' | 'deposit' | 'grant_revoked' | 'recovery' | 'device_removed'
+  /**
+   * 'request', 'deposit', 'grant_revoked', 'recovery' and 'device_removed' go to the holder's
+   * devices; 'device_removed' (id: the device) also ends that device's own streams, and
+   * 'tokens_revoked' (id: the token family) only ends the streams it names, on every instance
+   * (services/stream-slots.ts).
+   */
+  readonly type: 'request' | 'deposit' | 'grant_revoked' | 'recovery' | 'device_removed' | 'tokens_revoked'
   readonly id: string
 }
 
@@ -42,7 +48,7 @@ export class VaultNotifier implements Notifier {
 const CHANNEL = 'holdall_vault_events'
 const message = z.object({
   vault_id: z.string().max(200),
-  type: z.enum(['request', 'deposit', 'grant_revoked', 'recovery', 'device_removed']),
+  type: z.enum(['request', 'deposit', 'grant_revoked', 'recovery', 'device_removed', 'tokens_revoked']),
   id: z.string().max(200),
 })
 
