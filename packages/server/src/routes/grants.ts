@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { logBeforeResponse } from '../http/replay.js'
 import { type App, binaryBody, route } from '../http/route.js'
+import { leaves } from '../rules/log-entries.js'
 import { sendEnvelope } from '../services/envelopes.js'
 import { grantView, inboxView, recordVersionView } from '../wire/views.js'
 
@@ -99,6 +100,7 @@ function readGrantRecords(app: App, ctx: AppContext): void {
           event: 'key_served',
           actor: grant.client_id,
           details: { grant_id: grant.id, record_id: row.record_id, version: row.version, record_type: row.record_type },
+          leaf: leaves.keyServed(grant.id, row.record_id, row.version),
         })
       }
       return { records: served.map(recordVersionView) }

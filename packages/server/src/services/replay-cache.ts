@@ -40,7 +40,8 @@ export class ReplayCache {
     return this.#writes.run(async (trx) => {
       if (proof !== null && !(await insertAndLock(trx, proof, vaultId))) return false
       if (proof === null && vaultId !== undefined) await lockVault(trx, vaultId)
-      for (const entry of entries) await log.append(trx, entry.vaultId, entry.event, entry.actor, entry.details)
+      for (const entry of entries)
+        await log.append(trx, entry.vaultId, entry.event, entry.actor, entry.details, entry.leaf)
       return true
     })
   }
