@@ -67,6 +67,12 @@ export const CLIENT_ERROR_CODES = [
   'RECEIPT_UNVERIFIED',
   /** The grant receipt is for another service, vault or grant. */
   'RECEIPT_MISMATCH',
+  /**
+   * A wrap's `key_served` entry is missing from the vault's signed log, its inclusion proof fails,
+   * or the checkpoint is not signed by the host's log key or contradicts this service's last one
+   * (spec 8.7): the key is not unwrapped. `cause` carries the `HoldallLogError` and its evidence.
+   */
+  'KEY_SERVED_UNPROVEN',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

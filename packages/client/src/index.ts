@@ -30,12 +30,14 @@ export {
   MemoryHolderPinStore,
   readPairingInput,
 } from './holder-chain.js'
+export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
 export { manifestAuthorKeyId, type OpenedRecord, openRecord, sealRecord, verifySignedType } from './records.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
+export { ServiceLog, type ServiceLogOptions } from './service-log.js'
 export {
   signTrustList,
   type TrustedOrganisation,

@@ -35,6 +35,11 @@ export interface ServerConfig {
    * (the default on PostgreSQL, so every instance reaches every envelope).
    */
   readonly blobStore?: 'filesystem' | 'database' | undefined
+  /**
+   * The file of the host's log keys (spec 8.8, services/log-key.ts). Absent: `log-key` in
+   * `dataDir`, written with a new key on first start. Instances sharing a database share it.
+   */
+  readonly logKeyFile?: string | undefined
 }
 
 const envSchema = z.object({
@@ -70,6 +75,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
   HOLDALL_BLOB_STORE: z.enum(['filesystem', 'database']).optional(),
+  HOLDALL_LOG_KEY_FILE: z.string().min(1).optional(),
 })
 
 /** A setting that is missing or wrong: its message names the setting and how to fix it. */
@@ -91,6 +97,7 @@ const EXPECTED: Record<string, string> = {
   HOLDALL_CORS_ORIGINS: 'comma-separated origins such as https://app.example.org, with no path',
   DATABASE_URL: 'a postgres:// URL, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/holdall, or unset for SQLite',
   HOLDALL_BLOB_STORE: 'filesystem or database',
+  HOLDALL_LOG_KEY_FILE: 'the path of the log key file (written with a new key if absent)',
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -128,6 +135,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     rateLimitFactor: e.HOLDALL_RATE_LIMIT_FACTOR,
     databaseUrl: e.DATABASE_URL,
     blobStore: e.HOLDALL_BLOB_STORE,
+    logKeyFile: e.HOLDALL_LOG_KEY_FILE === undefined ? undefined : resolve(e.HOLDALL_LOG_KEY_FILE),
   }
 }
 

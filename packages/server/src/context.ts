@@ -5,6 +5,7 @@ import type { Db } from './db/database.js'
 import type { Repositories } from './repositories/index.js'
 import type { BlobStore } from './services/blob-store.js'
 import type { MetadataResolver } from './services/client-metadata.js'
+import type { LogCheckpoints } from './services/log-checkpoints.js'
 import type { Notifier } from './services/notifier.js'
 import type { ReplayCache } from './services/replay-cache.js'
 import type { SharedCounter } from './services/shared-counter.js'
@@ -30,6 +31,8 @@ export interface AppContext {
   readonly counter: SharedCounter
   readonly metadata: MetadataResolver
   readonly trustList: LoadedTrustList | undefined
+  /** Signs each vault's log checkpoints with the host's log key and checks presented ones (spec 8.8). */
+  readonly logCheckpoints: LogCheckpoints
 }
 
 export const TOKEN_PATH = '/oauth/token'

@@ -51,6 +51,7 @@ const TITLES: Record<ErrorCode, string> = {
   issuer_not_allowed: 'This kind of organisation may not issue that record type',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
+  log_inconsistent: 'The checkpoint you hold is not consistent with this log',
   rate_limited: 'Too many requests',
   unavailable: 'Temporarily unavailable',
   internal: 'Internal error',

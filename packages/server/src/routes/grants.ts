@@ -4,6 +4,7 @@ import {
   grantListSchema,
   grantPathSchema,
   grantSchema,
+  LOG_CHECKPOINT_HEADER,
   recordListSchema,
   vaultPathSchema,
 } from '@holdall/protocol'
@@ -90,6 +91,8 @@ function readGrantRecords(app: App, ctx: AppContext): void {
     schema: { response: { 200: recordListSchema } },
     async handler(request, _reply, principal) {
       const { grant, vaultId } = principal
+      // Gossip (spec 8.8): a service presents the latest checkpoint it holds; a contradicted one stops the read.
+      await ctx.logCheckpoints.checkPresented(vaultId, request.headers[LOG_CHECKPOINT_HEADER])
       const readable = principal.typesFor('read')
       const rows = await ctx.repos.records.grantVersions(vaultId, grant.id)
       const served = rows.filter((row) => readable.has(row.record_type))
