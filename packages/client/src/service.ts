@@ -281,7 +281,7 @@ export class ServiceClient {
       path: `/grant/blobs/${view.ciphertext_sha256}`,
       accessToken: await this.#token(),
     })
-    // No unwrap without a signed, consistent log entry saying the host served this key ([LOG-SERVE-02]).
+    // No unwrap without a signed, consistent log entry saying the host served this key ([LOG-SVC-02]).
     await this.log.proveServed(grant.vault_id, grant.grant_id, view)
     const dek = await unwrapAsGrantee(base64urlDecode(view.wrap), this.identity.keys.agreement.secretKey, {
       grantId: base64urlDecode(grant.grant_id),

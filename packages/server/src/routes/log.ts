@@ -38,6 +38,13 @@ function decodeOrUndefined(entry: Uint8Array): LogEntry | undefined {
  * log the host answers `log_inconsistent` and serves nothing (LOG-GOSSIP-01).
  */
 export function registerLogRoutes(app: App, ctx: AppContext): void {
+  registerAccessLog(app, ctx)
+  registerTreeRoutes(app, ctx)
+  registerProofRoutes(app, ctx)
+  registerKeyServed(app, ctx)
+}
+
+function registerAccessLog(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/log',
@@ -49,7 +56,9 @@ export function registerLogRoutes(app: App, ctx: AppContext): void {
       entries: (await ctx.repos.log.entries(principal.vaultId)).map(logEntryView),
     }),
   })
+}
 
+function registerTreeRoutes(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/log/checkpoint',
@@ -82,7 +91,9 @@ export function registerLogRoutes(app: App, ctx: AppContext): void {
       return { start, entries: entries.map(b64) }
     },
   })
+}
 
+function registerProofRoutes(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/log/inclusion',
@@ -118,7 +129,9 @@ export function registerLogRoutes(app: App, ctx: AppContext): void {
       return { from, to, proof: proof.map(b64) }
     },
   })
+}
 
+function registerKeyServed(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/grant/log/key-served',

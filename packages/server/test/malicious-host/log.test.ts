@@ -87,7 +87,7 @@ describe('malicious host: the verifiable log', () => {
     return { holder, wire, store }
   }
 
-  it('[LOG-HOST-02] [LOG-CLIENT-01] an honest host: the creating device follows the log from empty, entry by entry', async () => {
+  it('[LOG-HOST-01][LOG-CLIENT-02] an honest host: the creating device follows the log from empty, entry by entry', async () => {
     const { holder } = await holderWithRecords()
     const first = await holder.vaultLog.sync()
     expect(first.trusted.size).toBe(3)
@@ -98,7 +98,7 @@ describe('malicious host: the verifiable log', () => {
     expect(second.entries.map((e) => e.index)).toEqual([3])
   })
 
-  it('[LOG-CLIENT-03] case 35: a smaller tree is an alarm with both signed checkpoints, and the log is never followed again', async () => {
+  it('[LOG-CLIENT-01][LOG-CLIENT-03] case 35: a smaller tree is an alarm with both signed checkpoints, and the log is never followed again', async () => {
     const { holder, wire, store } = await holderWithRecords()
     const before = await holder.vaultLog.sync()
     const smaller = await tree(holder, 2)
@@ -221,7 +221,7 @@ describe('malicious host: the verifiable log', () => {
       return { gp, wire }
     }
 
-    it('[LOG-SERVE-02] an honest host: the proof verifies and the record opens; the next read presents the checkpoint', async () => {
+    it('[LOG-HOST-06][LOG-SVC-02] an honest host: the proof verifies and the record opens; the next read presents the checkpoint', async () => {
       const { gp } = await grantee('Riverside 3600')
       const [view] = await gp.records()
       const opened = await gp.readRecord(view as NonNullable<typeof view>, host.trusted)
@@ -230,7 +230,7 @@ describe('malicious host: the verifiable log', () => {
       await gp.readRecord(again as NonNullable<typeof again>, host.trusted)
     })
 
-    it('[LOG-SERVE-02] a missing, altered or borrowed proof: no unwrap', async () => {
+    it('[LOG-SVC-02] a missing, altered or borrowed proof: no unwrap', async () => {
       const { gp, wire } = await grantee('Riverside 3601')
       const [view] = await gp.records()
       const record = view as NonNullable<typeof view>
@@ -278,7 +278,7 @@ describe('malicious host: the verifiable log', () => {
       await gp.readRecord(record, host.trusted)
     })
 
-    it('[LOG-SERVE-02] the key_served row deleted from the database: no unwrap', async () => {
+    it('[LOG-SVC-02] the key_served row deleted from the database: no unwrap', async () => {
       const { gp } = await grantee('Riverside 3602')
       const [view] = await gp.records()
       const record = view as NonNullable<typeof view>
@@ -315,7 +315,7 @@ describe('malicious host: the verifiable log', () => {
     })
   })
 
-  it('[LOG-HOST-04] the host refuses malformed ranges and sizes as 400 problems, and its proofs verify', async () => {
+  it('[LOG-HOST-02][LOG-HOST-04] the host refuses malformed ranges and sizes as 400 problems, and its proofs verify', async () => {
     const { holder } = await holderWithRecords()
     const note = await holder.vaultLog.checkpoint()
     const { size, rootHash } = parseCheckpoint(parseNote(note).text)
