@@ -4,6 +4,16 @@
  * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
  * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
  */
+
+export {
+  HoldallLogError,
+  isHoldallLogError,
+  type LogAlarm,
+  type LogEntry,
+  MemoryVaultLogStore,
+  type VaultLogRecord,
+  type VaultLogStore,
+} from '@holdall/log'
 export { type CheckedName, checkDeposit, checkGrant, checkLogActor, checkRequester } from './checked-names.js'
 export {
   type ClinicalCodeProblem,

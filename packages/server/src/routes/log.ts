@@ -143,7 +143,8 @@ function registerKeyServed(app: App, ctx: AppContext): void {
     async handler(request, _reply, { vaultId, grant }) {
       const { index } = request.query
       const presented = await ctx.logCheckpoints.checkPresented(vaultId, request.headers[LOG_CHECKPOINT_HEADER])
-      const { note, size } = await ctx.logCheckpoints.checkpoint(vaultId)
+      // A tree holding the entry and at least as large as the caller's: the proof then joins the two.
+      const { note, size } = await ctx.logCheckpoints.checkpointHolding(vaultId, Math.max(index, (presented ?? 0) - 1))
       if (index >= size) throw new HttpProblem('not_found', 'no such entry of this grant')
       const [entry] = await unavailableAsProblem(() => ctx.repos.verifiableLog.entries(vaultId, index, index + 1))
       // A grantee sees only its own grant's key_served entries.
