@@ -37,6 +37,8 @@ const INSERT_BATCH = 500
  */
 export class VerifiableLog {
   readonly #db: Db
+  /** Per vault, a size up to which this instance has seen every node stored (they are never removed). */
+  readonly #storedUpTo = new Map<string, number>()
 
   constructor(db: Db) {
     this.#db = db
@@ -87,8 +89,34 @@ export class VerifiableLog {
     return consistencyProof(read, oldSize, newSize)
   }
 
+  /** An inclusion proof and a consistency proof into the same tree, from one read of the nodes. */
+  async inclusionAndConsistency(
+    vaultId: string,
+    index: number,
+    size: number,
+    from: number | undefined,
+  ): Promise<{ readonly inclusion: Uint8Array[]; readonly consistency: Uint8Array[] | undefined }> {
+    await this.#catchUp(vaultId, size)
+    const ranges = [
+      ...inclusionPathRanges(index, size),
+      ...(from === undefined ? [] : consistencyPathRanges(from, size)),
+    ]
+    const read = await this.#reader(vaultId, nodesForRanges(ranges))
+    return {
+      inclusion: inclusionProof(read, index, size),
+      consistency: from === undefined ? undefined : consistencyProof(read, from, size),
+    }
+  }
+
   /** Stores the nodes of leaves [stored, size): from the stored frontier, one batch of leaves at a time. */
   async #catchUp(vaultId: string, size: number): Promise<void> {
+    if ((this.#storedUpTo.get(vaultId) ?? 0) >= size) return
+    await this.#catchUpFromDatabase(vaultId, size)
+    if (this.#storedUpTo.size >= 10_000) this.#storedUpTo.clear()
+    this.#storedUpTo.set(vaultId, size)
+  }
+
+  async #catchUpFromDatabase(vaultId: string, size: number): Promise<void> {
     const row = await this.#db
       .selectFrom('log_nodes')
       .select(({ fn }) => fn.max('idx').as('last'))
@@ -100,7 +128,13 @@ export class VerifiableLog {
     const known = new Map<string, Uint8Array>()
     const frontier = stored === 0 ? [] : rangeNodes({ start: 0, end: stored })
     const frontierRead = await this.#reader(vaultId, frontier)
-    for (const node of frontier) known.set(`${node.level}/${node.index}`, frontierRead(node))
+    try {
+      for (const node of frontier) known.set(`${node.level}/${node.index}`, frontierRead(node))
+    } catch {
+      // Derived rows someone removed: start again from the leaves, which fix the tree.
+      known.clear()
+      stored = 0
+    }
     const read: NodeReader = ({ level, index }) => {
       const hash = known.get(`${level}/${index}`)
       if (hash === undefined) throw new Error(`log node ${level}/${index} of a vault is missing`)

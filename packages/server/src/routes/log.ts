@@ -151,9 +151,12 @@ function registerKeyServed(app: App, ctx: AppContext): void {
       const decoded = entry === undefined ? undefined : decodeOrUndefined(entry)
       if (entry === undefined || decoded?.type !== 'key_served' || b64(decoded.grantId) !== grant.id)
         throw new HttpProblem('not_found', 'no such entry of this grant')
-      const proof = await ctx.repos.verifiableLog.inclusionProof(vaultId, index, size)
-      const consistency =
-        presented === undefined ? undefined : await ctx.repos.verifiableLog.consistencyProof(vaultId, presented, size)
+      const { inclusion: proof, consistency } = await ctx.repos.verifiableLog.inclusionAndConsistency(
+        vaultId,
+        index,
+        size,
+        presented,
+      )
       return {
         checkpoint: note,
         index,
