@@ -7,7 +7,7 @@
  *   tsx bench/http.ts [--duration 10] [--warmup 2] [--connections 50] [--only sqlite,postgres]
  */
 import { generateKeyPairSync } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchWorld, type DatabaseChoice, dpopKeyOf, seedGrant } from './lib/holdall.js'
@@ -40,11 +40,17 @@ interface Row extends LoadResultWithCpu {
 async function sqlCounts(servers: readonly Measured[]): Promise<{ data: number; control: number } | undefined> {
   const files = servers.map((s) => sqlCountFiles.get(s)).filter((f): f is string => f !== undefined)
   if (files.length === 0) return undefined
+  const written = new Map(files.map((f) => [f, existsSync(f) ? statSync(f).mtimeMs : 0]))
   for (const server of servers) process.kill(server.pid, 'SIGUSR2')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  // Wait until every host has written its count (a loaded machine may take more than 200 ms).
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    if (files.every((f) => existsSync(f) && statSync(f).mtimeMs > (written.get(f) ?? 0))) break
+  }
   let data = 0
   let control = 0
   for (const file of files) {
+    if (!existsSync(file)) return undefined
     const [d, c] = readFileSync(file, 'utf8').trim().split(' ').map(Number)
     data += d ?? 0
     control += c ?? 0
