@@ -27,15 +27,17 @@ describe('the verifiable log (chapter 8.8)', () => {
   let holder: HolderClient
   let token: string
   let keys: ReturnType<typeof parseVerifierKey>[]
+  let issuer: string
   before(async () => {
     holder = await ctx.newHolder()
     await holder.putRecord('medication_list', medicationList(), 'Medicines')
     token = await ctx.accessToken(holder)
     const metadata = (await (await fetch(ctx.url('/.well-known/holdall'))).json()) as HostMetadata
     keys = (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+    issuer = metadata.issuer
   })
 
-  const trust = () => ({ origin: vaultLogOrigin(ctx.baseUrl, holder.vaultId), keys })
+  const trust = () => ({ origin: vaultLogOrigin(issuer, holder.vaultId), keys })
 
   it('[LOG-HOST-05][LOG-HOST-01] discovery lists the log key; the checkpoint verifies under it and its entries give its root', async () => {
     assert.ok(keys.length >= 1, 'discovery lists no log verifier key')

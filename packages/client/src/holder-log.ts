@@ -60,6 +60,8 @@ export class HolderLog {
   readonly #token: () => Promise<string>
   readonly store: VaultLogStore
   #keys: NoteVerifierKey[] | undefined
+  /** The host's issuer as its discovery document names it: the log's origin is built on it (spec 8.5). */
+  #issuer: string | undefined
 
   constructor(host: HostConnection, vaultId: string, token: () => Promise<string>, options: HolderLogOptions = {}) {
     this.#host = host
@@ -69,21 +71,27 @@ export class HolderLog {
     this.#keys = options.logKeys?.map(parseVerifierKey)
   }
 
+  /** The log's origin (after `trust()` has read the host's issuer; before, from the URL this device uses). */
   get origin(): string {
-    return vaultLogOrigin(this.#host.baseUrl, this.#vaultId)
+    return vaultLogOrigin(this.#issuer ?? this.#host.baseUrl, this.#vaultId)
   }
 
   /** For the device that creates the vault: it follows the log from empty, taking nothing on trust. */
   async beginEmpty(): Promise<void> {
-    await new VaultLogVerifier(this.store, { origin: this.origin, keys: [] }).beginEmpty()
+    await new VaultLogVerifier(this.store, await this.trust()).beginEmpty()
   }
 
+  /**
+   * The log keys this device trusts (pinned, or the discovery document's on first use) and the
+   * log's origin, on the issuer the host names (the same behind every instance of a host).
+   */
   async trust(): Promise<LogTrust> {
-    if (this.#keys === undefined) {
+    if (this.#issuer === undefined) {
       const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
-      this.#keys = (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#keys ??= (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#issuer = metadata.issuer
     }
-    return { origin: this.origin, keys: this.#keys }
+    return { origin: this.origin, keys: this.#keys ?? [] }
   }
 
   /** Verifies the host's newest checkpoint against this device's last one; see the class comment. */

@@ -46,6 +46,8 @@ export class ServiceLog {
   readonly #stores = new Map<string, VaultLogStore>()
   readonly #makeStore: (vaultId: string) => VaultLogStore
   #keys: NoteVerifierKey[] | undefined
+  /** The host's issuer as its discovery document names it: each vault's log origin is built on it. */
+  #issuer: string | undefined
   /** Where the last read said each (record, version) was logged. */
   readonly #served = new Map<string, number>()
   /** The vault the last read was for (a service token serves one grant, one vault). */
@@ -68,11 +70,12 @@ export class ServiceLog {
   }
 
   async trust(vaultId: string): Promise<LogTrust> {
-    if (this.#keys === undefined) {
+    if (this.#issuer === undefined) {
       const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
-      this.#keys = (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#keys ??= (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#issuer = metadata.issuer
     }
-    return { origin: vaultLogOrigin(this.#host.baseUrl, vaultId), keys: this.#keys }
+    return { origin: vaultLogOrigin(this.#issuer, vaultId), keys: this.#keys ?? [] }
   }
 
   /** The header presenting the last checkpoint this service verified for the vault, if any. */
