@@ -268,6 +268,8 @@ const entries: LogEntry[] = [
     manifestSha256: fixed('deposit manifest'),
     details: fixed('sealed details', 24),
   },
+  { type: 'deposit_accepted', at: at + 9, recordId: id('deposit record id') },
+  { type: 'host_event', at: at + 10, name: 'device_recovered' },
 ]
 const entryJson = (entry: LogEntry) =>
   Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, v instanceof Uint8Array ? hex(v) : v]))

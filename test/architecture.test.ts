@@ -23,7 +23,7 @@ interface Rule {
 const RULES: Record<string, Rule> = {
   '@holdall/protocol': { internal: [], external: /^zod$/, isomorphic: true, published: true },
   '@holdall/client': {
-    internal: ['@holdall/protocol', '@holdall/crypto'],
+    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/log'],
     external: /^$/,
     isomorphic: true,
     published: true,
@@ -37,7 +37,7 @@ const RULES: Record<string, Rule> = {
   },
   // The black-box suite: public entry points only, never the server it tests.
   '@holdall/conformance': {
-    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/client'],
+    internal: ['@holdall/protocol', '@holdall/crypto', '@holdall/client', '@holdall/log'],
     external: /^$/,
     isomorphic: false,
     published: true,

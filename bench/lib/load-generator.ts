@@ -20,6 +20,8 @@ export interface LoadOptions {
   readonly durationMs: number
   /** Requests to prepare (proofs are single-use); more are made on the fly if the run needs them. */
   readonly prepare: number
+  /** Sent with every request as they are (a presented log checkpoint, say). */
+  readonly headers?: Readonly<Record<string, string>>
   readonly auth:
     | { readonly kind: 'none' }
     | { readonly kind: 'signature'; readonly d: string; readonly x: string }
@@ -77,7 +79,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const make = headerMaker(options)
   const prepared: Array<Record<string, string>> = []
   for (let i = 0; i < options.prepare; i++) prepared.push(make())
-  const next = () => prepared.pop() ?? make()
+  const extra = options.headers ?? {}
+  const next = () => ({ ...extra, ...(prepared.pop() ?? make()) })
   const agents = options.targets.map(() => new Agent({ keepAlive: true, maxSockets: options.connections }))
   const latencies: number[] = []
   let ok = 0

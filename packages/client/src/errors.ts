@@ -77,6 +77,12 @@ export const CLIENT_ERROR_CODES = [
   'RECOVERY_NOT_READY',
   /** No two of the shares rebuild the vault's current key (damaged, another vault's, or an old kit). */
   'RECOVERY_FAILED',
+  /**
+   * A wrap's `key_served` entry is missing from the vault's signed log, its inclusion proof fails,
+   * or the checkpoint is not signed by the host's log key or contradicts this service's last one
+   * (spec 8.7): the key is not unwrapped. `cause` carries the `HoldallLogError` and its evidence.
+   */
+  'KEY_SERVED_UNPROVEN',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

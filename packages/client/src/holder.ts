@@ -52,6 +52,7 @@ import {
   MemoryHolderPinStore,
   pinOf,
 } from './holder-chain.js'
+import { HolderLog, type HolderLogOptions } from './holder-log.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
@@ -68,7 +69,7 @@ import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
 
 /** Options of a holder device: where it pins its vault's device chain root and head. */
-export interface HolderOptions {
+export interface HolderOptions extends HolderLogOptions {
   readonly pins?: HolderPinStore
   /**
    * The vault's root fingerprint (base64url) as this device stored it. Without it (and with no
@@ -113,6 +114,9 @@ export class HolderClient {
   readonly #pins: HolderPinStore
   #chain: VerifiedDeviceChain | undefined
   #accessToken: string | undefined
+  readonly #logOptions: HolderLogOptions
+  /** The vault's verifiable log as this device follows it (spec 8.6): `vaultLog.sync()` on every sync. */
+  readonly vaultLog: HolderLog
 
   private constructor(
     baseUrl: string,
@@ -121,12 +125,15 @@ export class HolderClient {
     fetchImpl: typeof fetch,
     clock?: HostClock,
     pins: HolderPinStore = new MemoryHolderPinStore(),
+    logOptions: HolderLogOptions = {},
   ) {
     this.#host = new HostConnection(baseUrl, device.signing, fetchImpl, clock)
     this.#device = device
     this.#keyring = keyring
     this.#pins = pins
     this.deviceId = base64urlEncode(keyThumbprint(device.signing.publicKey, 'Ed25519'))
+    this.#logOptions = logOptions
+    this.vaultLog = new HolderLog(this.#host, base64urlEncode(keyring.vaultId), () => this.#token(), logOptions)
   }
 
   /** The root fingerprint of this vault's device chain (base64url): what pairing codes carry. */
@@ -151,7 +158,7 @@ export class HolderClient {
   ): Promise<HolderClient> {
     const device = generateDeviceKeys()
     const keyring = createVaultKeyring(generateId(), generateVaultRootKey(), 0)
-    const client = new HolderClient(baseUrl, device, keyring, fetchImpl, undefined, options.pins)
+    const client = new HolderClient(baseUrl, device, keyring, fetchImpl, undefined, options.pins, options)
     const inbox = deriveInboxKeyPair(keyring.vaultRootKey, keyring.vaultId, 0)
     await client.#host.learnHostTime()
     // Entry 0 of the device chain: this device adds itself. Its hash is the vault's root.
@@ -169,6 +176,8 @@ export class HolderClient {
         })
       ).root,
     )
+    // This device follows the vault's log from its first entry, taking no checkpoint on trust.
+    await client.vaultLog.beginEmpty()
     const created = await client.#host.json<Vault>({
       method: 'POST',
       path: '/vaults',
@@ -238,6 +247,7 @@ export class HolderClient {
       fetchImpl,
       probe.#host.clock,
       probe.#pins,
+      probe.#logOptions,
     )
     client.#accessToken = probe.#accessToken
     client.#chain = chain
@@ -320,6 +330,7 @@ export class HolderClient {
       fetchImpl,
       undefined,
       options.pins,
+      options,
     )
     await probe.login()
     return { probe, vault: await probe.#get<Vault>(`/vaults/${vaultId}`) }
@@ -346,6 +357,7 @@ export class HolderClient {
       fetchImpl,
       probe.#host.clock,
       probe.#pins,
+      probe.#logOptions,
     )
     client.#accessToken = probe.#accessToken
     client.#chain = chain

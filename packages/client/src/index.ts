@@ -4,6 +4,16 @@
  * - ServiceClient: a GP surgery, pharmacy, probation…: pair, request, wait, read and verify.
  * - IssuerClient: prison healthcare, probation, an ID scheme: sign and deposit.
  */
+
+export {
+  HoldallLogError,
+  isHoldallLogError,
+  type LogAlarm,
+  type LogEntry,
+  MemoryVaultLogStore,
+  type VaultLogRecord,
+  type VaultLogStore,
+} from '@holdall/log'
 export { type CheckedName, checkDeposit, checkGrant, checkLogActor, checkRequester } from './checked-names.js'
 export {
   type ClinicalCodeProblem,
@@ -30,6 +40,7 @@ export {
   MemoryHolderPinStore,
   readPairingInput,
 } from './holder-chain.js'
+export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
@@ -73,6 +84,7 @@ export {
 } from './rotation.js'
 export { clientMetadataDocument, type GrantInfo, ServiceClient, type ServiceIdentity } from './service.js'
 export { type BoundService, bindServiceKey, type HolderTrust } from './service-binding.js'
+export { ServiceLog, type ServiceLogOptions } from './service-log.js'
 export {
   signTrustList,
   type TrustedOrganisation,

@@ -19,6 +19,7 @@ import {
   type GrantReceiptClaims,
   grantInfoSchema,
   grantReceiptClaimsSchema,
+  LOG_INDEX_HEADER,
   mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
@@ -32,8 +33,9 @@ import {
   MemoryHolderPinStore,
   readPairingInput,
 } from './holder-chain.js'
-import { HostConnection } from './http.js'
+import { HostConnection, readJson } from './http.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, verifySignedType } from './records.js'
+import { ServiceLog, type ServiceLogOptions } from './service-log.js'
 import type { TrustedOrganisations } from './trust-list.js'
 
 export interface ServiceIdentity {
@@ -93,6 +95,8 @@ export class ServiceClient {
   readonly #pins: HolderPinStore
   /** The root the person showed at this pairing (QR code or safety code), for the first check. */
   #firstContact: HolderRootHint | undefined
+  /** Proof that each key was logged before it is unwrapped (spec 8.7), and the checkpoints held. */
+  readonly log: ServiceLog
 
   /**
    * `options.pins` keeps the root and head of each holder's device chain between pairings; give a
@@ -102,11 +106,12 @@ export class ServiceClient {
     baseUrl: string,
     identity: ServiceIdentity,
     fetchImpl: typeof fetch = fetch,
-    options: { pins?: HolderPinStore } = {},
+    options: { pins?: HolderPinStore } & ServiceLogOptions = {},
   ) {
     this.host = new HostConnection(baseUrl, identity.keys.signing, fetchImpl)
     this.identity = identity
     this.#pins = options.pins ?? new MemoryHolderPinStore()
+    this.log = new ServiceLog(this.host, () => this.#token(), options)
   }
 
   /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */
@@ -235,14 +240,20 @@ export class ServiceClient {
     return { info: { ...wire, holderDevices: chain.members }, chain, claims }
   }
 
+  /**
+   * The record versions the grant covers. The service presents the latest checkpoint it holds of
+   * the vault's log (gossip, spec 8.8), and notes where the host logged each key it served.
+   */
   async records(): Promise<RecordVersionView[]> {
-    return (
-      await this.host.json<{ records: RecordVersionView[] }>({
-        method: 'GET',
-        path: '/grant/records',
-        accessToken: await this.#token(),
-      })
-    ).records
+    const response = await this.host.send({
+      method: 'GET',
+      path: '/grant/records',
+      accessToken: await this.#token(),
+      headers: await this.log.presentHeaders(),
+    })
+    const { records } = await readJson<{ records: RecordVersionView[] }>(response)
+    this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
+    return records
   }
 
   /**
@@ -270,6 +281,8 @@ export class ServiceClient {
       path: `/grant/blobs/${view.ciphertext_sha256}`,
       accessToken: await this.#token(),
     })
+    // No unwrap without a signed, consistent log entry saying the host served this key ([LOG-SVC-02]).
+    await this.log.proveServed(grant.vault_id, grant.grant_id, view)
     const dek = await unwrapAsGrantee(base64urlDecode(view.wrap), this.identity.keys.agreement.secretKey, {
       grantId: base64urlDecode(grant.grant_id),
       vaultId: base64urlDecode(grant.vault_id),

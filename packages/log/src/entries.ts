@@ -20,7 +20,11 @@ export const MAX_STRING_LENGTH = 2_048
 export const MAX_DEVICE_LIST_LINK_LENGTH = 1_024
 export const MAX_RECEIPT_LENGTH = 32_768
 
-/** Entry type bytes. 0x30 to 0x3f are reserved for recovery events (not yet specified). */
+/**
+ * Entry type bytes. 0x30 to 0x3f are reserved for recovery events (not yet specified). 0x40
+ * (`host_event`) names a host event that has no type of its own yet: it keeps the log complete
+ * (every access-log event is a leaf) until its type is specified.
+ */
 export const ENTRY_TYPES = {
   device_added: 0x01,
   device_removed: 0x02,
@@ -31,6 +35,8 @@ export const ENTRY_TYPES = {
   key_served: 0x14,
   record_written: 0x20,
   deposit_received: 0x21,
+  deposit_accepted: 0x22,
+  host_event: 0x40,
 } as const
 
 export type LogEntryType = keyof typeof ENTRY_TYPES
@@ -78,6 +84,8 @@ export type LogEntry =
       readonly issuerClientId: string
       readonly manifestSha256: Uint8Array
     })
+  | (Common & { readonly type: 'deposit_accepted'; readonly recordId: Uint8Array })
+  | (Common & { readonly type: 'host_event'; readonly name: string })
 
 const ID = 16
 const KEY_ID = 32
@@ -125,6 +133,12 @@ export function encodeLogEntry(entry: LogEntry): Uint8Array {
       w.fixed(entry.recordId, ID)
       w.string(entry.issuerClientId)
       w.fixed(entry.manifestSha256, SHA256)
+      break
+    case 'deposit_accepted':
+      w.fixed(entry.recordId, ID)
+      break
+    case 'host_event':
+      w.string(entry.name)
       break
   }
   w.bytes32(entry.details ?? new Uint8Array(0), 0, MAX_DETAILS_LENGTH)
@@ -190,6 +204,12 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
         issuerClientId: r.string(),
         manifestSha256: r.fixed(SHA256),
       }
+      break
+    case ENTRY_TYPES.deposit_accepted:
+      entry = { type: 'deposit_accepted', at, recordId: r.fixed(ID) }
+      break
+    case ENTRY_TYPES.host_event:
+      entry = { type: 'host_event', at, name: r.string() }
       break
     default:
       throw new HoldallLogError(

@@ -28,6 +28,13 @@ export interface NoteSigner {
   readonly name: string
   /** The 32-byte Ed25519 seed (RFC 8032). */
   readonly secretKey: Uint8Array
+  /** The public key of `secretKey`, if the caller has it (saves deriving it on every note). */
+  readonly publicKey?: Uint8Array
+  /**
+   * RFC 8032 Ed25519 signing by `secretKey` with a faster implementation (a host: node:crypto).
+   * Ed25519 is deterministic, so the note is the same byte for byte.
+   */
+  readonly sign?: (message: Uint8Array) => Uint8Array
 }
 
 /** A key a verifier trusts: its name, its key ID and the Ed25519 public key. */
@@ -113,10 +120,10 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
   for (const signer of signers) {
     if (!isValidKeyName(signer.name))
       throw new HoldallLogError('LOG_KEY_INVALID', 'a key name is non-empty, with no spaces or +')
-    const publicKey = ed25519.getPublicKey(signer.secretKey)
+    const publicKey = signer.publicKey ?? ed25519.getPublicKey(signer.secretKey)
     const signed = new Uint8Array(4 + 64)
     new DataView(signed.buffer).setUint32(0, noteKeyId(signer.name, publicKey))
-    signed.set(ed25519.sign(message, signer.secretKey), 4)
+    signed.set(signer.sign?.(message) ?? ed25519.sign(message, signer.secretKey), 4)
     note += `${SIGNATURE_PREFIX}${signer.name} ${base64Encode(signed)}\n`
   }
   if (note.length > MAX_NOTE_LENGTH) throw new HoldallLogError('LOG_NOTE_MALFORMED', 'the note is too long')

@@ -23,6 +23,8 @@ const examples: LogEntry[] = [
     manifestSha256: new Uint8Array(32).fill(8),
     details: new Uint8Array(100).fill(0xee),
   },
+  { type: 'deposit_accepted', at, recordId: id(8) },
+  { type: 'host_event', at, name: 'device_recovered' },
 ]
 
 describe('[LOG-ENTRY-01] the canonical entry encoding', () => {

@@ -131,7 +131,7 @@ describe('[LOG-ENTRY-01] [LOG-ENTRY-02] entry vectors', () => {
     Object.fromEntries(
       Object.entries(fields).map(([k, v]) => [
         k,
-        typeof v === 'string' && !['type', 'clientId', 'issuerClientId'].includes(k) ? fromHex(v) : v,
+        typeof v === 'string' && !['type', 'clientId', 'issuerClientId', 'name'].includes(k) ? fromHex(v) : v,
       ]),
     ) as unknown as LogEntry
 

@@ -40,6 +40,8 @@ export const hostMetadataSchema = z
     authorization_details_types_supported: z.array(z.string()),
     envelope_suites_supported: z.array(z.number().int()),
     max_record_bytes: z.number().int(),
+    /** The host's log verifier keys (C2SP text form), current first (spec 8.8). */
+    log_verifier_keys: z.array(z.string().max(200)).min(1).max(4).optional(),
   })
   .strict()
 export type HostMetadata = z.infer<typeof hostMetadataSchema>

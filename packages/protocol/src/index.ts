@@ -21,6 +21,7 @@ export {
   type X25519PublicJwk,
   x25519PublicJwkSchema,
 } from './keys.js'
+export * from './log.js'
 export * from './pairing.js'
 export {
   ERROR_CODES,

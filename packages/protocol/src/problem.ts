@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   superseded: 409,
   not_found: 404,
   conflict: 409,
+  /** A checkpoint presented to the host is not one of its own log's (spec 8.8, LOG-GOSSIP-01). */
+  log_inconsistent: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -5,6 +5,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from '@fastify/type-provider-zod'
+import type { NoteSigner } from '@holdall/log'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { JWK } from 'jose'
 import { DpopNonces } from './auth/dpop-nonces.js'
@@ -29,6 +30,8 @@ import { createMetadataResolver, type MetadataResolver } from './services/client
 import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
 import { expireUploads, releaseAbandonedUploads } from './services/envelopes.js'
+import { LogCheckpoints } from './services/log-checkpoints.js'
+import { loadLogKeys, logKeysFrom } from './services/log-key.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
 import { RecoveryEscrow } from './services/recovery-escrow.js'
@@ -60,6 +63,8 @@ export interface BuildAppOptions {
   readonly requestTimeoutMs?: number
   /** Replaces the notifier (tests that play another instance's notices, such as a device removal). */
   readonly notifier?: Notifier
+  /** The log keys that sign checkpoints, current first (default: the key file, see services/log-key.ts). */
+  readonly logKeys?: readonly NoteSigner[]
   /** Called with the text of every SQL statement the host runs (tests count statements per request). */
   readonly onQuery?: (sql: string) => void
 }
@@ -136,6 +141,11 @@ async function createContext(options: BuildAppOptions) {
   // vault's log lock once per batch instead of once per request.
   const writes = new WriteQueue(db, { batch: true })
   const counter = new DatabaseCounter(db, clock)
+  const repos = createRepositories(db, clock)
+  const logKeys =
+    options.logKeys === undefined
+      ? loadLogKeys({ file: options.config.logKeyFile, ...options.config })
+      : logKeysFrom(options.logKeys)
   const ctx: AppContext = {
     config: options.config,
     clock,
@@ -146,7 +156,8 @@ async function createContext(options: BuildAppOptions) {
     replay: new ReplayCache(writes),
     nonces: new DpopNonces(new DatabaseNonceStore(db), clock),
     counter,
-    repos: createRepositories(db, clock),
+    repos,
+    logCheckpoints: new LogCheckpoints(repos.verifiableLog, logKeys, options.config.publicUrl, clock),
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),

@@ -49,6 +49,11 @@ export interface ServerConfig {
   /** Waiting periods of a recovery (spec 9.5), in milliseconds: without and with the printed kit. */
   readonly recoveryWaitMs?: number | undefined
   readonly recoveryKitWaitMs?: number | undefined
+  /**
+   * The file of the host's log keys (spec 8.8, services/log-key.ts). Absent: `log-key` in
+   * `dataDir`, written with a new key on first start. Instances sharing a database share it.
+   */
+  readonly logKeyFile?: string | undefined
 }
 
 const envSchema = z.object({
@@ -92,6 +97,7 @@ const envSchema = z.object({
   HOLDALL_RECOVERY_ESCROW_KEY_FILE: z.string().min(1).optional(),
   HOLDALL_RECOVERY_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
   HOLDALL_RECOVERY_KIT_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
+  HOLDALL_LOG_KEY_FILE: z.string().min(1).optional(),
 })
 
 /** A setting that is missing or wrong: its message names the setting and how to fix it. */
@@ -117,6 +123,7 @@ const EXPECTED: Record<string, string> = {
   HOLDALL_RECOVERY_ESCROW_KEY_FILE: 'the path of the recovery escrow key file (32 random bytes), outside the database',
   HOLDALL_RECOVERY_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 172800, 48 hours)',
   HOLDALL_RECOVERY_KIT_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 86400, 24 hours)',
+  HOLDALL_LOG_KEY_FILE: 'the path of the log key file (written with a new key if absent)',
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -159,6 +166,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     recoveryWaitMs: e.HOLDALL_RECOVERY_WAIT_SECONDS === undefined ? undefined : e.HOLDALL_RECOVERY_WAIT_SECONDS * 1000,
     recoveryKitWaitMs:
       e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS === undefined ? undefined : e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS * 1000,
+    logKeyFile: e.HOLDALL_LOG_KEY_FILE === undefined ? undefined : resolve(e.HOLDALL_LOG_KEY_FILE),
   }
 }
 

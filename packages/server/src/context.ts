@@ -5,6 +5,7 @@ import type { Db } from './db/database.js'
 import type { Repositories } from './repositories/index.js'
 import type { BlobStore } from './services/blob-store.js'
 import type { MetadataResolver } from './services/client-metadata.js'
+import type { LogCheckpoints } from './services/log-checkpoints.js'
 import type { Notifier } from './services/notifier.js'
 import type { RecoveryEscrow } from './services/recovery-escrow.js'
 import type { ReplayCache } from './services/replay-cache.js'
@@ -33,6 +34,8 @@ export interface AppContext {
   readonly trustList: LoadedTrustList | undefined
   /** Seals the host's recovery shares under a key kept outside the database (spec 9.4). */
   readonly escrow: RecoveryEscrow
+  /** Signs each vault's log checkpoints with the host's log key and checks presented ones (spec 8.8). */
+  readonly logCheckpoints: LogCheckpoints
 }
 
 export const TOKEN_PATH = '/oauth/token'

@@ -53,6 +53,7 @@ const TITLES: Record<ErrorCode, string> = {
   superseded: 'A newer version replaced this record',
   not_found: 'Not found',
   conflict: 'Conflict with the current state',
+  log_inconsistent: 'The checkpoint you hold is not consistent with this log',
   rate_limited: 'Too many requests',
   unavailable: 'Temporarily unavailable',
   internal: 'Internal error',

@@ -73,8 +73,8 @@ export async function registerHardening(app: FastifyInstance, options: Hardening
   await app.register(fastifyCors, {
     origin: origins.length === 0 ? false : [...origins],
     methods: ['GET', 'POST', 'PUT'],
-    allowedHeaders: ['authorization', 'dpop', 'content-type', 'idempotency-key'],
-    exposedHeaders: ['dpop-nonce', 'www-authenticate', 'retry-after'],
+    allowedHeaders: ['authorization', 'dpop', 'content-type', 'idempotency-key', 'holdall-log-checkpoint'],
+    exposedHeaders: ['dpop-nonce', 'www-authenticate', 'retry-after', 'holdall-log-index'],
     credentials: false,
     maxAge: 600,
   })

@@ -23,6 +23,7 @@ const DB_NAME = 'holdall-wallet'
 const STORE = 'sealed'
 const KEYS_ENTRY = 'device-keys'
 const RECORDS_ENTRY = 'records'
+const LOG_ENTRY = 'vault-log'
 const AAD = new TextEncoder().encode('holdall-wallet/v1')
 
 interface SealedEntry {
@@ -49,6 +50,9 @@ export interface UnlockedStore {
   readonly vault: StoredVault
   saveRecords(records: unknown): Promise<void>
   loadRecords(): Promise<unknown>
+  /** The device's record of the vault's verifiable log (last checkpoint, any alarm), sealed like the records. */
+  saveLog(record: unknown): Promise<void>
+  loadLog(): Promise<unknown>
 }
 
 function openDb(): Promise<IDBDatabase> {
@@ -136,6 +140,13 @@ function unlocked(key: CryptoKey, entry: SealedEntry, vault: StoredVault): Unloc
     },
     async loadRecords() {
       const sealed = await getEntry(RECORDS_ENTRY)
+      return sealed === undefined ? undefined : open(key, sealed)
+    },
+    async saveLog(record) {
+      await putEntry(LOG_ENTRY, await seal(key, entry.kdf, entry.salt, record))
+    },
+    async loadLog() {
+      const sealed = await getEntry(LOG_ENTRY)
       return sealed === undefined ? undefined : open(key, sealed)
     },
   }

@@ -144,6 +144,10 @@ export const en = {
 
   logTitle: 'What happened',
   logNone: 'Nothing has happened yet.',
+  logAlarm: 'Someone changed the record of who saw your things. Your vault may not be safe.',
+  logAlarmHelp: 'Do not share anything new for now. Keep this phone and ask your key worker for help.',
+  logAlarmSave: 'Save the proof',
+  logChecked: 'This phone checked this record. Nobody has changed it.',
   logVaultCreated: 'You made your vault on {when}.',
   logRequestCreated: '{name} sent you a request on {when}.',
   logRequestApproved: 'You said yes to {name} on {when}.',
@@ -440,6 +444,11 @@ export const cy: Record<StringKey, string> = {
 
   logTitle: 'Beth ddigwyddodd',
   logNone: 'Does dim byd wedi digwydd eto.',
+  logAlarm: 'Mae rhywun wedi newid y cofnod o bwy welodd eich pethau. Efallai nad yw eich cell yn ddiogel.',
+  logAlarmHelp:
+    "Peidiwch â rhannu dim byd newydd am nawr. Cadwch y ffôn hwn a gofynnwch i'ch gweithiwr allweddol am help.",
+  logAlarmSave: "Cadw'r prawf",
+  logChecked: "Mae'r ffôn hwn wedi gwirio'r cofnod hwn. Does neb wedi ei newid.",
   logVaultCreated: 'Fe wnaethoch chi eich claddgell ar {when}.',
   logRequestCreated: 'Anfonodd {name} gais atoch chi ar {when}.',
   logRequestApproved: 'Fe ddywedoch chi ie wrth {name} ar {when}.',

@@ -8,12 +8,16 @@ import {
   HoldallError,
   HolderClient,
   type HolderTrust,
+  isHoldallLogError,
+  type LogAlarm,
   makeOfflineShare,
   mayShowOffline,
   type OfflineShareLogEntry,
   openRecord,
   type PairingDisplay,
   type TrustedOrganisations,
+  type VaultLogRecord,
+  type VaultLogStore,
   verifyTrustList,
 } from '@holdall/client'
 import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
@@ -90,6 +94,51 @@ async function loadTrust(origin: string, client: HolderClient): Promise<TrustedO
 }
 
 /**
+ * The device's record of the vault's verifiable log, sealed under the PIN with the keys: in
+ * memory until the sealed store exists (a vault being made), then there. A record of another
+ * vault (an older one on this phone) is not this vault's.
+ */
+class SealedLogStore implements VaultLogStore {
+  #memory: VaultLogRecord | undefined
+  #store: UnlockedStore | undefined
+  readonly #vaultId: string
+
+  constructor(vaultId: string, store?: UnlockedStore) {
+    this.#vaultId = vaultId
+    this.#store = store
+  }
+
+  async attach(store: UnlockedStore): Promise<void> {
+    this.#store = store
+    if (this.#memory !== undefined) await this.save(this.#memory)
+  }
+
+  async load(): Promise<VaultLogRecord | undefined> {
+    if (this.#store === undefined) return this.#memory
+    const saved = (await this.#store.loadLog()) as { vaultId?: string; record?: VaultLogRecord } | undefined
+    return saved?.vaultId === this.#vaultId ? saved.record : undefined
+  }
+
+  async save(record: VaultLogRecord): Promise<void> {
+    this.#memory = record
+    if (this.#store !== undefined) await this.#store.saveLog({ vaultId: this.#vaultId, record })
+  }
+}
+
+/** A log store for a vault whose id is not known yet: made on first use, for `attach` later. */
+function lazyLogStore(made: Map<string, SealedLogStore>): VaultLogStore {
+  const one = () => {
+    let log = made.get('vault')
+    if (log === undefined) {
+      log = new SealedLogStore('pending')
+      made.set('vault', log)
+    }
+    return log
+  }
+  return { load: () => one().load(), save: (record) => one().save(record) }
+}
+
+/**
  * One unlocked wallet: the holder SDK (online) or only the sealed local copies (offline). Locking
  * drops this object; nothing it holds outlives it.
  */
@@ -119,12 +168,17 @@ export class WalletSession {
   }
 
   static async create(pin: string, origin: string): Promise<WalletSession> {
-    const client = await HolderClient.createVault(origin)
+    const logs = new Map<string, SealedLogStore>()
+    const client = await HolderClient.createVault(origin, fetch, {
+      // The vault id is made inside createVault; the store is keyed to it once known.
+      logStore: lazyLogStore(logs),
+    })
     const store = await createStore(pin, {
       vaultId: client.vaultId,
       device: client.deviceKeys,
       rootFingerprint: client.rootFingerprint,
     })
+    for (const log of logs.values()) await log.attach(store)
     return new WalletSession(store, client, await loadTrust(origin, client))
   }
 
@@ -144,13 +198,10 @@ export class WalletSession {
     let client: HolderClient | undefined
     try {
       const { rootFingerprint } = store.vault
-      client = await HolderClient.open(
-        origin,
-        store.vault.device,
-        store.vault.vaultId,
-        fetch,
-        rootFingerprint === undefined ? {} : { rootFingerprint },
-      )
+      client = await HolderClient.open(origin, store.vault.device, store.vault.vaultId, fetch, {
+        ...(rootFingerprint === undefined ? {} : { rootFingerprint }),
+        logStore: new SealedLogStore(store.vault.vaultId, store),
+      })
     } catch {
       client = undefined
     }
@@ -315,6 +366,22 @@ export class WalletSession {
   }
   revoke = (grantId: string): Promise<Grant> => this.#required().revoke(grantId)
   log = (): Promise<AccessLogEntry[]> => this.#required().log()
+
+  /**
+   * Checks the vault's verifiable log against what this phone verified before (spec 8.6). An
+   * alarm (the host showed a history that contradicts the one this phone checked) is kept, sealed,
+   * with both signed checkpoints, and returned on every later check. Undefined: all is well, or
+   * the check could not run (no network); it never clears an alarm.
+   */
+  async checkLog(): Promise<LogAlarm | undefined> {
+    const client = this.#required()
+    try {
+      await client.vaultLog.sync()
+    } catch (error) {
+      if (!isHoldallLogError(error)) return undefined
+    }
+    return (await client.vaultLog.store.load())?.alarm
+  }
   pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()
 
   /**

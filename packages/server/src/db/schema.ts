@@ -144,6 +144,8 @@ export interface AccessLogTable {
   details: string
   prev_hash: string
   hash: string
+  /** The canonical entry (spec 8.3): leaf `seq` of the vault's Merkle log. Null only before 0005. */
+  entry: Uint8Array | null
 }
 
 export interface IdempotencyTable {
@@ -164,12 +166,6 @@ export interface BlobChunkTable {
 }
 
 /** One entry of a vault's verifiable log, in its canonical bytes (spec 8.3). */
-export interface LogLeafTable {
-  vault_id: string
-  idx: number
-  entry: Uint8Array
-}
-
 /** The hash of a perfect subtree of a vault's log: 2^level leaves from idx × 2^level (spec 8.2). */
 export interface LogNodeTable {
   vault_id: string
@@ -237,7 +233,6 @@ export interface Database {
   blobs: BlobTable
   vault_blobs: VaultBlobTable
   rate_limit_counters: RateLimitCounterTable
-  log_leaves: LogLeafTable
   log_nodes: LogNodeTable
   recovery_setups: RecoverySetupTable
   recoveries: RecoveryTable

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { LOG_INDEX_HEADER } from '@holdall/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type OneTimeId, replayedProof } from '../auth/dpop.js'
 import type { AppContext } from '../context.js'
@@ -36,17 +37,21 @@ export function registerReadCommit(app: FastifyInstance, ctx: AppContext): void 
     // Cleared first: an error answer below passes through this hook again.
     request.pendingProof = null
     request.pendingLog = null
-    let fresh = false
+    let indices: number[] | false = false
     try {
-      fresh = await ctx.replay.commitRead(proof, entries ?? [], ctx.repos.log)
+      indices = await ctx.replay.commitRead(proof, entries ?? [], ctx.repos.log)
     } catch (error) {
       discard(reply, payload)
       throw error
     }
-    if (!fresh) {
+    if (indices === false) {
       discard(reply, payload)
       throw replayedProof()
     }
+    // Where each key_served entry landed in the vault's Merkle log: the grantee asks for its
+    // inclusion proof before it unwraps the key (spec 8.7).
+    const served = indices.filter((_, i) => entries?.[i]?.event === 'key_served')
+    if (served.length > 0 && reply.statusCode < 300) reply.header(LOG_INDEX_HEADER, served.join(','))
     return payload
   })
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
 import { pauseFor } from '../fault-injection.js'
+import { leaves } from '../rules/log-entries.js'
 import type { AccessLog } from './log.js'
 import type { RecordRepository } from './records.js'
 
@@ -80,14 +81,21 @@ export class GrantRepository {
         .executeTakeFirst()
       await pauseFor('approval-in-transaction')
       if (Number(updated.numUpdatedRows) !== 1) throw new HttpProblem('conflict', 'the request was already answered')
-      await this.#log.append(trx, grant.vaultId, 'request_approved', actor, {
-        request_id: grant.requestId,
-        grant_id: grant.id,
-        client_name: grant.clientName,
-        record_types: [...grant.types],
-        expires_at: grant.expiresAt,
-        ...(grant.startsAt === undefined ? {} : { starts_at: grant.startsAt }),
-      })
+      await this.#log.append(
+        trx,
+        grant.vaultId,
+        'request_approved',
+        actor,
+        {
+          request_id: grant.requestId,
+          grant_id: grant.id,
+          client_name: grant.clientName,
+          record_types: [...grant.types],
+          expires_at: grant.expiresAt,
+          ...(grant.startsAt === undefined ? {} : { starts_at: grant.startsAt }),
+        },
+        leaves.grantApproved(grant.requestId, grant.id, grant.receipt),
+      )
     })
   }
 
@@ -126,7 +134,14 @@ export class GrantRepository {
       await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
       await this.#records.deleteGrantWraps(trx, grantId)
       await pauseFor('revocation-in-transaction')
-      await this.#log.append(trx, vaultId, 'grant_revoked', actor, { grant_id: grantId, client_id: row.client_id })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'grant_revoked',
+        actor,
+        { grant_id: grantId, client_id: row.client_id },
+        leaves.grantRevoked(grantId),
+      )
       return true
     })
   }

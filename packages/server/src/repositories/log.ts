@@ -1,3 +1,4 @@
+import { type LogEntry as CanonicalEntry, encodeLogEntry } from '@holdall/log'
 import { type RawBuilder, sql } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
@@ -5,6 +6,7 @@ import { isPostgres } from '../db/locks.js'
 import { prepare, slot } from '../db/prepared.js'
 import type { Trx } from '../db/transactions.js'
 import { sha256Base64url } from '../hashing.js'
+import type { LeafBody } from '../rules/log-entries.js'
 
 export type LogEvent =
   | 'vault_created'
@@ -31,6 +33,8 @@ export interface LogEntry {
   readonly event: LogEvent
   readonly actor: string
   readonly details: Record<string, unknown>
+  /** The canonical entry for the vault's Merkle log (rules/log-entries.ts); absent: a `host_event`. */
+  readonly leaf?: LeafBody
 }
 
 const GENESIS = sha256Base64url('holdall/v1/access-log/genesis')
@@ -43,25 +47,27 @@ const GENESIS = sha256Base64url('holdall/v1/access-log/genesis')
  * and numbers as their decimal text, so the body is byte for byte what the chain's definition
  * (spec 5.13) says.
  */
-function appendStatement(db: Db): { compile(): ReturnType<RawBuilder<unknown>['compile']> } {
+function appendStatement(db: Db): { compile(): ReturnType<RawBuilder<{ seq: number | string }>['compile']> } {
   const postgres = isPostgres(db)
   const body = sql<string>`'{"vault_id":' || ${slot('vaultJson')} || ',"seq":' || CAST(h.next_seq AS text) || ',"at":' || ${slot('atText')} || ',"event":' || ${slot('eventJson')} || ',"actor":' || ${slot('actorJson')} || ',"details":' || ${slot('details')} || '}'`
   const hash = postgres
     ? sql`rtrim(translate(encode(sha256(convert_to(h.prev || chr(10) || ${body}, 'UTF8')), 'base64'), '+/', '-_'), '=')`
     : sql`holdall_log_hash(h.prev, ${body})`
-  const query = sql`INSERT INTO access_log (vault_id, seq, at, event, actor, details, prev_hash, hash)
-    SELECT ${slot('vaultId')}, h.next_seq, CAST(${slot('at')} AS bigint), ${slot('event')}, ${slot('actor')}, ${slot('details')}, h.prev, ${hash}
+  const query = sql`INSERT INTO access_log (vault_id, seq, at, event, actor, details, prev_hash, hash, entry)
+    SELECT ${slot('vaultId')}, h.next_seq, CAST(${slot('at')} AS bigint), ${slot('event')}, ${slot('actor')}, ${slot('details')}, h.prev, ${hash}, ${slot('entry')}
     FROM (SELECT coalesce(max(seq) + 1, 0) AS next_seq,
                  coalesce((SELECT hash FROM access_log WHERE vault_id = ${slot('vaultId')} ORDER BY seq DESC LIMIT 1), ${GENESIS}) AS prev
-          FROM access_log WHERE vault_id = ${slot('vaultId')}) h`
-  return { compile: () => query.compile(db) }
+          FROM access_log WHERE vault_id = ${slot('vaultId')}) h
+    RETURNING seq`
+  return { compile: () => (query as RawBuilder<{ seq: number | string }>).compile(db) }
 }
 
 /**
  * The per-vault access log: append-only and hash-chained, each entry's hash covering the one
- * before it, so the holder's device can detect an edited or truncated history. (A verifiable
- * Merkle log with signed checkpoints replaces the chain in a later version.) Details never hold
- * record content, only ids, types and names.
+ * before it. Each row also carries its canonical entry (spec 8.3): row `seq` is leaf `seq` of the
+ * vault's verifiable Merkle log (repositories/verifiable-log.ts computes its nodes, roots and
+ * proofs), so the same INSERT appends to both and the read path pays no statement for the Merkle
+ * log. Details never hold record content, only ids, types and names.
  *
  * `append` runs inside the transaction that changes the vault and holds its lock
  * (db/transactions.ts), so two instances never read the same head and an entry never exists
@@ -70,7 +76,7 @@ function appendStatement(db: Db): { compile(): ReturnType<RawBuilder<unknown>['c
 export class AccessLog {
   readonly #db: Db
   readonly #clock: Clock
-  readonly #append: ReturnType<typeof prepare<unknown>>
+  readonly #append: ReturnType<typeof prepare<{ seq: number | string }>>
 
   constructor(db: Db, clock: Clock) {
     this.#db = db
@@ -78,15 +84,23 @@ export class AccessLog {
     this.#append = prepare(appendStatement(db))
   }
 
+  /**
+   * Appends one event; returns its index (its `seq`, and its leaf index in the Merkle log).
+   * `leaf` is the event's canonical entry (build it with `leaves` in rules/log-entries.ts); an
+   * event without one is logged in the Merkle log as a `host_event` naming it.
+   */
   async append(
     trx: Trx,
     vaultId: string,
     event: LogEvent,
     actor: string,
     details: Record<string, unknown>,
-  ): Promise<void> {
+    leaf?: LeafBody,
+  ): Promise<number> {
     const at = this.#clock()
-    await this.#append(trx, {
+    const entry = encodeLogEntry({ ...(leaf ?? { type: 'host_event', name: event }), at } as CanonicalEntry)
+    const rows = await this.#append(trx, {
+      entry,
       vaultId,
       vaultJson: JSON.stringify(vaultId),
       at,
@@ -97,6 +111,7 @@ export class AccessLog {
       actorJson: JSON.stringify(actor),
       details: JSON.stringify(details),
     })
+    return Number(rows[0]?.seq)
   }
 
   entries(vaultId: string) {

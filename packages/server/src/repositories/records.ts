@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js'
 import { prepare, slot } from '../db/prepared.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
+import { leaves } from '../rules/log-entries.js'
 import type { BlobRepository } from './blobs.js'
 import type { AccessLog } from './log.js'
 import { insertVersion, insertWrap, type RecordVersionRow, versionsQuery, type WrapFor } from './record-rows.js'
@@ -139,11 +140,14 @@ export class RecordRepository {
       await this.#referenceBlob(trx, vaultId, body)
       await insertVersion(trx, vaultId, recordId, version, body, author, now)
       await insertWrap(trx, vaultId, recordId, version, { kind: 'epoch', keyEpoch: body.key_epoch }, body.owner_wrap)
-      await this.#log.append(trx, vaultId, 'record_written', author, {
-        record_id: recordId,
-        version,
-        record_type: body.record_type,
-      })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'record_written',
+        author,
+        { record_id: recordId, version, record_type: body.record_type },
+        leaves.recordWritten(recordId, version, body.manifest),
+      )
       return 'created'
     })
   }
@@ -176,10 +180,14 @@ export class RecordRepository {
         .execute()
       await insertVersion(trx, vaultId, body.record_id, 1, body, authorKeyId, now)
       await insertWrap(trx, vaultId, body.record_id, 1, { kind: 'inbox', keyEpoch: body.key_epoch }, body.inbox_wrap)
-      await this.#log.append(trx, vaultId, 'deposit_received', clientId, {
-        record_id: body.record_id,
-        record_type: body.record_type,
-      })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'deposit_received',
+        clientId,
+        { record_id: body.record_id, record_type: body.record_type },
+        leaves.depositReceived(body.record_id, clientId, body.manifest),
+      )
       return true
     })
   }
@@ -232,6 +240,7 @@ export class RecordRepository {
         'deposit_accepted',
         actor,
         supersedes === undefined ? { record_id: recordId } : { record_id: recordId, supersedes },
+        leaves.depositAccepted(recordId),
       )
       return true
     })

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault } from '../db/transactions.js'
 import { sha256Base64url } from '../hashing.js'
+import { leaves } from '../rules/log-entries.js'
 import type { AccessLog } from './log.js'
 
 export interface NewRequest {
@@ -85,11 +86,18 @@ export class RequestRepository {
           created_at: now,
         })
         .execute()
-      await this.#log.append(trx, request.vaultId, 'request_created', request.clientId, {
-        request_id: request.id,
-        client_name: request.clientName,
-        record_types: request.details.flatMap((d) => d.record_types),
-      })
+      await this.#log.append(
+        trx,
+        request.vaultId,
+        'request_created',
+        request.clientId,
+        {
+          request_id: request.id,
+          client_name: request.clientName,
+          record_types: request.details.flatMap((d) => d.record_types),
+        },
+        leaves.requestMade(request.id, request.clientId),
+      )
     })
   }
 
@@ -136,7 +144,14 @@ export class RequestRepository {
         .where('expires_at', '>', this.#clock())
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) !== 1) return false
-      await this.#log.append(trx, vaultId, 'request_denied', actor, { request_id: requestId })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'request_denied',
+        actor,
+        { request_id: requestId },
+        leaves.grantDenied(requestId),
+      )
       return true
     })
   }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
+import { chainEntrySubject, leaves } from '../rules/log-entries.js'
 import type { CheckedRotation, RotationState } from '../rules/rotation.js'
 import type { AccessLog } from './log.js'
 
@@ -194,7 +195,20 @@ export class RotationRepository {
         .where('vault_id', '=', vaultId)
         .where('status', '=', 'waiting')
         .execute()
-      for (const id of checked.removed) await this.#log.append(trx, vaultId, 'device_removed', actor, { device_id: id })
+      // Key transparency (spec 8.3): every chain entry of the rotation is a log entry linked to it,
+      // the devices removed and joined and the epochs' recovery members alike.
+      for (const link of checked.entries) {
+        const { deviceId, added } = chainEntrySubject(link.entry)
+        const member = !(added ? deviceId === joining?.id : checked.removed.includes(deviceId))
+        await this.#log.append(
+          trx,
+          vaultId,
+          added ? 'device_added' : 'device_removed',
+          actor,
+          member ? { device_id: deviceId, recovery_member: true } : { device_id: deviceId },
+          leaves.deviceChanged(added, deviceId, link.seq, link.entry),
+        )
+      }
       if (joining !== undefined)
         await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId })
       await this.#log.append(trx, vaultId, 'epoch_rotated', actor, {

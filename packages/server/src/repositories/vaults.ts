@@ -3,6 +3,7 @@ import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
+import { leaves } from '../rules/log-entries.js'
 import type { AccessLog } from './log.js'
 
 /** Checks a new device chain entry against the chain read inside the vault's lock (rules/device-chain.ts). */
@@ -47,12 +48,18 @@ export class VaultRepository {
     return rows.map((r) => r.entry)
   }
 
-  async #appendChainEntry(trx: Trx, vaultId: string, check: ChainCheck, now: number): Promise<void> {
+  async #appendChainEntry(
+    trx: Trx,
+    vaultId: string,
+    check: ChainCheck,
+    now: number,
+  ): Promise<{ readonly seq: number; readonly entry: string }> {
     const added = check(await this.deviceChain(vaultId, trx))
     await trx
       .insertInto('device_chain_entries')
       .values({ vault_id: vaultId, seq: added.seq, entry: added.entry, created_at: now })
       .execute()
+    return added
   }
 
   /** The vault as one of its devices sees it, with the device that enrolled it (if any) and the chain. */
@@ -103,8 +110,15 @@ export class VaultRepository {
           created_at: now,
         })
         .execute()
-      await this.#appendChainEntry(trx, body.vault_id, chain, now)
-      await this.#log.append(trx, body.vault_id, 'vault_created', deviceId, {})
+      const link = await this.#appendChainEntry(trx, body.vault_id, chain, now)
+      await this.#log.append(
+        trx,
+        body.vault_id,
+        'vault_created',
+        deviceId,
+        {},
+        leaves.deviceAdded(deviceId, link.seq, link.entry),
+      )
     })
   }
 
@@ -118,7 +132,7 @@ export class VaultRepository {
   ): Promise<void> {
     await inVault(this.#db, vaultId, async (trx) => {
       const now = this.#clock()
-      await this.#appendChainEntry(trx, vaultId, chain, now)
+      const link = await this.#appendChainEntry(trx, vaultId, chain, now)
       await trx
         .insertInto('devices')
         .values({
@@ -134,7 +148,14 @@ export class VaultRepository {
           created_at: now,
         })
         .execute()
-      await this.#log.append(trx, vaultId, 'device_added', enroller, { device_id: device.id })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'device_added',
+        enroller,
+        { device_id: device.id },
+        leaves.deviceAdded(device.id, link.seq, link.entry),
+      )
     })
   }
 

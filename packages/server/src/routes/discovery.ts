@@ -1,3 +1,4 @@
+import { formatVerifierKey } from '@holdall/log'
 import {
   authorizationServerMetadataSchema,
   ED25519_JOSE_ALGS,
@@ -38,6 +39,7 @@ export function registerDiscoveryRoutes(app: App, ctx: AppContext): void {
         authorization_details_types_supported: ['holdall_records'],
         envelope_suites_supported: [1],
         max_record_bytes: ctx.config.maxRecordBytes,
+        log_verifier_keys: ctx.logCheckpoints.keys.verifierKeys.map(formatVerifierKey),
       })
     },
   })

@@ -4,6 +4,7 @@ import {
   grantListSchema,
   grantPathSchema,
   grantSchema,
+  LOG_CHECKPOINT_HEADER,
   recordListSchema,
   vaultPathSchema,
 } from '@holdall/protocol'
@@ -11,6 +12,7 @@ import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { logBeforeResponse } from '../http/replay.js'
 import { type App, binaryBody, route } from '../http/route.js'
+import { leaves } from '../rules/log-entries.js'
 import { sendEnvelope } from '../services/envelopes.js'
 import { grantView, inboxView, recordVersionView } from '../wire/views.js'
 
@@ -89,6 +91,8 @@ function readGrantRecords(app: App, ctx: AppContext): void {
     schema: { response: { 200: recordListSchema } },
     async handler(request, _reply, principal) {
       const { grant, vaultId } = principal
+      // Gossip (spec 8.8): a service presents the latest checkpoint it holds; a contradicted one stops the read.
+      await ctx.logCheckpoints.checkPresented(vaultId, request.headers[LOG_CHECKPOINT_HEADER])
       const readable = principal.typesFor('read')
       const rows = await ctx.repos.records.grantVersions(vaultId, grant.id)
       const served = rows.filter((row) => readable.has(row.record_type))
@@ -99,6 +103,7 @@ function readGrantRecords(app: App, ctx: AppContext): void {
           event: 'key_served',
           actor: grant.client_id,
           details: { grant_id: grant.id, record_id: row.record_id, version: row.version, record_type: row.record_type },
+          leaf: leaves.keyServed(grant.id, row.record_id, row.version),
         })
       }
       return { records: served.map(recordVersionView) }

@@ -31,17 +31,20 @@ export class ReplayCache {
   }
 
   /**
-   * A read's commit: its proof's `jti` and its log entries in one group commit. False (and
-   * nothing logged) if the `jti` was seen before. On PostgreSQL the vault's lock is taken in the
+   * A read's commit: its proof's `jti` and its log entries in one group commit. The log index of
+   * each entry (its leaf in the vault's Merkle log), or false (and nothing logged) if the `jti`
+   * was seen before. On PostgreSQL the vault's lock is taken in the
    * same statement as the `jti` insert, so the read costs two statements here, not three.
    */
-  async commitRead(proof: OneTimeId | null, entries: readonly LogEntry[], log: AccessLog): Promise<boolean> {
+  async commitRead(proof: OneTimeId | null, entries: readonly LogEntry[], log: AccessLog): Promise<number[] | false> {
     const vaultId = entries[0]?.vaultId
     return this.#writes.run(async (trx) => {
       if (proof !== null && !(await insertAndLock(trx, proof, vaultId))) return false
       if (proof === null && vaultId !== undefined) await lockVault(trx, vaultId)
-      for (const entry of entries) await log.append(trx, entry.vaultId, entry.event, entry.actor, entry.details)
-      return true
+      const indices: number[] = []
+      for (const entry of entries)
+        indices.push(await log.append(trx, entry.vaultId, entry.event, entry.actor, entry.details, entry.leaf))
+      return indices
     })
   }
 

@@ -1,4 +1,4 @@
-import type { CheckedName } from '@holdall/client'
+import type { CheckedName, LogAlarm } from '@holdall/client'
 import type { AccessLogEntry, Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
@@ -46,13 +46,20 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
   const { t, language } = useLanguage()
   const [entries, setEntries] = useState<{ log: AccessLogEntry[]; grants: Grant[] }>()
   const [error, setError] = useState<string>()
+  const [alarm, setAlarm] = useState<LogAlarm>()
   useEffect(() => {
+    // The phone checks the signed log against what it checked before; a contradiction is kept for ever.
+    session
+      .checkLog()
+      .then(setAlarm)
+      .catch(() => undefined)
     Promise.all([session.log(), session.allGrants()])
       .then(([log, grants]) => setEntries({ log: [...log].reverse(), grants }))
       .catch(() => setError(t('errorNetwork')))
   }, [])
   return (
     <Layout title={t('logTitle')} onHome={onHome} onLock={onLock}>
+      <LogAlarmBox alarm={alarm} />
       <ErrorSummary message={error} />
       {entries === undefined ? (
         <p>{t('loading')}</p>
@@ -68,5 +75,36 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
         </ul>
       )}
     </Layout>
+  )
+}
+
+/**
+ * The loud alarm (spec 8.6, [LOG-CLIENT-03]): plain words, and the two signed checkpoints the
+ * phone kept as proof, to save and show a key worker or a lawyer.
+ */
+function LogAlarmBox({ alarm }: { readonly alarm: LogAlarm | undefined }) {
+  const { t } = useLanguage()
+  const [href, setHref] = useState<string>()
+  useEffect(() => {
+    if (alarm === undefined) return undefined
+    const url = URL.createObjectURL(
+      new Blob([JSON.stringify({ code: alarm.code, message: alarm.message, evidence: alarm.evidence }, null, 2)], {
+        type: 'application/json',
+      }),
+    )
+    setHref(url)
+    return () => URL.revokeObjectURL(url)
+  }, [alarm])
+  if (alarm === undefined) return null
+  return (
+    <div class="error-summary" role="alert" data-testid="log-alarm">
+      <h2>{t('logAlarm')}</h2>
+      <p>{t('logAlarmHelp')}</p>
+      {href !== undefined && (
+        <a class="button" href={href} download="holdall-log-proof.json">
+          {t('logAlarmSave')}
+        </a>
+      )}
+    </div>
   )
 }

@@ -3,6 +3,7 @@ import * as init from './0001-init.js'
 import * as sharedState from './0002-shared-state.js'
 import * as verifiableLog from './0003-verifiable-log.js'
 import * as deviceChain from './0004-device-chain.js'
+import * as logEntries from './0005-log-entries.js'
 import * as vaultBlobs from './0006-vault-blobs.js'
 import * as recovery from './0007-recovery.js'
 import * as grantStart from './0008-grant-start.js'
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0002-shared-state': sharedState,
   '0003-verifiable-log': verifiableLog,
   '0004-device-chain': deviceChain,
+  '0005-log-entries': logEntries,
   '0006-vault-blobs': vaultBlobs,
   '0007-recovery': recovery,
   '0008-grant-start': grantStart,

@@ -1,0 +1,147 @@
+import { base64urlEncode as b64url, base64urlDecode as fromB64url } from '@holdall/crypto'
+import {
+  decodeLogEntry,
+  type LogEntry,
+  type LogTrust,
+  type LogUpdate,
+  MemoryVaultLogStore,
+  type NoteVerifierKey,
+  parseCheckpoint,
+  parseNote,
+  parseVerifierKey,
+  type TrustedLog,
+  type VaultLogStore,
+  VaultLogVerifier,
+  vaultLogOrigin,
+} from '@holdall/log'
+import {
+  type HostMetadata,
+  LOG_CHECKPOINT_HEADER,
+  type LogCheckpoint,
+  type LogConsistency,
+  type LogEntries,
+  MAX_LOG_ENTRIES_PER_PAGE,
+} from '@holdall/protocol'
+import type { HostConnection } from './http.js'
+
+/** Where a device keeps its view of the vault's log, and which host log keys it trusts. */
+export interface HolderLogOptions {
+  /**
+   * The device's record of the vault's log: the last verified (size, root) and any alarm. The
+   * default keeps it in memory for this object's life only; a wallet MUST pass a store that
+   * persists it, sealed on the device (the wallet's is IndexedDB under the PIN key).
+   */
+  readonly logStore?: VaultLogStore
+  /**
+   * The host's log verifier keys (C2SP text form) this device pinned. Without them the keys in
+   * the host's discovery document are taken on first use and kept for this object's life.
+   */
+  readonly logKeys?: readonly string[]
+}
+
+export interface LogSync {
+  readonly trusted: TrustedLog
+  /** The entries this sync verified, decoded (empty when the device moved by a consistency proof). */
+  readonly entries: readonly { readonly index: number; readonly entry: LogEntry }[]
+}
+
+const utf8 = new TextEncoder()
+
+/**
+ * A holder device's follower of its vault's verifiable log (spec 8.6): every sync starts from the
+ * last checkpoint this device verified and must reach the host's new signed checkpoint by a
+ * consistency proof or by the entries in between (which also proves they are the log's). A
+ * shrink, a fork or a failed proof throws a `HoldallLogError` carrying both signed checkpoints,
+ * saved first as the store's alarm: the device never follows that log again.
+ */
+export class HolderLog {
+  readonly #host: HostConnection
+  readonly #vaultId: string
+  readonly #token: () => Promise<string>
+  readonly store: VaultLogStore
+  #keys: NoteVerifierKey[] | undefined
+  /** The host's issuer as its discovery document names it: the log's origin is built on it (spec 8.5). */
+  #issuer: string | undefined
+
+  constructor(host: HostConnection, vaultId: string, token: () => Promise<string>, options: HolderLogOptions = {}) {
+    this.#host = host
+    this.#vaultId = vaultId
+    this.#token = token
+    this.store = options.logStore ?? new MemoryVaultLogStore()
+    this.#keys = options.logKeys?.map(parseVerifierKey)
+  }
+
+  /** The log's origin (after `trust()` has read the host's issuer; before, from the URL this device uses). */
+  get origin(): string {
+    return vaultLogOrigin(this.#issuer ?? this.#host.baseUrl, this.#vaultId)
+  }
+
+  /** For the device that creates the vault: it follows the log from empty, taking nothing on trust. */
+  async beginEmpty(): Promise<void> {
+    await new VaultLogVerifier(this.store, await this.trust()).beginEmpty()
+  }
+
+  /**
+   * The log keys this device trusts (pinned, or the discovery document's on first use) and the
+   * log's origin, on the issuer the host names (the same behind every instance of a host).
+   */
+  async trust(): Promise<LogTrust> {
+    if (this.#issuer === undefined) {
+      const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+      this.#keys ??= (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#issuer = metadata.issuer
+    }
+    return { origin: this.origin, keys: this.#keys ?? [] }
+  }
+
+  /** Verifies the host's newest checkpoint against this device's last one; see the class comment. */
+  async sync(): Promise<LogSync> {
+    const verifier = new VaultLogVerifier(this.store, await this.trust())
+    const before = await verifier.trusted()
+    const note = await this.checkpoint(before?.checkpoint)
+    const size = parseCheckpoint(parseNote(note).text).size
+    let update: LogUpdate
+    let fetched: Uint8Array[] = []
+    if (before === undefined) update = { checkpoint: note, consistencyProof: [] }
+    else if (before.range !== undefined && size >= before.size) {
+      fetched = await this.entries(before.size, size)
+      update = { checkpoint: note, entries: fetched }
+    } else {
+      const proof =
+        size >= before.size
+          ? await this.get<LogConsistency>(`/log/consistency?from=${before.size}&to=${size}`)
+          : { proof: [] }
+      update = { checkpoint: note, consistencyProof: proof.proof.map(fromB64url) }
+    }
+    const trusted = await verifier.sync(update)
+    const start = before?.size ?? 0
+    return { trusted, entries: fetched.map((entry, i) => ({ index: start + i, entry: decodeLogEntry(entry) })) }
+  }
+
+  /** The host's latest signed checkpoint, presenting the one given (gossip, spec 8.8). Not verified here. */
+  async checkpoint(presented?: string): Promise<string> {
+    const headers = presented === undefined ? undefined : { [LOG_CHECKPOINT_HEADER]: b64url(utf8.encode(presented)) }
+    return (await this.get<LogCheckpoint>('/log/checkpoint', headers)).checkpoint
+  }
+
+  /** Canonical entries [start, end), in pages. Not verified here: `sync` checks them against the root. */
+  async entries(start: number, end: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    for (let from = start; from < end; from += MAX_LOG_ENTRIES_PER_PAGE) {
+      const to = Math.min(end, from + MAX_LOG_ENTRIES_PER_PAGE)
+      const page = await this.get<LogEntries>(`/log/entries?start=${from}&end=${to}`)
+      out.push(...page.entries.map(fromB64url))
+    }
+    return out
+  }
+
+  /** GETs a path under the vault (`/log/...`) as this device: for tools, audits and tests. Not verified. */
+  async get<T>(path: string, headers?: Record<string, string>): Promise<T> {
+    return this.#host.json<T>({
+      method: 'GET',
+      path: `/vaults/${this.#vaultId}${path}`,
+      accessToken: await this.#token(),
+      ...(headers === undefined ? {} : { headers }),
+    })
+  }
+}

@@ -1,0 +1,144 @@
+import { base64urlDecode, base64urlEncode } from '@holdall/crypto'
+import {
+  HoldallLogError,
+  type LogTrust,
+  MemoryVaultLogStore,
+  type NoteVerifierKey,
+  parseVerifierKey,
+  type VaultLogStore,
+  VaultLogVerifier,
+  vaultLogOrigin,
+  verifyKeyServed,
+} from '@holdall/log'
+import {
+  type HostMetadata,
+  type KeyServedProofBody,
+  keyServedProofSchema,
+  LOG_CHECKPOINT_HEADER,
+  type RecordVersionView,
+} from '@holdall/protocol'
+import { HoldallError } from './errors.js'
+import type { HostConnection } from './http.js'
+
+export interface ServiceLogOptions {
+  /**
+   * The host's log verifier keys (C2SP text form) the service pinned. Without them the keys in
+   * the host's discovery document are taken on first use and kept for this object's life.
+   */
+  readonly logKeys?: readonly string[]
+  /**
+   * Where the service keeps the last checkpoint it verified of each vault's log. The default is
+   * in memory; a service that restarts should pass a store in its own database.
+   */
+  readonly logStore?: (vaultId: string) => VaultLogStore
+}
+
+/**
+ * A service's side of the verifiable log (spec 8.7, 8.8): before it unwraps a record key it
+ * fetches the `key_served` entry the host logged for it, the inclusion proof and the signed
+ * checkpoint, and checks that the checkpoint is signed by a log key it trusts and is consistent
+ * with the last one it holds for the vault. It presents that last checkpoint with every read, so
+ * a host that shows it a history another party cannot share must refuse it or be caught.
+ */
+export class ServiceLog {
+  readonly #host: HostConnection
+  readonly #token: () => Promise<string>
+  readonly #stores = new Map<string, VaultLogStore>()
+  readonly #makeStore: (vaultId: string) => VaultLogStore
+  #keys: NoteVerifierKey[] | undefined
+  /** The host's issuer as its discovery document names it: each vault's log origin is built on it. */
+  #issuer: string | undefined
+  /** Where the last read said each (record, version) was logged. */
+  readonly #served = new Map<string, number>()
+  /** The vault the last read was for (a service token serves one grant, one vault). */
+  #vaultId: string | undefined
+
+  constructor(host: HostConnection, token: () => Promise<string>, options: ServiceLogOptions = {}) {
+    this.#host = host
+    this.#token = token
+    this.#keys = options.logKeys?.map(parseVerifierKey)
+    this.#makeStore = options.logStore ?? (() => new MemoryVaultLogStore())
+  }
+
+  store(vaultId: string): VaultLogStore {
+    let store = this.#stores.get(vaultId)
+    if (store === undefined) {
+      store = this.#makeStore(vaultId)
+      this.#stores.set(vaultId, store)
+    }
+    return store
+  }
+
+  async trust(vaultId: string): Promise<LogTrust> {
+    if (this.#issuer === undefined) {
+      const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+      this.#keys ??= (metadata.log_verifier_keys ?? []).map(parseVerifierKey)
+      this.#issuer = metadata.issuer
+    }
+    return { origin: vaultLogOrigin(this.#issuer, vaultId), keys: this.#keys ?? [] }
+  }
+
+  /** The header presenting the last checkpoint this service verified for the vault, if any. */
+  async presentHeaders(vaultId = this.#vaultId): Promise<Record<string, string>> {
+    if (vaultId === undefined) return {}
+    const held = (await this.store(vaultId).load())?.state?.checkpoint
+    return held === undefined ? {} : { [LOG_CHECKPOINT_HEADER]: base64urlEncode(new TextEncoder().encode(held)) }
+  }
+
+  /** Notes the log index of each key served, from the read's `Holdall-Log-Index` header. */
+  noteServed(records: readonly RecordVersionView[], header: string | null): void {
+    const indices = header === null || header === '' ? [] : header.split(',').map(Number)
+    records.forEach((record, i) => {
+      const index = indices[i]
+      if (index !== undefined && Number.isSafeInteger(index) && index >= 0)
+        this.#served.set(`${record.record_id}/${record.version}`, index)
+    })
+  }
+
+  /**
+   * Throws `KEY_SERVED_UNPROVEN` unless the host's signed log holds a `key_served` entry for this
+   * grant, record and version, in a checkpoint consistent with the last one this service holds.
+   */
+  async proveServed(vaultId: string, grantId: string, view: RecordVersionView): Promise<void> {
+    this.#vaultId = vaultId
+    const index = this.#served.get(`${view.record_id}/${view.version}`)
+    if (index === undefined)
+      throw new HoldallError('KEY_SERVED_UNPROVEN', 'the host named no log entry for this key: read the records first')
+    let body: KeyServedProofBody
+    try {
+      body = keyServedProofSchema.parse(
+        await this.#host.json<unknown>({
+          method: 'GET',
+          path: `/grant/log/key-served?index=${index}`,
+          accessToken: await this.#token(),
+          headers: await this.presentHeaders(vaultId),
+        }),
+      )
+    } catch (cause) {
+      throw new HoldallError('KEY_SERVED_UNPROVEN', 'the host gave no proof that it logged this key', { cause })
+    }
+    try {
+      const trust = await this.trust(vaultId)
+      verifyKeyServed(
+        {
+          checkpoint: body.checkpoint,
+          entry: base64urlDecode(body.entry),
+          index: body.index,
+          proof: body.proof.map(base64urlDecode),
+        },
+        { grantId: base64urlDecode(grantId), recordId: base64urlDecode(view.record_id), version: view.version },
+        trust,
+      )
+      const verifier = new VaultLogVerifier(this.store(vaultId), trust)
+      const held = await verifier.trusted()
+      if (held !== undefined && body.consistency === undefined)
+        throw new HoldallLogError('LOG_PROOF_MALFORMED', 'no consistency proof from the checkpoint this service holds')
+      await verifier.sync({
+        checkpoint: body.checkpoint,
+        consistencyProof: (body.consistency ?? []).map(base64urlDecode),
+      })
+    } catch (cause) {
+      throw new HoldallError('KEY_SERVED_UNPROVEN', 'the log does not prove this key was served', { cause })
+    }
+  }
+}
