@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { base64urlBytesSchema, base64urlSchema } from './encoding.js'
-import { idSchema } from './ids.js'
 
 /*
  * The verifiable log on the wire (spec 8.8): signed checkpoints (C2SP signed notes, as text),

@@ -5,8 +5,8 @@ import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
 import { pauseFor } from '../fault-injection.js'
 import { leaves } from '../rules/log-entries.js'
+import { addGrantWraps, deleteGrantWraps, vaultRecords } from './grant-wraps.js'
 import type { AccessLog } from './log.js'
-import type { RecordRepository } from './records.js'
 
 export interface NewGrant {
   readonly id: string
@@ -28,13 +28,11 @@ export interface NewGrant {
 export class GrantRepository {
   readonly #db: Db
   readonly #log: AccessLog
-  readonly #records: RecordRepository
   readonly #clock: Clock
 
-  constructor(db: Db, log: AccessLog, records: RecordRepository, clock: Clock) {
+  constructor(db: Db, log: AccessLog, clock: Clock) {
     this.#db = db
     this.#log = log
-    this.#records = records
     this.#clock = clock
   }
 
@@ -58,7 +56,7 @@ export class GrantRepository {
   /** Records the approval: wraps, grant and request in one transaction, logged. */
   async approve(grant: NewGrant, actor: string): Promise<void> {
     await inVault(this.#db, grant.vaultId, async (trx) => {
-      const records = await this.#records.vaultRecords(
+      const records = await vaultRecords(
         trx,
         grant.vaultId,
         grant.wraps.map((w) => w.record_id),
@@ -71,7 +69,7 @@ export class GrantRepository {
         // [SUP-VER-03]: a replaced record is never shared as current.
         if (record.superseded_by !== null) throw new HttpProblem('superseded', 'a newer version replaced a record')
       }
-      await this.#records.addGrantWraps(trx, grant.vaultId, grant.id, grant.wraps)
+      await addGrantWraps(trx, grant.vaultId, grant.id, grant.wraps)
       await this.#insert(trx, grant)
       const updated = await trx
         .updateTable('auth_requests')
@@ -132,7 +130,7 @@ export class GrantRepository {
       if (row.status === 'revoked') return true
       await trx.updateTable('grants').set({ status: 'revoked', revoked_at: now }).where('id', '=', grantId).execute()
       await trx.updateTable('tokens').set({ revoked: 1 }).where('grant_id', '=', grantId).execute()
-      await this.#records.deleteGrantWraps(trx, grantId)
+      await deleteGrantWraps(trx, grantId)
       await pauseFor('revocation-in-transaction')
       await this.#log.append(
         trx,

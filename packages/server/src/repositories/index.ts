@@ -40,7 +40,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     records,
     blobs,
     requests: new RequestRepository(db, log, clock),
-    grants: new GrantRepository(db, log, records, clock),
+    grants: new GrantRepository(db, log, clock),
     tokens: new TokenRepository(db, clock),
     log,
     recoveries: new RecoveryRepository(db, log, clock),

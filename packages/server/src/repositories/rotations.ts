@@ -4,8 +4,9 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
-import { chainEntrySubject, leaves } from '../rules/log-entries.js'
+import { chainLogEvents } from '../rules/log-entries.js'
 import type { CheckedRotation, RotationState } from '../rules/rotation.js'
+import { batches } from './batches.js'
 import type { AccessLog } from './log.js'
 
 /** Checks a rotation against the state read inside the vault's lock (rules/rotation.ts). */
@@ -195,20 +196,9 @@ export class RotationRepository {
         .where('vault_id', '=', vaultId)
         .where('status', '=', 'waiting')
         .execute()
-      // Key transparency (spec 8.3): every chain entry of the rotation is a log entry linked to it,
-      // the devices removed and joined and the epochs' recovery members alike.
-      for (const link of checked.entries) {
-        const { deviceId, added } = chainEntrySubject(link.entry)
-        const member = !(added ? deviceId === joining?.id : checked.removed.includes(deviceId))
-        await this.#log.append(
-          trx,
-          vaultId,
-          added ? 'device_added' : 'device_removed',
-          actor,
-          member ? { device_id: deviceId, recovery_member: true } : { device_id: deviceId },
-          leaves.deviceChanged(added, deviceId, link.seq, link.entry),
-        )
-      }
+      // Key transparency (spec 8.3): each chain entry of the rotation is a log entry linked to it.
+      for (const e of chainLogEvents(checked.entries, checked.removed, joining?.id))
+        await this.#log.append(trx, vaultId, e.event, actor, e.details, e.leaf)
       if (joining !== undefined)
         await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId })
       await this.#log.append(trx, vaultId, 'epoch_rotated', actor, {
@@ -302,10 +292,4 @@ export class RotationRepository {
         .where('kind', '=', 'inbox')
         .execute()
   }
-}
-
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }

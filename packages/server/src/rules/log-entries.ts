@@ -44,6 +44,26 @@ export function chainEntrySubject(entry: string): { readonly deviceId: string; r
   }
 }
 
+/**
+ * The log events of a rotation's new chain entries: the devices removed and joined, and the
+ * epochs' recovery members (marked, so a holder's screen can say which is which).
+ */
+export function chainLogEvents(
+  entries: readonly { seq: number; entry: string }[],
+  removed: readonly string[],
+  joiningId: string | undefined,
+): { event: 'device_added' | 'device_removed'; details: Record<string, unknown>; leaf: LeafBody }[] {
+  return entries.map((link) => {
+    const { deviceId, added } = chainEntrySubject(link.entry)
+    const member = !(added ? deviceId === joiningId : removed.includes(deviceId))
+    return {
+      event: added ? 'device_added' : 'device_removed',
+      details: member ? { device_id: deviceId, recovery_member: true } : { device_id: deviceId },
+      leaf: leaves.deviceChanged(added, deviceId, link.seq, link.entry),
+    }
+  })
+}
+
 export const leaves = {
   /** A device (or an epoch's recovery member) added to or removed from the chain by `entry`. */
   deviceChanged: (added: boolean, deviceId: string, chainSeq: number, chainEntry: string): LeafBody => ({
