@@ -50,6 +50,7 @@ export function App({ origin }: { readonly origin: string }) {
   const [pending, setPending] = useState<PendingRequest[]>([])
   const [inboxCount, setInboxCount] = useState(0)
   const [saved, setSaved] = useState<SavedRecord[]>([])
+  const [logAlarm, setLogAlarm] = useState(false)
   // Bumped when the network comes back: screens start again, so an old network error clears.
   const [connection, setConnection] = useState(0)
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
@@ -135,6 +136,15 @@ export function App({ origin }: { readonly origin: string }) {
       .savedRecords()
       .then(setSaved)
       .catch(() => setSaved([]))
+  }, [screen, session])
+
+  // Home shows an alarm kept from an earlier check of the vault's log (read from the phone alone).
+  useEffect(() => {
+    if (screen.name !== 'home' || session === undefined) return
+    void session
+      .keptLogAlarm()
+      .then((alarm) => setLogAlarm(alarm !== undefined))
+      .catch(() => {})
   }, [screen, session])
 
   const refresh = useCallback(async () => {
@@ -235,6 +245,7 @@ export function App({ origin }: { readonly origin: string }) {
               hostTimeKnown={s.hostTimeKnown}
               go={(to) => setScreen({ name: to })}
               onLock={onLock}
+              alarm={s.tampering !== undefined ? 'devices' : logAlarm ? 'log' : undefined}
             />
           )
           break

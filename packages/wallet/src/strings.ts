@@ -147,6 +147,8 @@ export const en = {
   logAlarm: 'Someone changed the record of who saw your things. Your vault may not be safe.',
   logAlarmHelp: 'Do not share anything new for now. Keep this phone and ask your key worker for help.',
   logAlarmSave: 'Save the proof',
+  deviceAlarm: 'Someone changed the list of phones that can open your vault. Your vault may not be safe.',
+  deviceAlarmHelp: 'This phone will not share anything for now. Keep it, and ask your key worker for help.',
   logChecked: 'This phone checked this record. Nobody has changed it.',
   logVaultCreated: 'You made your vault on {when}.',
   logRequestCreated: '{name} sent you a request on {when}.',
@@ -448,6 +450,10 @@ export const cy: Record<StringKey, string> = {
   logAlarmHelp:
     "Peidiwch â rhannu dim byd newydd am nawr. Cadwch y ffôn hwn a gofynnwch i'ch gweithiwr allweddol am help.",
   logAlarmSave: "Cadw'r prawf",
+  deviceAlarm:
+    "Mae rhywun wedi newid y rhestr o ffonau sy'n gallu agor eich claddgell. Efallai nad yw eich claddgell yn ddiogel.",
+  deviceAlarmHelp:
+    "Fydd y ffôn hwn ddim yn rhannu dim byd am nawr. Cadwch ef, a gofynnwch i'ch gweithiwr allweddol am help.",
   logChecked: "Mae'r ffôn hwn wedi gwirio'r cofnod hwn. Does neb wedi ei newid.",
   logVaultCreated: 'Fe wnaethoch chi eich claddgell ar {when}.',
   logRequestCreated: 'Anfonodd {name} gais atoch chi ar {when}.',

@@ -20,7 +20,7 @@ import {
   type VaultLogStore,
   verifyTrustList,
 } from '@holdall/client'
-import { base64urlDecode, base64urlEncode, fromPublicJwk, parseManifest } from '@holdall/crypto'
+import { base64urlDecode, base64urlEncode, fromPublicJwk, isHoldallCryptoError, parseManifest } from '@holdall/crypto'
 import {
   type AccessLogEntry,
   type Grant,
@@ -138,6 +138,22 @@ function lazyLogStore(made: Map<string, SealedLogStore>): VaultLogStore {
   return { load: () => one().load(), save: (record) => one().save(record) }
 }
 
+/** Refusals of the holder SDK that mean the host changed what it cannot sign (spec 3.8.1). */
+const TAMPERING_CODES = new Set<string>([
+  'DEVICE_CHAIN_INVALID',
+  'DEVICE_CHAIN_ROLLBACK',
+  'HOLDER_ROOT_CHANGED',
+  'HOLDER_ROOT_MISMATCH',
+])
+
+/** The code of a refusal that means tampering (a device list or a vault-key wrap), else undefined. */
+function tamperingOf(error: unknown): string | undefined {
+  if (error instanceof HoldallError && TAMPERING_CODES.has(error.code)) return error.code
+  // The vault key's wrap statement or the wrap itself failed its check: the host swapped it.
+  if (isHoldallCryptoError(error)) return error.code
+  return undefined
+}
+
 /**
  * One unlocked wallet: the holder SDK (online) or only the sealed local copies (offline). Locking
  * drops this object; nothing it holds outlives it.
@@ -149,7 +165,18 @@ export class WalletSession {
     readonly store: UnlockedStore,
     readonly client: HolderClient | undefined,
     readonly trust: TrustedOrganisations | undefined,
+    /** Set when the host's answer failed this phone's checks of the device list or vault key. */
+    readonly tampering?: string,
   ) {}
+
+  /**
+   * The alarm this phone keeps sealed from an earlier check of the vault's log (spec 8.6), read
+   * from the phone alone, so every home screen can show it, online or not.
+   */
+  async keptLogAlarm(): Promise<LogAlarm | undefined> {
+    const saved = (await this.store.loadLog()) as { vaultId?: string; record?: VaultLogRecord } | undefined
+    return saved?.vaultId === this.store.vault.vaultId ? saved.record?.alarm : undefined
+  }
 
   get online(): boolean {
     return this.client !== undefined
@@ -202,7 +229,11 @@ export class WalletSession {
         ...(rootFingerprint === undefined ? {} : { rootFingerprint }),
         logStore: new SealedLogStore(store.vault.vaultId, store),
       })
-    } catch {
+    } catch (error) {
+      // A host that answers with a device list or vault key this phone's checks refuse is not
+      // "offline": the phone says so loudly and shares nothing (reading its own copies still works).
+      const tampering = tamperingOf(error)
+      if (tampering !== undefined) return new WalletSession(store, undefined, undefined, tampering)
       client = undefined
     }
     return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin, client))
@@ -212,7 +243,7 @@ export class WalletSession {
   async reconnect(origin: string): Promise<WalletSession> {
     if (this.online) return this
     const next = await WalletSession.#connect(this.store, origin)
-    return next.online ? next : this
+    return next.online || next.tampering !== undefined ? next : this
   }
 
   #required(): HolderClient {

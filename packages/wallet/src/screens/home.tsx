@@ -16,9 +16,14 @@ interface HomeProps {
   readonly hostTimeKnown: boolean
   readonly go: (to: Destination) => void
   readonly onLock: () => void
+  /**
+   * The host failed this phone's checks: of the device list or vault key ('devices', found at
+   * unlock), or of the vault's log ('log', kept sealed from an earlier check). Shown first, always.
+   */
+  readonly alarm?: 'devices' | 'log' | undefined
 }
 
-export function Home({ pending, inboxCount, online, records, now, hostTimeKnown, go, onLock }: HomeProps) {
+export function Home({ pending, inboxCount, online, records, now, hostTimeKnown, go, onLock, alarm }: HomeProps) {
   const { t } = useLanguage()
   const item = (to: Destination, label: string, highlight = false) => (
     <li>
@@ -29,6 +34,12 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
   )
   return (
     <Layout title={t('homeTitle')} onLock={onLock} offline={!online}>
+      {alarm !== undefined && (
+        <div class="error-summary" role="alert" data-testid="home-alarm">
+          <h2>{t(alarm === 'devices' ? 'deviceAlarm' : 'logAlarm')}</h2>
+          <p>{t(alarm === 'devices' ? 'deviceAlarmHelp' : 'logAlarmHelp')}</p>
+        </div>
+      )}
       <RunningOutPanel records={records} now={now} hostTimeKnown={hostTimeKnown} />
       <p>{t('homeIntro')}</p>
       <nav aria-label={t('menuLabel')}>
