@@ -59,6 +59,7 @@ describe('[CRY-SUITE-01] crypto policy', () => {
       recoveryMember: 'holdall/v1/recovery/member',
       recoveryShareWrap: 'holdall/v1/wrap/recovery-share',
       recoveryKitProof: 'holdall/v1/recovery/kit-proof',
+      offlineShare: 'holdall/v1/offline-share',
     })
     expect(new Set(Object.values(constants.LABELS)).size).toBe(Object.keys(constants.LABELS).length)
   })
