@@ -11,8 +11,8 @@ import {
   verifyTrustList,
 } from '@holdall/client'
 import { parseRecoveryKitCode } from '@holdall/crypto'
-import type { RecordPayload } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
+import { jordanLicence, jordanMedicationList } from './jordan.js'
 
 /*
  * npm run demo:lost-phone: Jordan's vault has records and a live grant to a GP; the phone is lost;
@@ -62,10 +62,10 @@ async function main(): Promise<void> {
     check(depositAsk !== undefined, 'the deposit request reached the phone')
     await phone.approve(depositAsk as NonNullable<typeof depositAsk>, trust)
     await prison.waitForDecision(asked.authReqId, { intervalMs: 200 })
-    await prison.deposit('medication_list', medicationList(), 'Medicines on release')
+    await prison.deposit('medication_list', jordanMedicationList(), 'Medicines on release')
     const [deposit] = await phone.inbox()
     await phone.acceptDeposit(deposit as NonNullable<typeof deposit>, trust)
-    await phone.putRecord('licence_conditions', licence(), 'My licence')
+    await phone.putRecord('licence_conditions', jordanLicence(), 'My licence')
     say('   Jordan keeps two records: the medicines list and their licence.')
 
     step(2, 'At the resettlement desk, Jordan prints a recovery kit; Leeds Probation holds a second share.')
@@ -158,50 +158,6 @@ async function main(): Promise<void> {
     say('\nThe lost-phone journey worked.')
   } finally {
     await stop()
-  }
-}
-
-function medicationList(): RecordPayload {
-  return {
-    recordType: 'medication_list',
-    patient: { nhsNumber: '9434765919', name: 'Jordan Ellis', birthDate: '1991-04-02', prisonNumber: 'A1234BC' },
-    issuingOrganisation: { name: 'HMP Leeds Healthcare', odsCode: 'NTE01' },
-    issuedAt: new Date().toISOString(),
-    medicines: [
-      {
-        medication: { system: 'https://dmd.nhs.uk', code: '323509004', display: 'Sertraline 50mg tablets' },
-        strength: '50 mg',
-        form: 'tablet',
-        dose: 'One tablet each morning',
-        lastIssueDate: '2026-11-20',
-        quantitySupplied: { value: 28, unit: 'tablet' },
-        supplyDate: '2026-11-20',
-        runOutDate: '2026-12-18',
-        repeat: true,
-        prescriber: { name: 'Dr A Khan', registration: { body: 'GMC', number: '7012345' } },
-      },
-    ],
-    allergies: [{ substance: 'Penicillin', reaction: 'Rash' }],
-  }
-}
-
-function licence(): RecordPayload {
-  return {
-    recordType: 'licence_conditions',
-    licenceKind: 'CRD',
-    licenceStartDate: '2026-11-20',
-    licenceExpiryDate: '2027-05-20',
-    supervisingOfficer: { name: 'Sam Patel', phone: '0113 000 0000' },
-    initialAppointment: {
-      person: 'Duty officer',
-      time: '2026-11-20T14:00:00Z',
-      address: 'Leeds PDU, 1 Park Row',
-      phone: '0113 000 0001',
-    },
-    standardConditions: [{ code: 'std-1', text: 'Be of good behaviour and do not commit any offence.' }],
-    additionalConditions: [],
-    bespokeConditions: [],
-    policyVersion: '4.0',
   }
 }
 

@@ -1,6 +1,7 @@
 import { checkRequester, HolderClient, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
-import type { MedicationList, PendingRequest, RecordPayload } from '@holdall/protocol'
+import type { MedicationList, PendingRequest } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
+import { jordanMedicationList } from './jordan.js'
 
 /*
  * npm run demo: the repeat-prescription journey against a real Holdall host on 127.0.0.1, in plain
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     )
     await jordan.approve(request as NonNullable<typeof request>, trust)
     await prison.waitForDecision(ask.authReqId, { intervalMs: 200 })
-    await prison.deposit('medication_list', medicationList(), 'Medicines on release')
+    await prison.deposit('medication_list', jordanMedicationList(), 'Medicines on release')
     const [deposit] = await jordan.inbox()
     check(deposit !== undefined, 'the deposit arrived')
     // The phone finds the signer on its trust list, checks prison healthcare may issue a
@@ -160,30 +161,6 @@ function describe(event: string, details: Record<string, unknown>): string {
       return 'you stopped sharing'
     default:
       return event
-  }
-}
-
-function medicationList(): RecordPayload {
-  return {
-    recordType: 'medication_list',
-    patient: { nhsNumber: '9434765919', name: 'Jordan Ellis', birthDate: '1991-04-02', prisonNumber: 'A1234BC' },
-    issuingOrganisation: { name: 'HMP Leeds Healthcare', odsCode: 'NTE01' },
-    issuedAt: new Date().toISOString(),
-    medicines: [
-      {
-        medication: { system: 'https://dmd.nhs.uk', code: '323509004', display: 'Sertraline 50mg tablets' },
-        strength: '50 mg',
-        form: 'tablet',
-        dose: 'One tablet each morning',
-        lastIssueDate: '2026-11-20',
-        quantitySupplied: { value: 28, unit: 'tablet' },
-        supplyDate: '2026-11-20',
-        runOutDate: '2026-12-18',
-        repeat: true,
-        prescriber: { name: 'Dr A Khan', registration: { body: 'GMC', number: '7012345' } },
-      },
-    ],
-    allergies: [{ substance: 'Penicillin', reaction: 'Rash' }],
   }
 }
 

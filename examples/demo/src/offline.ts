@@ -1,8 +1,9 @@
 import { HolderClient, IssuerClient, type OfflineShareLogEntry, verifyTrustList } from '@holdall/client'
 import { base64urlEncode } from '@holdall/crypto'
 import { createOfflineReader, startReaderServer } from '@holdall/example-reader'
-import type { RecordPayload } from '@holdall/protocol'
+import type { LicenceConditions } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
+import { jordanLicence } from './jordan.js'
 
 /*
  * npm run demo:offline (domain scenario 4): Friday, 15:00, Jordan's first probation appointment on
@@ -133,26 +134,20 @@ async function main(): Promise<void> {
   }
 }
 
-function licence(): RecordPayload {
+/** Jordan's licence, current today: the reader checks that it is. */
+function licence(): LicenceConditions {
   const today = new Date().toISOString().slice(0, 10)
   const end = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10)
-  return {
-    recordType: 'licence_conditions',
-    licenceKind: 'CRD',
+  return jordanLicence({
     licenceStartDate: today,
     licenceExpiryDate: end,
-    supervisingOfficer: { name: 'Sam Patel', phone: '0113 000 0000' },
     initialAppointment: {
       person: 'Duty officer',
       time: `${today}T15:00:00Z`,
       address: 'Leeds PDU, 1 Park Row',
       phone: '0113 000 0001',
     },
-    standardConditions: [{ code: 'std-1', text: 'Be of good behaviour and do not commit any offence.' }],
-    additionalConditions: [],
-    bespokeConditions: [],
-    policyVersion: '4.0',
-  }
+  })
 }
 
 runDemo('demo:offline', main)

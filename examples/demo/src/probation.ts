@@ -1,6 +1,7 @@
 import { HolderClient, ServiceClient, verifyTrustList } from '@holdall/client'
-import type { LicenceConditions, RecordPayload } from '@holdall/protocol'
+import type { LicenceConditions } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
+import { jordanLicence } from './jordan.js'
 
 /*
  * npm run demo:probation: a probation officer reads the licence conditions, including the
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const trusted = verifyTrustList(orgs.trustListJws, orgs.operatorPublicKey)
   try {
     const jordan = await HolderClient.createVault(url)
-    await jordan.putRecord('licence_conditions', licence(), 'My licence')
+    await jordan.putRecord('licence_conditions', jordanLicence(), 'My licence')
     await jordan.putRecord(
       'victim_protective_conditions',
       {
@@ -81,26 +82,6 @@ async function main(): Promise<void> {
     say('Done.')
   } finally {
     await stop()
-  }
-}
-
-function licence(): RecordPayload {
-  return {
-    recordType: 'licence_conditions',
-    licenceKind: 'CRD',
-    licenceStartDate: '2026-11-20',
-    licenceExpiryDate: '2027-05-20',
-    supervisingOfficer: { name: 'Sam Patel', phone: '0113 000 0000' },
-    initialAppointment: {
-      person: 'Duty officer',
-      time: '2026-11-20T14:00:00Z',
-      address: 'Leeds PDU, 1 Park Row',
-      phone: '0113 000 0001',
-    },
-    standardConditions: [{ code: 'std-1', text: 'Be of good behaviour and do not commit any offence.' }],
-    additionalConditions: [],
-    bespokeConditions: [],
-    policyVersion: '4.0',
   }
 }
 

@@ -1,6 +1,7 @@
 import { HoldallError, HolderClient, IssuerClient, ServiceClient, verifyTrustList } from '@holdall/client'
-import type { LicenceConditions, OstHandover, PendingRequest, RecordPayload, RecordType } from '@holdall/protocol'
+import type { OstHandover, PendingRequest, RecordPayload, RecordType } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
+import { jordanLicence } from './jordan.js'
 
 /*
  * npm run demo:week (issue 21): the rest of release week against one host, checking each pass
@@ -14,6 +15,12 @@ import { demoHost, runDemo } from './host.js'
 const say = (line: string) => process.stdout.write(`${line}\n`)
 const check = (condition: boolean, failure: string) => {
   if (!condition) throw new Error(`pass condition failed: ${failure}`)
+}
+
+/** The licence of release week: living at, and a curfew at, the approved address. */
+const CURFEW = {
+  additionalConditions: [{ code: 'res-1', text: 'Live at the approved address.' }],
+  bespokeConditions: [{ code: 'cur-1', text: 'Stay at the approved address from 19:00 to 07:00.' }],
 }
 
 async function main(): Promise<void> {
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
     const healthcare = new IssuerClient(url, orgs.prisonHealthcare)
     await deposit(healthcare, 'ost_handover', ostHandover(), 'HMP Leeds 7001')
     const probation = new IssuerClient(url, orgs.probation)
-    const licenceId = await deposit(probation, 'licence_conditions', licence(), 'Leeds PDU 7002')
+    const licenceId = await deposit(probation, 'licence_conditions', jordanLicence(CURFEW), 'Leeds PDU 7002')
     await jordan.putRecord('victim_protective_conditions', victimConditions(), 'Conditions that protect other people')
     await jordan.putRecord('cv', cv(), 'My CV')
     say('Jordan keeps a signed OST handover, a signed licence, the victim-protective conditions and a CV.')
@@ -153,7 +160,7 @@ async function main(): Promise<void> {
     const variationId = await deposit(
       new IssuerClient(url, orgs.probation),
       'licence_conditions',
-      { ...licence(), bespokeConditions: [], supersedes: licenceId, variationReason: 'Curfew removed' },
+      { ...jordanLicence(CURFEW), bespokeConditions: [], supersedes: licenceId, variationReason: 'Curfew removed' },
       'Leeds PDU 7011',
     )
     const housingNow = await housing.records()
@@ -205,26 +212,6 @@ function ostHandover(): RecordPayload {
     receivingService: { name: 'Forward Leeds', firstAppointment: '2026-11-23T11:00:00+00:00' },
     naloxoneSupplied: true,
     prescriber: { name: 'Dr A Khan', registration: { body: 'GMC', number: '7012345' } },
-  }
-}
-
-function licence(): LicenceConditions {
-  return {
-    recordType: 'licence_conditions',
-    licenceKind: 'CRD',
-    licenceStartDate: '2026-11-20',
-    licenceExpiryDate: '2027-05-20',
-    supervisingOfficer: { name: 'Sam Patel', phone: '0113 000 0000' },
-    initialAppointment: {
-      person: 'Duty officer',
-      time: '2026-11-20T14:00:00Z',
-      address: 'Leeds PDU, 1 Park Row',
-      phone: '0113 000 0001',
-    },
-    standardConditions: [{ code: 'std-1', text: 'Be of good behaviour and do not commit any offence.' }],
-    additionalConditions: [{ code: 'res-1', text: 'Live at the approved address.' }],
-    bespokeConditions: [{ code: 'cur-1', text: 'Stay at the approved address from 19:00 to 07:00.' }],
-    policyVersion: '4.0',
   }
 }
 
