@@ -13,6 +13,8 @@ export const ORGANISATION_CATEGORIES = [
   'pharmacy',
   'drug_service',
   'housing',
+  // A private landlord or letting agent: not a housing authority, so non-statutory (TPL-*).
+  'landlord',
   'jobcentre',
   'employer',
   'id_scheme',

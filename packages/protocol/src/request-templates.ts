@@ -81,6 +81,15 @@ export const REQUEST_TEMPLATES: Partial<Record<OrganisationCategory, RequestTemp
     mode: 'view_until',
     nonStatutory: false,
   },
+  // A private landlord or letting agent (right to rent, a viewing): never the licence or health;
+  // non-statutory, so the pressure question and cooling-off apply (domain.md (d) 13).
+  landlord: {
+    recordTypes: ['identity_document', 'birth_certificate', 'release_letter', 'appointment'],
+    defaultDurationDays: 7,
+    maxDurationDays: 30,
+    mode: 'view_until',
+    nonStatutory: true,
+  },
   // Scenario 12: CV, certificates, right to work, the person's own disclosure. No health, no licence.
   employer: {
     recordTypes: ['cv', 'qualification_certificate', 'disclosure_statement', 'identity_document'],

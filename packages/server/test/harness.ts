@@ -142,7 +142,7 @@ export async function startHost(
     probation: org('/orgs/leeds-probation', 'Leeds Probation Delivery Unit', 'probation', 'N53'),
     employer: org('/orgs/quick-jobs', 'Quick Jobs Ltd', 'employer', '12345678', false),
     /** Issue 19: a listed landlord, not a care or justice service: its grants wait a cooling-off. */
-    landlord: org('/orgs/homes-first', 'Homes First Lettings', 'housing', 'HF001'),
+    landlord: org('/orgs/homes-first', 'Homes First Lettings', 'landlord', 'HF001'),
     /** Issue 19: a listed resettlement support service, of category supporter. */
     supporter: org('/orgs/reconnect', 'Reconnect Support', 'supporter', 'RS001'),
     /** A listed ID scheme: it may issue identity documents, never a medication list. */

@@ -1,4 +1,4 @@
-import type { RecordType } from '@holdall/protocol'
+import { needsCoolingOff, ORGANISATION_CATEGORIES, type RecordType } from '@holdall/protocol'
 import type { StringKey } from './strings.js'
 
 /** The everyday name of each record type (domain.md (d) 2). */
@@ -32,6 +32,7 @@ const CATEGORY_WORDS: Record<string, StringKey> = {
   pharmacy: 'catPharmacy',
   drug_service: 'catDrugService',
   housing: 'catHousing',
+  landlord: 'catLandlord',
   jobcentre: 'catJobcentre',
   employer: 'catEmployer',
   id_scheme: 'catIdScheme',
@@ -44,15 +45,20 @@ export function categoryWord(category: string): StringKey {
   return CATEGORY_WORDS[category] ?? 'catUnknown'
 }
 
-/**
- * Who gets the "Is anyone making you share this?" question (domain.md (d) 13): employers,
- * landlords (housing) and family or friends (supporter). Never GP, pharmacy or probation, where
- * friction would harm care. Anyone the trust list cannot vouch for is asked too.
- */
 /** Issue 19: what a supporter may see unless the holder turns more on (domain scenario 13). */
 export const SUPPORTER_DEFAULT_TYPES: readonly string[] = ['appointment', 'licence_conditions']
 
 /** Issue 19: how long a grant to such a recipient waits before it starts (domain.md: e.g. 24 h). */
 export const COOLING_OFF_SECONDS = 24 * 60 * 60
 
-export const PRESSURE_CHECK_CATEGORIES: readonly string[] = ['employer', 'housing', 'supporter']
+/**
+ * Who gets the "Is anyone making you share this?" question and the cooling-off (domain.md (d)
+ * 13): the non-statutory recipients of the protocol's request templates (employers, colleges,
+ * private landlords) and family or friends (supporter). Never GP, pharmacy, probation or a
+ * council's housing officer, where a delay would harm care or a homeless person. Anyone the trust
+ * list cannot vouch for is asked too (request.tsx).
+ */
+export const PRESSURE_CHECK_CATEGORIES: readonly string[] = [
+  ...ORGANISATION_CATEGORIES.filter((category) => needsCoolingOff(category)),
+  'supporter',
+]

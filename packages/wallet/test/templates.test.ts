@@ -1,6 +1,7 @@
 import { RECORD_TYPES, type RecordType } from '@holdall/protocol'
 import { describe, expect, it } from 'vitest'
 import { consentChoices } from '../src/templates.js'
+import { PRESSURE_CHECK_CATEGORIES } from '../src/words.js'
 
 /* Issue 21: what the consent screen offers, by the category this app checked (spec 5.8.1). */
 const everything = Object.keys(RECORD_TYPES) as RecordType[]
@@ -30,5 +31,13 @@ describe('consent choices follow the request template', () => {
       'licence_conditions',
     ])
     expect(consentChoices(['ost_handover', 'appointment'], 30, 'unverified', false).offered).toEqual(['appointment'])
+  })
+
+  it('[TPL-03] the pressure question and cooling-off: a private landlord and an employer, never a council housing officer', () => {
+    // Scenario 11 is a homelessness assessment: a 24-hour wait there would harm the person.
+    expect(PRESSURE_CHECK_CATEGORIES).not.toContain('housing')
+    for (const category of ['gp_surgery', 'pharmacy', 'probation', 'drug_service'])
+      expect(PRESSURE_CHECK_CATEGORIES).not.toContain(category)
+    for (const category of ['landlord', 'employer', 'supporter']) expect(PRESSURE_CHECK_CATEGORIES).toContain(category)
   })
 })
