@@ -23,13 +23,13 @@ let dir: string
 let busy: Server
 let busyPort: number
 
-function start(env: Record<string, string>, nodeArgs: string[] = [], user?: { uid: number; gid: number }) {
+function start(env: Record<string, string>, nodeArgs: string[] = [], prefix: readonly string[] = []) {
   return new Promise<{ code: number | null; stderr: string; stdout: string; ms: number }>((resolve) => {
     const started = Date.now()
-    const child = spawn(process.execPath, [...nodeArgs, cli], {
+    const [command = process.execPath, ...args] = [...prefix, process.execPath, ...nodeArgs, cli]
+    const child = spawn(command, args, {
       cwd: dir,
       env: { PATH: process.env.PATH, HOLDALL_DATA_DIR: join(dir, 'data'), PORT: '0', ...env },
-      ...user,
     })
     let stderr = ''
     let stdout = ''
@@ -91,12 +91,18 @@ describe.concurrent('holdall-server: a setting that is wrong is one clear line a
   it('a data folder this user cannot read or write', async () => {
     const locked = join(dir, 'locked')
     mkdirSync(locked, { mode: 0o700 })
-    // Root reads every folder: as root, the host runs as nobody instead, beside a folder of root's.
+    chmodSync(locked, 0o000)
+    // Root reads every folder: as root, the host runs without the two capabilities that let it
+    // (util-linux's setpriv), so it meets the folder's mode as any user would, wherever the
+    // checkout lives (a user such as nobody could not read a checkout in a private folder).
     const asRoot = process.getuid?.() === 0
-    if (asRoot) chmodSync(dir, 0o755)
-    else chmodSync(locked, 0o000)
+    const drop = '-dac_override,-dac_read_search'
     try {
-      const result = await start({ HOLDALL_DATA_DIR: locked }, [], asRoot ? { uid: 65534, gid: 65534 } : undefined)
+      const result = await start(
+        { HOLDALL_DATA_DIR: locked },
+        [],
+        asRoot ? ['setpriv', `--bounding-set=${drop}`, `--inh-caps=${drop}`] : [],
+      )
       expectOneLine(result, 'HOLDALL_DATA_DIR', /\(EACCES\): give a folder this user can read and write/)
     } finally {
       chmodSync(locked, 0o700)
