@@ -51,6 +51,8 @@ export interface CheckedReceipt extends CheckedName {
   readonly clientId: string
   /** The record types the holder let the grantee see (from the signed receipt). */
   readonly recordTypes: readonly string[]
+  /** Whether the grantee may read (else it may only send the holder records). */
+  readonly reads: boolean
 }
 
 /**
@@ -74,6 +76,7 @@ export function checkReceipt(
     return undefined
   }
   const recordTypes = [...new Set(claims.authorization_details.flatMap((d) => d.record_types))]
+  const reads = claims.authorization_details.some((d) => d.actions.includes('read'))
   const listed = trusted.byClientId(claims.client_id)
   const sameOrganisation =
     listed !== undefined &&
@@ -83,8 +86,8 @@ export function checkReceipt(
       keyThumbprint(listed.agreementPublicKey, 'X25519'),
     )
   return sameOrganisation
-    ? { clientId: claims.client_id, name: listed.name, checked: true, recordTypes }
-    : { clientId: claims.client_id, name: claims.client_id, checked: false, recordTypes }
+    ? { clientId: claims.client_id, name: listed.name, checked: true, recordTypes, reads }
+    : { clientId: claims.client_id, name: claims.client_id, checked: false, recordTypes, reads }
 }
 
 /**

@@ -169,6 +169,7 @@ export const en = {
   logThisPhoneAdded: 'This phone was added on {when}.',
   logPhoneRemoved: 'A phone was removed on {when}.',
   logYouLet: 'You let {name} see {items} on {when}.',
+  logYouLetSend: 'You let {name} send you {items} on {when}.',
   logYouLetSomeone: 'You let someone see your things on {when}. This phone could not check who.',
   someone: 'Someone',
 
@@ -484,6 +485,7 @@ export const cy: Record<StringKey, string> = {
   logThisPhoneAdded: 'Cafodd y ffôn hwn ei ychwanegu ar {when}.',
   logPhoneRemoved: 'Cafodd ffôn ei dynnu i ffwrdd ar {when}.',
   logYouLet: 'Fe wnaethoch chi adael i {name} weld {items} ar {when}.',
+  logYouLetSend: 'Fe wnaethoch chi adael i {name} anfon {items} atoch chi ar {when}.',
   logYouLetSomeone:
     'Fe wnaethoch chi adael i rywun weld eich pethau ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
   someone: 'Rhywun',

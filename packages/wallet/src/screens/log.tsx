@@ -53,7 +53,7 @@ export function verifiedSentence(t: Translate, language: Language, event: ShownL
     language,
     grantee.recordTypes.map((type) => t(recordWord(type))),
   )
-  return t('logYouLet', { name, items, when })
+  return t(grantee.reads ? 'logYouLet' : 'logYouLetSend', { name, items, when })
 }
 
 interface ScreenProps {
