@@ -41,6 +41,7 @@ export {
 export { type ApproveChoice, HolderClient, type HolderOptions, type PairingDisplay } from './holder.js'
 export {
   checkHolderChain,
+  deviceLogEntryInChain,
   formatSafetyCode,
   type HolderPin,
   type HolderPinStore,

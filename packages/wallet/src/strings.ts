@@ -168,6 +168,7 @@ export const en = {
   logPhoneAdded: 'A phone was added on {when}.',
   logThisPhoneAdded: 'This phone was added on {when}.',
   logPhoneRemoved: 'A phone was removed on {when}.',
+  logPhoneNotChecked: 'We were told a phone changed on {when}. This phone could not check it.',
   logYouLet: 'You let {name} see {items} on {when}.',
   logYouLetSend: 'You let {name} send you {items} on {when}.',
   logYouLetSomeone: 'You let someone see your things on {when}. This phone could not check who.',
@@ -484,6 +485,7 @@ export const cy: Record<StringKey, string> = {
   logPhoneAdded: 'Cafodd ffôn ei ychwanegu ar {when}.',
   logThisPhoneAdded: 'Cafodd y ffôn hwn ei ychwanegu ar {when}.',
   logPhoneRemoved: 'Cafodd ffôn ei dynnu i ffwrdd ar {when}.',
+  logPhoneNotChecked: 'Cawsom wybod bod ffôn wedi newid ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
   logYouLet: 'Fe wnaethoch chi adael i {name} weld {items} ar {when}.',
   logYouLetSend: 'Fe wnaethoch chi adael i {name} anfon {items} atoch chi ar {when}.',
   logYouLetSomeone:

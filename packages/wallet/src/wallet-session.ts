@@ -7,6 +7,7 @@ import {
   checkLogActor,
   checkReceipt,
   checkRequester,
+  deviceLogEntryInChain,
   HoldallError,
   HolderClient,
   type HolderTrust,
@@ -77,6 +78,8 @@ export type VerifiedLogEvent =
       readonly at: number
       readonly type: 'device_added' | 'device_removed'
       readonly deviceKeyId: string
+      /** The entry's link into the holder-signed device chain (base64url). */
+      readonly deviceListLink: string
     }
   | { readonly index: number; readonly at: number; readonly type: 'grant_approved'; readonly receipt: string }
 
@@ -87,6 +90,8 @@ export type ShownLogEvent =
       readonly at: number
       readonly type: 'device_added' | 'device_removed'
       readonly thisPhone: boolean
+      /** The change is in the device chain a holder device signed (checked by this phone just now). */
+      readonly inChain: boolean
     }
   | {
       readonly index: number
@@ -101,7 +106,13 @@ function keyTransparency(entries: LogSync['entries']): VerifiedLogEvent[] {
   const out: VerifiedLogEvent[] = []
   for (const { index, entry } of entries) {
     if (entry.type === 'device_added' || entry.type === 'device_removed')
-      out.push({ index, at: entry.at, type: entry.type, deviceKeyId: base64urlEncode(entry.deviceKeyId) })
+      out.push({
+        index,
+        at: entry.at,
+        type: entry.type,
+        deviceKeyId: base64urlEncode(entry.deviceKeyId),
+        deviceListLink: base64urlEncode(entry.deviceListLink),
+      })
     else if (entry.type === 'grant_approved')
       out.push({ index, at: entry.at, type: entry.type, receipt: new TextDecoder().decode(entry.receipt) })
   }
@@ -487,10 +498,26 @@ export class WalletSession {
   async verifiedLogEvents(): Promise<ShownLogEvent[]> {
     const self = this.store.vault.device
     const deviceId = this.client?.deviceId
-    return (await this.#loadLogEvents())
+    const events = await this.#loadLogEvents()
+    // Device changes are checked against the holder-signed device chain (verified from its root).
+    const chain = events.some((e) => e.type !== 'grant_approved')
+      ? await this.client?.deviceChain().catch(() => undefined)
+      : undefined
+    return events
       .map((e): ShownLogEvent => {
-        if (e.type !== 'grant_approved')
-          return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId }
+        if (e.type !== 'grant_approved') {
+          const inChain =
+            chain !== undefined &&
+            deviceLogEntryInChain(
+              {
+                type: e.type,
+                deviceKeyId: base64urlDecode(e.deviceKeyId),
+                deviceListLink: base64urlDecode(e.deviceListLink),
+              },
+              chain,
+            )
+          return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId, inChain }
+        }
         const grantee =
           this.trust === undefined || deviceId === undefined
             ? undefined

@@ -1,4 +1,4 @@
-import { checkReceipt, HoldallError, HolderClient } from '@holdall/client'
+import { checkReceipt, deviceLogEntryInChain, HoldallError, HolderClient } from '@holdall/client'
 import { base64urlEncode, keyThumbprint } from '@holdall/crypto'
 import { grantReceiptClaimsSchema } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -96,5 +96,26 @@ describe('malicious host: a substituted service key, against the verified log (s
         signingPublicKey: other.deviceKeys.signing.publicKey,
       }),
     ).toBeUndefined()
+  })
+
+  it('[TRUST-KEY-02] a device entry counts only when its link names the holder-signed chain entry for that device', async () => {
+    const holder = await HolderClient.createVault(host.url)
+    const synced = await holder.vaultLog.sync()
+    const added = synced.entries.flatMap((e) => (e.entry.type === 'device_added' ? [e.entry] : []))
+    expect(added).toHaveLength(1)
+    const entry = added[0] as (typeof added)[number]
+    const chain = await holder.deviceChain()
+    expect(deviceLogEntryInChain(entry, chain)).toBe(true)
+    // The host's own entries: another device, a link to another entry or hash, or a removal.
+    const otherDevice = new Uint8Array(32).fill(9)
+    expect(deviceLogEntryInChain({ ...entry, deviceKeyId: otherDevice }, chain)).toBe(false)
+    const badHash = entry.deviceListLink.slice()
+    badHash[35] = (badHash[35] ?? 0) ^ 1
+    expect(deviceLogEntryInChain({ ...entry, deviceListLink: badHash }, chain)).toBe(false)
+    const otherSeq = entry.deviceListLink.slice()
+    otherSeq[3] = 5
+    expect(deviceLogEntryInChain({ ...entry, deviceListLink: otherSeq }, chain)).toBe(false)
+    expect(deviceLogEntryInChain({ ...entry, type: 'device_removed' }, chain)).toBe(false)
+    expect(deviceLogEntryInChain({ ...entry, deviceListLink: entry.deviceListLink.slice(0, 20) }, chain)).toBe(false)
   })
 })

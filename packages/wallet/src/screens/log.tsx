@@ -43,6 +43,8 @@ export function logSentence(
 export function verifiedSentence(t: Translate, language: Language, event: ShownLogEvent): string {
   const when = whenShort(language, event.at)
   if (event.type !== 'grant_approved') {
+    // A change the holder-signed device list does not show is only the host's word.
+    if (!event.inChain) return t('logPhoneNotChecked', { when })
     if (event.type === 'device_removed') return t('logPhoneRemoved', { when })
     return t(event.thisPhone ? 'logThisPhoneAdded' : 'logPhoneAdded', { when })
   }
