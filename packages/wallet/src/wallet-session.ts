@@ -24,7 +24,14 @@ import {
   type VaultLogStore,
   verifyTrustList,
 } from '@holdall/client'
-import { base64urlDecode, base64urlEncode, fromPublicJwk, isHoldallCryptoError, parseManifest } from '@holdall/crypto'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  fromPublicJwk,
+  isHoldallCryptoError,
+  keyThumbprint,
+  parseManifest,
+} from '@holdall/crypto'
 import {
   type AccessLogEntry,
   type Grant,
@@ -97,7 +104,7 @@ export type ShownLogEvent =
       readonly index: number
       readonly at: number
       readonly type: 'grant_approved'
-      /** Undefined: this phone could not verify the receipt (another device's, or forged). */
+      /** Undefined: no device in the holder-signed chain signed the receipt (the host forged it), or no trust list. */
       readonly grantee: CheckedReceipt | undefined
     }
 
@@ -499,10 +506,18 @@ export class WalletSession {
     const self = this.store.vault.device
     const deviceId = this.client?.deviceId
     const events = await this.#loadLogEvents()
-    // Device changes are checked against the holder-signed device chain (verified from its root).
-    const chain = events.some((e) => e.type !== 'grant_approved')
-      ? await this.client?.deviceChain().catch(() => undefined)
-      : undefined
+    // Device changes, and receipts other devices of the vault signed, are checked against the
+    // holder-signed device chain (verified from its root); never a key the host lists.
+    const chain = events.length > 0 ? await this.client?.deviceChain().catch(() => undefined) : undefined
+    const signers = [
+      ...(deviceId === undefined ? [] : [{ deviceId, signingPublicKey: self.signing.publicKey }]),
+      ...(chain?.entries ?? [])
+        .filter((c) => c.operation === 'add')
+        .map((c) => ({
+          deviceId: base64urlEncode(keyThumbprint(c.subjectSigningKey, 'Ed25519')),
+          signingPublicKey: c.subjectSigningKey,
+        })),
+    ]
     return events
       .map((e): ShownLogEvent => {
         if (e.type !== 'grant_approved') {
@@ -518,10 +533,11 @@ export class WalletSession {
             )
           return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId, inChain }
         }
-        const grantee =
-          this.trust === undefined || deviceId === undefined
-            ? undefined
-            : checkReceipt(e.receipt, this.trust, { deviceId, signingPublicKey: self.signing.publicKey })
+        const trust = this.trust
+        let grantee: CheckedReceipt | undefined
+        for (const signer of trust === undefined ? [] : signers) {
+          grantee ??= checkReceipt(e.receipt, trust as TrustedOrganisations, signer)
+        }
         return { index: e.index, at: e.at, type: e.type, grantee }
       })
       .reverse()
