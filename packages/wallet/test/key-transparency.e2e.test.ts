@@ -14,7 +14,8 @@ import { checkScreen, launchChromium, skipBrowser } from './browser.js'
  * phones were added and which services the holder let see what, from the entries this phone
  * verified in the vault's signed log, named from the receipt it signed and its own trust list.
  * The host's operator then rewrites the old access log (GET /vaults/:id/log): deletes the phone,
- * the "yes" and every read, and renames the grantee. The verified sentences stay as they were.
+ * the "yes" and every read, and renames the grantee there and in the grants list. The verified
+ * sentences stay as they were.
  */
 const PIN = '604913'
 
@@ -72,8 +73,16 @@ describe.skipIf(skipBrowser)('the wallet shows the keys that got your things, fr
     await context.route('**/*', async (route) => {
       const request = route.request()
       if (!request.url().startsWith(host.url)) return route.abort('blockedbyclient')
-      // Only the old access log: /vaults/:id/log exactly (the verifiable log is /log/...).
-      if (!rewrite || !/^\/vaults\/[^/]+\/log$/.test(new URL(request.url()).pathname)) return route.continue()
+      const path = new URL(request.url()).pathname
+      // The grants list: the operator renames the surgery (its receipts stay as the holder signed them).
+      if (rewrite && /^\/vaults\/[^/]+\/grants$/.test(path)) {
+        const response = await route.fetch()
+        const body = (await response.json()) as { grants: { client_name: string }[] }
+        const grants = body.grants.map((g) => ({ ...g, client_name: 'Quick Loans Ltd' }))
+        return route.fulfill({ response, json: { ...body, grants } })
+      }
+      // The old access log: /vaults/:id/log exactly (the verifiable log is /log/...).
+      if (!rewrite || !/^\/vaults\/[^/]+\/log$/.test(path)) return route.continue()
       const response = await route.fetch()
       const body = (await response.json()) as { entries: AccessLogEntry[] }
       const gone = new Set(['device_added', 'request_approved', 'key_served'])
