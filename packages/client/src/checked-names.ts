@@ -40,25 +40,54 @@ export function checkGrant(
   trusted: TrustedOrganisations,
   device: { readonly deviceId: string; readonly signingPublicKey: Uint8Array },
 ): Grant & CheckedName {
-  const unchecked = { ...grant, name: grant.client_name, checked: false }
+  const receipt = checkReceipt(grant.receipt, trusted, device)
+  return receipt?.checked === true && receipt.clientId === grant.client_id
+    ? { ...grant, name: receipt.name, checked: true }
+    : { ...grant, name: grant.client_name, checked: false }
+}
+
+/** What a grant receipt this device signed says, with the grantee's name as the trust list gives it. */
+export interface CheckedReceipt extends CheckedName {
+  readonly clientId: string
+  /** The record types the holder let the grantee see (from the signed receipt). */
+  readonly recordTypes: readonly string[]
+  /** Whether the grantee may read (else it may only send the holder records). */
+  readonly reads: boolean
+}
+
+/**
+ * A grant receipt (a `grant_approved` log entry's, or a grant's), verified under this device's own
+ * key: undefined when it does not verify (another device signed it, or nobody did). Its name is
+ * the listed one, checked, only when the client_id, signing key and agreement key (the service
+ * key the record keys were wrapped to) the holder signed for are the ones on the trust list;
+ * otherwise the client_id, unchecked. Never a name the host sends.
+ */
+export function checkReceipt(
+  receipt: string,
+  trusted: TrustedOrganisations,
+  device: { readonly deviceId: string; readonly signingPublicKey: Uint8Array },
+): CheckedReceipt | undefined {
   let claims: ReturnType<typeof grantReceiptClaimsSchema.parse>
   try {
-    const { header, payload } = verifyCompactJws(grant.receipt, device.signingPublicKey, 'grant+jwt')
-    if (header.kid !== device.deviceId) return unchecked
+    const { header, payload } = verifyCompactJws(receipt, device.signingPublicKey, 'grant+jwt')
+    if (header.kid !== device.deviceId) return undefined
     claims = grantReceiptClaimsSchema.parse(payload)
   } catch {
-    return unchecked
+    return undefined
   }
+  const recordTypes = [...new Set(claims.authorization_details.flatMap((d) => d.record_types))]
+  const reads = claims.authorization_details.some((d) => d.actions.includes('read'))
   const listed = trusted.byClientId(claims.client_id)
   const sameOrganisation =
     listed !== undefined &&
-    claims.client_id === grant.client_id &&
     listed.signing_key_id === claims.client_signing_key_id &&
     constantTimeEqual(
       base64urlDecode(claims.client_agreement_key_id),
       keyThumbprint(listed.agreementPublicKey, 'X25519'),
     )
-  return sameOrganisation ? { ...grant, name: listed.name, checked: true } : unchecked
+  return sameOrganisation
+    ? { clientId: claims.client_id, name: listed.name, checked: true, recordTypes, reads }
+    : { clientId: claims.client_id, name: claims.client_id, checked: false, recordTypes, reads }
 }
 
 /**

@@ -6,7 +6,9 @@ import {
   type DeviceChainMember,
   deviceChainSafetyCode,
   isHoldallCryptoError,
+  keyThumbprint,
   safetyCodeMatches,
+  sha256Bytes,
   type VerifiedDeviceChain,
   verifyDeviceChain,
 } from '@holdall/crypto'
@@ -153,4 +155,31 @@ function chainError(error: unknown): HoldallError {
         cause: error,
       })
   }
+}
+
+/**
+ * Whether a `device_added` / `device_removed` log entry is bound to the holder-signed device
+ * chain this device verified (spec 8.3): its link (the entry's seq, u32 big-endian, then SHA-256
+ * of the chain entry as base64url text) names an entry of the chain that adds (or removes) the
+ * device the log entry names. The host writes the log entry; only a holder device signs the chain.
+ */
+export function deviceLogEntryInChain(
+  entry: {
+    readonly type: 'device_added' | 'device_removed'
+    readonly deviceKeyId: Uint8Array
+    readonly deviceListLink: Uint8Array
+  },
+  chain: VerifiedDeviceChain,
+): boolean {
+  const link = entry.deviceListLink
+  if (link.length !== 36) return false
+  const seq = new DataView(link.buffer, link.byteOffset, link.byteLength).getUint32(0)
+  const signed = chain.entries.find((e) => e.seq === seq)
+  if (signed === undefined) return false
+  const hash = sha256Bytes(new TextEncoder().encode(base64urlEncode(signed.bytes)))
+  return (
+    constantTimeEqual(hash, link.subarray(4)) &&
+    signed.operation === (entry.type === 'device_added' ? 'add' : 'remove') &&
+    constantTimeEqual(keyThumbprint(signed.subjectSigningKey, 'Ed25519'), entry.deviceKeyId)
+  )
 }

@@ -14,7 +14,15 @@ export {
   type VaultLogRecord,
   type VaultLogStore,
 } from '@holdall/log'
-export { type CheckedName, checkDeposit, checkGrant, checkLogActor, checkRequester } from './checked-names.js'
+export {
+  type CheckedName,
+  type CheckedReceipt,
+  checkDeposit,
+  checkGrant,
+  checkLogActor,
+  checkReceipt,
+  checkRequester,
+} from './checked-names.js'
 export {
   type ClinicalCodeProblem,
   clinicalCodeProblems,
@@ -33,6 +41,7 @@ export {
 export { type ApproveChoice, HolderClient, type HolderOptions, type PairingDisplay } from './holder.js'
 export {
   checkHolderChain,
+  deviceLogEntryInChain,
   formatSafetyCode,
   type HolderPin,
   type HolderPinStore,

@@ -24,6 +24,7 @@ const STORE = 'sealed'
 const KEYS_ENTRY = 'device-keys'
 const RECORDS_ENTRY = 'records'
 const LOG_ENTRY = 'vault-log'
+const LOG_EVENTS_ENTRY = 'vault-log-events'
 const AAD = new TextEncoder().encode('holdall-wallet/v1')
 
 interface SealedEntry {
@@ -53,6 +54,9 @@ export interface UnlockedStore {
   /** The device's record of the vault's verifiable log (last checkpoint, any alarm), sealed like the records. */
   saveLog(record: unknown): Promise<void>
   loadLog(): Promise<unknown>
+  /** The key-transparency entries (devices, grants) this phone verified in the log, sealed like the records. */
+  saveLogEvents(events: unknown): Promise<void>
+  loadLogEvents(): Promise<unknown>
 }
 
 function openDb(): Promise<IDBDatabase> {
@@ -147,6 +151,13 @@ function unlocked(key: CryptoKey, entry: SealedEntry, vault: StoredVault): Unloc
     },
     async loadLog() {
       const sealed = await getEntry(LOG_ENTRY)
+      return sealed === undefined ? undefined : open(key, sealed)
+    },
+    async saveLogEvents(events) {
+      await putEntry(LOG_EVENTS_ENTRY, await seal(key, entry.kdf, entry.salt, events))
+    },
+    async loadLogEvents() {
+      const sealed = await getEntry(LOG_EVENTS_ENTRY)
       return sealed === undefined ? undefined : open(key, sealed)
     },
   }

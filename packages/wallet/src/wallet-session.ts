@@ -1,15 +1,19 @@
 import {
   type ApproveChoice,
   type CheckedName,
+  type CheckedReceipt,
   checkDeposit,
   checkGrant,
   checkLogActor,
+  checkReceipt,
   checkRequester,
+  deviceLogEntryInChain,
   HoldallError,
   HolderClient,
   type HolderTrust,
   isHoldallLogError,
   type LogAlarm,
+  type LogSync,
   makeOfflineShare,
   mayShowOffline,
   type OfflineShareLogEntry,
@@ -20,7 +24,14 @@ import {
   type VaultLogStore,
   verifyTrustList,
 } from '@holdall/client'
-import { base64urlDecode, base64urlEncode, fromPublicJwk, isHoldallCryptoError, parseManifest } from '@holdall/crypto'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  fromPublicJwk,
+  isHoldallCryptoError,
+  keyThumbprint,
+  parseManifest,
+} from '@holdall/crypto'
 import {
   type AccessLogEntry,
   type Grant,
@@ -61,6 +72,58 @@ export interface InboxItem {
   readonly from: string | undefined
   /** The sender is listed, signed this record and may issue its type: checked by this app. */
   readonly checked: boolean
+}
+
+/**
+ * A key-transparency entry this phone verified in the vault's log (spec 8.6, issue 13 point 5):
+ * a device added or removed, or a grant's receipt (naming the service key the record keys were
+ * wrapped to). Kept sealed on the phone, so the host's later answers cannot take one away.
+ */
+export type VerifiedLogEvent =
+  | {
+      readonly index: number
+      readonly at: number
+      readonly type: 'device_added' | 'device_removed'
+      readonly deviceKeyId: string
+      /** The entry's link into the holder-signed device chain (base64url). */
+      readonly deviceListLink: string
+    }
+  | { readonly index: number; readonly at: number; readonly type: 'grant_approved'; readonly receipt: string }
+
+/** A verified entry as "What happened" says it: who, from this phone's own checks only. */
+export type ShownLogEvent =
+  | {
+      readonly index: number
+      readonly at: number
+      readonly type: 'device_added' | 'device_removed'
+      readonly thisPhone: boolean
+      /** The change is in the device chain a holder device signed (checked by this phone just now). */
+      readonly inChain: boolean
+    }
+  | {
+      readonly index: number
+      readonly at: number
+      readonly type: 'grant_approved'
+      /** Undefined: no device in the holder-signed chain signed the receipt (the host forged it), or no trust list. */
+      readonly grantee: CheckedReceipt | undefined
+    }
+
+/** The entries of one sync that are key transparency, as kept on the phone. */
+function keyTransparency(entries: LogSync['entries']): VerifiedLogEvent[] {
+  const out: VerifiedLogEvent[] = []
+  for (const { index, entry } of entries) {
+    if (entry.type === 'device_added' || entry.type === 'device_removed')
+      out.push({
+        index,
+        at: entry.at,
+        type: entry.type,
+        deviceKeyId: base64urlEncode(entry.deviceKeyId),
+        deviceListLink: base64urlEncode(entry.deviceListLink),
+      })
+    else if (entry.type === 'grant_approved')
+      out.push({ index, at: entry.at, type: entry.type, receipt: new TextDecoder().decode(entry.receipt) })
+  }
+  return out
 }
 
 /** A live grant, with its grantee's name as this app checked it (from the receipt it signed). */
@@ -407,11 +470,77 @@ export class WalletSession {
   async checkLog(): Promise<LogAlarm | undefined> {
     const client = this.#required()
     try {
-      await client.vaultLog.sync()
+      const synced = await client.vaultLog.sync()
+      // Only entries the sync verified against the signed root are kept.
+      await this.#keepLogEvents(keyTransparency(synced.entries))
     } catch (error) {
       if (!isHoldallLogError(error)) return undefined
     }
     return (await client.vaultLog.store.load())?.alarm
+  }
+
+  async #loadLogEvents(): Promise<VerifiedLogEvent[]> {
+    try {
+      const saved = (await this.store.loadLogEvents()) as { vaultId?: string; events?: VerifiedLogEvent[] } | undefined
+      return saved?.vaultId === this.store.vault.vaultId ? (saved.events ?? []) : []
+    } catch {
+      // Sealed for an older vault on this phone (another PIN key): not this vault's.
+      return []
+    }
+  }
+
+  async #keepLogEvents(fresh: readonly VerifiedLogEvent[]): Promise<void> {
+    if (fresh.length === 0) return
+    const kept = await this.#loadLogEvents()
+    const seen = new Set(kept.map((e) => e.index))
+    const events = [...kept, ...fresh.filter((e) => !seen.has(e.index))].sort((a, b) => a.index - b.index)
+    await this.store.saveLogEvents({ vaultId: this.store.vault.vaultId, events })
+  }
+
+  /**
+   * The device changes and grants this phone verified in the vault's log, newest first (read
+   * after `checkLog`). Names come from the receipt this phone signed and the trust list it
+   * checked, never from the host; nothing the host's access log says changes them.
+   */
+  async verifiedLogEvents(): Promise<ShownLogEvent[]> {
+    const self = this.store.vault.device
+    const deviceId = this.client?.deviceId
+    const events = await this.#loadLogEvents()
+    // Device changes, and receipts other devices of the vault signed, are checked against the
+    // holder-signed device chain (verified from its root); never a key the host lists.
+    const chain = events.length > 0 ? await this.client?.deviceChain().catch(() => undefined) : undefined
+    const signers = [
+      ...(deviceId === undefined ? [] : [{ deviceId, signingPublicKey: self.signing.publicKey }]),
+      ...(chain?.entries ?? [])
+        .filter((c) => c.operation === 'add')
+        .map((c) => ({
+          deviceId: base64urlEncode(keyThumbprint(c.subjectSigningKey, 'Ed25519')),
+          signingPublicKey: c.subjectSigningKey,
+        })),
+    ]
+    return events
+      .map((e): ShownLogEvent => {
+        if (e.type !== 'grant_approved') {
+          const inChain =
+            chain !== undefined &&
+            deviceLogEntryInChain(
+              {
+                type: e.type,
+                deviceKeyId: base64urlDecode(e.deviceKeyId),
+                deviceListLink: base64urlDecode(e.deviceListLink),
+              },
+              chain,
+            )
+          return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId, inChain }
+        }
+        const trust = this.trust
+        let grantee: CheckedReceipt | undefined
+        for (const signer of trust === undefined ? [] : signers) {
+          grantee ??= checkReceipt(e.receipt, trust as TrustedOrganisations, signer)
+        }
+        return { index: e.index, at: e.at, type: e.type, grantee }
+      })
+      .reverse()
   }
   pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()
 

@@ -2,9 +2,9 @@ import type { CheckedName, LogAlarm } from '@holdall/client'
 import type { AccessLogEntry, Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
-import { type Translate, useLanguage, whenShort } from '../i18n.js'
-import type { StringKey } from '../strings.js'
-import type { WalletSession } from '../wallet-session.js'
+import { listOf, type Translate, useLanguage, whenShort } from '../i18n.js'
+import type { Language, StringKey } from '../strings.js'
+import type { ShownLogEvent, WalletSession } from '../wallet-session.js'
 import { recordWord } from '../words.js'
 
 const EVENT_SENTENCES: Record<string, StringKey> = {
@@ -36,6 +36,28 @@ export function logSentence(
   return t(EVENT_SENTENCES[entry.event] ?? 'logOther', { name, item, when })
 }
 
+/**
+ * One entry this phone verified in the vault's log (issue 13 point 5, key transparency): a phone
+ * added or removed, or a grant, named from the receipt this phone signed and its trust list.
+ */
+export function verifiedSentence(t: Translate, language: Language, event: ShownLogEvent): string {
+  const when = whenShort(language, event.at)
+  if (event.type !== 'grant_approved') {
+    // A change the holder-signed device list does not show is only the host's word.
+    if (!event.inChain) return t('logPhoneNotChecked', { when })
+    if (event.type === 'device_removed') return t('logPhoneRemoved', { when })
+    return t(event.thisPhone ? 'logThisPhoneAdded' : 'logPhoneAdded', { when })
+  }
+  const grantee = event.grantee
+  if (grantee === undefined) return t('logYouLetSomeone', { when })
+  const name = grantee.checked ? grantee.name : t('nameNotChecked', { name: grantee.name })
+  const items = listOf(
+    language,
+    grantee.recordTypes.map((type) => t(recordWord(type))),
+  )
+  return t(grantee.reads ? 'logYouLet' : 'logYouLetSend', { name, items, when })
+}
+
 interface ScreenProps {
   readonly session: WalletSession
   readonly onHome: () => void
@@ -47,11 +69,15 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
   const [entries, setEntries] = useState<{ log: AccessLogEntry[]; grants: Grant[] }>()
   const [error, setError] = useState<string>()
   const [alarm, setAlarm] = useState<LogAlarm>()
+  const [verified, setVerified] = useState<ShownLogEvent[]>()
   useEffect(() => {
     // The phone checks the signed log against what it checked before; a contradiction is kept for ever.
     session
       .checkLog()
-      .then(setAlarm)
+      .then(async (found) => {
+        setAlarm(found)
+        setVerified(await session.verifiedLogEvents())
+      })
       .catch(() => undefined)
     Promise.all([session.log(), session.allGrants()])
       .then(([log, grants]) => setEntries({ log: [...log].reverse(), grants }))
@@ -61,6 +87,22 @@ export function Log({ session, onHome, onLock }: ScreenProps) {
     <Layout title={t('logTitle')} onHome={onHome} onLock={onLock}>
       <LogAlarmBox alarm={alarm} />
       <ErrorSummary message={error} />
+      {verified !== undefined && (
+        <section aria-labelledby="log-verified" data-testid="log-verified">
+          <h2 id="log-verified">{t('logVerifiedTitle')}</h2>
+          <p>{t('logVerifiedHelp')}</p>
+          {verified.length === 0 ? (
+            <p>{t('logVerifiedNone')}</p>
+          ) : (
+            <ul class="log-verified">
+              {verified.map((event) => (
+                <li key={event.index}>{verifiedSentence(t, language, event)}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      <h2>{t('logHostTitle')}</h2>
       {entries === undefined ? (
         <p>{t('loading')}</p>
       ) : entries.log.length === 0 ? (
