@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freshPostgresDatabase } from '../packages/server/test/harness.js'
 
 /*
  * A second `npm start` with nothing changed is fast (issue 20, point 3): the build step finds
@@ -97,6 +98,12 @@ describe('npm start on a built tree', () => {
   })
 
   it.skipIf(!postgres)('pg is loaded when DATABASE_URL is PostgreSQL (the probe sees it)', async () => {
-    expect(await packagesLoaded(bundle, { DATABASE_URL: postgresUrl })).toContain('pg')
+    // A database of its own: the server's shared one may hold another build's migrations.
+    const database = await freshPostgresDatabase(postgresUrl)
+    try {
+      expect(await packagesLoaded(bundle, { DATABASE_URL: database.url })).toContain('pg')
+    } finally {
+      await database.drop()
+    }
   })
 })
