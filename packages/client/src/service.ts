@@ -114,9 +114,14 @@ export class ServiceClient {
     this.log = new ServiceLog(this.host, () => this.#token(), options)
   }
 
-  /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */
-  #clientAuth(audiencePath: string): Record<string, string> {
-    const now = Math.floor(Date.now() / 1000)
+  /**
+   * RFC 7523 private_key_jwt for the token and backchannel endpoints. Its `iat` and `exp` are the
+   * host's time, not this machine's: a service whose clock runs minutes out would otherwise be
+   * refused (the host allows 5 s), and a clock is not something the service SDK may assume.
+   */
+  async #clientAuth(audiencePath: string): Promise<Record<string, string>> {
+    await this.host.learnHostTime()
+    const now = Math.floor(this.host.clock.now() / 1000)
     return {
       client_id: this.identity.clientId,
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
@@ -159,7 +164,7 @@ export class ServiceClient {
       path: '/oauth/bc-authorize',
       headers: { 'idempotency-key': options.idempotencyKey ?? base64urlEncode(generateId()) },
       form: {
-        ...this.#clientAuth('/oauth/bc-authorize'),
+        ...(await this.#clientAuth('/oauth/bc-authorize')),
         login_hint: input.code,
         binding_message: options.bindingMessage,
         authorization_details: JSON.stringify(options.details),
@@ -185,7 +190,7 @@ export class ServiceClient {
           method: 'POST',
           path: '/oauth/token',
           form: {
-            ...this.#clientAuth('/oauth/token'),
+            ...(await this.#clientAuth('/oauth/token')),
             grant_type: 'urn:openid:params:grant-type:ciba',
             auth_req_id: authReqId,
           },
@@ -306,7 +311,7 @@ export class ServiceClient {
     const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
       method: 'POST',
       path: '/oauth/token',
-      form: { ...this.#clientAuth('/oauth/token'), grant_type: 'refresh_token', refresh_token: this.#refreshToken },
+      form: { ...(await this.#clientAuth('/oauth/token')), grant_type: 'refresh_token', refresh_token: this.#refreshToken },
     })
     this.#accessToken = tokens.access_token
     this.#refreshToken = tokens.refresh_token
