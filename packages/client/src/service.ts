@@ -311,7 +311,11 @@ export class ServiceClient {
     const tokens = await this.host.json<{ access_token: string; refresh_token: string }>({
       method: 'POST',
       path: '/oauth/token',
-      form: { ...(await this.#clientAuth('/oauth/token')), grant_type: 'refresh_token', refresh_token: this.#refreshToken },
+      form: {
+        ...(await this.#clientAuth('/oauth/token')),
+        grant_type: 'refresh_token',
+        refresh_token: this.#refreshToken,
+      },
     })
     this.#accessToken = tokens.access_token
     this.#refreshToken = tokens.refresh_token
