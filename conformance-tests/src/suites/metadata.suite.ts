@@ -11,7 +11,7 @@ const ctx = conformance()
  * never from an address inside its own network, and only when the document names that URL.
  */
 describe('client metadata documents (chapter 2)', () => {
-  async function askAs(clientId: string, keys = generateDeviceKeys()) {
+  async function askAs(clientId: string, keys = generateDeviceKeys(), lifetimeSeconds = 60) {
     const now = Math.floor(Date.now() / 1000)
     const { signCompactJws, base64urlEncode, randomBytes } = await import('@holdall/crypto')
     return ctx.connection(keys.signing).send({
@@ -27,7 +27,7 @@ describe('client metadata documents (chapter 2)', () => {
             sub: clientId,
             aud: ctx.url('/oauth/bc-authorize'),
             iat: now,
-            exp: now + 60,
+            exp: now + lifetimeSeconds,
             jti: base64urlEncode(randomBytes(16)),
           },
           keys.signing.secretKey,
@@ -90,6 +90,14 @@ describe('client metadata documents (chapter 2)', () => {
     assert.notEqual(first.status, 401, 'the first use of the assertion was refused as client authentication')
     const again = await ctx.connection(gp.keys.signing).send({ method: 'POST', path: '/oauth/bc-authorize', form })
     await assertOAuthError(again, 'invalid_client', 401)
+  })
+
+  it('[API-META-02] refuses a client assertion that lives longer than 5 minutes', async () => {
+    const gp = ctx.org('guesser')
+    await assertOAuthError(await askAs(gp.clientId, gp.keys, 3600), 'invalid_client', 401)
+    // The same assertion with a 5-minute life gets past client authentication.
+    const fine = await askAs(gp.clientId, gp.keys, 300)
+    assert.notEqual(fine.status, 401, 'a 5-minute assertion was refused as client authentication')
   })
 
   it('[API-META-02] refuses a client assertion signed by a key that is not in the metadata document', async () => {

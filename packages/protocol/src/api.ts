@@ -372,6 +372,9 @@ export { keyIdSchema as deviceIdSchema }
 
 // ---- responses the host sends (chapter 5); every route declares one of these -----------------
 
+/** The body of an action that needs no input (pair, deny, revoke, cancel): exactly `{}` (spec 5.15, [API-JSON-01]). */
+export const emptyBodySchema = z.object({}).strict()
+
 export const enrolledDeviceSchema = z.object({ device_id: keyIdSchema }).strict()
 export const pendingRequestListSchema = z.object({ requests: z.array(pendingRequestSchema) }).strict()
 export const grantListSchema = z.object({ grants: z.array(grantSchema) }).strict()

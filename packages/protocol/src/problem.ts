@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   invalid_request: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  /** Request headers over the host's limit (RFC 6585 section 5). */
+  headers_too_large: 431,
   unsupported_version: 400,
   envelope_invalid: 422,
   wrap_invalid: 422,
@@ -22,6 +24,8 @@ export const ERROR_CODES = {
   /** A record that a newer signed record replaced, offered as current (spec 4.4, SUP-VER-03). */
   superseded: 409,
   not_found: 404,
+  /** A known endpoint asked with a method it does not take; carries `Allow` (RFC 9110 15.5.6). */
+  method_not_allowed: 405,
   conflict: 409,
   /** A checkpoint presented to the host is not one of its own log's (spec 8.8, LOG-GOSSIP-01). */
   log_inconsistent: 409,

@@ -17,6 +17,7 @@ import { openDatabase } from './db/database.js'
 import { errorHandler, HttpProblem, sendProblem } from './errors.js'
 import { type HardeningOptions, registerHardening } from './hardening.js'
 import { registerAuthentication } from './http/authenticate.js'
+import { allowedMethodsFinder } from './http/method-not-allowed.js'
 import { openApiSecuritySchemes } from './http/openapi.js'
 import { registerReadCommit } from './http/replay.js'
 import type { App } from './http/route.js'
@@ -200,7 +201,14 @@ function createFastify(options: BuildAppOptions) {
   app.setErrorHandler(errorHandler)
   // Deny by default: a body is JSON, a form (OAuth) or an envelope, and nothing else.
   app.removeContentTypeParser('text/plain')
-  app.setNotFoundHandler((_request, reply) => sendProblem(reply, 'not_found', 'no such endpoint'))
+  const allowedMethods = allowedMethodsFinder(app)
+  app.setNotFoundHandler((request, reply) => {
+    const allow = allowedMethods(request.url.split('?')[0] ?? '')
+    if (allow.length === 0) return sendProblem(reply, 'not_found', 'no such endpoint')
+    return sendProblem(reply, 'method_not_allowed', `this endpoint takes ${allow.join(', ')}`, {
+      allow: allow.join(', '),
+    })
+  })
   return app
 }
 

@@ -37,10 +37,12 @@ export class OAuthError extends Error {
   }
 }
 
-const TITLES: Record<ErrorCode, string> = {
+/** One title per code, whichever part of the host refuses (RFC 9457 3.1.3). */
+export const TITLES: Record<ErrorCode, string> = {
   invalid_request: 'The request is not valid',
   unsupported_media_type: 'Unsupported content type',
   payload_too_large: 'The request is too large',
+  headers_too_large: 'The request headers are too large',
   unsupported_version: 'Unsupported protocol version',
   envelope_invalid: 'The envelope is not valid',
   wrap_invalid: 'A key wrap is not valid',
@@ -52,6 +54,7 @@ const TITLES: Record<ErrorCode, string> = {
   outside_template: 'This kind of organisation may not ask for that',
   superseded: 'A newer version replaced this record',
   not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
   conflict: 'Conflict with the current state',
   log_inconsistent: 'The checkpoint you hold is not consistent with this log',
   rate_limited: 'Too many requests',

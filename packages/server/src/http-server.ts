@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { ERROR_CODES, type ErrorCode, PROBLEM_CONTENT_TYPE, problemType } from '@holdall/protocol'
+import { TITLES } from './errors.js'
 
 /** Node's default; stated here because the security chapter promises it. */
 export const MAX_HEADER_BYTES = 16 * 1024
@@ -46,14 +47,14 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
   }
   const [code, detail]: [ErrorCode, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? ['payload_too_large', `headers larger than ${MAX_HEADER_BYTES} bytes`]
+      ? ['headers_too_large', `headers larger than ${MAX_HEADER_BYTES} bytes`]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? ['invalid_request', 'the request was not completed in time']
         : ['invalid_request', 'the request is not valid HTTP']
   const status = ERROR_CODES[code]
-  const body = JSON.stringify({ type: problemType(code), title: 'The request was refused', status, code, detail })
+  const body = JSON.stringify({ type: problemType(code), title: TITLES[code], status, code, detail })
   socket.end(
-    `HTTP/1.1 ${status} ${status === 413 ? 'Content Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
       `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncache-control: no-store\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   )

@@ -50,6 +50,9 @@ export async function authenticateClient(
       clockTolerance: 5,
       currentDate: new Date(ctx.clock()),
     })
+    // RFC 7523 3 lets the server limit how long an assertion lives; spec 5.8 says 5 minutes, as
+    // for device assertions: a longer-lived one is a bearer credential worth stealing.
+    if ((payload.exp as number) - (payload.iat as number) > 300) throw new Error('lives too long')
     jti = payload.jti as string
   } catch {
     throw new OAuthError('invalid_client', 'the client assertion did not verify', 401)

@@ -52,6 +52,13 @@ const MAX_PROOF_LENGTH = 4096
 const PROOF_LIFETIME_SECONDS = 60
 const SKEW_SECONDS = 5
 
+/** The answer to a proof whose `jti` was seen before. */
+export function replayedProof(): HttpProblem {
+  return new HttpProblem('unauthorized', 'DPoP proof was already used', {
+    headers: { 'www-authenticate': `DPoP error="invalid_dpop_proof", ${DPOP_ALGS}` },
+  })
+}
+
 /**
  * Verifies a DPoP proof (RFC 9449 section 4.3) and records its `jti` so it can never be used
  * again (section 11.1). Only Ed25519 proofs are accepted. The replay check is an insert into a
@@ -63,13 +70,6 @@ const SKEW_SECONDS = 5
  * A stale or unknown nonce, or a stale proof without one, is answered `use_dpop_nonce` with a
  * fresh nonce, so a client whose clock is hours out gets in at the cost of one round trip.
  */
-/** The answer to a proof whose `jti` was seen before. */
-export function replayedProof(): HttpProblem {
-  return new HttpProblem('unauthorized', 'DPoP proof was already used', {
-    headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof", algs="EdDSA"' },
-  })
-}
-
 export async function verifyDpop(request: FastifyRequest, ctx: DpopContext, check: DpopCheck): Promise<DpopProof> {
   const { replay, clock } = ctx
   const fail = (description: string) =>

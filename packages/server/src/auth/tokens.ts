@@ -58,6 +58,11 @@ export interface AuthenticatedToken {
   readonly unrecorded: OneTimeId | undefined
 }
 
+/** The token of an `Authorization: DPoP <token>` header; the scheme is case-insensitive (RFC 9110 11.1). */
+export function dpopAccessToken(header: string): string | undefined {
+  return /^dpop +/i.test(header) ? header.replace(/^dpop +/i, '').trim() : undefined
+}
+
 const challenge = (error: string) => ({ 'www-authenticate': `DPoP error="${error}", ${DPOP_ALGS}` })
 
 /**
@@ -72,12 +77,18 @@ export async function authenticateToken(
   replay: 'now' | 'deferred' = 'now',
 ): Promise<AuthenticatedToken> {
   const header = request.headers.authorization
-  if (typeof header !== 'string' || !header.startsWith('DPoP ')) {
+  // No credentials at all: a bare challenge, with no error code (RFC 6750 3.1).
+  if (typeof header !== 'string' || header === '') {
+    throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
+      headers: { 'www-authenticate': `DPoP ${DPOP_ALGS}` },
+    })
+  }
+  const token = dpopAccessToken(header)
+  if (token === undefined) {
     throw new HttpProblem('unauthorized', 'a DPoP-bound access token is required', {
       headers: challenge('invalid_token'),
     })
   }
-  const token = header.slice(5).trim()
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
   }

@@ -19,6 +19,10 @@ export function oauthErrorFor(code: ErrorCode): { error: string; status: number 
       return { error: 'slow_down', status: 429 }
     case 'payload_too_large':
       return { error: 'invalid_request', status: 413 }
+    case 'headers_too_large':
+      return { error: 'invalid_request', status: 431 }
+    case 'method_not_allowed':
+      return { error: 'invalid_request', status: 405 }
     case 'unauthorized':
       return { error: 'invalid_client', status: 401 }
     case 'unavailable':

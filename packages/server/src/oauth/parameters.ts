@@ -81,7 +81,9 @@ export function checkTiers(client: AuthenticatedClient, details: AuthorizationDe
  */
 export function requestLifetimeMs(requested: string | undefined): number {
   if (requested === undefined) return REQUEST_LIFETIME_MS
-  if (!/^[1-9]\d{0,5}$/.test(requested))
-    throw new OAuthError('invalid_request', 'requested_expiry must be a positive number of seconds')
+  // Any longer ask is capped at the host's limit (CIBA 7.1 lets the host choose `expires_in`), not
+  // refused; 15 digits keeps the number exact as a double.
+  if (!/^[1-9]\d{0,14}$/.test(requested))
+    throw new OAuthError('invalid_request', 'requested_expiry must be a positive whole number of seconds')
   return Math.min(REQUEST_LIFETIME_MS, Number(requested) * 1000)
 }

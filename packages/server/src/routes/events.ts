@@ -1,5 +1,6 @@
 import { vaultPathSchema } from '@holdall/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { dpopAccessToken } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'
@@ -32,6 +33,8 @@ export function registerEventRoutes(app: App, ctx: AppContext): void {
     schema: { params: vaultPathSchema, produces: ['text/event-stream'], response: { 200: binaryBody } },
     hijacks: true,
     async handler(request, reply, principal) {
+      // HEAD (RFC 9110 9.3.2) says what a GET would start, and holds no stream or slot open.
+      if (request.method === 'HEAD') return reply.code(200).type('text/event-stream').send('')
       const release = slots.acquire(principal.deviceId, request.ip)
       if (release === undefined) {
         throw new HttpProblem('rate_limited', 'too many event streams open; close one first', {
@@ -60,7 +63,7 @@ async function openStream(
   principal: HolderPrincipal,
   release: () => void,
 ): Promise<void> {
-  const tokenHash = sha256Base64url(String(request.headers.authorization).slice(5).trim())
+  const tokenHash = sha256Base64url(dpopAccessToken(String(request.headers.authorization)) ?? '')
   const token = await ctx.repos.tokens.stream(tokenHash)
   if (token === undefined) throw new HttpProblem('unauthorized', 'the access token is not valid')
   reply.hijack()

@@ -1,5 +1,6 @@
 import {
   blobPathSchema,
+  emptyBodySchema,
   grantInfoSchema,
   grantListSchema,
   grantPathSchema,
@@ -47,7 +48,7 @@ function revokeGrant(app: App, ctx: AppContext): void {
     auth: 'holder',
     tag: 'holder',
     summary: 'Stop sharing: tokens die and wraps are deleted at once',
-    schema: { params: grantPathSchema, response: { 200: grantSchema } },
+    schema: { params: grantPathSchema, body: emptyBodySchema, response: { 200: grantSchema } },
     async handler(request, _reply, principal) {
       const { grantId } = request.params
       if (!(await ctx.repos.grants.revoke(principal.vaultId, grantId, principal.deviceId)))

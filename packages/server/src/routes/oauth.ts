@@ -19,6 +19,13 @@ export function registerOAuthRoutes(app: App, ctx: AppContext): void {
 
   backchannelAuthorize(app, ctx, guesses)
   tokenEndpoint(app, ctx)
+  // RFC 9449 section 8 and [API-DPOP-04]: every answer of the token endpoint carries a current
+  // nonce, including refusals made before its handler (content type, size, protocol version).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.split('?')[0] === TOKEN_PATH && !reply.hasHeader('dpop-nonce'))
+      reply.header('dpop-nonce', await ctx.nonces.current())
+    return payload
+  })
 }
 
 function backchannelAuthorize(app: App, ctx: AppContext, guesses: PairingGuesses): void {

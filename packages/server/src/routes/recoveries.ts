@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { base64urlDecode, base64urlEncode, wrapRecoveryShare } from '@holdall/crypto'
 import {
+  emptyBodySchema,
   putRecoverySetupSchema,
   RECOVERY_KIT_WAIT_MS,
   RECOVERY_WAIT_MS,
@@ -94,7 +95,7 @@ function cancelRecovery(app: App, ctx: AppContext): void {
     auth: 'holder',
     tag: 'holder',
     summary: 'Cancel a waiting recovery (from any device of the vault)',
-    schema: { params: vaultRecoveryPathSchema, response: { 200: vaultRecoverySchema } },
+    schema: { params: vaultRecoveryPathSchema, body: emptyBodySchema, response: { 200: vaultRecoverySchema } },
     async handler(request, _reply, principal) {
       const { recoveryId } = request.params
       if (!(await ctx.repos.recoveries.cancel(principal.vaultId, recoveryId, principal.deviceId)))

@@ -1,5 +1,6 @@
 import {
   approveRequestSchema,
+  emptyBodySchema,
   grantSchema,
   pairingCodeSchema,
   pendingRequestListSchema,
@@ -28,7 +29,7 @@ function createPairingCode(app: App, ctx: AppContext): void {
     auth: 'holder',
     tag: 'holder',
     summary: 'A single-use pairing code (10 minutes)',
-    schema: { params: vaultPathSchema, response: { 201: pairingCodeSchema } },
+    schema: { params: vaultPathSchema, body: emptyBodySchema, response: { 201: pairingCodeSchema } },
     async handler(_request, reply, principal) {
       const expiresAt = ctx.clock() + PAIRING_LIFETIME_MS
       const code = randomPairingCode()
@@ -110,7 +111,7 @@ function denyRequest(app: App, ctx: AppContext): void {
     auth: 'holder',
     tag: 'holder',
     summary: 'Refuse a request',
-    schema: { params: requestPathSchema, response: { 204: noContent } },
+    schema: { params: requestPathSchema, body: emptyBodySchema, response: { 204: noContent } },
     async handler(request, reply, principal) {
       const { vaultId, deviceId } = principal
       const { requestId } = request.params

@@ -306,10 +306,12 @@ describe('attacks with hostile input', () => {
     await expect(s.gp.grant()).resolves.toBeDefined()
   })
 
-  it('[SEC-SIZE-01][SEC-ERR-01] headers over 16 KiB and JSON bodies over 1 MiB are refused as payload_too_large', async () => {
+  it('[SEC-SIZE-01][SEC-ERR-01] headers over 16 KiB are refused with 431, JSON bodies over 1 MiB with 413', async () => {
     const response = await rawHttp(host.url, `GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)
-    expect(response.status).toBe(413)
-    expect(response.text).toContain('"code":"payload_too_large"')
+    expect(response.status).toBe(431)
+    expect(response.text).toContain('"code":"headers_too_large"')
+    // The same title as every other refusal with that code (RFC 9457 3.1.3).
+    expect(response.text).toContain('"title":"The request headers are too large"')
     // And a JSON body over 1 MiB, wherever it is sent.
     const big = await asDevice('POST', vaultPath('/pairing-codes'), {
       body: JSON.stringify({ padding: 'x'.repeat(1024 * 1024) }),
