@@ -69,6 +69,9 @@ import { buildRecoverySetup, buildRotation, type RecoveryKit } from './rotation.
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
 
+/** How many grant wraps an approval makes at once (holder.approve). */
+const WRAP_BATCH = 64
+
 /** Options of a holder device: where it pins its vault's device chain root and head. */
 export interface HolderOptions extends HolderLogOptions {
   readonly pins?: HolderPinStore
@@ -691,15 +694,20 @@ export class HolderClient {
         throw new HoldallError('RECORD_TYPE_MISMATCH', 'a record is not the type the host says')
       }
     }
-    const wraps = []
-    for (const record of toShare) {
-      const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
-        grantId,
-        vaultId: this.#keyring.vaultId,
-        recordId: base64urlDecode(record.record_id),
-        version: record.version,
+    // Wrapped WRAP_BATCH at a time: each wrap is a few WebCrypto X25519 calls that run on the
+    // platform's worker threads, so waiting for each before starting the next left them idle.
+    const wraps: { record_id: string; version: number; wrap: string }[] = []
+    for (let from = 0; from < toShare.length; from += WRAP_BATCH) {
+      const batch = toShare.slice(from, from + WRAP_BATCH).map(async (record) => {
+        const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
+          grantId,
+          vaultId: this.#keyring.vaultId,
+          recordId: base64urlDecode(record.record_id),
+          version: record.version,
+        })
+        return { record_id: record.record_id, version: record.version, wrap: base64urlEncode(wrap) }
       })
-      wraps.push({ record_id: record.record_id, version: record.version, wrap: base64urlEncode(wrap) })
+      wraps.push(...(await Promise.all(batch)))
     }
     return this.#call<Grant>('POST', `/vaults/${this.vaultId}/requests/${request.request_id}/approve`, {
       receipt,
