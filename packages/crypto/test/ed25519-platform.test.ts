@@ -134,7 +134,7 @@ describe('[CRY-SIG-01] strict Ed25519 on the platform verifier', () => {
       const bytes = fromHex(m.manifest)
       if (bytes.length !== 256) continue // a parse failure, not a signature case
       const message = new Uint8Array([...utf8(LABELS.manifest), 0, ...bytes.subarray(0, 192)])
-      await sameAnswer(bytes.subarray(192), message, key, 'name' in m ? m.name : 'valid')
+      await sameAnswer(bytes.subarray(192), message, key, 'name' in m ? String(m.name) : 'valid')
     }
     for (const m of v.valid) {
       expect(hex((await verifyManifestAsync(fromHex(m.manifest), key)).bytes)).toBe(m.manifest)
