@@ -132,7 +132,7 @@ async function readGrowth(database: DatabaseChoice, sizes: number[]) {
         auth: { kind: 'dpop', publicUrl: url, token, ...dpopKeyOf(world.gp) },
       })
       process.stderr.write(
-        `${database} ${size}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(1)} ms\n`,
+        `${database} ${size}: ${fixed(result.requestsPerSecond, 0)} req/s, p99 ${fixed(result.p99Ms, 1)} ms\n`,
       )
       rows.push({ database, records: size, ...result })
     }
@@ -179,7 +179,15 @@ async function approveMany(database: DatabaseChoice, count: number) {
   }
 }
 
-const sizes = values.records.split(',').map(Number)
+/** A figure, or "no requests" for a window that measured none (NaN latencies). */
+function fixed(value: number | null | undefined, digits: number): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : 'no requests'
+}
+
+const sizes = values.records
+  .split(',')
+  .filter((size) => size.trim() !== '')
+  .map(Number)
 const databases = values.only.split(',') as DatabaseChoice[]
 const reads: Array<Awaited<ReturnType<typeof readGrowth>>[number]> = []
 for (const database of databases) reads.push(...(await readGrowth(database, sizes)))
@@ -187,21 +195,23 @@ const approvals = []
 if (!values['skip-approve'])
   for (const database of databases) approvals.push(await approveMany(database, Number(values['approve-records'])))
 
-console.log(`\nGrowth: authorised read at ${values.connections} connections, ${values.duration} s per size`)
-console.table(
-  reads.map((r) => {
-    const first = reads.find((x) => x.database === r.database)
-    return {
-      database: r.database,
-      records: r.records,
-      'req/s': r.requestsPerSecond.toFixed(0),
-      'p50 ms': r.p50Ms.toFixed(2),
-      'p99 ms': r.p99Ms.toFixed(2),
-      'p99 vs smallest': first === undefined ? '' : (r.p99Ms / first.p99Ms).toFixed(2),
-    }
-  }),
-)
-console.log('goal: p99 at 1 million records within 1.5x of p99 at 1 thousand')
+if (reads.length > 0) {
+  console.log(`\nGrowth: authorised read at ${values.connections} connections, ${values.duration} s per size`)
+  console.table(
+    reads.map((r) => {
+      const first = reads.find((x) => x.database === r.database)
+      return {
+        database: r.database,
+        records: r.records,
+        'req/s': fixed(r.requestsPerSecond, 0),
+        'p50 ms': fixed(r.p50Ms, 2),
+        'p99 ms': fixed(r.p99Ms, 2),
+        'p99 vs smallest': first === undefined ? '' : fixed(r.p99Ms / first.p99Ms, 2),
+      }
+    }),
+  )
+  console.log('goal: p99 at 1 million records within 1.5x of p99 at 1 thousand')
+}
 if (approvals.length > 0) {
   console.table(
     approvals.map((a) => ({

@@ -112,7 +112,10 @@ export async function runLoadProcess(
   await new Promise<void>((resolve) => generator.child.once('exit', () => resolve()))
   const line = /result (.*)/.exec(output)?.[1]
   if (line === undefined) throw new Error(`the load generator printed no result: ${output}`)
-  return { ...(JSON.parse(line) as LoadResult), generatorCpuSeconds: after - before }
+  // A window with no requests has NaN latencies, which JSON carries as null: bring them back as
+  // NaN so every caller's toFixed() prints "NaN" instead of throwing.
+  const parsed = JSON.parse(line, (_key, value) => (value === null ? Number.NaN : value)) as LoadResult
+  return { ...parsed, generatorCpuSeconds: after - before }
 }
 
 export interface LoadResult {

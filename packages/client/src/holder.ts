@@ -63,10 +63,14 @@ import {
   sealRecord,
   signedSupersedes,
   verifySignedType,
+  verifySignedTypeAsync,
 } from './records.js'
 import { buildRecoverySetup, buildRotation, type RecoveryKit } from './rotation.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
 import type { TrustedOrganisation } from './trust-list.js'
+
+/** How many grant wraps an approval makes at once (holder.approve). */
+const WRAP_BATCH = 64
 
 /** Options of a holder device: where it pins its vault's device chain root and head. */
 export interface HolderOptions extends HolderLogOptions {
@@ -677,26 +681,33 @@ export class HolderClient {
     )
     const readable = new Set(details.filter((d) => d.actions.includes('read')).flatMap((d) => d.record_types))
     // Check every record first, wrap after: a failed check must leave nothing wrapped.
-    const toShare: RecordVersionView[] = []
-    for (const record of await this.listRecords()) {
-      if (!readable.has(record.record_type)) continue // the host's label, as a hint only
-      // [SUP-VER-03]: a replaced record is not shared as current (the host refuses it anyway).
-      if (record.superseded_by !== undefined) continue
-      const recordType = this.#signedType(record, trust)
-      if (!readable.has(recordType) || !mayReceive(recordType, service.category)) {
+    // [SUP-VER-03]: a replaced record is not shared as current (the host refuses it anyway).
+    // The host's label is a hint only: each candidate's signed type is checked below.
+    const toShare = (await this.listRecords()).filter(
+      (record) => readable.has(record.record_type) && record.superseded_by === undefined,
+    )
+    // All manifests are verified at once (natively where the platform can), then judged in order.
+    const signed = await Promise.allSettled(toShare.map((record) => this.#signedTypeAsync(record, trust)))
+    for (const result of signed) {
+      if (result.status === 'rejected') throw result.reason
+      if (!readable.has(result.value) || !mayReceive(result.value, service.category)) {
         throw new HoldallError('RECORD_TYPE_MISMATCH', 'a record is not the type the host says')
       }
-      toShare.push(record)
     }
-    const wraps = []
-    for (const record of toShare) {
-      const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
-        grantId,
-        vaultId: this.#keyring.vaultId,
-        recordId: base64urlDecode(record.record_id),
-        version: record.version,
+    // Wrapped WRAP_BATCH at a time: each wrap is a few WebCrypto X25519 calls that run on the
+    // platform's worker threads, so waiting for each before starting the next left them idle.
+    const wraps: { record_id: string; version: number; wrap: string }[] = []
+    for (let from = 0; from < toShare.length; from += WRAP_BATCH) {
+      const batch = toShare.slice(from, from + WRAP_BATCH).map(async (record) => {
+        const wrap = await wrapToGrantee(this.#ownDek(record), agreementKey, {
+          grantId,
+          vaultId: this.#keyring.vaultId,
+          recordId: base64urlDecode(record.record_id),
+          version: record.version,
+        })
+        return { record_id: record.record_id, version: record.version, wrap: base64urlEncode(wrap) }
       })
-      wraps.push({ record_id: record.record_id, version: record.version, wrap: base64urlEncode(wrap) })
+      wraps.push(...(await Promise.all(batch)))
     }
     return this.#call<Grant>('POST', `/vaults/${this.vaultId}/requests/${request.request_id}/approve`, {
       receipt,
@@ -794,17 +805,18 @@ export class HolderClient {
 
   /**
    * The record type its author signed: this device, or a listed organisation whose category may
-   * issue that type. Anyone else (a key only the host vouches for) is `RECORD_UNVERIFIED`.
+   * issue that type. Anyone else (a key only the host vouches for) is `RECORD_UNVERIFIED`. The
+   * manifest is checked on the platform's Ed25519 where it has one (WebCrypto in a browser).
    */
-  #signedType(record: RecordVersionView, trust: Pick<HolderTrust, 'trusted'>): RecordType {
+  async #signedTypeAsync(record: RecordVersionView, trust: Pick<HolderTrust, 'trusted'>): Promise<RecordType> {
     const authorKeyId = manifestAuthorKeyId(record)
     if (authorKeyId === this.deviceId) {
-      return verifySignedType(record, this.#device.signing.publicKey, this.vaultId).recordType
+      return (await verifySignedTypeAsync(record, this.#device.signing.publicKey, this.vaultId)).recordType
     }
     const issuer = trust.trusted.byKeyId(authorKeyId)
     if (issuer === undefined)
       throw new HoldallError('RECORD_UNVERIFIED', 'a record is signed by nobody this device trusts')
-    const { recordType } = verifySignedType(record, issuer.publicKey, this.vaultId)
+    const { recordType } = await verifySignedTypeAsync(record, issuer.publicKey, this.vaultId)
     if (!mayIssue(recordType, issuer.category)) {
       throw new HoldallError('ISSUER_NOT_ALLOWED', `a ${issuer.category} may not issue ${recordType} records`)
     }

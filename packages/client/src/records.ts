@@ -12,6 +12,7 @@ import {
   signManifest,
   type VerifiedManifest,
   verifyManifest,
+  verifyManifestAsync,
 } from '@holdall/crypto'
 import {
   fileMatchesContentType,
@@ -90,6 +91,28 @@ export function verifySignedType(
   } catch (cause) {
     throw new HoldallError('RECORD_UNVERIFIED', 'the record manifest does not verify under its author key', { cause })
   }
+  return { manifest, recordType: signedTypeOf(view, manifest, vaultId) }
+}
+
+/**
+ * {@link verifySignedType} with the same answers, on WebCrypto Ed25519 where the platform has it:
+ * a browser approving a grant over many records checks every manifest natively.
+ */
+export async function verifySignedTypeAsync(
+  view: RecordVersionView,
+  authorPublicKey: Uint8Array,
+  vaultId?: string,
+): Promise<{ manifest: VerifiedManifest; recordType: RecordType }> {
+  let manifest: VerifiedManifest
+  try {
+    manifest = await verifyManifestAsync(base64urlDecode(view.manifest), authorPublicKey)
+  } catch (cause) {
+    throw new HoldallError('RECORD_UNVERIFIED', 'the record manifest does not verify under its author key', { cause })
+  }
+  return { manifest, recordType: signedTypeOf(view, manifest, vaultId) }
+}
+
+function signedTypeOf(view: RecordVersionView, manifest: VerifiedManifest, vaultId: string | undefined): RecordType {
   const names =
     base64urlEncode(manifest.recordId) === view.record_id &&
     manifest.version === view.version &&
@@ -99,7 +122,7 @@ export function verifySignedType(
   if (recordType === undefined || recordType !== view.record_type) {
     throw new HoldallError('RECORD_TYPE_MISMATCH', 'the record is not the type the host labels it')
   }
-  return { manifest, recordType }
+  return recordType
 }
 
 /** The RFC 7638 key id of a manifest's author, read without verifying (to find the key to verify with). */

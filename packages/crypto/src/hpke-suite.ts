@@ -17,8 +17,10 @@ export const hpkeSuite = new CipherSuite(KEM_DHKEM_X25519_HKDF_SHA256, KDF_HKDF_
 export function deterministicHpkeSuite(ikmE: Uint8Array, x25519: X25519Implementation = 'noble'): CipherSuite {
   const kem: KEMFactory = () => {
     const base = x25519 === 'webcrypto' ? WEBCRYPTO_KEM_X25519() : KEM_DHKEM_X25519_HKDF_SHA256()
-    // The noble KEM's Encap() draws its ephemeral key through this.GenerateKeyPair().
-    return { ...base, GenerateKeyPair: (extractable: boolean) => base.DeriveKeyPair(ikmE, extractable) }
+    // The noble KEM's Encap() draws its ephemeral key through this.GenerateKeyPair(). Derived as
+    // extractable: its seed `ikmE` is in this process's memory anyway, and a non-extractable
+    // WebCrypto key is imported twice (an OpenSSL key decode each, the dearest step of a wrap).
+    return { ...base, GenerateKeyPair: () => base.DeriveKeyPair(ikmE, true) }
   }
   return new CipherSuite(kem, KDF_HKDF_SHA256, AEAD_ChaCha20Poly1305)
 }

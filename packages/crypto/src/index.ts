@@ -65,6 +65,7 @@ export {
   signingPublicKey,
   toPublicJwk,
   verifySignature,
+  verifySignatureAsync,
 } from './keys.js'
 export {
   assertManifestSuccessor,
@@ -77,6 +78,7 @@ export {
   signManifest,
   type VerifiedManifest,
   verifyManifest,
+  verifyManifestAsync,
 } from './manifest.js'
 export {
   base45Decode,

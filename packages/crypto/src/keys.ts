@@ -2,6 +2,16 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { base64urlDecode, base64urlEncode } from './base64url.js'
 import { isAllZero, sha256Bytes, utf8 } from './bytes.js'
 import { KEY_LENGTH, SIGNATURE_LENGTH } from './constants.js'
+import {
+  type Ed25519Implementation,
+  isAcceptableR,
+  isCanonicalScalar,
+  nobleVerify,
+  nodeVerify,
+  syncImplementation,
+  webCryptoAvailable,
+  webCryptoVerify,
+} from './ed25519-platform.js'
 import { HoldallCryptoError } from './errors.js'
 
 /** An Ed25519 key pair. `secretKey` is the 32-byte RFC 8032 seed. */
@@ -149,16 +159,44 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
 /**
  * Strict Ed25519 verification (spec 3.9): canonical encodings, S < L, and R and the public key
  * in the prime-order subgroup. Under these rules every verifier, noble in the browser or OpenSSL
- * on a server, gives the same answer for the same bytes (security.md D18).
+ * on a server, gives the same answer for the same bytes (security.md D18). Runs on node:crypto
+ * where the runtime has it and noble elsewhere (ed25519-platform.ts says why the answers agree).
  */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== KEY_LENGTH) return false
-  if (!isPrimeOrderKey(publicKey) || !isPrimeOrderPoint(signature.subarray(0, 32))) return false
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false })
-  } catch {
-    return false
+  return verifySignatureWith(syncImplementation(), signature, message, publicKey) as boolean
+}
+
+/**
+ * The same answers as {@link verifySignature}, on WebCrypto `Ed25519` where the platform has it
+ * (current browsers, where the synchronous path is pure JavaScript) and synchronously elsewhere.
+ */
+export async function verifySignatureAsync(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  if (syncImplementation() === 'node' || !(await webCryptoAvailable())) {
+    return verifySignature(signature, message, publicKey)
   }
+  return verifySignatureWith('webcrypto', signature, message, publicKey)
+}
+
+/**
+ * @internal Strict verification on one named backend, for tests that run every case through each
+ * of them; not exported from the package. The checks before the backend are the same for all.
+ */
+export function verifySignatureWith(
+  implementation: Ed25519Implementation,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean | Promise<boolean> {
+  if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== KEY_LENGTH) return false
+  if (!isCanonicalScalar(signature.subarray(32)) || !isAcceptableR(signature.subarray(0, 32))) return false
+  if (!isPrimeOrderKey(publicKey)) return false
+  if (implementation === 'node') return nodeVerify(signature, message, publicKey)
+  if (implementation === 'webcrypto') return webCryptoVerify(signature, message, publicKey)
+  return nobleVerify(signature, message, publicKey)
 }
 
 export function toPublicJwk(publicKey: Uint8Array, crv: OkpPublicJwk['crv']): OkpPublicJwk {

@@ -14,7 +14,14 @@ import {
 import { assertRecordContext, type RecordContext } from './envelope-header.js'
 import type { OpenOptions } from './envelope-opener.js'
 import { HoldallCryptoError } from './errors.js'
-import { assertSigningPublicKey, keyThumbprint, sign, signingPublicKey, verifySignature } from './keys.js'
+import {
+  assertSigningPublicKey,
+  keyThumbprint,
+  sign,
+  signingPublicKey,
+  verifySignature,
+  verifySignatureAsync,
+} from './keys.js'
 
 /**
  * What the writer of a record version asserts, signed with its Ed25519 key (security.md D6).
@@ -115,14 +122,31 @@ export function parseManifest(bytes: Uint8Array): Manifest {
  * the key is the one the manifest names.
  */
 export function verifyManifest(bytes: Uint8Array, authorPublicKey: Uint8Array): VerifiedManifest {
-  const manifest = parseManifest(bytes)
-  assertSigningPublicKey(authorPublicKey)
-  const body = manifest.bytes.subarray(0, MANIFEST_BODY_LENGTH)
-  const keyMatches = constantTimeEqual(manifest.authorKeyId, keyThumbprint(authorPublicKey, 'Ed25519'))
-  if (!keyMatches || !verifySignature(manifest.signature, concat(SIGNING_CONTEXT, body), authorPublicKey)) {
+  const { manifest, message, keyMatches } = toVerify(bytes, authorPublicKey)
+  if (!keyMatches || !verifySignature(manifest.signature, message, authorPublicKey)) {
     throw new HoldallCryptoError('MANIFEST_SIGNATURE_INVALID', 'manifest signature does not verify')
   }
   return manifest as VerifiedManifest
+}
+
+/**
+ * {@link verifyManifest} with the same answers, on WebCrypto Ed25519 where the platform has it
+ * (a browser checking every manifest of a grant over many records).
+ */
+export async function verifyManifestAsync(bytes: Uint8Array, authorPublicKey: Uint8Array): Promise<VerifiedManifest> {
+  const { manifest, message, keyMatches } = toVerify(bytes, authorPublicKey)
+  if (!keyMatches || !(await verifySignatureAsync(manifest.signature, message, authorPublicKey))) {
+    throw new HoldallCryptoError('MANIFEST_SIGNATURE_INVALID', 'manifest signature does not verify')
+  }
+  return manifest as VerifiedManifest
+}
+
+function toVerify(bytes: Uint8Array, authorPublicKey: Uint8Array) {
+  const manifest = parseManifest(bytes)
+  assertSigningPublicKey(authorPublicKey)
+  const message = concat(SIGNING_CONTEXT, manifest.bytes.subarray(0, MANIFEST_BODY_LENGTH))
+  const keyMatches = constantTimeEqual(manifest.authorKeyId, keyThumbprint(authorPublicKey, 'Ed25519'))
+  return { manifest, message, keyMatches }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import fastifyCors from '@fastify/cors'
-import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BC_AUTHORIZE_PATH, TOKEN_PATH } from './context.js'
 import { HttpProblem } from './errors.js'
+import { addSecurityHeaders } from './security-headers.js'
 
 /** Requests per minute. Each limit is per client address unless it says otherwise. */
 export interface RateLimits {
@@ -62,13 +62,7 @@ function tokenKey(request: FastifyRequest): string {
  * covered; a route's tighter limit is attached by path here rather than in each route file.
  */
 export async function registerHardening(app: FastifyInstance, options: HardeningOptions): Promise<void> {
-  await app.register(fastifyHelmet, {
-    // The host serves JSON and one plain HTML page with no scripts or styles of its own.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-  })
+  addSecurityHeaders(app)
   const origins = options.corsOrigins ?? []
   await app.register(fastifyCors, {
     origin: origins.length === 0 ? false : [...origins],

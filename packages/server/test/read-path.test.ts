@@ -54,7 +54,7 @@ describe('the authorised read', () => {
     await holder.approve(request as NonNullable<typeof request>, host.trust)
     await gp.waitForDecision(authReqId, { intervalMs: 50, timeoutMs: 5000 })
     token = await (gp as unknown as { accessToken(): Promise<string> }).accessToken()
-  })
+  }, 120_000)
   afterAll(async () => host?.close())
 
   async function count(path: string) {

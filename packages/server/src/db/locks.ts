@@ -20,5 +20,10 @@ export function isPostgres(trx: Transaction<Database> | { getExecutor(): { adapt
 
 /** The advisory lock key of a vault: hashtext() of a prefixed id (a collision only serialises more). */
 export function vaultLockKey(vaultId: string) {
-  return sql<number>`hashtext(${`holdall-vault:${vaultId}`})`
+  return sql<number>`hashtext(${vaultLockName(vaultId)})`
+}
+
+/** The text whose hashtext() is a vault's advisory lock key (for prepared statements). */
+export function vaultLockName(vaultId: string): string {
+  return `holdall-vault:${vaultId}`
 }

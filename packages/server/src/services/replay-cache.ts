@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { OneTimeId } from '../auth/dpop.js'
-import { isPostgres, lockVault, vaultLockKey } from '../db/locks.js'
+import { isPostgres, lockVault, vaultLockName } from '../db/locks.js'
+import { prepare, slot } from '../db/prepared.js'
 import type { Trx } from '../db/transactions.js'
 import type { AccessLog, LogEntry } from '../repositories/log.js'
 import type { WriteQueue } from './write-queue.js'
@@ -54,22 +55,42 @@ export class ReplayCache {
   }
 }
 
+type Prepared = ReturnType<typeof prepare<{ inserted?: number; jti?: string }>>
+const insertStatements = new WeakMap<object, { plain: Prepared; locking?: Prepared }>()
+
+/**
+ * The `jti` insert of every read, prepared once per database (built and compiled by Kysely on the
+ * first read, then only executed): SQLite's plain insert, and PostgreSQL's insert that takes the
+ * vault's lock in the same statement. Keyed by the executor's adapter, one per database.
+ */
+function insertStatementsFor(trx: Trx): { plain: Prepared; locking?: Prepared } {
+  const adapter = trx.getExecutor().adapter
+  let statements = insertStatements.get(adapter)
+  if (statements === undefined) {
+    const plain = prepare<{ jti: string }>(
+      trx
+        .insertInto('dpop_jti')
+        .values({ jkt: slot('scope'), jti: slot('jti'), expires_at: slot<number>('expiresAt') })
+        .onConflict((c) => c.doNothing())
+        .returning('jti'),
+    )
+    const locking = sql<{ inserted: number }>`WITH fresh AS (
+        INSERT INTO dpop_jti (jkt, jti, expires_at) VALUES (${slot('scope')}, ${slot('jti')}, ${slot('expiresAt')})
+        ON CONFLICT DO NOTHING RETURNING 1)
+      SELECT (SELECT count(*) FROM fresh)::int AS inserted, pg_advisory_xact_lock(hashtext(${slot('lockName')}))::text AS locked`
+    statements = isPostgres(trx) ? { plain, locking: prepare({ compile: () => locking.compile(trx) }) } : { plain }
+    insertStatements.set(adapter, statements)
+  }
+  return statements
+}
+
 /** Records a one-time id, locking the vault in the same statement on PostgreSQL. True if it was new. */
 async function insertAndLock(trx: Trx, proof: OneTimeId, vaultId: string | undefined): Promise<boolean> {
-  if (vaultId !== undefined && isPostgres(trx)) {
-    const { rows } = await sql<{ inserted: number }>`WITH fresh AS (
-        INSERT INTO dpop_jti (jkt, jti, expires_at) VALUES (${proof.scope}, ${proof.jti}, ${proof.expiresAt})
-        ON CONFLICT DO NOTHING RETURNING 1)
-      SELECT (SELECT count(*) FROM fresh)::int AS inserted, pg_advisory_xact_lock(${vaultLockKey(vaultId)})::text AS locked`.execute(
-      trx,
-    )
+  const { plain, locking } = insertStatementsFor(trx)
+  const values = { scope: proof.scope, jti: proof.jti, expiresAt: proof.expiresAt }
+  if (vaultId !== undefined && locking !== undefined) {
+    const rows = await locking(trx, { ...values, lockName: vaultLockName(vaultId) })
     return rows[0]?.inserted === 1
   }
-  const inserted = await trx
-    .insertInto('dpop_jti')
-    .values({ jkt: proof.scope, jti: proof.jti, expires_at: proof.expiresAt })
-    .onConflict((c) => c.doNothing())
-    .returning('jti')
-    .execute()
-  return inserted.length === 1
+  return (await plain(trx, values)).length === 1
 }
