@@ -31,6 +31,7 @@ import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
 import { expireUploads, releaseAbandonedUploads } from './services/envelopes.js'
 import { LogCheckpoints } from './services/log-checkpoints.js'
+import { ReadProofs } from './services/read-proofs.js'
 import { loadLogKeys, logKeysFrom } from './services/log-key.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
@@ -146,6 +147,7 @@ async function createContext(options: BuildAppOptions) {
     options.logKeys === undefined
       ? loadLogKeys({ file: options.config.logKeyFile, ...options.config })
       : logKeysFrom(options.logKeys)
+  const logCheckpoints = new LogCheckpoints(repos.verifiableLog, logKeys, options.config.publicUrl, clock)
   const ctx: AppContext = {
     config: options.config,
     clock,
@@ -157,7 +159,8 @@ async function createContext(options: BuildAppOptions) {
     nonces: new DpopNonces(new DatabaseNonceStore(db), clock),
     counter,
     repos,
-    logCheckpoints: new LogCheckpoints(repos.verifiableLog, logKeys, options.config.publicUrl, clock),
+    logCheckpoints,
+    readProofs: new ReadProofs(repos.verifiableLog, logCheckpoints),
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),
