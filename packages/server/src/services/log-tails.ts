@@ -113,21 +113,29 @@ export class LogTails {
    * `seed`: a leaf committed in between is then held, not lost.
    */
   watch(vaultId: string): void {
-    const found = this.#tails.get(vaultId)
-    if (found === undefined) this.#tails.set(vaultId, { tail: undefined, pending: new Map() })
-    else found.tail = undefined
+    if (!this.#tails.has(vaultId)) this.#tails.set(vaultId, { tail: undefined, pending: new Map() })
     if (this.#tails.size > MAX_TAILS) this.#tails.delete(this.#tails.keys().next().value as string)
   }
 
-  /** Starts the vault's tail at `start` (a size read after `watch`) from the frontier read from the database. */
+  /**
+   * Starts the vault's tail at `start` (a size read after `watch`) from the frontier read from the
+   * database, unless it has one that reaches `start` already (a gap in it is `restart`ed first).
+   */
   seed(vaultId: string, start: number, read: NodeReader): void {
+    const found = this.#tails.get(vaultId) ?? { tail: undefined, pending: new Map<number, Uint8Array>() }
+    if (found.tail !== undefined && found.tail.end >= start) return
     const frontier = new Map<string, Uint8Array>()
     for (const node of rangeNodes({ start: 0, end: start })) frontier.set(key(node), read(node).slice())
-    const found = this.#tails.get(vaultId) ?? { tail: undefined, pending: new Map<number, Uint8Array>() }
     found.tail = new LogTail(start, frontier)
     for (const index of found.pending.keys()) if (index < start) found.pending.delete(index)
     this.#tails.set(vaultId, found)
     this.feed(vaultId, [])
+  }
+
+  /** Drops the vault's tail (it stopped at a gap: a leaf this instance was not given), keeping what is pending. */
+  restart(vaultId: string): void {
+    const found = this.#tails.get(vaultId)
+    if (found !== undefined) found.tail = undefined
   }
 
   /** Gives committed leaves (index and canonical bytes) to the vault's tail, if it keeps one. */
@@ -136,14 +144,16 @@ export class LogTails {
     if (found === undefined) return
     const tail = found.tail
     for (const { index, entry } of leaves) if (index >= (tail?.end ?? 0)) found.pending.set(index, entry)
-    if (found.pending.size > MAX_PENDING) found.pending.clear()
-    if (tail === undefined) return
-    let next = found.pending.get(tail.end)
-    while (next !== undefined) {
-      found.pending.delete(tail.end)
-      tail.append(next)
-      next = found.pending.get(tail.end)
+    if (tail !== undefined) {
+      let next = found.pending.get(tail.end)
+      while (next !== undefined) {
+        found.pending.delete(tail.end)
+        tail.append(next)
+        next = found.pending.get(tail.end)
+      }
+      if (tail.end - tail.start > TAIL_LEAVES) found.tail = tail.from(tail.end - TAIL_LEAVES / 2)
     }
-    if (tail.end - tail.start > TAIL_LEAVES) found.tail = tail.from(tail.end - TAIL_LEAVES / 2)
+    // Leaves above a gap that does not fill (another writer's leaf in it) are not kept for ever.
+    if (found.pending.size > MAX_PENDING) found.pending.clear()
   }
 }

@@ -51,11 +51,16 @@ export class ReadProofs {
       try {
         return await this.#fromTail(vaultId, tail, served, last, presented)
       } catch (error) {
-        // A subtree the tail does not hold: the database has every one.
+        // A subtree the tail does not hold (a presented checkpoint older than the tail): the
+        // database has every one, and the tail stays as it is.
         if (!(error instanceof RangeError)) throw error
+        return this.#fromDatabase(vaultId, served, presented)
       }
     }
-    return this.#fromDatabase(vaultId, served, presented)
+    // No tail yet, or one stopped at a leaf it was not given: start it again where the log is.
+    this.#tails.restart(vaultId)
+    this.#tails.watch(vaultId)
+    return this.#fromDatabase(vaultId, served, presented, true)
   }
 
   async #fromTail(
@@ -81,8 +86,8 @@ export class ReadProofs {
     vaultId: string,
     served: readonly CommittedLeaf[],
     presented: number | undefined,
+    seed = false,
   ): Promise<ReadLogProof> {
-    this.#tails.watch(vaultId)
     const { note, size } = await this.#checkpoints.checkpoint(vaultId)
     const ranges = [
       ...served.flatMap((s) => inclusionPathRanges(s.index, size)),
@@ -91,11 +96,11 @@ export class ReadProofs {
     const read = await unavailableAsProblem(() =>
       this.#log.nodes(vaultId, size, [
         ...nodesForRanges(ranges),
-        ...(size === 0 ? [] : rangeNodes({ start: 0, end: size })),
+        ...(!seed || size === 0 ? [] : rangeNodes({ start: 0, end: size })),
       ]),
     )
     const proofs = proofsFrom(read, served, size, presented)
-    this.#tails.seed(vaultId, size, read)
+    if (seed) this.#tails.seed(vaultId, size, read)
     return { checkpoint: note, ...proofs }
   }
 }
