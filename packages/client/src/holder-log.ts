@@ -25,6 +25,13 @@ import {
 import type { HostConnection } from './http.js'
 
 /** Where a device keeps its view of the vault's log, and which host log keys it trusts. */
+/**
+ * Up to this many entries, a device meeting a vault's log for the first time fetches and checks
+ * them all from the empty tree (about 50 KiB per 1,000 entries); above it, it trusts the first
+ * checkpoint and checks what comes after.
+ */
+export const FIRST_CONTACT_ENTRIES = 20_000
+
 export interface HolderLogOptions {
   /**
    * The device's record of the vault's log: the last verified (size, root) and any alarm. The
@@ -102,7 +109,13 @@ export class HolderLog {
     const size = parseCheckpoint(parseNote(note).text).size
     let update: LogUpdate
     let fetched: Uint8Array[] = []
-    if (before === undefined) update = { checkpoint: note, consistencyProof: [] }
+    if (before === undefined && size <= FIRST_CONTACT_ENTRIES) {
+      // A device meeting the log for the first time (a paired or recovered phone) checks every
+      // entry from the empty tree to the signed root, so it can show them ([LOG-CLIENT-05]).
+      fetched = await this.entries(0, size)
+      await verifier.beginEmpty()
+      update = { checkpoint: note, entries: fetched }
+    } else if (before === undefined) update = { checkpoint: note, consistencyProof: [] }
     else if (before.range !== undefined && size >= before.size) {
       fetched = await this.entries(before.size, size)
       update = { checkpoint: note, entries: fetched }

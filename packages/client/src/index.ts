@@ -6,6 +6,8 @@
  */
 
 export {
+  decodeLogEntry,
+  encodeLogEntry,
   HoldallLogError,
   isHoldallLogError,
   type LogAlarm,
@@ -49,6 +51,7 @@ export {
   MemoryHolderPinStore,
   readPairingInput,
 } from './holder-chain.js'
+export { isRecoveryEntry, type RecoveryFinding, recoveryFindings } from './recovery-log.js'
 export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'

@@ -172,6 +172,20 @@ export const en = {
   logYouLet: 'You let {name} see {items} on {when}.',
   logYouLetSend: 'You let {name} send you {items} on {when}.',
   logYouLetSomeone: 'You let someone see your things on {when}. This phone could not check who.',
+  // Issue 13: stops and recovery in "Checked by this phone" (one block).
+  logYouStopped: 'You stopped sharing with {name} on {when}.',
+  logYouStoppedSomeone: 'You stopped sharing with someone on {when}. This phone could not check who.',
+  logRecoveryStarted:
+    'Someone started to get back into your vault on a new phone on {when}. If this was not you, stop it now.',
+  logRecoveryStartedEnded: 'Someone started to get back into your vault on a new phone on {when}. It has ended.',
+  logRecoveryCancelled: 'One of your phones stopped a recovery on {when}.',
+  logRecoveryCancelledNotChecked: 'We were told a recovery was stopped on {when}. This phone could not check it.',
+  logRecoveryShareWorker: "Your key worker's team gave out their part of your recovery key on {when}.",
+  logRecoveryShareHost: 'The vault service gave out its part of your recovery key on {when}.',
+  logRecoveryCompleted: 'A new phone got back into your vault on {when}.',
+  logRecoveryCompletedNoWarning:
+    'A new phone got into your vault on {when}, but this phone never saw it start. Your vault may not be safe.',
+  logRecoveryNotChecked: 'We were told a new phone got into your vault on {when}. This phone could not check it.',
   someone: 'Someone',
 
   thingsTitle: 'My things',
@@ -490,6 +504,24 @@ export const cy: Record<StringKey, string> = {
   logYouLetSend: 'Fe wnaethoch chi adael i {name} anfon {items} atoch chi ar {when}.',
   logYouLetSomeone:
     'Fe wnaethoch chi adael i rywun weld eich pethau ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
+  // Issue 13: stops and recovery in "Checked by this phone" (one block).
+  logYouStopped: 'Fe wnaethoch chi stopio rhannu gyda {name} ar {when}.',
+  logYouStoppedSomeone:
+    "Fe wnaethoch chi stopio rhannu gyda rhywun ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.",
+  logRecoveryStarted:
+    "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Os nad chi oedd hyn, stopiwch e nawr.",
+  logRecoveryStartedEnded:
+    "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Mae wedi dod i ben.",
+  logRecoveryCancelled: 'Fe wnaeth un o\'ch ffonau stopio adferiad ar {when}.',
+  logRecoveryCancelledNotChecked:
+    'Cawsom wybod bod adferiad wedi cael ei stopio ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
+  logRecoveryShareWorker: "Rhoddodd tîm eich gweithiwr allweddol eu rhan nhw o'ch allwedd adfer ar {when}.",
+  logRecoveryShareHost: "Rhoddodd gwasanaeth y gladdgell ei ran o'ch allwedd adfer ar {when}.",
+  logRecoveryCompleted: "Aeth ffôn newydd yn ôl i mewn i'ch claddgell ar {when}.",
+  logRecoveryCompletedNoWarning:
+    "Aeth ffôn newydd i mewn i'ch claddgell ar {when}, ond welodd y ffôn hwn mohono'n dechrau. Efallai nad yw eich claddgell yn ddiogel.",
+  logRecoveryNotChecked:
+    "Cawsom wybod bod ffôn newydd wedi mynd i mewn i'ch claddgell ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.",
   someone: 'Rhywun',
 
   thingsTitle: 'Fy mhethau',
