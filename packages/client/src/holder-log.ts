@@ -9,7 +9,9 @@ import {
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
+  rotatedKeys,
   type TrustedLog,
+  unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
@@ -127,8 +129,29 @@ export class HolderLog {
       update = { checkpoint: note, consistencyProof: proof.proof.map(fromB64url) }
     }
     const trusted = await verifier.sync(update)
+    await this.takeUpRotatedKeys(note)
     const start = before?.size ?? 0
     return { trusted, entries: fetched.map((entry, i) => ({ index: start + i, entry: decodeLogEntry(entry) })) }
+  }
+
+  /**
+   * Takes up a rotated host log key ([LOG-CLIENT-06]): when a checkpoint this device has just
+   * verified carries a signature by a key it does not trust, it reads the host's discovery
+   * document and trusts those listed keys that signed that same checkpoint. A key the host only
+   * lists is never trusted; the old key vouches for the new one during the overlap (LOG-HOST-07).
+   */
+  async takeUpRotatedKeys(note: string): Promise<void> {
+    const trust = await this.trust()
+    if (!unknownSigners(note, trust.keys)) return
+    const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+    const offered = (metadata.log_verifier_keys ?? []).flatMap((text) => {
+      try {
+        return [parseVerifierKey(text)]
+      } catch {
+        return []
+      }
+    })
+    this.#keys = [...trust.keys, ...rotatedKeys(note, trust, offered)]
   }
 
   /** The host's latest signed checkpoint, presenting the one given (gossip, spec 8.8). Not verified here. */

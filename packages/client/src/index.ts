@@ -51,7 +51,6 @@ export {
   MemoryHolderPinStore,
   readPairingInput,
 } from './holder-chain.js'
-export { isRecoveryEntry, type RecoveryFinding, recoveryFindings } from './recovery-log.js'
 export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
@@ -87,6 +86,7 @@ export {
   verifySignedType,
 } from './records.js'
 export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export { isRecoveryEntry, type RecoveryFinding, recoveryFindings } from './recovery-log.js'
 export {
   buildRecoverySetup,
   KIT_QR_PREFIX,

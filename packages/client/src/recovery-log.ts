@@ -25,7 +25,12 @@ export type RecoveryFinding =
       /** The device that stopped it is one the holder-signed device chain ever added. */
       readonly byHolderDevice: boolean
     }
-  | { readonly type: 'recovery_share_released'; readonly index: number; readonly at: number; readonly by: 'worker' | 'host' }
+  | {
+      readonly type: 'recovery_share_released'
+      readonly index: number
+      readonly at: number
+      readonly by: 'worker' | 'host'
+    }
   | {
       readonly type: 'recovery_completed'
       readonly index: number
@@ -91,7 +96,7 @@ export function recoveryFindings(
         }
       case 'recovery_share_released':
         return { type: entry.type, index, at: entry.at, by: entry.holder === 1 ? 'worker' : 'host' }
-      case 'recovery_completed':
+      default:
         return {
           type: entry.type,
           index,

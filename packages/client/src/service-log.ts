@@ -5,6 +5,8 @@ import {
   MemoryVaultLogStore,
   type NoteVerifierKey,
   parseVerifierKey,
+  rotatedKeys,
+  unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
@@ -154,6 +156,21 @@ export class ServiceLog {
     if (held !== undefined && consistency === undefined)
       throw new HoldallLogError('LOG_PROOF_MALFORMED', 'no consistency proof from the checkpoint this service holds')
     await verifier.sync({ checkpoint, consistencyProof: (consistency ?? []).map(base64urlDecode) })
+    await this.#takeUpRotatedKeys(trust, checkpoint)
+  }
+
+  /** A rotated host log key, vouched for by a trusted key's signature on the same checkpoint ([LOG-CLIENT-06]). */
+  async #takeUpRotatedKeys(trust: LogTrust, note: string): Promise<void> {
+    if (!unknownSigners(note, trust.keys)) return
+    const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+    const offered = (metadata.log_verifier_keys ?? []).flatMap((text) => {
+      try {
+        return [parseVerifierKey(text)]
+      } catch {
+        return []
+      }
+    })
+    this.#keys = [...trust.keys, ...rotatedKeys(note, trust, offered)]
   }
 
   /**

@@ -25,7 +25,14 @@ const examples: LogEntry[] = [
   },
   { type: 'deposit_accepted', at, recordId: id(8) },
   { type: 'host_event', at, name: 'device_recovered' },
-  { type: 'recovery_started', at, recoveryId: id(11), deviceKeyId: new Uint8Array(32).fill(12), readyAt: at + 1, withKit: false },
+  {
+    type: 'recovery_started',
+    at,
+    recoveryId: id(11),
+    deviceKeyId: new Uint8Array(32).fill(12),
+    readyAt: at + 1,
+    withKit: false,
+  },
   { type: 'recovery_cancelled', at, recoveryId: id(11), deviceKeyId: new Uint8Array(32).fill(13) },
   { type: 'recovery_share_released', at, recoveryId: id(11), holder: 2 },
   {

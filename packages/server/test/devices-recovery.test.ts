@@ -262,9 +262,9 @@ describe('devices and recovery', () => {
     expect(synced.entries[0]?.index).toBe(0)
     expect(synced.entries.length).toBe(synced.trusted.size)
     const recoveryNames = ['recovery_started', 'recovery_cancelled', 'recovery_share_released', 'recovery_completed']
-    expect(
-      synced.entries.filter((e) => e.entry.type === 'host_event' && recoveryNames.includes(e.entry.name)),
-    ).toEqual([])
+    expect(synced.entries.filter((e) => e.entry.type === 'host_event' && recoveryNames.includes(e.entry.name))).toEqual(
+      [],
+    )
     const findings = recoveryFindings(synced.entries, await recoveredPhone.deviceChain())
     expect(findings.filter((f) => f.type === 'recovery_started').length).toBeGreaterThanOrEqual(5)
     // Every start ended: four stopped by the phone, one completed.

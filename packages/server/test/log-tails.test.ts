@@ -9,7 +9,7 @@ import {
   verifyInclusion,
 } from '@holdall/log'
 import { describe, expect, it } from 'vitest'
-import { LogTail, LogTails } from '../src/services/log-tails.js'
+import { type LogTail, LogTails } from '../src/services/log-tails.js'
 
 /*
  * The in-memory tail a read's proof is made from (spec 8.7.1): the same roots and proofs as the
@@ -90,7 +90,6 @@ describe('the log tail', () => {
     expect(() => inclusion(tail, 0, 9000)).toThrow(RangeError)
   })
 })
-
 
 const treeRootOf = (tail: LogTail, size: number) => treeRoot(tail.read, size)
 const inclusion = (tail: LogTail, index: number, size: number) => inclusionProof(tail.read, index, size)

@@ -507,12 +507,12 @@ export const cy: Record<StringKey, string> = {
   // Issue 13: stops and recovery in "Checked by this phone" (one block).
   logYouStopped: 'Fe wnaethoch chi stopio rhannu gyda {name} ar {when}.',
   logYouStoppedSomeone:
-    "Fe wnaethoch chi stopio rhannu gyda rhywun ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.",
+    'Fe wnaethoch chi stopio rhannu gyda rhywun ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
   logRecoveryStarted:
     "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Os nad chi oedd hyn, stopiwch e nawr.",
   logRecoveryStartedEnded:
     "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Mae wedi dod i ben.",
-  logRecoveryCancelled: 'Fe wnaeth un o\'ch ffonau stopio adferiad ar {when}.',
+  logRecoveryCancelled: "Fe wnaeth un o'ch ffonau stopio adferiad ar {when}.",
   logRecoveryCancelledNotChecked:
     'Cawsom wybod bod adferiad wedi cael ei stopio ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
   logRecoveryShareWorker: "Rhoddodd tîm eich gweithiwr allweddol eu rhan nhw o'ch allwedd adfer ar {when}.",

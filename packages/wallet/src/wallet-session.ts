@@ -553,7 +553,9 @@ export class WalletSession {
     ]
     const findings = new Map(
       recoveryFindings(
-        events.flatMap((e) => (e.type === 'recovery' ? [{ index: e.index, entry: decodeLogEntry(base64urlDecode(e.entry)) }] : [])),
+        events.flatMap((e) =>
+          e.type === 'recovery' ? [{ index: e.index, entry: decodeLogEntry(base64urlDecode(e.entry)) }] : [],
+        ),
         chain,
       ).map((f) => [f.index, f]),
     )
@@ -591,7 +593,12 @@ export class WalletSession {
             )
           return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId, inChain }
         }
-        return { index: e.index, at: e.at, type: 'grant_approved', grantee: named(e.type === 'grant_approved' ? e.receipt : undefined) }
+        return {
+          index: e.index,
+          at: e.at,
+          type: 'grant_approved',
+          grantee: named(e.type === 'grant_approved' ? e.receipt : undefined),
+        }
       })
       .reverse()
   }

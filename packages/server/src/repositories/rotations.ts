@@ -201,7 +201,14 @@ export class RotationRepository {
         await this.#log.append(trx, vaultId, e.event, actor, e.details, e.leaf)
       if (joining !== undefined) {
         const leaf = recoveryCompletedLeaf(checked.entries, joining.recoveryId, joining.id)
-        await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId }, leaf)
+        await this.#log.append(
+          trx,
+          vaultId,
+          'recovery_completed',
+          joining.id,
+          { recovery_id: joining.recoveryId },
+          leaf,
+        )
       }
       await this.#log.append(trx, vaultId, 'epoch_rotated', actor, {
         key_epoch: body.epoch,

@@ -3,12 +3,12 @@ import {
   grantInfoSchema,
   grantListSchema,
   grantPathSchema,
+  grantRecordListSchema,
   grantSchema,
   LOG_CHECKPOINT_HEADER,
   LOG_INDEX_HEADER,
   LOG_PROOF_HEADER,
   LOG_PROOF_INLINE,
-  grantRecordListSchema,
   vaultPathSchema,
 } from '@holdall/protocol'
 import type { AppContext } from '../context.js'

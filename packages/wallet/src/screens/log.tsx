@@ -46,7 +46,10 @@ export function verifiedSentence(t: Translate, language: Language, event: ShownL
   if (event.type === 'grant_revoked') {
     const grantee = event.grantee
     if (grantee === undefined) return t('logYouStoppedSomeone', { when })
-    return t('logYouStopped', { name: grantee.checked ? grantee.name : t('nameNotChecked', { name: grantee.name }), when })
+    return t('logYouStopped', {
+      name: grantee.checked ? grantee.name : t('nameNotChecked', { name: grantee.name }),
+      when,
+    })
   }
   if (event.type !== 'grant_approved') {
     // A change the holder-signed device list does not show is only the host's word.
