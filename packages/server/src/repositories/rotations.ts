@@ -199,7 +199,7 @@ export class RotationRepository {
       // Key transparency (spec 8.3): each chain entry of the rotation is a log entry linked to it.
       for (const e of chainLogEvents(checked.entries, checked.removed, joining?.id))
         await this.#log.append(trx, vaultId, e.event, actor, e.details, e.leaf)
-      if (joining !== undefined) await this.#logCompleted(trx, vaultId, checked, joining)
+      if (joining !== undefined) await this.#logCompleted(trx, vaultId, checked, joining) // linked to its chain entry
       await this.#log.append(trx, vaultId, 'epoch_rotated', actor, {
         key_epoch: body.epoch,
         removed: checked.removed.length,
@@ -209,7 +209,6 @@ export class RotationRepository {
     })
   }
 
-  /** The completion's entry, linked to the chain entry that added the recovered device (spec 8.3). */
   async #logCompleted(trx: Trx, vaultId: string, checked: CheckedRotation, joining: RecoveringDevice) {
     const leaf = recoveryCompletedLeaf(checked.entries, joining.recoveryId, joining.id)
     await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId }, leaf)
