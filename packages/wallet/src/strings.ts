@@ -175,17 +175,16 @@ export const en = {
   // Issue 13: stops and recovery in "Checked by this phone" (one block).
   logYouStopped: 'You stopped sharing with {name} on {when}.',
   logYouStoppedSomeone: 'You stopped sharing with someone on {when}. This phone could not check who.',
-  logRecoveryStarted:
-    'Someone started to get back into your vault on a new phone on {when}. If this was not you, stop it now.',
-  logRecoveryStartedEnded: 'Someone started to get back into your vault on a new phone on {when}. It has ended.',
-  logRecoveryCancelled: 'One of your phones stopped a recovery on {when}.',
-  logRecoveryCancelledNotChecked: 'We were told a recovery was stopped on {when}. This phone could not check it.',
-  logRecoveryShareWorker: "Your key worker's team gave out their part of your recovery key on {when}.",
-  logRecoveryShareHost: 'The vault service gave out its part of your recovery key on {when}.',
+  logRecoveryStarted: 'A new phone began to get into your vault on {when}. If this was not you, stop it now.',
+  logRecoveryStartedEnded: 'A new phone began to get into your vault on {when}. That has ended.',
+  logRecoveryCancelled: 'Your phone stopped a new phone getting in on {when}.',
+  logRecoveryCancelledNotChecked: 'We were told a new phone was stopped on {when}. This phone could not check it.',
+  logRecoveryShareWorker: 'Your key worker gave out part of your key on {when}.',
+  logRecoveryShareHost: 'The vault service gave out part of your key on {when}.',
   logRecoveryCompleted: 'A new phone got back into your vault on {when}.',
   logRecoveryCompletedNoWarning:
-    'A new phone got into your vault on {when}, but this phone never saw it start. Your vault may not be safe.',
-  logRecoveryNotChecked: 'We were told a new phone got into your vault on {when}. This phone could not check it.',
+    'A new phone got into your vault on {when}. This phone never saw it start. Your vault may not be safe.',
+  logRecoveryNotChecked: 'We were told a new phone got in on {when}. This phone could not check it.',
   someone: 'Someone',
 
   thingsTitle: 'My things',
@@ -509,19 +508,18 @@ export const cy: Record<StringKey, string> = {
   logYouStoppedSomeone:
     'Fe wnaethoch chi stopio rhannu gyda rhywun ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
   logRecoveryStarted:
-    "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Os nad chi oedd hyn, stopiwch e nawr.",
-  logRecoveryStartedEnded:
-    "Dechreuodd rhywun fynd yn ôl i mewn i'ch claddgell ar ffôn newydd ar {when}. Mae wedi dod i ben.",
-  logRecoveryCancelled: "Fe wnaeth un o'ch ffonau stopio adferiad ar {when}.",
+    "Dechreuodd ffôn newydd fynd i mewn i'ch claddgell ar {when}. Os nad chi oedd hyn, stopiwch e nawr.",
+  logRecoveryStartedEnded: "Dechreuodd ffôn newydd fynd i mewn i'ch claddgell ar {when}. Mae hynny wedi dod i ben.",
+  logRecoveryCancelled: 'Fe wnaeth eich ffôn stopio ffôn newydd rhag mynd i mewn ar {when}.',
   logRecoveryCancelledNotChecked:
-    'Cawsom wybod bod adferiad wedi cael ei stopio ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
-  logRecoveryShareWorker: "Rhoddodd tîm eich gweithiwr allweddol eu rhan nhw o'ch allwedd adfer ar {when}.",
-  logRecoveryShareHost: "Rhoddodd gwasanaeth y gladdgell ei ran o'ch allwedd adfer ar {when}.",
+    'Cawsom wybod bod ffôn newydd wedi cael ei stopio ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
+  logRecoveryShareWorker: "Rhoddodd eich gweithiwr allweddol ran o'ch allwedd ar {when}.",
+  logRecoveryShareHost: "Rhoddodd gwasanaeth y gladdgell ran o'ch allwedd ar {when}.",
   logRecoveryCompleted: "Aeth ffôn newydd yn ôl i mewn i'ch claddgell ar {when}.",
   logRecoveryCompletedNoWarning:
-    "Aeth ffôn newydd i mewn i'ch claddgell ar {when}, ond welodd y ffôn hwn mohono'n dechrau. Efallai nad yw eich claddgell yn ddiogel.",
+    "Aeth ffôn newydd i mewn i'ch claddgell ar {when}. Welodd y ffôn hwn mohono'n dechrau. Efallai nad yw eich claddgell yn ddiogel.",
   logRecoveryNotChecked:
-    "Cawsom wybod bod ffôn newydd wedi mynd i mewn i'ch claddgell ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.",
+    'Cawsom wybod bod ffôn newydd wedi mynd i mewn ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
   someone: 'Rhywun',
 
   thingsTitle: 'Fy mhethau',
