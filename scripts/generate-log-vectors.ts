@@ -270,6 +270,23 @@ const entries: LogEntry[] = [
   },
   { type: 'deposit_accepted', at: at + 9, recordId: id('deposit record id') },
   { type: 'host_event', at: at + 10, name: 'device_recovered' },
+  {
+    type: 'recovery_started',
+    at: at + 11,
+    recoveryId: id('recovery id'),
+    deviceKeyId: fixed('recovering device key id'),
+    readyAt: at + 11 + 86_400_000,
+    withKit: true,
+  },
+  { type: 'recovery_cancelled', at: at + 12, recoveryId: id('recovery id'), deviceKeyId: fixed('device key id') },
+  { type: 'recovery_share_released', at: at + 13, recoveryId: id('recovery id 2'), holder: 1 },
+  {
+    type: 'recovery_completed',
+    at: at + 14,
+    recoveryId: id('recovery id 2'),
+    deviceKeyId: fixed('recovering device key id'),
+    deviceListLink: fixed('device list link', 36),
+  },
 ]
 const entryJson = (entry: LogEntry) =>
   Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, v instanceof Uint8Array ? hex(v) : v]))
@@ -291,7 +308,12 @@ const invalidEntries = [
     encoding: Uint8Array.from(Buffer.from(`0110${'00'.repeat(8)}${'03'.repeat(16)}0002c328${'00'.repeat(4)}`, 'hex')),
     error: 'LOG_ENTRY_MALFORMED',
   },
-  { name: 'reserved recovery type 0x30', encoding: patch(served, 1, 0x30), error: 'LOG_ENTRY_UNSUPPORTED' },
+  { name: 'reserved recovery type 0x34', encoding: patch(served, 1, 0x34), error: 'LOG_ENTRY_UNSUPPORTED' },
+  {
+    name: 'recovery share of holder 3',
+    encoding: patch(encodedEntries[13] as Uint8Array, 2 + 8 + 16, 3),
+    error: 'LOG_ENTRY_MALFORMED',
+  },
   { name: 'unknown type 0x15', encoding: patch(served, 1, 0x15), error: 'LOG_ENTRY_UNSUPPORTED' },
   { name: 'format 2', encoding: patch(served, 0, 2), error: 'LOG_ENTRY_UNSUPPORTED' },
 ].map((c) => ({ ...c, encoding: hex(c.encoding) }))

@@ -36,6 +36,11 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
     section: '5.6',
   },
   'record-list': { schema: protocol.recordListSchema, title: 'A list of record versions', section: '5.6' },
+  'grant-record-list': {
+    schema: protocol.grantRecordListSchema,
+    title: "A grantee's read, with the proof of its key_served entries when asked",
+    section: '8.7.1',
+  },
   deposit: { schema: protocol.depositSchema, title: 'Deposit a record (request)', section: '5.11' },
   'accept-deposit': { schema: protocol.acceptDepositSchema, title: 'Accept a deposit (request)', section: '5.11' },
   'pairing-code': { schema: protocol.pairingCodeSchema, title: 'A pairing code', section: '5.7' },

@@ -22,6 +22,12 @@ export interface LoadOptions {
   readonly prepare: number
   /** Sent with every request as they are (a presented log checkpoint, say). */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * As a service that checks the log does (spec 8.7.1): each connection presents, in
+   * `Holdall-Log-Checkpoint`, the checkpoint of the last answer's `log_proof` (the proof itself is
+   * the service's CPU, not the host's, and is not checked here).
+   */
+  readonly followLogProof?: boolean
   readonly auth:
     | { readonly kind: 'none' }
     | { readonly kind: 'signature'; readonly d: string; readonly x: string }
@@ -88,11 +94,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let measuring = false
   let stopping = false
 
-  const once = (target: string, agent: Agent) =>
+  const presented = new Map<number, string>()
+  const once = (target: string, agent: Agent, connection: number) =>
     new Promise<number>((resolve) => {
-      const req = request(`${target}${options.path}`, { agent, headers: next() }, (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
+      const held = presented.get(connection)
+      const headers = held === undefined ? next() : { ...next(), 'holdall-log-checkpoint': held }
+      const req = request(`${target}${options.path}`, { agent, headers }, (res) => {
+        const chunks: Buffer[] = []
+        if (options.followLogProof === true) res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        else res.resume()
+        res.on('end', () => {
+          if (options.followLogProof === true && res.statusCode === 200) {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { log_proof?: { checkpoint: string } }
+            if (body.log_proof !== undefined) presented.set(connection, b64(body.log_proof.checkpoint))
+          }
+          resolve(res.statusCode ?? 0)
+        })
       })
       req.on('error', () => resolve(0))
       req.end()
@@ -103,7 +120,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const agent = agents[i % agents.length] as Agent
     while (!stopping) {
       const started = performance.now()
-      const status = await once(target, agent)
+      const status = await once(target, agent, i)
       if (!measuring) continue
       latencies.push(performance.now() - started)
       if (status >= 200 && status < 300) ok++

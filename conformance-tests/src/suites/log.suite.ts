@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import type { HolderClient } from '@holdall/client'
 import {
+  decodeLogEntry,
   leafHash,
   MerkleTree,
   openCheckpoint,
@@ -10,7 +11,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@holdall/log'
-import type { HostMetadata } from '@holdall/protocol'
+import { grantRecordListSchema, type HostMetadata } from '@holdall/protocol'
 import { assertProblem } from '../assertions.js'
 import { conformance } from '../context.js'
 import { medicationList } from '../payloads.js'
@@ -70,6 +71,58 @@ describe('the verifiable log (chapter 8.8)', () => {
         second.rootHash,
       )
     }
+  })
+
+  it('[LOG-HOST-08][LOG-HOST-06] a read asked for its proof inline carries its key_served entries, their inclusion and the consistency from the presented checkpoint', async () => {
+    const { accessToken, grant } = await ctx.grantTo(holder, 'gp')
+    const key = ctx.org('gp').keys.signing
+    const read = async (headers: Record<string, string>) => {
+      const response = await ctx.send('GET', '/grant/records', { key, token: accessToken, headers })
+      assert.equal(response.status, 200)
+      const body = grantRecordListSchema.parse(await response.json())
+      assert.ok(body.log_proof !== undefined, 'no log_proof in the answer')
+      const { checkpoint } = openCheckpoint(body.log_proof.checkpoint, trust())
+      assert.equal(body.log_proof.entries.length, body.records.length)
+      assert.equal(response.headers.get('holdall-log-index'), body.log_proof.entries.map((e) => e.index).join(','))
+      body.records.forEach((record, i) => {
+        const served = body.log_proof?.entries[i]
+        assert.ok(served !== undefined)
+        const entry = decodeLogEntry(fromB64url(served.entry))
+        assert.equal(entry.type, 'key_served')
+        if (entry.type === 'key_served') {
+          assert.equal(Buffer.from(entry.grantId).toString('base64url'), grant.grant_id)
+          assert.equal(Buffer.from(entry.recordId).toString('base64url'), record.record_id)
+          assert.equal(entry.version, record.version)
+        }
+        verifyInclusion(
+          leafHash(fromB64url(served.entry)),
+          served.index,
+          checkpoint.size,
+          served.proof.map(fromB64url),
+          checkpoint.rootHash,
+        )
+      })
+      return { note: body.log_proof.checkpoint, checkpoint, consistency: body.log_proof.consistency }
+    }
+    const first = await read({ 'holdall-log-proof': 'inline' })
+    assert.equal(first.consistency, undefined, 'a consistency proof with no checkpoint presented')
+    const second = await read({
+      'holdall-log-proof': 'inline',
+      'holdall-log-checkpoint': Buffer.from(first.note).toString('base64url'),
+    })
+    assert.ok(second.checkpoint.size > first.checkpoint.size)
+    assert.ok(second.consistency !== undefined, 'no consistency proof from the presented checkpoint')
+    verifyConsistency(
+      first.checkpoint.size,
+      second.checkpoint.size,
+      first.checkpoint.rootHash,
+      second.checkpoint.rootHash,
+      second.consistency.map(fromB64url),
+    )
+    await assertProblem(
+      await ctx.send('GET', '/grant/records', { key, token: accessToken, headers: { 'holdall-log-proof': 'yes' } }),
+      'invalid_request',
+    )
   })
 
   it('[LOG-HOST-04] malformed ranges and sizes are 400 problems', async () => {

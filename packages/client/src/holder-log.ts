@@ -9,7 +9,9 @@ import {
   parseCheckpoint,
   parseNote,
   parseVerifierKey,
+  rotatedKeys,
   type TrustedLog,
+  unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
@@ -25,6 +27,13 @@ import {
 import type { HostConnection } from './http.js'
 
 /** Where a device keeps its view of the vault's log, and which host log keys it trusts. */
+/**
+ * Up to this many entries, a device meeting a vault's log for the first time fetches and checks
+ * them all from the empty tree (about 50 KiB per 1,000 entries); above it, it trusts the first
+ * checkpoint and checks what comes after.
+ */
+export const FIRST_CONTACT_ENTRIES = 20_000
+
 export interface HolderLogOptions {
   /**
    * The device's record of the vault's log: the last verified (size, root) and any alarm. The
@@ -102,7 +111,13 @@ export class HolderLog {
     const size = parseCheckpoint(parseNote(note).text).size
     let update: LogUpdate
     let fetched: Uint8Array[] = []
-    if (before === undefined) update = { checkpoint: note, consistencyProof: [] }
+    if (before === undefined && size <= FIRST_CONTACT_ENTRIES) {
+      // A device meeting the log for the first time (a paired or recovered phone) checks every
+      // entry from the empty tree to the signed root, so it can show them ([LOG-CLIENT-05]).
+      fetched = await this.entries(0, size)
+      await verifier.beginEmpty()
+      update = { checkpoint: note, entries: fetched }
+    } else if (before === undefined) update = { checkpoint: note, consistencyProof: [] }
     else if (before.range !== undefined && size >= before.size) {
       fetched = await this.entries(before.size, size)
       update = { checkpoint: note, entries: fetched }
@@ -114,8 +129,29 @@ export class HolderLog {
       update = { checkpoint: note, consistencyProof: proof.proof.map(fromB64url) }
     }
     const trusted = await verifier.sync(update)
+    await this.takeUpRotatedKeys(note)
     const start = before?.size ?? 0
     return { trusted, entries: fetched.map((entry, i) => ({ index: start + i, entry: decodeLogEntry(entry) })) }
+  }
+
+  /**
+   * Takes up a rotated host log key ([LOG-CLIENT-06]): when a checkpoint this device has just
+   * verified carries a signature by a key it does not trust, it reads the host's discovery
+   * document and trusts those listed keys that signed that same checkpoint. A key the host only
+   * lists is never trusted; the old key vouches for the new one during the overlap (LOG-HOST-07).
+   */
+  async takeUpRotatedKeys(note: string): Promise<void> {
+    const trust = await this.trust()
+    if (!unknownSigners(note, trust.keys)) return
+    const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+    const offered = (metadata.log_verifier_keys ?? []).flatMap((text) => {
+      try {
+        return [parseVerifierKey(text)]
+      } catch {
+        return []
+      }
+    })
+    this.#keys = [...trust.keys, ...rotatedKeys(note, trust, offered)]
   }
 
   /** The host's latest signed checkpoint, presenting the one given (gossip, spec 8.8). Not verified here. */

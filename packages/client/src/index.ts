@@ -6,6 +6,8 @@
  */
 
 export {
+  decodeLogEntry,
+  encodeLogEntry,
   HoldallLogError,
   isHoldallLogError,
   type LogAlarm,
@@ -84,6 +86,7 @@ export {
   verifySignedType,
 } from './records.js'
 export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export { isRecoveryEntry, type RecoveryFinding, recoveryFindings } from './recovery-log.js'
 export {
   buildRecoverySetup,
   KIT_QR_PREFIX,

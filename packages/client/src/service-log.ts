@@ -5,6 +5,8 @@ import {
   MemoryVaultLogStore,
   type NoteVerifierKey,
   parseVerifierKey,
+  rotatedKeys,
+  unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
@@ -15,6 +17,7 @@ import {
   type KeyServedProofBody,
   keyServedProofSchema,
   LOG_CHECKPOINT_HEADER,
+  type ReadLogProof,
   type RecordVersionView,
 } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
@@ -52,6 +55,10 @@ export class ServiceLog {
   readonly #served = new Map<string, number>()
   /** The vault the last read was for (a service token serves one grant, one vault). */
   #vaultId: string | undefined
+  /** Keys whose key_served entry a read's inline proof proved (spec 8.7.1), or why it did not. */
+  readonly #inline = new Map<string, { readonly proven: true } | { readonly proven: false; readonly cause: unknown }>()
+  /** Present, read and verify one at a time: a proof is from the checkpoint presented, which must still be the one held. */
+  #queue: Promise<unknown> = Promise.resolve()
 
   constructor(host: HostConnection, token: () => Promise<string>, options: ServiceLogOptions = {}) {
     this.#host = host
@@ -95,12 +102,94 @@ export class ServiceLog {
     })
   }
 
+  /** Runs `work` after every earlier one of this service's log exchanges (present, read, verify) has ended. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  /**
+   * Checks the proof a read carried of its own `key_served` entries (spec 8.7.1): the signed
+   * checkpoint, each record's entry and inclusion proof, in record order, and the consistency
+   * proof from the checkpoint this service held (and presented) to the new one, which it then
+   * holds. What it finds is kept for `proveServed`; nothing here throws, so a host that lies in
+   * the proof loses the reads, not the list. Call inside `exclusive`, with the presenting read.
+   */
+  async acceptReadProof(
+    vaultId: string,
+    grantId: string,
+    records: readonly RecordVersionView[],
+    proof: ReadLogProof | undefined,
+  ): Promise<void> {
+    this.#vaultId = vaultId
+    if (proof === undefined) return
+    const keys = records.map((r) => `${r.record_id}/${r.version}`)
+    try {
+      if (proof.entries.length !== records.length)
+        throw new HoldallLogError('LOG_PROOF_MALFORMED', 'the proof does not name one entry per record read')
+      const trust = await this.trust(vaultId)
+      records.forEach((view, i) => {
+        const served = proof.entries[i] as ReadLogProof['entries'][number]
+        verifyKeyServed(
+          {
+            checkpoint: proof.checkpoint,
+            entry: base64urlDecode(served.entry),
+            index: served.index,
+            proof: served.proof.map(base64urlDecode),
+          },
+          { grantId: base64urlDecode(grantId), recordId: base64urlDecode(view.record_id), version: view.version },
+          trust,
+        )
+      })
+      await this.#advance(vaultId, trust, proof.checkpoint, proof.consistency)
+      for (const key of keys) this.#inline.set(key, { proven: true })
+    } catch (cause) {
+      for (const key of keys) this.#inline.set(key, { proven: false, cause })
+    }
+  }
+
+  /** Moves the held checkpoint to `checkpoint` by the consistency proof from it (a shrink or fork is an alarm). */
+  async #advance(vaultId: string, trust: LogTrust, checkpoint: string, consistency: readonly string[] | undefined) {
+    const verifier = new VaultLogVerifier(this.store(vaultId), trust)
+    const held = await verifier.trusted()
+    if (held !== undefined && consistency === undefined)
+      throw new HoldallLogError('LOG_PROOF_MALFORMED', 'no consistency proof from the checkpoint this service holds')
+    await verifier.sync({ checkpoint, consistencyProof: (consistency ?? []).map(base64urlDecode) })
+    await this.#takeUpRotatedKeys(trust, checkpoint)
+  }
+
+  /** A rotated host log key, vouched for by a trusted key's signature on the same checkpoint ([LOG-CLIENT-06]). */
+  async #takeUpRotatedKeys(trust: LogTrust, note: string): Promise<void> {
+    if (!unknownSigners(note, trust.keys)) return
+    const metadata = await this.#host.json<HostMetadata>({ method: 'GET', path: '/.well-known/holdall' })
+    const offered = (metadata.log_verifier_keys ?? []).flatMap((text) => {
+      try {
+        return [parseVerifierKey(text)]
+      } catch {
+        return []
+      }
+    })
+    this.#keys = [...trust.keys, ...rotatedKeys(note, trust, offered)]
+  }
+
   /**
    * Throws `KEY_SERVED_UNPROVEN` unless the host's signed log holds a `key_served` entry for this
    * grant, record and version, in a checkpoint consistent with the last one this service holds.
    */
   async proveServed(vaultId: string, grantId: string, view: RecordVersionView): Promise<void> {
     this.#vaultId = vaultId
+    const inline = this.#inline.get(`${view.record_id}/${view.version}`)
+    if (inline?.proven === true) return
+    if (inline?.proven === false)
+      throw new HoldallError('KEY_SERVED_UNPROVEN', 'the log does not prove this key was served', {
+        cause: inline.cause,
+      })
+    await this.exclusive(() => this.#proveByRequest(vaultId, grantId, view))
+  }
+
+  /** The proof by a request of its own (`/grant/log/key-served`), for a host that sent none with the read. */
+  async #proveByRequest(vaultId: string, grantId: string, view: RecordVersionView): Promise<void> {
     const index = this.#served.get(`${view.record_id}/${view.version}`)
     if (index === undefined)
       throw new HoldallError('KEY_SERVED_UNPROVEN', 'the host named no log entry for this key: read the records first')
@@ -129,14 +218,7 @@ export class ServiceLog {
         { grantId: base64urlDecode(grantId), recordId: base64urlDecode(view.record_id), version: view.version },
         trust,
       )
-      const verifier = new VaultLogVerifier(this.store(vaultId), trust)
-      const held = await verifier.trusted()
-      if (held !== undefined && body.consistency === undefined)
-        throw new HoldallLogError('LOG_PROOF_MALFORMED', 'no consistency proof from the checkpoint this service holds')
-      await verifier.sync({
-        checkpoint: body.checkpoint,
-        consistencyProof: (body.consistency ?? []).map(base64urlDecode),
-      })
+      await this.#advance(vaultId, trust, body.checkpoint, body.consistency)
     } catch (cause) {
       throw new HoldallError('KEY_SERVED_UNPROVEN', 'the log does not prove this key was served', { cause })
     }

@@ -19,7 +19,10 @@ import {
   type GrantReceiptClaims,
   grantInfoSchema,
   grantReceiptClaimsSchema,
+  grantRecordListSchema,
   LOG_INDEX_HEADER,
+  LOG_PROOF_HEADER,
+  LOG_PROOF_INLINE,
   mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
@@ -52,6 +55,12 @@ export interface ServiceIdentity {
 export interface GrantInfo extends GrantInfoWire {
   /** The vault's devices from its verified, pinned device chain: never a list the host made. */
   readonly holderDevices: readonly DeviceChainMember[]
+}
+
+/** The vault and grant of this client's grant, once its receipt has been verified. */
+interface GrantIds {
+  readonly vaultId: string
+  readonly grantId: string
 }
 
 /** The metadata document a service publishes at its client_id URL. */
@@ -92,6 +101,7 @@ export class ServiceClient {
   readonly identity: ServiceIdentity
   #accessToken: string | undefined
   #refreshToken: string | undefined
+  #grantIds: GrantIds | undefined
   readonly #pins: HolderPinStore
   /** The root the person showed at this pairing (QR code or safety code), for the first check. */
   #firstContact: HolderRootHint | undefined
@@ -242,6 +252,7 @@ export class ServiceClient {
     ) {
       throw new HoldallError('RECEIPT_MISMATCH', 'the grant receipt is not for this service, vault or grant')
     }
+    this.#grantIds = { vaultId: wire.vault_id, grantId: wire.grant_id }
     return { info: { ...wire, holderDevices: chain.members }, chain, claims }
   }
 
@@ -250,15 +261,20 @@ export class ServiceClient {
    * the vault's log (gossip, spec 8.8), and notes where the host logged each key it served.
    */
   async records(): Promise<RecordVersionView[]> {
-    const response = await this.host.send({
-      method: 'GET',
-      path: '/grant/records',
-      accessToken: await this.#token(),
-      headers: await this.log.presentHeaders(),
+    const { vaultId, grantId } = await this.#ids()
+    // The proof of each key served comes in the read's own answer (spec 8.7.1), checked here.
+    return this.log.exclusive(async () => {
+      const response = await this.host.send({
+        method: 'GET',
+        path: '/grant/records',
+        accessToken: await this.#token(),
+        headers: { ...(await this.log.presentHeaders(vaultId)), [LOG_PROOF_HEADER]: LOG_PROOF_INLINE },
+      })
+      const { records, log_proof } = grantRecordListSchema.parse(await readJson<unknown>(response))
+      this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
+      await this.log.acceptReadProof(vaultId, grantId, records, log_proof)
+      return records
     })
-    const { records } = await readJson<{ records: RecordVersionView[] }>(response)
-    this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
-    return records
   }
 
   /**
@@ -295,6 +311,13 @@ export class ServiceClient {
       version: view.version,
     })
     return { ...openRecord(view, ciphertext, dek, authorKey), issuer: issuer?.name ?? 'the holder' }
+  }
+
+  /** The vault and grant ids, from the verified receipt (fetched once). */
+  async #ids(): Promise<GrantIds> {
+    if (this.#grantIds !== undefined) return this.#grantIds
+    const { info } = await this.verifiedGrant()
+    return { vaultId: info.vault_id, grantId: info.grant_id }
   }
 
   async #token(): Promise<string> {

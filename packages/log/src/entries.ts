@@ -21,7 +21,8 @@ export const MAX_DEVICE_LIST_LINK_LENGTH = 1_024
 export const MAX_RECEIPT_LENGTH = 32_768
 
 /**
- * Entry type bytes. 0x30 to 0x3f are reserved for recovery events (not yet specified). 0x40
+ * Entry type bytes. 0x30 to 0x33 are the recovery events (spec 8.3, chapter 9); 0x34 to 0x3f stay
+ * reserved for them. 0x40
  * (`host_event`) names a host event that has no type of its own yet: it keeps the log complete
  * (every access-log event is a leaf) until its type is specified.
  */
@@ -36,6 +37,10 @@ export const ENTRY_TYPES = {
   record_written: 0x20,
   deposit_received: 0x21,
   deposit_accepted: 0x22,
+  recovery_started: 0x30,
+  recovery_cancelled: 0x31,
+  recovery_share_released: 0x32,
+  recovery_completed: 0x33,
   host_event: 0x40,
 } as const
 
@@ -85,6 +90,35 @@ export type LogEntry =
       readonly manifestSha256: Uint8Array
     })
   | (Common & { readonly type: 'deposit_accepted'; readonly recordId: Uint8Array })
+  | (Common & {
+      readonly type: 'recovery_started'
+      readonly recoveryId: Uint8Array
+      /** The key id of the device the recovery would let in (declared at the start). */
+      readonly deviceKeyId: Uint8Array
+      /** When the host will let it finish, by the host's clock (ms since 1970). */
+      readonly readyAt: number
+      /** Started with the printed kit (the shorter wait). */
+      readonly withKit: boolean
+    })
+  | (Common & {
+      readonly type: 'recovery_cancelled'
+      readonly recoveryId: Uint8Array
+      /** The key id of the holder device that stopped it. */
+      readonly deviceKeyId: Uint8Array
+    })
+  | (Common & {
+      readonly type: 'recovery_share_released'
+      readonly recoveryId: Uint8Array
+      /** Whose share: 1 the key worker's organisation, 2 the host's. */
+      readonly holder: 1 | 2
+    })
+  | (Common & {
+      readonly type: 'recovery_completed'
+      readonly recoveryId: Uint8Array
+      readonly deviceKeyId: Uint8Array
+      /** The link into the holder-signed device list to the entry that added the device (as `device_added`). */
+      readonly deviceListLink: Uint8Array
+    })
   | (Common & { readonly type: 'host_event'; readonly name: string })
 
 const ID = 16
@@ -136,6 +170,26 @@ export function encodeLogEntry(entry: LogEntry): Uint8Array {
       break
     case 'deposit_accepted':
       w.fixed(entry.recordId, ID)
+      break
+    case 'recovery_started':
+      w.fixed(entry.recoveryId, ID)
+      w.fixed(entry.deviceKeyId, KEY_ID)
+      w.u64(entry.readyAt)
+      w.u8(entry.withKit ? 1 : 0)
+      break
+    case 'recovery_cancelled':
+      w.fixed(entry.recoveryId, ID)
+      w.fixed(entry.deviceKeyId, KEY_ID)
+      break
+    case 'recovery_share_released':
+      if (entry.holder !== 1 && entry.holder !== 2) throw malformed('a share holder is 1 (key worker) or 2 (host)')
+      w.fixed(entry.recoveryId, ID)
+      w.u8(entry.holder)
+      break
+    case 'recovery_completed':
+      w.fixed(entry.recoveryId, ID)
+      w.fixed(entry.deviceKeyId, KEY_ID)
+      w.bytes16(entry.deviceListLink, 1, MAX_DEVICE_LIST_LINK_LENGTH)
       break
     case 'host_event':
       w.string(entry.name)
@@ -207,6 +261,34 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
       break
     case ENTRY_TYPES.deposit_accepted:
       entry = { type: 'deposit_accepted', at, recordId: r.fixed(ID) }
+      break
+    case ENTRY_TYPES.recovery_started: {
+      const recoveryId = r.fixed(ID)
+      const deviceKeyId = r.fixed(KEY_ID)
+      const readyAt = r.u64()
+      const kit = r.u8()
+      if (kit > 1) throw malformed('with_kit is 0 or 1')
+      entry = { type: 'recovery_started', at, recoveryId, deviceKeyId, readyAt, withKit: kit === 1 }
+      break
+    }
+    case ENTRY_TYPES.recovery_cancelled:
+      entry = { type: 'recovery_cancelled', at, recoveryId: r.fixed(ID), deviceKeyId: r.fixed(KEY_ID) }
+      break
+    case ENTRY_TYPES.recovery_share_released: {
+      const recoveryId = r.fixed(ID)
+      const holder = r.u8()
+      if (holder !== 1 && holder !== 2) throw malformed('a share holder is 1 (key worker) or 2 (host)')
+      entry = { type: 'recovery_share_released', at, recoveryId, holder }
+      break
+    }
+    case ENTRY_TYPES.recovery_completed:
+      entry = {
+        type: 'recovery_completed',
+        at,
+        recoveryId: r.fixed(ID),
+        deviceKeyId: r.fixed(KEY_ID),
+        deviceListLink: r.bytes16(1, MAX_DEVICE_LIST_LINK_LENGTH),
+      }
       break
     case ENTRY_TYPES.host_event:
       entry = { type: 'host_event', at, name: r.string() }

@@ -24,6 +24,7 @@ export {
 } from './entries.js'
 export { HoldallLogError, isHoldallLogError, type LogErrorCode, type LogEvidence } from './errors.js'
 export { EMPTY_ROOT, HASH_LENGTH, leafHash, nodeHash } from './hashing.js'
+export { rotatedKeys, unknownSigners } from './key-rotation.js'
 export { type KeyServedEntry, type KeyServedProof, verifyKeyServed } from './key-served.js'
 export {
   adoptCompactRange,

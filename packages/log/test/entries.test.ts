@@ -25,6 +25,23 @@ const examples: LogEntry[] = [
   },
   { type: 'deposit_accepted', at, recordId: id(8) },
   { type: 'host_event', at, name: 'device_recovered' },
+  {
+    type: 'recovery_started',
+    at,
+    recoveryId: id(11),
+    deviceKeyId: new Uint8Array(32).fill(12),
+    readyAt: at + 1,
+    withKit: false,
+  },
+  { type: 'recovery_cancelled', at, recoveryId: id(11), deviceKeyId: new Uint8Array(32).fill(13) },
+  { type: 'recovery_share_released', at, recoveryId: id(11), holder: 2 },
+  {
+    type: 'recovery_completed',
+    at,
+    recoveryId: id(11),
+    deviceKeyId: new Uint8Array(32).fill(12),
+    deviceListLink: new Uint8Array(36).fill(14),
+  },
 ]
 
 describe('[LOG-ENTRY-01] the canonical entry encoding', () => {
@@ -144,9 +161,18 @@ describe('[LOG-ENTRY-01] the canonical entry encoding', () => {
 })
 
 describe('[LOG-ENTRY-02] unknown and reserved entry types are refused, never skipped', () => {
+  it('[LOG-ENTRY-03] refuses a recovery share of another holder than 1 or 2, and a with-kit flag other than 0 or 1', () => {
+    const share = encodeLogEntry(examples.find((e) => e.type === 'recovery_share_released') as LogEntry)
+    share[2 + 8 + 16] = 3
+    expect(codeOf(() => decodeLogEntry(share))).toBe('LOG_ENTRY_MALFORMED')
+    const started = encodeLogEntry(examples.find((e) => e.type === 'recovery_started') as LogEntry)
+    started[2 + 8 + 16 + 32 + 8] = 2
+    expect(codeOf(() => decodeLogEntry(started))).toBe('LOG_ENTRY_MALFORMED')
+  })
+
   it('refuses the reserved recovery types, unknown types and other formats', () => {
     const served = encodeLogEntry(examples[6] as LogEntry)
-    for (const type of [0x00, 0x03, 0x15, 0x30, 0x3f, 0xff]) {
+    for (const type of [0x00, 0x03, 0x15, 0x34, 0x3f, 0xff]) {
       const copy = served.slice()
       copy[1] = type
       expect(

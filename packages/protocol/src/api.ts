@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { base64urlBytesSchema } from './encoding.js'
 import { digestSchema, idSchema, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 import { ed25519PublicJwkSchema, x25519PublicJwkSchema } from './keys.js'
+import { readLogProofSchema } from './log.js'
 import { organisationCategorySchema, recordTypeSchema } from './record-types.js'
 import {
   DEVICE_CHAIN_ENTRY_LENGTH,
@@ -234,6 +235,11 @@ export const recordVersionViewSchema = z
 export type RecordVersionView = z.infer<typeof recordVersionViewSchema>
 
 export const recordListSchema = z.object({ records: z.array(recordVersionViewSchema) }).strict()
+/** A grantee's read: with `log_proof` when it asked for the proof of its `key_served` entries (spec 8.7.1). */
+export const grantRecordListSchema = z
+  .object({ records: z.array(recordVersionViewSchema), log_proof: readLogProofSchema.optional() })
+  .strict()
+export type GrantRecordList = z.infer<typeof grantRecordListSchema>
 
 /** An issuer's deposit into a vault's inbox (the envelope uploaded as a blob first). */
 export const depositSchema = z

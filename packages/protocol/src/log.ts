@@ -69,3 +69,34 @@ export const publishedCheckpointsSchema = z
     checkpoints: z.array(z.object({ device_id: z.string().max(64), checkpoint: signedCheckpointSchema }).strict()),
   })
   .strict()
+
+/**
+ * The request header by which a grantee asks `GET /grant/records` to carry the proof of its own
+ * `key_served` entries in the answer (spec 8.7.1); its one value is `inline`.
+ */
+export const LOG_PROOF_HEADER = 'holdall-log-proof'
+export const LOG_PROOF_INLINE = 'inline'
+
+/**
+ * The proof a read carries when asked (spec 8.7.1): one signed checkpoint whose tree holds every
+ * `key_served` entry the read logged, each entry with its index and inclusion proof in record
+ * order, and the consistency proof from the checkpoint the caller presented.
+ */
+export const readLogProofSchema = z
+  .object({
+    checkpoint: signedCheckpointSchema,
+    entries: z
+      .array(
+        z
+          .object({
+            index: z.number().int().min(0),
+            entry: base64urlSchema(MAX_LOG_ENTRY_BYTES),
+            proof: z.array(logHashSchema).max(64),
+          })
+          .strict(),
+      )
+      .max(10_000),
+    consistency: z.array(logHashSchema).max(128).optional(),
+  })
+  .strict()
+export type ReadLogProof = z.infer<typeof readLogProofSchema>

@@ -35,6 +35,7 @@ import { LogCheckpoints } from './services/log-checkpoints.js'
 import { loadLogKeys, logKeysFrom } from './services/log-key.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
 import { rateLimitStoreFor } from './services/rate-limit-store.js'
+import { ReadProofs } from './services/read-proofs.js'
 import { RecoveryEscrow } from './services/recovery-escrow.js'
 import { ReplayCache } from './services/replay-cache.js'
 import { DatabaseCounter } from './services/shared-counter.js'
@@ -147,6 +148,7 @@ async function createContext(options: BuildAppOptions) {
     options.logKeys === undefined
       ? loadLogKeys({ file: options.config.logKeyFile, ...options.config })
       : logKeysFrom(options.logKeys)
+  const logCheckpoints = new LogCheckpoints(repos.verifiableLog, logKeys, options.config.publicUrl, clock)
   const ctx: AppContext = {
     config: options.config,
     clock,
@@ -158,7 +160,8 @@ async function createContext(options: BuildAppOptions) {
     nonces: new DpopNonces(new DatabaseNonceStore(db), clock),
     counter,
     repos,
-    logCheckpoints: new LogCheckpoints(repos.verifiableLog, logKeys, options.config.publicUrl, clock),
+    logCheckpoints,
+    readProofs: new ReadProofs(repos.verifiableLog, logCheckpoints),
     metadata:
       options.metadataResolver ??
       createMetadataResolver({ allowLoopback: options.config.allowLoopbackMetadata, clock }),

@@ -7,6 +7,7 @@ import type { BlobStore } from './services/blob-store.js'
 import type { MetadataResolver } from './services/client-metadata.js'
 import type { LogCheckpoints } from './services/log-checkpoints.js'
 import type { Notifier } from './services/notifier.js'
+import type { ReadProofs } from './services/read-proofs.js'
 import type { RecoveryEscrow } from './services/recovery-escrow.js'
 import type { ReplayCache } from './services/replay-cache.js'
 import type { SharedCounter } from './services/shared-counter.js'
@@ -36,6 +37,8 @@ export interface AppContext {
   readonly escrow: RecoveryEscrow
   /** Signs each vault's log checkpoints with the host's log key and checks presented ones (spec 8.8). */
   readonly logCheckpoints: LogCheckpoints
+  /** The proof a grantee's read carries of its own key_served entries, when asked (spec 8.7.1). */
+  readonly readProofs: ReadProofs
 }
 
 export const TOKEN_PATH = '/oauth/token'

@@ -1,5 +1,14 @@
 import { join } from 'node:path'
-import { HoldallApiError, HolderClient, parseKitQr, RecoveringDevice, type TrustedOrganisation } from '@holdall/client'
+import {
+  decodeLogEntry,
+  encodeLogEntry,
+  HoldallApiError,
+  HolderClient,
+  parseKitQr,
+  RecoveringDevice,
+  recoveryFindings,
+  type TrustedOrganisation,
+} from '@holdall/client'
 import { base64urlDecode, generateDeviceKeys, parseRecoveryKitCode, parseRecoveryShare } from '@holdall/crypto'
 import { RECOVERY_KIT_WAIT_MS, RECOVERY_WAIT_MS } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -156,6 +165,7 @@ describe('devices and recovery', () => {
   })
 
   let recovering: RecoveringDevice
+  let recoveredPhone: HolderClient
 
   it('[REC-START-01][REC-WAIT-01][REC-WORKER-01] attack case 30: a recovery with the kit waits; the phone hears of it; the shares stay sealed until then', async () => {
     const share = base64urlDecode(kit.share)
@@ -224,6 +234,7 @@ describe('devices and recovery', () => {
       worker,
     })
     expect(recovered.used[0]).toBe('kit')
+    recoveredPhone = holder
     expect(holder.keyEpoch).toBe(3)
     const records = await holder.listRecords()
     expect(records).toHaveLength(2)
@@ -244,5 +255,94 @@ describe('devices and recovery', () => {
     // The old kit no longer starts a short recovery.
     await expectProblem(RecoveringDevice.start(host.url, { vaultId: phone.vaultId, kitShare: share }), 403, 'forbidden')
     expect(newKit.epoch).toBe(3)
+  })
+
+  it('[LOG-ENTRY-03][LOG-CLIENT-04][LOG-CLIENT-05] recovery events are typed leaves; the recovered phone checks every entry from the empty tree and judges them against the device chain', async () => {
+    const synced = await recoveredPhone.vaultLog.sync()
+    expect(synced.entries[0]?.index).toBe(0)
+    expect(synced.entries.length).toBe(synced.trusted.size)
+    const recoveryNames = ['recovery_started', 'recovery_cancelled', 'recovery_share_released', 'recovery_completed']
+    expect(synced.entries.filter((e) => e.entry.type === 'host_event' && recoveryNames.includes(e.entry.name))).toEqual(
+      [],
+    )
+    const findings = recoveryFindings(synced.entries, await recoveredPhone.deviceChain())
+    expect(findings.filter((f) => f.type === 'recovery_started').length).toBeGreaterThanOrEqual(5)
+    // Every start ended: four stopped by the phone, one completed.
+    expect(findings.filter((f) => f.type === 'recovery_started' && !f.ended)).toEqual([])
+    expect(findings.filter((f) => f.type === 'recovery_cancelled').every((f) => f.byHolderDevice)).toBe(true)
+    expect(findings.filter((f) => f.type === 'recovery_share_released').map((f) => f.by)).toEqual(
+      expect.arrayContaining(['worker', 'host']),
+    )
+    const completed = findings.filter((f) => f.type === 'recovery_completed')
+    expect(completed).toEqual([expect.objectContaining({ inChain: true, startSeen: true })])
+  })
+
+  it('[LOG-CLIENT-04] the operator invents a completed or cancelled recovery: appended to the signed log, but the phone does not believe it', async () => {
+    const size = (await recoveredPhone.vaultLog.sync()).trusted.size
+    const [completed] = (await recoveredPhone.vaultLog.entries(0, size))
+      .map((bytes) => decodeLogEntry(bytes))
+      .filter((e) => e.type === 'recovery_completed')
+    if (completed?.type !== 'recovery_completed') throw new Error('no completed recovery in the log')
+    const stranger = new Uint8Array(32).fill(7)
+    const invented = [
+      { ...completed, at: Date.now(), deviceKeyId: stranger },
+      { type: 'recovery_cancelled' as const, at: Date.now(), recoveryId: completed.recoveryId, deviceKeyId: stranger },
+    ]
+    for (const [i, entry] of invented.entries())
+      await host.db
+        .insertInto('access_log')
+        .values({
+          vault_id: recoveredPhone.vaultId,
+          seq: size + i,
+          at: entry.at,
+          event: entry.type,
+          actor: 'operator',
+          details: '{}',
+          prev_hash: 'x',
+          hash: 'x',
+          entry: encodeLogEntry(entry),
+        })
+        .execute()
+    // The host signs the longer log (its leaves are append-only): the sync itself is consistent.
+    const synced = await recoveredPhone.vaultLog.sync()
+    expect(synced.entries.map((e) => e.entry.type)).toEqual(['recovery_completed', 'recovery_cancelled'])
+    const findings = recoveryFindings(synced.entries, await recoveredPhone.deviceChain())
+    expect(findings).toEqual([
+      expect.objectContaining({ type: 'recovery_completed', inChain: false, startSeen: false }),
+      expect.objectContaining({ type: 'recovery_cancelled', byHolderDevice: false }),
+    ])
+  })
+
+  it('[LOG-CLIENT-03][LOG-CLIENT-04] the operator hides a recovery start: the phone that saw it raises the alarm, and a phone that never saw it says the new phone came without warning', async () => {
+    const vaultId = recoveredPhone.vaultId
+    const start = await host.db
+      .selectFrom('access_log')
+      .select(['seq', 'at'])
+      .where('vault_id', '=', vaultId)
+      .where('event', '=', 'recovery_started')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow()
+    // The operator turns the last start into a harmless-looking event and rebuilds its tree.
+    await host.db
+      .updateTable('access_log')
+      .set({ entry: encodeLogEntry({ type: 'host_event', name: 'vault_created', at: Number(start.at) }) })
+      .where('vault_id', '=', vaultId)
+      .where('seq', '=', start.seq)
+      .execute()
+    await host.db.deleteFrom('log_nodes').where('vault_id', '=', vaultId).execute()
+    // The log grows (the holder writes), so the host signs a tree built on the rewritten leaf.
+    await recoveredPhone.putRecord('medication_list', medicationList(), 'After the rewrite')
+    const error = await recoveredPhone.vaultLog.sync().catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: expect.stringMatching(/^LOG_/) })
+    expect((await recoveredPhone.vaultLog.store.load())?.alarm).toBeDefined()
+    // A phone meeting the log only now checks every entry: the completion has no start before it.
+    const tablet = generateDeviceKeys()
+    await recoveredPhone.enrolDevice({ signing: tablet.signing.publicKey, agreement: tablet.agreement.publicKey })
+    const joined = await HolderClient.joinVault(host.url, tablet, vaultId, recoveredPhone.deviceId)
+    const synced = await joined.vaultLog.sync()
+    const findings = recoveryFindings(synced.entries, await recoveredPhone.deviceChain())
+    expect(findings.filter((f) => f.type === 'recovery_completed' && f.inChain)).toEqual([
+      expect.objectContaining({ startSeen: false }),
+    ])
   })
 })

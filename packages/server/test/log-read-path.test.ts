@@ -1,5 +1,5 @@
 import { HolderClient, HostConnection, type ServiceClient } from '@holdall/client'
-import { LOG_CHECKPOINT_HEADER, LOG_INDEX_HEADER } from '@holdall/protocol'
+import { grantRecordListSchema, LOG_CHECKPOINT_HEADER, LOG_INDEX_HEADER, LOG_PROOF_HEADER } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { medicationList } from './fixtures.js'
 import { type Host, startHost, testDatabaseKind } from './harness.js'
@@ -63,9 +63,9 @@ describe('the authorised read with the verifiable log', () => {
     counting = true
     const response = await connection.send({ method: 'GET', path, accessToken: token, headers })
     counting = false
-    await response.arrayBuffer()
+    const body = await response.text()
     const data = statements.filter((s) => !TRANSACTION.test(s.trim()))
-    return { status: response.status, data, index: response.headers.get(LOG_INDEX_HEADER) }
+    return { status: response.status, data, index: response.headers.get(LOG_INDEX_HEADER), body }
   }
 
   it(`[LOG-GOSSIP-01][LOG-HOST-06] a read presenting its checkpoint runs at most ${READ_LIMIT} statements and names its key_served leaf`, async () => {
@@ -82,6 +82,28 @@ describe('the authorised read with the verifiable log', () => {
     expect(proof.data.length, proof.data.join('\n')).toBeLessThanOrEqual(PROOF_LIMIT)
     console.log(
       `${testDatabaseKind}: read with checkpoint ${read.data.length} statements, key_served proof ${proof.data.length}`,
+    )
+  })
+
+  it(`[LOG-SVC-03][LOG-HOST-08] a read carrying the proof of its own entry runs at most ${READ_LIMIT} statements, as the plain read`, async () => {
+    const inline = async () => {
+      const read = await count('/grant/records', {
+        ...(await gp.log.presentHeaders(vaultId)),
+        [LOG_PROOF_HEADER]: 'inline',
+      })
+      return { ...read, log_proof: grantRecordListSchema.parse(JSON.parse(read.body)).log_proof }
+    }
+    // The SDK's first read (beforeAll) made its proof from the database and left the vault's newest
+    // leaves in memory; every read since (these, and the plain ones above) feeds them.
+    const first = await inline()
+    expect(first.status).toBe(200)
+    const warm = await inline()
+    expect(warm.status).toBe(200)
+    expect(warm.log_proof?.entries.map((e) => e.index).join(',')).toBe(warm.index)
+    expect(warm.log_proof?.consistency).toBeDefined()
+    expect(warm.data.length, warm.data.join('\n')).toBeLessThanOrEqual(READ_LIMIT)
+    console.log(
+      `${testDatabaseKind}: read with its proof inline: ${first.data.length} statements, then ${warm.data.length}`,
     )
   })
 })

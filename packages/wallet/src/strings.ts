@@ -172,6 +172,19 @@ export const en = {
   logYouLet: 'You let {name} see {items} on {when}.',
   logYouLetSend: 'You let {name} send you {items} on {when}.',
   logYouLetSomeone: 'You let someone see your things on {when}. This phone could not check who.',
+  // Issue 13: stops and recovery in "Checked by this phone" (one block).
+  logYouStopped: 'You stopped sharing with {name} on {when}.',
+  logYouStoppedSomeone: 'You stopped sharing with someone on {when}. This phone could not check who.',
+  logRecoveryStarted: 'A new phone began to get into your vault on {when}. If this was not you, stop it now.',
+  logRecoveryStartedEnded: 'A new phone began to get into your vault on {when}. That has ended.',
+  logRecoveryCancelled: 'Your phone stopped a new phone getting in on {when}.',
+  logRecoveryCancelledNotChecked: 'We were told a new phone was stopped on {when}. This phone could not check it.',
+  logRecoveryShareWorker: 'Your key worker gave out part of your key on {when}.',
+  logRecoveryShareHost: 'The vault service gave out part of your key on {when}.',
+  logRecoveryCompleted: 'A new phone got back into your vault on {when}.',
+  logRecoveryCompletedNoWarning:
+    'A new phone got into your vault on {when}. This phone never saw it start. Your vault may not be safe.',
+  logRecoveryNotChecked: 'We were told a new phone got in on {when}. This phone could not check it.',
   someone: 'Someone',
 
   thingsTitle: 'My things',
@@ -490,6 +503,23 @@ export const cy: Record<StringKey, string> = {
   logYouLetSend: 'Fe wnaethoch chi adael i {name} anfon {items} atoch chi ar {when}.',
   logYouLetSomeone:
     'Fe wnaethoch chi adael i rywun weld eich pethau ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
+  // Issue 13: stops and recovery in "Checked by this phone" (one block).
+  logYouStopped: 'Fe wnaethoch chi stopio rhannu gyda {name} ar {when}.',
+  logYouStoppedSomeone:
+    'Fe wnaethoch chi stopio rhannu gyda rhywun ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio pwy.',
+  logRecoveryStarted:
+    "Dechreuodd ffôn newydd fynd i mewn i'ch claddgell ar {when}. Os nad chi oedd hyn, stopiwch e nawr.",
+  logRecoveryStartedEnded: "Dechreuodd ffôn newydd fynd i mewn i'ch claddgell ar {when}. Mae hynny wedi dod i ben.",
+  logRecoveryCancelled: 'Fe wnaeth eich ffôn stopio ffôn newydd rhag mynd i mewn ar {when}.',
+  logRecoveryCancelledNotChecked:
+    'Cawsom wybod bod ffôn newydd wedi cael ei stopio ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
+  logRecoveryShareWorker: "Rhoddodd eich gweithiwr allweddol ran o'ch allwedd ar {when}.",
+  logRecoveryShareHost: "Rhoddodd gwasanaeth y gladdgell ran o'ch allwedd ar {when}.",
+  logRecoveryCompleted: "Aeth ffôn newydd yn ôl i mewn i'ch claddgell ar {when}.",
+  logRecoveryCompletedNoWarning:
+    "Aeth ffôn newydd i mewn i'ch claddgell ar {when}. Welodd y ffôn hwn mohono'n dechrau. Efallai nad yw eich claddgell yn ddiogel.",
+  logRecoveryNotChecked:
+    'Cawsom wybod bod ffôn newydd wedi mynd i mewn ar {when}. Doedd y ffôn hwn ddim yn gallu gwirio hyn.',
   someone: 'Rhywun',
 
   thingsTitle: 'Fy mhethau',

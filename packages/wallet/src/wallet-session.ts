@@ -7,11 +7,14 @@ import {
   checkLogActor,
   checkReceipt,
   checkRequester,
+  decodeLogEntry,
   deviceLogEntryInChain,
+  encodeLogEntry,
   HoldallError,
   HolderClient,
   type HolderTrust,
   isHoldallLogError,
+  isRecoveryEntry,
   type LogAlarm,
   type LogSync,
   makeOfflineShare,
@@ -19,6 +22,8 @@ import {
   type OfflineShareLogEntry,
   openRecord,
   type PairingDisplay,
+  type RecoveryFinding,
+  recoveryFindings,
   type TrustedOrganisations,
   type VaultLogRecord,
   type VaultLogStore,
@@ -88,7 +93,17 @@ export type VerifiedLogEvent =
       /** The entry's link into the holder-signed device chain (base64url). */
       readonly deviceListLink: string
     }
-  | { readonly index: number; readonly at: number; readonly type: 'grant_approved'; readonly receipt: string }
+  | {
+      readonly index: number
+      readonly at: number
+      readonly type: 'grant_approved'
+      readonly receipt: string
+      /** The grant's id (base64url); absent in events kept before revocations were shown. */
+      readonly grantId?: string
+    }
+  | { readonly index: number; readonly at: number; readonly type: 'grant_revoked'; readonly grantId: string }
+  /** A recovery event (spec 8.3, 0x30-0x33): its canonical entry, base64url, judged when shown. */
+  | { readonly index: number; readonly at: number; readonly type: 'recovery'; readonly entry: string }
 
 /** A verified entry as "What happened" says it: who, from this phone's own checks only. */
 export type ShownLogEvent =
@@ -107,6 +122,14 @@ export type ShownLogEvent =
       /** Undefined: no device in the holder-signed chain signed the receipt (the host forged it), or no trust list. */
       readonly grantee: CheckedReceipt | undefined
     }
+  | {
+      readonly index: number
+      readonly at: number
+      readonly type: 'grant_revoked'
+      /** From the checked receipt of the same grant; undefined if this phone has none it could check. */
+      readonly grantee: CheckedReceipt | undefined
+    }
+  | { readonly index: number; readonly at: number; readonly type: 'recovery'; readonly finding: RecoveryFinding }
 
 /** The entries of one sync that are key transparency, as kept on the phone. */
 function keyTransparency(entries: LogSync['entries']): VerifiedLogEvent[] {
@@ -121,7 +144,17 @@ function keyTransparency(entries: LogSync['entries']): VerifiedLogEvent[] {
         deviceListLink: base64urlEncode(entry.deviceListLink),
       })
     else if (entry.type === 'grant_approved')
-      out.push({ index, at: entry.at, type: entry.type, receipt: new TextDecoder().decode(entry.receipt) })
+      out.push({
+        index,
+        at: entry.at,
+        type: entry.type,
+        receipt: new TextDecoder().decode(entry.receipt),
+        grantId: base64urlEncode(entry.grantId),
+      })
+    else if (entry.type === 'grant_revoked')
+      out.push({ index, at: entry.at, type: entry.type, grantId: base64urlEncode(entry.grantId) })
+    else if (isRecoveryEntry(entry))
+      out.push({ index, at: entry.at, type: 'recovery', entry: base64urlEncode(encodeLogEntry(entry)) })
   }
   return out
 }
@@ -518,9 +551,36 @@ export class WalletSession {
           signingPublicKey: c.subjectSigningKey,
         })),
     ]
+    const findings = new Map(
+      recoveryFindings(
+        events.flatMap((e) =>
+          e.type === 'recovery' ? [{ index: e.index, entry: decodeLogEntry(base64urlDecode(e.entry)) }] : [],
+        ),
+        chain,
+      ).map((f) => [f.index, f]),
+    )
+    const receipts = new Map<string, string>(
+      events.flatMap((e): [string, string][] =>
+        e.type === 'grant_approved' && e.grantId !== undefined ? [[e.grantId, e.receipt]] : [],
+      ),
+    )
+    const named = (receipt: string | undefined): CheckedReceipt | undefined => {
+      const trust = this.trust
+      if (trust === undefined || receipt === undefined) return undefined
+      let grantee: CheckedReceipt | undefined
+      for (const signer of signers) grantee ??= checkReceipt(receipt, trust, signer)
+      return grantee
+    }
     return events
       .map((e): ShownLogEvent => {
-        if (e.type !== 'grant_approved') {
+        if (e.type === 'recovery') {
+          const finding = findings.get(e.index)
+          if (finding !== undefined) return { index: e.index, at: e.at, type: 'recovery', finding }
+        }
+        // A stop names the service from the receipt of the same grant, checked as the grant's own line is.
+        if (e.type === 'grant_revoked')
+          return { index: e.index, at: e.at, type: e.type, grantee: named(receipts.get(e.grantId)) }
+        if (e.type === 'device_added' || e.type === 'device_removed') {
           const inChain =
             chain !== undefined &&
             deviceLogEntryInChain(
@@ -533,12 +593,12 @@ export class WalletSession {
             )
           return { index: e.index, at: e.at, type: e.type, thisPhone: e.deviceKeyId === deviceId, inChain }
         }
-        const trust = this.trust
-        let grantee: CheckedReceipt | undefined
-        for (const signer of trust === undefined ? [] : signers) {
-          grantee ??= checkReceipt(e.receipt, trust as TrustedOrganisations, signer)
+        return {
+          index: e.index,
+          at: e.at,
+          type: 'grant_approved',
+          grantee: named(e.type === 'grant_approved' ? e.receipt : undefined),
         }
-        return { index: e.index, at: e.at, type: e.type, grantee }
       })
       .reverse()
   }

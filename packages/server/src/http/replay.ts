@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type OneTimeId, replayedProof } from '../auth/dpop.js'
 import type { AppContext } from '../context.js'
 import type { LogEntry } from '../repositories/log.js'
+import type { CommittedLeaf } from '../services/replay-cache.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,6 +19,24 @@ declare module 'fastify' {
 export function logBeforeResponse(request: FastifyRequest, entry: LogEntry): void {
   if (request.pendingLog === null) request.pendingLog = []
   request.pendingLog.push(entry)
+}
+
+/**
+ * Commits the read's `jti` and its log entries now, inside the handler, instead of just before the
+ * response leaves: for a read whose answer carries the proof of its own entries (spec 8.7.1). The
+ * same group commit, the same refusal of a replayed proof (401, nothing logged).
+ */
+export async function commitReadNow(request: FastifyRequest, ctx: AppContext): Promise<CommittedLeaf[]> {
+  const proof = request.pendingProof
+  const entries = request.pendingLog
+  request.pendingProof = null
+  request.pendingLog = null
+  if (proof === null && entries === null) return []
+  const committed = await ctx.replay.commitRead(proof, entries ?? [], ctx.repos.log)
+  if (committed === false) throw replayedProof()
+  const vaultId = entries?.[0]?.vaultId
+  if (vaultId !== undefined) ctx.readProofs.committed(vaultId, committed)
+  return committed
 }
 
 /**
@@ -37,20 +56,22 @@ export function registerReadCommit(app: FastifyInstance, ctx: AppContext): void 
     // Cleared first: an error answer below passes through this hook again.
     request.pendingProof = null
     request.pendingLog = null
-    let indices: number[] | false = false
+    let committed: CommittedLeaf[] | false = false
     try {
-      indices = await ctx.replay.commitRead(proof, entries ?? [], ctx.repos.log)
+      committed = await ctx.replay.commitRead(proof, entries ?? [], ctx.repos.log)
     } catch (error) {
       discard(reply, payload)
       throw error
     }
-    if (indices === false) {
+    if (committed === false) {
       discard(reply, payload)
       throw replayedProof()
     }
     // Where each key_served entry landed in the vault's Merkle log: the grantee asks for its
     // inclusion proof before it unwraps the key (spec 8.7).
-    const served = indices.filter((_, i) => entries?.[i]?.event === 'key_served')
+    const vaultId = entries?.[0]?.vaultId
+    if (vaultId !== undefined) ctx.readProofs.committed(vaultId, committed)
+    const served = committed.filter((_, i) => entries?.[i]?.event === 'key_served').map((c) => c.index)
     if (served.length > 0 && reply.statusCode < 300) reply.header(LOG_INDEX_HEADER, served.join(','))
     return payload
   })

@@ -97,6 +97,18 @@ export class AccessLog {
     details: Record<string, unknown>,
     leaf?: LeafBody,
   ): Promise<number> {
+    return (await this.appendLeaf(trx, vaultId, event, actor, details, leaf)).index
+  }
+
+  /** As `append`, also returning the canonical entry written (the leaf's bytes, with its `at`). */
+  async appendLeaf(
+    trx: Trx,
+    vaultId: string,
+    event: LogEvent,
+    actor: string,
+    details: Record<string, unknown>,
+    leaf?: LeafBody,
+  ): Promise<{ readonly index: number; readonly entry: Uint8Array }> {
     const at = this.#clock()
     const entry = encodeLogEntry({ ...(leaf ?? { type: 'host_event', name: event }), at } as CanonicalEntry)
     const rows = await this.#append(trx, {
@@ -111,7 +123,7 @@ export class AccessLog {
       actorJson: JSON.stringify(actor),
       details: JSON.stringify(details),
     })
-    return Number(rows[0]?.seq)
+    return { index: Number(rows[0]?.seq), entry }
   }
 
   entries(vaultId: string) {

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js'
 import type { RecoveryTable } from '../db/schema.js'
 import { inVault } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
+import { leaves } from '../rules/log-entries.js'
 import type { AccessLog } from './log.js'
 
 /**
@@ -36,11 +37,14 @@ export class RecoveryRepository {
         .executeTakeFirst()
       if (waiting !== undefined) throw new HttpProblem('conflict', 'a recovery of this vault is already waiting')
       await trx.insertInto('recoveries').values(recovery).execute()
-      await this.#log.append(trx, recovery.vault_id, 'recovery_started', recovery.device_id, {
-        recovery_id: recovery.id,
-        ready_at: recovery.ready_at,
-        with_kit: recovery.with_kit === 1,
-      })
+      await this.#log.append(
+        trx,
+        recovery.vault_id,
+        'recovery_started',
+        recovery.device_id,
+        { recovery_id: recovery.id, ready_at: recovery.ready_at, with_kit: recovery.with_kit === 1 },
+        leaves.recoveryStarted(recovery.id, recovery.device_id, recovery.ready_at, recovery.with_kit === 1),
+      )
     })
   }
 
@@ -69,7 +73,14 @@ export class RecoveryRepository {
         .where('status', '=', 'waiting')
         .executeTakeFirst()
       if (Number(done.numUpdatedRows) !== 1) return false
-      await this.#log.append(trx, vaultId, 'recovery_cancelled', actor, { recovery_id: recoveryId })
+      await this.#log.append(
+        trx,
+        vaultId,
+        'recovery_cancelled',
+        actor,
+        { recovery_id: recoveryId },
+        leaves.recoveryCancelled(recoveryId, actor),
+      )
       return true
     })
   }
@@ -92,11 +103,14 @@ export class RecoveryRepository {
         .executeTakeFirst()
       if (Number(done.numUpdatedRows) !== 1)
         throw new HttpProblem('conflict', 'the share was already released, or the recovery is not waiting')
-      await this.#log.append(trx, recovery.vault_id, 'recovery_share_released', worker, {
-        recovery_id: recovery.id,
-        holder: 'worker',
-        approvers: approvers.length,
-      })
+      await this.#log.append(
+        trx,
+        recovery.vault_id,
+        'recovery_share_released',
+        worker,
+        { recovery_id: recovery.id, holder: 'worker', approvers: approvers.length },
+        leaves.recoveryShareReleased(recovery.id, 'worker'),
+      )
     })
   }
 
@@ -110,10 +124,14 @@ export class RecoveryRepository {
         .where('host_released_at', 'is', null)
         .executeTakeFirst()
       if (Number(done.numUpdatedRows) === 1)
-        await this.#log.append(trx, recovery.vault_id, 'recovery_share_released', 'host', {
-          recovery_id: recovery.id,
-          holder: 'host',
-        })
+        await this.#log.append(
+          trx,
+          recovery.vault_id,
+          'recovery_share_released',
+          'host',
+          { recovery_id: recovery.id, holder: 'host' },
+          leaves.recoveryShareReleased(recovery.id, 'host'),
+        )
     })
   }
 }

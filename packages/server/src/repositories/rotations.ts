@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
 import { HttpProblem } from '../errors.js'
-import { chainLogEvents } from '../rules/log-entries.js'
+import { chainLogEvents, recoveryCompletedLeaf } from '../rules/log-entries.js'
 import type { CheckedRotation, RotationState } from '../rules/rotation.js'
 import { batches } from './batches.js'
 import type { AccessLog } from './log.js'
@@ -199,8 +199,7 @@ export class RotationRepository {
       // Key transparency (spec 8.3): each chain entry of the rotation is a log entry linked to it.
       for (const e of chainLogEvents(checked.entries, checked.removed, joining?.id))
         await this.#log.append(trx, vaultId, e.event, actor, e.details, e.leaf)
-      if (joining !== undefined)
-        await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId })
+      if (joining !== undefined) await this.#logCompleted(trx, vaultId, checked, joining) // linked to its chain entry
       await this.#log.append(trx, vaultId, 'epoch_rotated', actor, {
         key_epoch: body.epoch,
         removed: checked.removed.length,
@@ -208,6 +207,11 @@ export class RotationRepository {
       })
       return [...checked.removed]
     })
+  }
+
+  async #logCompleted(trx: Trx, vaultId: string, checked: CheckedRotation, joining: RecoveringDevice) {
+    const leaf = recoveryCompletedLeaf(checked.entries, joining.recoveryId, joining.id)
+    await this.#log.append(trx, vaultId, 'recovery_completed', joining.id, { recovery_id: joining.recoveryId }, leaf)
   }
 
   async #join(trx: Trx, vaultId: string, body: RotateEpoch, joining: RecoveringDevice, now: number) {

@@ -108,6 +108,12 @@ export class VerifiableLog {
     }
   }
 
+  /** The given subtrees of the tree of `size` leaves (which the caller has checked exist), from one read. */
+  async nodes(vaultId: string, size: number, nodes: readonly NodeId[]): Promise<NodeReader> {
+    await this.#catchUp(vaultId, size)
+    return this.#reader(vaultId, nodes)
+  }
+
   /** Stores the nodes of leaves [stored, size): from the stored frontier, one batch of leaves at a time. */
   async #catchUp(vaultId: string, size: number): Promise<void> {
     if ((this.#storedUpTo.get(vaultId) ?? 0) >= size) return

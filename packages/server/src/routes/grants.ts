@@ -4,14 +4,17 @@ import {
   grantInfoSchema,
   grantListSchema,
   grantPathSchema,
+  grantRecordListSchema,
   grantSchema,
   LOG_CHECKPOINT_HEADER,
-  recordListSchema,
+  LOG_INDEX_HEADER,
+  LOG_PROOF_HEADER,
+  LOG_PROOF_INLINE,
   vaultPathSchema,
 } from '@holdall/protocol'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
-import { logBeforeResponse } from '../http/replay.js'
+import { commitReadNow, logBeforeResponse } from '../http/replay.js'
 import { type App, binaryBody, route } from '../http/route.js'
 import { leaves } from '../rules/log-entries.js'
 import { sendEnvelope } from '../services/envelopes.js'
@@ -89,11 +92,14 @@ function readGrantRecords(app: App, ctx: AppContext): void {
     auth: 'grantee',
     tag: 'grantee',
     summary: 'Record versions the grant covers, with wraps to the grantee (each logged)',
-    schema: { response: { 200: recordListSchema } },
-    async handler(request, _reply, principal) {
+    schema: { response: { 200: grantRecordListSchema } },
+    async handler(request, reply, principal) {
       const { grant, vaultId } = principal
+      const inline = request.headers[LOG_PROOF_HEADER]
+      if (inline !== undefined && inline !== LOG_PROOF_INLINE)
+        throw new HttpProblem('invalid_request', `${LOG_PROOF_HEADER} takes one value: ${LOG_PROOF_INLINE}`)
       // Gossip (spec 8.8): a service presents the latest checkpoint it holds; a contradicted one stops the read.
-      await ctx.logCheckpoints.checkPresented(vaultId, request.headers[LOG_CHECKPOINT_HEADER])
+      const presented = await ctx.logCheckpoints.checkPresented(vaultId, request.headers[LOG_CHECKPOINT_HEADER])
       const readable = principal.typesFor('read')
       const rows = await ctx.repos.records.grantVersions(vaultId, grant.id)
       const served = rows.filter((row) => readable.has(row.record_type))
@@ -107,7 +113,12 @@ function readGrantRecords(app: App, ctx: AppContext): void {
           leaf: leaves.keyServed(grant.id, row.record_id, row.version),
         })
       }
-      return { records: served.map(recordVersionView) }
+      const records = served.map(recordVersionView)
+      if (inline === undefined) return { records }
+      // The proof of this read's own entries in its answer (spec 8.7.1): committed now, then proved.
+      const committed = await commitReadNow(request, ctx)
+      if (committed.length > 0) reply.header(LOG_INDEX_HEADER, committed.map((c) => c.index).join(','))
+      return { records, log_proof: await ctx.readProofs.prove(vaultId, committed, presented) }
     },
   })
 }

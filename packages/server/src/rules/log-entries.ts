@@ -64,6 +64,19 @@ export function chainLogEvents(
   })
 }
 
+/** A completed recovery's entry, linked to the chain entry that added the recovered device (as its device_added is). */
+export function recoveryCompletedLeaf(
+  entries: readonly { seq: number; entry: string }[],
+  recoveryId: string,
+  deviceId: string,
+): LeafBody | undefined {
+  const link = entries.find((e) => {
+    const subject = chainEntrySubject(e.entry)
+    return subject.added && subject.deviceId === deviceId
+  })
+  return link === undefined ? undefined : leaves.recoveryCompleted(recoveryId, deviceId, link.seq, link.entry)
+}
+
 export const leaves = {
   /** A device (or an epoch's recovery member) added to or removed from the chain by `entry`. */
   deviceChanged: (added: boolean, deviceId: string, chainSeq: number, chainEntry: string): LeafBody => ({
@@ -108,4 +121,29 @@ export const leaves = {
     manifestSha256: textSha256(manifest),
   }),
   depositAccepted: (recordId: string): LeafBody => ({ type: 'deposit_accepted', recordId: idBytes(recordId) }),
+  /** A recovery waiting to let `deviceId` in at `readyAt` (host clock). */
+  recoveryStarted: (recoveryId: string, deviceId: string, readyAt: number, withKit: boolean): LeafBody => ({
+    type: 'recovery_started',
+    recoveryId: idBytes(recoveryId),
+    deviceKeyId: idBytes(deviceId),
+    readyAt,
+    withKit,
+  }),
+  recoveryCancelled: (recoveryId: string, byDeviceId: string): LeafBody => ({
+    type: 'recovery_cancelled',
+    recoveryId: idBytes(recoveryId),
+    deviceKeyId: idBytes(byDeviceId),
+  }),
+  recoveryShareReleased: (recoveryId: string, holder: 'worker' | 'host'): LeafBody => ({
+    type: 'recovery_share_released',
+    recoveryId: idBytes(recoveryId),
+    holder: holder === 'worker' ? 1 : 2,
+  }),
+  /** The recovered device joined by the chain entry at `chainSeq` (linked as `device_added` is). */
+  recoveryCompleted: (recoveryId: string, deviceId: string, chainSeq: number, chainEntry: string): LeafBody => ({
+    type: 'recovery_completed',
+    recoveryId: idBytes(recoveryId),
+    deviceKeyId: idBytes(deviceId),
+    deviceListLink: deviceChainLink(chainSeq, chainEntry),
+  }),
 }

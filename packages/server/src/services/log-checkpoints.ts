@@ -73,6 +73,28 @@ export class LogCheckpoints {
     return this.checkpoint(vaultId)
   }
 
+  /** The newest checkpoint this instance signed for the vault, if it remembers one. */
+  latest(vaultId: string): { readonly note: string; readonly size: number } | undefined {
+    return this.#latest.get(vaultId)
+  }
+
+  /**
+   * Signs the checkpoint at `size` over a root computed in memory from leaves this instance
+   * committed (a read's tail, services/log-tails.ts). A root for a (vault, size) never changes:
+   * one that differs from a root already known is refused, never signed (LOG-HOST-03).
+   */
+  async signComputed(
+    vaultId: string,
+    size: number,
+    rootHash: Uint8Array,
+  ): Promise<{ readonly note: string; readonly size: number }> {
+    const known = this.#roots.get(`${vaultId}/${size}`)
+    if (known !== undefined && !constantTimeEqual(known, rootHash))
+      throw new Error('two roots computed for one size of a vault log: nothing signed')
+    this.#roots.set(`${vaultId}/${size}`, rootHash)
+    return this.#sign(vaultId, size)
+  }
+
   async #sign(vaultId: string, at: number): Promise<{ readonly note: string; readonly size: number }> {
     const key = `${vaultId}/${at}`
     let note = this.#notes.get(key)

@@ -6,6 +6,12 @@ import type { Trx } from '../db/transactions.js'
 import type { AccessLog, LogEntry } from '../repositories/log.js'
 import type { WriteQueue } from './write-queue.js'
 
+/** A log entry a read committed: its leaf index in the vault's Merkle log and its canonical bytes. */
+export interface CommittedLeaf {
+  readonly index: number
+  readonly entry: Uint8Array
+}
+
 /**
  * One-time identifiers (DPoP `jti`s, client and device assertion `jti`s) seen by any instance on
  * this database. The check is an insert into a table keyed by (scope, jti): it fails closed, and
@@ -33,19 +39,23 @@ export class ReplayCache {
 
   /**
    * A read's commit: its proof's `jti` and its log entries in one group commit. The log index of
-   * each entry (its leaf in the vault's Merkle log), or false (and nothing logged) if the `jti`
+   * each entry (its leaf in the vault's Merkle log) with its canonical bytes, or false (and nothing logged) if the `jti`
    * was seen before. On PostgreSQL the vault's lock is taken in the
    * same statement as the `jti` insert, so the read costs two statements here, not three.
    */
-  async commitRead(proof: OneTimeId | null, entries: readonly LogEntry[], log: AccessLog): Promise<number[] | false> {
+  async commitRead(
+    proof: OneTimeId | null,
+    entries: readonly LogEntry[],
+    log: AccessLog,
+  ): Promise<CommittedLeaf[] | false> {
     const vaultId = entries[0]?.vaultId
     return this.#writes.run(async (trx) => {
       if (proof !== null && !(await insertAndLock(trx, proof, vaultId))) return false
       if (proof === null && vaultId !== undefined) await lockVault(trx, vaultId)
-      const indices: number[] = []
+      const committed: CommittedLeaf[] = []
       for (const entry of entries)
-        indices.push(await log.append(trx, entry.vaultId, entry.event, entry.actor, entry.details, entry.leaf))
-      return indices
+        committed.push(await log.appendLeaf(trx, entry.vaultId, entry.event, entry.actor, entry.details, entry.leaf))
+      return committed
     })
   }
 

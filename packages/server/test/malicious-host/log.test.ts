@@ -222,64 +222,135 @@ describe('malicious host: the verifiable log', () => {
     }
 
     it('[LOG-HOST-06][LOG-SVC-02] an honest host: the proof verifies and the record opens; the next read presents the checkpoint', async () => {
-      const { gp } = await grantee('Riverside 3600')
+      const { gp, wire } = await grantee('Riverside 3600')
+      const asked: string[] = []
+      wire.set((path) => {
+        asked.push(path)
+        return undefined
+      })
       const [view] = await gp.records()
       const opened = await gp.readRecord(view as NonNullable<typeof view>, host.trusted)
       expect(opened.payload).toBeDefined()
       const [again] = await gp.records()
       await gp.readRecord(again as NonNullable<typeof again>, host.trusted)
+      // Each proof came in its read's own answer (spec 8.7.1): no request of its own.
+      expect(asked.filter((p) => p.startsWith('/grant/log/key-served'))).toEqual([])
     })
 
-    it('[LOG-SVC-02] a missing, altered or borrowed proof: no unwrap', async () => {
+    /** One key_served proof as either wire carries it: flat on /grant/log/key-served, per entry in a read's log_proof. */
+    type Flat = { checkpoint: string; entry: string; proof: string[]; index: number }
+    type Mutate = (flat: Flat) => Flat | undefined
+
+    /** The operator's rewrite of the proof a read carries inline (spec 8.7.1). */
+    const inline =
+      (mutate: Mutate): Rewrite =>
+      (path, body) => {
+        if (!path.startsWith('/grant/records')) return undefined
+        const proof = body.log_proof as { checkpoint: string; entries: Omit<Flat, 'checkpoint'>[] } | undefined
+        if (proof === undefined) return undefined
+        const [first] = proof.entries
+        const changed = mutate({ checkpoint: proof.checkpoint, ...(first as Omit<Flat, 'checkpoint'>) })
+        if (changed === undefined) return { records: body.records }
+        const { checkpoint, ...entry } = changed
+        return { ...body, log_proof: { ...proof, checkpoint, entries: [entry] } }
+      }
+    /** The same rewrite of a host that sends no proof with the read, so the SDK asks `/grant/log/key-served`. */
+    const separate =
+      (mutate: Mutate): Rewrite =>
+      (path, body) => {
+        if (path.startsWith('/grant/records')) return { records: body.records }
+        if (!path.startsWith('/grant/log/key-served')) return undefined
+        return mutate(body as unknown as Flat) ?? { nothing: true }
+      }
+
+    const lies: Array<[string, Mutate]> = [
+      ['no proof', () => undefined],
+      ['a changed hash', (f) => ({ ...f, proof: f.proof.map((h, i) => (i === 0 ? b64url(new Uint8Array(32)) : h)) })],
+      ['a shortened proof', (f) => ({ ...f, proof: f.proof.slice(1) })],
+      ['a longer proof', (f) => ({ ...f, proof: [...f.proof, b64url(new Uint8Array(32))] })],
+      ['another index', (f) => ({ ...f, index: f.index + 1 })],
+      [
+        'another record',
+        (f) => {
+          const entry = decodeLogEntry(fromB64url(f.entry))
+          return entry.type === 'key_served' ? { ...f, entry: b64url(encodeOther(entry)) } : f
+        },
+      ],
+      [
+        'a checkpoint signed by another key',
+        (f) => {
+          const stranger: NoteSigner = { name: 'operator-test/log', secretKey: new Uint8Array(randomBytes(32)) }
+          return { ...f, checkpoint: signNote(parseNote(f.checkpoint).text, [stranger]) }
+        },
+      ],
+    ]
+
+    it('[LOG-SVC-02][LOG-SVC-03] a missing, altered or borrowed proof, inline or asked for apart: no unwrap', async () => {
       const { gp, wire } = await grantee('Riverside 3601')
-      const [view] = await gp.records()
-      const record = view as NonNullable<typeof view>
-      const cases: Array<[string, Rewrite]> = [
-        ['no proof', (path) => (path.startsWith('/grant/log/key-served') ? { nothing: true } : undefined)],
-        [
-          'a changed hash',
-          (path, body) =>
-            path.startsWith('/grant/log/key-served')
-              ? { ...body, proof: (body.proof as string[]).map((h, i) => (i === 0 ? b64url(new Uint8Array(32)) : h)) }
-              : undefined,
-        ],
-        [
-          'a shortened proof',
-          (path, body) =>
-            path.startsWith('/grant/log/key-served')
-              ? { ...body, proof: (body.proof as string[]).slice(1) }
-              : undefined,
-        ],
-        [
-          'another record',
-          (path, body) => {
-            if (!path.startsWith('/grant/log/key-served')) return undefined
-            const entry = decodeLogEntry(fromB64url(body.entry as string))
-            if (entry.type !== 'key_served') return undefined
-            return { ...body, entry: b64url(encodeOther(entry)) }
-          },
-        ],
-        [
-          'a checkpoint signed by another key',
-          (path, body) => {
-            if (!path.startsWith('/grant/log/key-served')) return undefined
-            const stranger: NoteSigner = { name: 'operator-test/log', secretKey: new Uint8Array(randomBytes(32)) }
-            return { ...body, checkpoint: signNote(parseNote(body.checkpoint as string).text, [stranger]) }
-          },
-        ],
-      ]
-      for (const [name, rewrite] of cases) {
-        wire.set(rewrite)
-        const error = await gp.readRecord(record, host.trusted).catch((e: unknown) => e)
-        expect(error, name).toBeInstanceOf(HoldallError)
-        expect(error, name).toMatchObject({ code: 'KEY_SERVED_UNPROVEN' })
+      for (const [how, rewrite] of [
+        ['inline', inline],
+        ['separate', separate],
+      ] as const) {
+        for (const [name, mutate] of lies) {
+          // 'no proof' inline alone is a host that offers none: the SDK asks apart, honestly answered.
+          wire.set(how === 'inline' && name === 'no proof' ? (p, b) => separate(mutate)(p, b) : rewrite(mutate))
+          const [view] = await gp.records()
+          const error = await gp.readRecord(view as NonNullable<typeof view>, host.trusted).catch((e: unknown) => e)
+          expect(error, `${how}: ${name}`).toBeInstanceOf(HoldallError)
+          expect(error, `${how}: ${name}`).toMatchObject({ code: 'KEY_SERVED_UNPROVEN' })
+        }
       }
       wire.set(undefined)
-      await gp.readRecord(record, host.trusted)
+      const [view] = await gp.records()
+      await gp.readRecord(view as NonNullable<typeof view>, host.trusted)
     })
 
-    it('[LOG-SVC-02] the key_served row deleted from the database: no unwrap', async () => {
-      const { gp } = await grantee('Riverside 3602')
+    it('[LOG-SVC-03] a host that offers no inline proof: the SDK asks apart and the record opens', async () => {
+      const { gp, wire } = await grantee('Riverside 3604')
+      wire.set((path, body) => (path.startsWith('/grant/records') ? { records: body.records } : undefined))
+      const [view] = await gp.records()
+      await gp.readRecord(view as NonNullable<typeof view>, host.trusted)
+    })
+
+    it('[LOG-SVC-03][LOG-CLIENT-01] an inline proof into a forked tree, signed with the host key, is an alarm: no unwrap, then or later', async () => {
+      const { gp, wire } = await grantee('Riverside 3605')
+      const [first] = await gp.records()
+      await gp.readRecord(first as NonNullable<typeof first>, host.trusted)
+      // The operator appends the read's leaf to a history of its own and signs that tree.
+      wire.set((path, body) => {
+        if (!path.startsWith('/grant/records')) return undefined
+        const proof = body.log_proof as { checkpoint: string; entries: Omit<Flat, 'checkpoint'>[] }
+        const [served] = proof.entries as [Omit<Flat, 'checkpoint'>]
+        const fork = new MerkleTree()
+        for (let i = 0; i < served.index; i++) fork.append(new Uint8Array(randomBytes(40)))
+        fork.append(fromB64url(served.entry))
+        const { origin } = parseCheckpoint(parseNote(proof.checkpoint).text)
+        const checkpoint = signCheckpoint({ origin, size: fork.size, rootHash: fork.root() }, [signer])
+        return {
+          ...body,
+          log_proof: {
+            checkpoint,
+            entries: [{ ...served, proof: fork.inclusionProof(served.index).map(b64url) }],
+            consistency: [b64url(new Uint8Array(32))],
+          },
+        }
+      })
+      const [view] = await gp.records()
+      await expect(gp.readRecord(view as NonNullable<typeof view>, host.trusted)).rejects.toMatchObject({
+        code: 'KEY_SERVED_UNPROVEN',
+      })
+      const grant = await gp.grant()
+      expect((await gp.log.store(grant.vault_id).load())?.alarm).toBeDefined()
+      wire.set(undefined)
+      const [later] = await gp.records()
+      await expect(gp.readRecord(later as NonNullable<typeof later>, host.trusted)).rejects.toMatchObject({
+        code: 'KEY_SERVED_UNPROVEN',
+      })
+    })
+
+    it('[LOG-SVC-02] the key_served row deleted from the database, and no proof with the read: no unwrap', async () => {
+      const { gp, wire } = await grantee('Riverside 3602')
+      wire.set((path, body) => (path.startsWith('/grant/records') ? { records: body.records } : undefined))
       const [view] = await gp.records()
       const record = view as NonNullable<typeof view>
       const grant = await gp.grant()

@@ -1,4 +1,4 @@
-import type { CheckedName, LogAlarm } from '@holdall/client'
+import type { CheckedName, LogAlarm, RecoveryFinding } from '@holdall/client'
 import type { AccessLogEntry, Grant } from '@holdall/protocol'
 import { useEffect, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
@@ -42,6 +42,15 @@ export function logSentence(
  */
 export function verifiedSentence(t: Translate, language: Language, event: ShownLogEvent): string {
   const when = whenShort(language, event.at)
+  if (event.type === 'recovery') return recoverySentence(t, when, event.finding)
+  if (event.type === 'grant_revoked') {
+    const grantee = event.grantee
+    if (grantee === undefined) return t('logYouStoppedSomeone', { when })
+    return t('logYouStopped', {
+      name: grantee.checked ? grantee.name : t('nameNotChecked', { name: grantee.name }),
+      when,
+    })
+  }
   if (event.type !== 'grant_approved') {
     // A change the holder-signed device list does not show is only the host's word.
     if (!event.inChain) return t('logPhoneNotChecked', { when })
@@ -56,6 +65,25 @@ export function verifiedSentence(t: Translate, language: Language, event: ShownL
     grantee.recordTypes.map((type) => t(recordWord(type))),
   )
   return t(grantee.reads ? 'logYouLet' : 'logYouLetSend', { name, items, when })
+}
+
+/**
+ * A recovery entry this phone verified (spec 8.6, [LOG-CLIENT-04]): a start is a warning until it
+ * ends; a stop or a new phone counts only if the holder-signed device list backs it; a new phone
+ * whose start this phone never saw is an alarm in words.
+ */
+function recoverySentence(t: Translate, when: string, finding: RecoveryFinding): string {
+  switch (finding.type) {
+    case 'recovery_started':
+      return t(finding.ended ? 'logRecoveryStartedEnded' : 'logRecoveryStarted', { when })
+    case 'recovery_cancelled':
+      return t(finding.byHolderDevice ? 'logRecoveryCancelled' : 'logRecoveryCancelledNotChecked', { when })
+    case 'recovery_share_released':
+      return t(finding.by === 'worker' ? 'logRecoveryShareWorker' : 'logRecoveryShareHost', { when })
+    case 'recovery_completed':
+      if (!finding.inChain) return t('logRecoveryNotChecked', { when })
+      return t(finding.startSeen ? 'logRecoveryCompleted' : 'logRecoveryCompletedNoWarning', { when })
+  }
 }
 
 interface ScreenProps {
