@@ -25,6 +25,7 @@ import {
   type RecordVersionView,
 } from '@holdall/protocol'
 import { HoldallError, HoldallOAuthError } from './errors.js'
+import { resolvePairing } from './federation.js'
 import {
   chainMember,
   checkHolderChain,
@@ -112,6 +113,32 @@ export class ServiceClient {
     this.identity = identity
     this.#pins = options.pins ?? new MemoryHolderPinStore()
     this.log = new ServiceLog(this.host, () => this.#token(), options)
+  }
+
+  /**
+   * A client on the host a pairing code names (spec 11.3, [FED-PAIR-02]): its number looked up in
+   * `trusted`, the caller's own verified trust list, never asked of a host. A code that names no
+   * host means `fallbackHost`. Then call requestAccess with the same code.
+   */
+  static forPairing<C extends ServiceClient>(
+    this: new (
+      baseUrl: string,
+      identity: ServiceIdentity,
+      fetchImpl?: typeof fetch,
+      options?: { pins?: HolderPinStore } & ServiceLogOptions,
+    ) => C,
+    pairing: string,
+    identity: ServiceIdentity,
+    trusted: TrustedOrganisations,
+    options: { fallbackHost?: string; fetch?: typeof fetch; pins?: HolderPinStore } & ServiceLogOptions = {},
+  ): C {
+    const { hostUrl } = resolvePairing(pairing, trusted, options.fallbackHost)
+    return new this(hostUrl, identity, options.fetch ?? fetch, options)
+  }
+
+  /** The host this client acts on. */
+  get hostUrl(): string {
+    return this.host.baseUrl
   }
 
   /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */

@@ -26,7 +26,8 @@ import { freshPostgresDatabase } from '../harness.js'
  * and database, so a test can cut a host in the middle of a journey and carry on.
  *
  *   const pair = await startHostPair()
- *   pair.a.url, pair.b.url           the hosts' public URLs (what DPoP proofs name)
+ *   pair.a.url, pair.b.url           the hosts' public URLs (what DPoP proofs name); the trust
+ *                                    list's host registry names A number 1 and B number 2
  *   pair.orgs.gp.identity            organisations whose metadata a little web server publishes
  *   pair.service(pair.orgs.gp, pair.b)   a ServiceClient of the surgery, acting on host B
  *   await pair.b.kill()              SIGKILL; await pair.b.restart() starts it again
@@ -111,7 +112,7 @@ export interface HostPairOptions {
   readonly operator?: ReturnType<typeof generateSigningKeyPair>
   /**
    * Changes the trust list before it is signed, knowing both hosts' URLs (ports are chosen before
-   * either host starts): e.g. to list the hosts themselves.
+   * either host starts). The default lists A as host 1 and B as host 2.
    */
   readonly trustList?: (list: TrustList, urls: { a: string; b: string }) => TrustList
 }
@@ -144,6 +145,11 @@ export async function startHostPair(options: HostPairOptions = {}) {
     organisations: Object.values(orgs)
       .filter((o) => o.listed)
       .map((o) => trustListEntry(o.identity)),
+    // The operator's host registry (spec 11.2): host A is number 1, host B number 2.
+    hosts: [
+      { number: 1, url: urls.a, name: 'Host A (SQLite)' },
+      { number: 2, url: urls.b, name: 'Host B (PostgreSQL)' },
+    ],
   }
   const trustList = options.trustList ? options.trustList(baseList, urls) : baseList
   const trustListJws = signTrustList(trustList, operator.secretKey)
