@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     config.trustListFile,
     process.env.HOLDALL_TRUST_ANCHOR_FILE,
     Date.now(),
-    process.env.HOLDALL_TRUST_KEY_ROTATIONS_FILE,
+    process.env.HOLDALL_TRUST_KEY_ROTATIONS_FILE || undefined,
   )
   checkDataDir(config)
   // Imported here, not at the top: better-sqlite3 built for another Node.js fails as it loads,
