@@ -108,6 +108,8 @@ export interface ResolvedHandle {
   /** base64url root fingerprint: give it as `holderRoot` when asking for access. */
   readonly rootFingerprint: string
   readonly seq: number
+  /** The signed record itself: a service sends it as CIBA `login_hint_token` to ask this holder. */
+  readonly record: string
 }
 
 /**
@@ -137,7 +139,14 @@ export async function resolveHandle(
     if (record.seq < pin.seq) throw new HoldallError('HANDLE_ROLLBACK', `${handle}: an older record than one seen`)
   }
   await options.pins?.set(handle, { root: record.root, seq: record.seq })
-  return { handle, hostUrl: record.host_url, vaultId: record.vault_id, rootFingerprint: record.root, seq: record.seq }
+  return {
+    handle,
+    hostUrl: record.host_url,
+    vaultId: record.vault_id,
+    rootFingerprint: record.root,
+    seq: record.seq,
+    record: parsed.data.record,
+  }
 }
 
 /** What a holder's device needs to sign and publish its handle. */

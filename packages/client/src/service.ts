@@ -26,6 +26,7 @@ import {
 } from '@holdall/protocol'
 import { HoldallError, HoldallOAuthError } from './errors.js'
 import { resolvePairing } from './federation.js'
+import type { ResolvedHandle } from './handles.js'
 import {
   chainMember,
   checkHolderChain,
@@ -136,6 +137,21 @@ export class ServiceClient {
     return new this(hostUrl, identity, options.fetch ?? fetch, options)
   }
 
+  /** A client on the host a resolved handle names, by the holder's own signed record (spec 11.4). */
+  static forHandle<C extends ServiceClient>(
+    this: new (
+      baseUrl: string,
+      identity: ServiceIdentity,
+      fetchImpl?: typeof fetch,
+      options?: { pins?: HolderPinStore } & ServiceLogOptions,
+    ) => C,
+    handle: ResolvedHandle,
+    identity: ServiceIdentity,
+    options: { fetch?: typeof fetch; pins?: HolderPinStore } & ServiceLogOptions = {},
+  ): C {
+    return new this(handle.hostUrl, identity, options.fetch ?? fetch, options)
+  }
+
   /** The host this client acts on. */
   get hostUrl(): string {
     return this.host.baseUrl
@@ -171,7 +187,13 @@ export class ServiceClient {
    * serves has that root (spec 5.8).
    */
   async requestAccess(options: {
-    pairingCode: string
+    /** What the holder showed; or, instead, `handle`. */
+    pairingCode?: string
+    /**
+     * A handle resolved with resolveHandle (spec 11.4): its signed record is sent as CIBA
+     * `login_hint_token`, and its root is the first contact's root ([FED-HANDLE-06]).
+     */
+    handle?: ResolvedHandle
     holderRoot?: HolderRootHint
     details: AuthorizationDetail[]
     bindingMessage: string
@@ -179,7 +201,10 @@ export class ServiceClient {
     /** Seconds the holder has to answer, if less than the host's limit (10 minutes on ours). */
     requestedExpiry?: number
   }): Promise<{ authReqId: string; interval: number }> {
-    const input = readPairingInput(options.pairingCode)
+    const input =
+      options.handle !== undefined
+        ? { root: { rootFingerprint: options.handle.rootFingerprint } }
+        : readPairingInput(options.pairingCode ?? '')
     this.#firstContact = options.holderRoot ?? input.root
     const body = await this.host.json<{ auth_req_id: string; interval: number }>({
       method: 'POST',
@@ -187,7 +212,9 @@ export class ServiceClient {
       headers: { 'idempotency-key': options.idempotencyKey ?? base64urlEncode(generateId()) },
       form: {
         ...this.#clientAuth('/oauth/bc-authorize'),
-        login_hint: input.code,
+        ...(options.handle !== undefined
+          ? { login_hint_token: options.handle.record }
+          : { login_hint: (input as { code: string }).code }),
         binding_message: options.bindingMessage,
         authorization_details: JSON.stringify(options.details),
         ...(options.requestedExpiry === undefined ? {} : { requested_expiry: String(options.requestedExpiry) }),

@@ -16,6 +16,7 @@ import {
 } from '@holdall/client'
 import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
+import { openDatabase } from '../../src/db/database.js'
 import { freshPostgresDatabase } from '../harness.js'
 
 /*
@@ -31,6 +32,7 @@ import { freshPostgresDatabase } from '../harness.js'
  *   pair.orgs.gp.identity            organisations whose metadata a little web server publishes
  *   pair.service(pair.orgs.gp, pair.b)   a ServiceClient of the surgery, acting on host B
  *   await pair.b.kill()              SIGKILL; await pair.b.restart() starts it again
+ *   const db = await pair.database(pair.a)   the operator's own Kysely connection to A's database
  *   await pair.close()               stops both, drops B's database, removes both folders
  */
 
@@ -220,6 +222,12 @@ export async function startHostPair(options: HostPairOptions = {}) {
     service: (o: Organisation, host: HostProcess, fetchImpl: typeof fetch = fetch) =>
       new ServiceClient(host.url, o.identity, fetchImpl),
     issuer: (o: Organisation, host: HostProcess) => new IssuerClient(host.url, o.identity),
+    /**
+     * The host operator's own connection to a host's database (Kysely, same schema), for a test
+     * that plays the operator (edits a row) or checks what is stored. Destroy it when done.
+     */
+    database: async (host: HostProcess) =>
+      (await openDatabase({ dataDir: host.dataDir, databaseUrl: host.databaseUrl })).db,
     close,
   }
 }
