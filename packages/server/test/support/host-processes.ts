@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createServer as createNetServer } from 'node:net'
@@ -118,6 +118,16 @@ export interface HostPairOptions {
    * either host starts). The default lists A as host 1 and B as host 2.
    */
   readonly trustList?: (list: TrustList, urls: { a: string; b: string }) => TrustList
+  /**
+   * A trust list signed elsewhere (e.g. `holdall-conformance fixtures --host-url A --host-url B`):
+   * its files and the operator's public key, made knowing both hosts' URLs. Then `pair.operator`
+   * (whose secret key would sign) is not available.
+   */
+  readonly trustListFiles?: (urls: { a: string; b: string }) => {
+    listFile: string
+    anchorFile: string
+    operatorPublicKey: Uint8Array
+  }
 }
 
 const postgresAvailable = process.env.HOLDALL_TEST_POSTGRES !== '0'
@@ -154,12 +164,24 @@ export async function startHostPair(options: HostPairOptions = {}) {
       { number: 2, url: urls.b, name: 'Host B (PostgreSQL)' },
     ],
   }
-  const trustList = options.trustList ? options.trustList(baseList, urls) : baseList
-  const trustListJws = signTrustList(trustList, operator.secretKey)
-  const trustListFile = join(scratch, 'trust-list.jws')
-  const trustAnchorFile = join(scratch, 'trust-anchor.jwk')
-  writeFileSync(trustListFile, trustListJws)
-  writeFileSync(trustAnchorFile, JSON.stringify(toPublicJwk(operator.publicKey, 'Ed25519')))
+  const external = options.trustListFiles?.(urls)
+  let trustListJws: string
+  let trustListFile: string
+  let trustAnchorFile: string
+  const operatorPublicKey = external?.operatorPublicKey ?? operator.publicKey
+  if (external === undefined) {
+    trustListJws = signTrustList(options.trustList ? options.trustList(baseList, urls) : baseList, operator.secretKey)
+    trustListFile = join(scratch, 'trust-list.jws')
+    trustAnchorFile = join(scratch, 'trust-anchor.jwk')
+    writeFileSync(trustListFile, trustListJws)
+    writeFileSync(trustAnchorFile, JSON.stringify(toPublicJwk(operator.publicKey, 'Ed25519')))
+  } else {
+    trustListJws = readFileSync(external.listFile, 'utf8').trim()
+    trustListFile = external.listFile
+    trustAnchorFile = external.anchorFile
+  }
+  const trusted = verifyTrustList(trustListJws, operatorPublicKey)
+  const trustList = trusted.list
 
   const common: Record<string, string> = {
     HOLDALL_TRUST_LIST_FILE: trustListFile,
@@ -202,13 +224,17 @@ export async function startHostPair(options: HostPairOptions = {}) {
     await close()
     throw error
   }
-  const trusted = verifyTrustList(trustListJws, operator.publicKey)
   return {
     a,
     b,
     hosts: [a, b] as const,
     orgs,
-    operator,
+    /** The operator's key pair that signed the list (not with `trustListFiles`). */
+    get operator() {
+      if (external !== undefined) throw new Error('the trust list was signed elsewhere (trustListFiles)')
+      return operator
+    },
+    operatorPublicKey,
     trustList,
     trustListJws,
     trustListFile,
