@@ -17,6 +17,22 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   'host-metadata': { schema: protocol.hostMetadataSchema, title: 'Host metadata', section: '2.1' },
   'client-metadata': { schema: protocol.clientMetadataSchema, title: 'Client metadata document', section: '2.2' },
   'trust-list': { schema: protocol.trustListSchema, title: 'Trust list payload', section: '2.3' },
+  'trust-list-document': {
+    schema: protocol.trustListDocumentSchema,
+    title: "A host's mirror of the trust list, with key rotation statements",
+    section: '11.1',
+  },
+  'trust-key-rotation': {
+    schema: protocol.trustKeyRotationSchema,
+    title: 'Operator key rotation statement payload',
+    section: '11.1.1',
+  },
+  'handle-record': { schema: protocol.handleRecordSchema, title: 'Handle record payload', section: '11.4' },
+  'handle-document': {
+    schema: protocol.handleDocumentSchema,
+    title: 'A handle record with its device chain',
+    section: '11.4',
+  },
   'record-metadata': {
     schema: protocol.recordMetadataSchema,
     title: "An envelope's metadata block (plaintext)",

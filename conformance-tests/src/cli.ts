@@ -18,11 +18,17 @@ const HELP = `holdall-conformance: the Holdall host conformance suite (black box
       --without <feature>         declare that the host lacks an optional feature (repeatable)
       --suite <name>              run only suites whose file name contains <name> (repeatable)
       --timeout <seconds>         per-test timeout (default 60)
+      --partner-url <url>         partner mode (spec 11.6): also run the cross-host checks with a
+                                  second host at <url> (a holder there, services and issuers found
+                                  through the base host's trust list); both hosts must serve the
+                                  same trust list, whose host registry names both (fixtures --host-url)
 
-  holdall-conformance fixtures --out <dir> --metadata-base-url <url>
+  holdall-conformance fixtures --out <dir> --metadata-base-url <url> [--host-url <url>]...
       Writes fixtures.json (the suite's organisations and keys: keep it private),
       trust-list.jwt and trust-anchor.jwk. Configure the host to serve that trust list, serve
       <url> from where this suite runs (or a tunnel to --metadata-listen), then run with --fixtures.
+      Each --host-url is listed in the trust list's host registry (numbers 1, 2, ... in order):
+      give the base and partner hosts' public URLs for partner mode.
 
 Optional features:
 ${Object.entries(FEATURES)
@@ -48,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       without: { type: 'string', multiple: true },
       suite: { type: 'string', multiple: true },
       timeout: { type: 'string' },
+      'partner-url': { type: 'string' },
+      'host-url': { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
   })
@@ -58,7 +66,10 @@ async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'fixtures') {
     if (values.out === undefined || values['metadata-base-url'] === undefined)
       throw new Error('fixtures needs --out and --metadata-base-url')
-    const fixtures = createFixtures(values['metadata-base-url'])
+    const hostUrls = values['host-url'] ?? []
+    for (const url of hostUrls)
+      if (!/^https?:\/\/[^/]+$/.test(url)) throw new Error('--host-url takes an origin, e.g. http://127.0.0.1:8080')
+    const fixtures = createFixtures(values['metadata-base-url'], 30, hostUrls)
     const out = resolve(values.out)
     mkdirSync(out, { recursive: true })
     writeFileSync(join(out, 'fixtures.json'), JSON.stringify(fixtures.file, null, 2), { mode: 0o600 })
@@ -72,6 +83,9 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length > 0 && positionals[0] !== 'run') throw new Error(`unknown command ${positionals[0]}`)
   const baseUrl = values['base-url']
   if (baseUrl === undefined || !/^https?:\/\//.test(baseUrl)) throw new Error('--base-url <http(s) url> is required')
+  const partnerUrl = values['partner-url']
+  if (partnerUrl !== undefined && !/^https?:\/\//.test(partnerUrl))
+    throw new Error('--partner-url takes an http(s) url')
   const without = values.without ?? []
   for (const name of without) if (!isFeatureName(name)) throw new Error(`unknown feature ${name}`)
   let metadataListen: { host: string; port: number } | undefined
@@ -87,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     without: without.filter(isFeatureName),
     ...(values.suite === undefined ? {} : { suites: values.suite }),
     ...(values.timeout === undefined ? {} : { timeoutMs: seconds(values.timeout) * 1000 }),
+    ...(partnerUrl === undefined ? {} : { partnerUrl }),
   })
   return result.failed > 0 ? 1 : 0
 }

@@ -9,6 +9,8 @@ export interface SuiteConfig {
   /** Path of the fixtures file (organisations, keys, trust list). */
   fixturesFile: string
   features: Record<FeatureName, FeatureState>
+  /** Partner mode (spec 11.6): a second host, for the cross-host checks. */
+  partnerUrl?: string
 }
 
 export function readSuiteConfig(env: Record<string, string | undefined> = process.env): SuiteConfig {

@@ -21,12 +21,15 @@ import { type Fixtures, loadFixtures, type OrganisationName } from './fixtures.j
  */
 export class Conformance {
   readonly baseUrl: string
+  /** Partner mode: the second host (`--partner-url`), else undefined. */
+  readonly partnerUrl: string | undefined
   readonly fixtures: Fixtures
   readonly #features: Record<FeatureName, true | string>
 
   constructor() {
     const config = readSuiteConfig()
     this.baseUrl = config.baseUrl
+    this.partnerUrl = config.partnerUrl
     this.fixtures = loadFixtures(JSON.parse(readFileSync(config.fixturesFile, 'utf8')))
     this.#features = config.features
   }

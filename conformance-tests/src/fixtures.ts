@@ -66,7 +66,8 @@ const decodePair = (pair: { secretKey: string; publicKey: string }) => ({
 })
 
 /** New keys for every organisation and the operator; a trust list valid for `days`. */
-export function createFixtures(metadataBaseUrl: string, days = 30): Fixtures {
+/** `hostUrls`: the hosts the trust list's registry names (spec 11.2), numbered 1, 2, ... in order. */
+export function createFixtures(metadataBaseUrl: string, days = 30, hostUrls: readonly string[] = []): Fixtures {
   const base = metadataBaseUrl.replace(/\/+$/, '')
   const operator = generateSigningKeyPair()
   const organisations = {} as Record<OrganisationName, StoredKeys>
@@ -88,6 +89,9 @@ export function createFixtures(metadataBaseUrl: string, days = 30): Fixtures {
           const identity = identities[name]
           return trustListEntry(identity)
         }),
+      ...(hostUrls.length === 0
+        ? {}
+        : { hosts: hostUrls.map((url, i) => ({ number: i + 1, url, name: `Conformance host ${i + 1}` })) }),
     },
     operator.secretKey,
   )

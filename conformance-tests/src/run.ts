@@ -21,6 +21,8 @@ export interface RunOptions {
   suites?: string[]
   /** Per-test timeout in milliseconds. */
   timeoutMs?: number
+  /** Partner mode (spec 11.6): a second host; the partner suite runs its cross-host checks. */
+  partnerUrl?: string
   /** Where progress lines go. */
   write?: (line: string) => void
 }
@@ -35,12 +37,16 @@ export interface RunResult {
 
 const suitesDir = join(import.meta.dirname, 'suites')
 
-export function suiteFiles(filter: string[] = []): string[] {
-  return readdirSync(suitesDir)
-    .filter((f) => f.endsWith('.suite.js'))
-    .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
-    .sort()
-    .map((f) => join(suitesDir, f))
+export function suiteFiles(filter: string[] = [], partner = false): string[] {
+  return (
+    readdirSync(suitesDir)
+      .filter((f) => f.endsWith('.suite.js'))
+      // The cross-host checks need a second host: they run in partner mode only.
+      .filter((f) => partner || !f.startsWith('partner.'))
+      .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
+      .sort()
+      .map((f) => join(suitesDir, f))
+  )
 }
 
 export async function detectFeatures(
@@ -107,13 +113,15 @@ export async function runConformance(options: RunOptions): Promise<RunResult> {
     write(`feature ${name}: ${state === true ? 'yes' : `no (${state})`}`)
   }
 
-  const config: SuiteConfig = { baseUrl, fixturesFile, features }
+  const partnerUrl = options.partnerUrl?.replace(/\/+$/, '')
+  if (partnerUrl !== undefined) write(`partner host (cross-host checks): ${partnerUrl}`)
+  const config: SuiteConfig = { baseUrl, fixturesFile, features, ...(partnerUrl === undefined ? {} : { partnerUrl }) }
   process.env[CONFIG_ENV] = JSON.stringify(config)
   let passed = 0
   let failed = 0
   let skipped = 0
   try {
-    const files = suiteFiles(options.suites)
+    const files = suiteFiles(options.suites, partnerUrl !== undefined)
     if (files.length === 0) throw new Error(`no suite matches ${options.suites?.join(', ')}`)
     const stream = run({ files, concurrency: 1, timeout: options.timeoutMs ?? 60_000 })
     for await (const event of stream) {

@@ -56,6 +56,9 @@ export const en = {
   pairQrLabel: 'QR code for your code {code}',
   pairSafetyLabel: 'Safety code',
   pairSafetyHelp: 'If they type your code, they type this too. It shows them it is really you.',
+  pairHostLabel: 'Your Holdall number',
+  pairHostHelp:
+    'They type this number before your code, like this: {example}. It tells them where your things are kept.',
   pairExpires: 'The code works until {time}. You can use it once.',
   pairWaiting: 'Waiting for their request…',
   pairNewCode: 'Get a new code',
@@ -380,6 +383,9 @@ export const cy: Record<StringKey, string> = {
   pairQrLabel: 'Cod QR ar gyfer eich cod {code}',
   pairSafetyLabel: 'Cod diogelwch',
   pairSafetyHelp: "Os ydyn nhw'n teipio eich cod, maen nhw'n teipio hwn hefyd. Mae'n dangos mai chi sydd yno go iawn.",
+  pairHostLabel: 'Eich rhif Holdall',
+  pairHostHelp:
+    "Maen nhw'n teipio'r rhif hwn cyn eich cod, fel hyn: {example}. Mae'n dweud wrthyn nhw ble mae eich pethau'n cael eu cadw.",
   pairExpires: "Mae'r cod yn gweithio tan {time}. Gallwch chi ei ddefnyddio unwaith.",
   pairWaiting: 'Yn aros am eu cais…',
   pairNewCode: 'Cael cod newydd',

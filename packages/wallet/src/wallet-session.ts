@@ -1,5 +1,6 @@
 import {
   type ApproveChoice,
+  acceptTrustListDocument,
   type CheckedName,
   type CheckedReceipt,
   checkDeposit,
@@ -25,9 +26,10 @@ import {
   type RecoveryFinding,
   recoveryFindings,
   type TrustedOrganisations,
+  type TrustPin,
+  trustPin,
   type VaultLogRecord,
   type VaultLogStore,
-  verifyTrustList,
 } from '@holdall/client'
 import {
   base64urlDecode,
@@ -44,6 +46,8 @@ import {
   type RecordPayload,
   type RecordVersionView,
   recordBody,
+  TRUST_LIST_WELL_KNOWN_PATH,
+  trustListDocumentSchema,
 } from '@holdall/protocol'
 import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
 
@@ -180,12 +184,68 @@ const noOtherOrigins: typeof fetch = async () => {
 async function loadTrust(origin: string, client: HolderClient): Promise<TrustedOrganisations | undefined> {
   if (HOLDALL_TRUST_ANCHOR === null) return undefined
   try {
-    const response = await fetch(`${origin}/trust-list`)
+    // Spec 11.1: the host's mirror of the operator's list, checked against the key built into this
+    // app (or one it vouched for, FED-TRUST-04) and against the newest list this phone accepted
+    // (a rollback is refused, FED-TRUST-05).
+    const response = await fetch(`${origin}${TRUST_LIST_WELL_KNOWN_PATH}`)
     if (!response.ok) return undefined
+    const document = trustListDocumentSchema.parse(await response.json())
     const now = Math.max(Date.now(), client.hostNow())
-    return verifyTrustList((await response.text()).trim(), fromPublicJwk(HOLDALL_TRUST_ANCHOR, 'Ed25519'), now)
+    const accepted = acceptTrustListDocument(document, storedTrustPin(), now)
+    storeTrustPin(accepted.pin)
+    return accepted.trusted
   } catch {
     return undefined
+  }
+}
+
+const TRUST_PIN_KEY = 'holdall-trust-pin'
+
+/** The operator key and newest list this phone accepted: the built-in key until a rotation. */
+function storedTrustPin(): TrustPin {
+  const builtIn = trustPin(fromPublicJwk(HOLDALL_TRUST_ANCHOR as NonNullable<typeof HOLDALL_TRUST_ANCHOR>, 'Ed25519'))
+  try {
+    const raw = globalThis.localStorage?.getItem(TRUST_PIN_KEY)
+    if (raw === null || raw === undefined) return builtIn
+    const stored = JSON.parse(raw) as {
+      anchor: string
+      key: string
+      retired?: { key: string; until: number }
+      newestIat: number
+    }
+    // A pin made under another built-in key (another build of the app) does not count.
+    if (stored.anchor !== base64urlEncode(builtIn.operatorKey)) return builtIn
+    return {
+      operatorKey: base64urlDecode(stored.key),
+      retired:
+        stored.retired === undefined
+          ? undefined
+          : { key: base64urlDecode(stored.retired.key), until: stored.retired.until },
+      newestIat: stored.newestIat,
+    }
+  } catch {
+    return builtIn
+  }
+}
+
+function storeTrustPin(pin: TrustPin): void {
+  try {
+    const anchor = base64urlEncode(
+      fromPublicJwk(HOLDALL_TRUST_ANCHOR as NonNullable<typeof HOLDALL_TRUST_ANCHOR>, 'Ed25519'),
+    )
+    globalThis.localStorage?.setItem(
+      TRUST_PIN_KEY,
+      JSON.stringify({
+        anchor,
+        key: base64urlEncode(pin.operatorKey),
+        ...(pin.retired === undefined
+          ? {}
+          : { retired: { key: base64urlEncode(pin.retired.key), until: pin.retired.until } }),
+        newestIat: pin.newestIat,
+      }),
+    )
+  } catch {
+    // No storage (a private window): the built-in key still holds, only the rollback check is lost.
   }
 }
 
@@ -602,7 +662,9 @@ export class WalletSession {
       })
       .reverse()
   }
-  pairingCode = (): Promise<PairingDisplay> => this.#required().createPairingCode()
+  /** The code to show, with this host's number from the pinned trust list (spec 11.3) when it is listed. */
+  pairingCode = (): Promise<PairingDisplay> =>
+    this.#required().createPairingCode(this.trust === undefined ? {} : { trusted: this.trust })
 
   /**
    * Whether the requester is who it says, by the wallet's own check: listed on the trust list this

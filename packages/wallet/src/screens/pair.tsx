@@ -68,7 +68,17 @@ export function Pair({ session, onRequest, onHome, onLock }: PairProps) {
             {code.safetyCode}
           </p>
           <p>{t('pairSafetyHelp')}</p>
-          {/* The QR code carries the code and the whole root fingerprint of the vault's device list. */}
+          {code.hostNumber !== undefined && (
+            <>
+              {/* Spec 11.3: the number of this wallet's host in the pinned trust list, never the host's word. */}
+              <p class="code-label">{t('pairHostLabel')}</p>
+              <p class="code" data-testid="host-number">
+                {code.hostNumber}
+              </p>
+              <p>{t('pairHostHelp', { example: code.typedCode })}</p>
+            </>
+          )}
+          {/* The QR code carries the code, the whole root fingerprint of the vault's device list and the host number. */}
           <QrCode text={code.qr} label={t('pairQrLabel', { code: code.code.split('').join(' ') })} />
           <p>{t('pairExpires', { time: timeOnly(language, code.expires_at) })}</p>
           <p role="status">{t('pairWaiting')}</p>
