@@ -83,6 +83,11 @@ export const CLIENT_ERROR_CODES = [
    * (spec 8.7): the key is not unwrapped. `cause` carries the `HoldallLogError` and its evidence.
    */
   'KEY_SERVED_UNPROVEN',
+  /**
+   * An erasure receipt that does not prove the tombstone as the last leaf of a checkpoint signed
+   * by the host's log key and consistent with this device's last one (spec 13.5, ERA-CLI-01).
+   */
+  'ERASURE_UNPROVEN',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

@@ -43,6 +43,7 @@ import {
   type Vault,
   type VaultRecovery,
 } from '@holdall/protocol'
+import { type CheckedErasure, eraseVault, fetchErasureReceipt } from './erasure.js'
 import { HoldallError } from './errors.js'
 import {
   chainMember,
@@ -786,6 +787,19 @@ export class HolderClient {
 
   async cancelRecovery(recoveryId: string): Promise<VaultRecovery> {
     return this.#call<VaultRecovery>('POST', `/vaults/${this.vaultId}/recoveries/${recoveryId}/cancel`, {})
+  }
+
+  /**
+   * Leaving (spec 13): closes and erases the vault on the host; resolves only with a receipt this
+   * device has checked against the vault log (`ERASURE_UNPROVEN` otherwise). Nothing local is deleted.
+   */
+  async erase(): Promise<CheckedErasure> {
+    return eraseVault(this.#host, this.vaultId, this.vaultLog, await this.#token())
+  }
+
+  /** The receipt of this vault's erasure, when the answer to `erase()` was lost (checked the same way). */
+  async erasureReceipt(): Promise<CheckedErasure> {
+    return fetchErasureReceipt(this.#host, this.vaultId, this.vaultLog)
   }
 
   async log(): Promise<AccessLogEntry[]> {

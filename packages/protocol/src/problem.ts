@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** A record that a newer signed record replaced, offered as current (spec 4.4, SUP-VER-03). */
   superseded: 409,
   not_found: 404,
+  /** The vault was erased by its holder (spec 13, ERA-HOST-03): every grant and token of it ends here. */
+  vault_erased: 410,
   conflict: 409,
   /** A checkpoint presented to the host is not one of its own log's (spec 8.8, LOG-GOSSIP-01). */
   log_inconsistent: 409,

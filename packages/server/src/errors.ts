@@ -52,6 +52,7 @@ const TITLES: Record<ErrorCode, string> = {
   outside_template: 'This kind of organisation may not ask for that',
   superseded: 'A newer version replaced this record',
   not_found: 'Not found',
+  vault_erased: 'The holder erased this vault',
   conflict: 'Conflict with the current state',
   log_inconsistent: 'The checkpoint you hold is not consistent with this log',
   rate_limited: 'Too many requests',
