@@ -12,7 +12,7 @@ import type { Db } from '../../src/db/database.js'
 /** Tables that hold no vault data by design, or the tombstone itself (spec 13.6). */
 const NOT_VAULT_DATA = new Set(['erasures', 'erased_tokens', 'kysely_migration', 'kysely_migration_lock'])
 
-export async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]> {
+export async function tableNames(db: Db, kind: string): Promise<string[]> {
   const rows =
     kind === 'sqlite'
       ? await sql<{
@@ -25,7 +25,7 @@ export async function tableNames(db: Db, kind: 'sqlite' | 'postgres'): Promise<s
 }
 
 /** Tables with a `vault_id` column: each must be emptied of the vault by an erasure. */
-export async function tablesWithVaultId(db: Db, kind: 'sqlite' | 'postgres'): Promise<string[]> {
+export async function tablesWithVaultId(db: Db, kind: string): Promise<string[]> {
   const out: string[] = []
   for (const table of await tableNames(db, kind)) {
     const columns =
@@ -48,7 +48,7 @@ function cellText(value: unknown): string {
 }
 
 /** Every `table: needle` where a row of a table (outside the tombstone's) contains a needle. */
-export async function rowTraces(db: Db, kind: 'sqlite' | 'postgres', needles: readonly string[]): Promise<string[]> {
+export async function rowTraces(db: Db, kind: string, needles: readonly string[]): Promise<string[]> {
   const hits: string[] = []
   for (const table of await tableNames(db, kind)) {
     if (NOT_VAULT_DATA.has(table)) continue
