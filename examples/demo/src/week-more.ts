@@ -125,6 +125,24 @@ export async function scenarios6to10(ctx: WeekContext): Promise<void> {
   say(`Scenario 10 passed: the bank sees two distinct signed documents (${issuers.join(' and ')}).`)
 }
 
+/**
+ * Scenario 17: Jordan closes the vault. Every grant ends at once and each service is told
+ * `vault_erased`; the phone checks the receipt against the vault's signed log (spec 13.5).
+ */
+export async function scenario17(ctx: WeekContext, services: readonly ServiceClient[]): Promise<void> {
+  const { jordan, check, say, refusedWith } = ctx
+  const live = (await jordan.grants()).filter((g) => g.status === 'active').length
+  const { receipt, finalSize } = await jordan.erase()
+  for (const service of services)
+    check((await refusedWith(service.records())) === 'vault_erased', 'every service is told the vault was erased')
+  check((await refusedWith(jordan.listRecords())) === 'vault_erased', "Jordan's own device is refused too")
+  say(
+    `Scenario 17 passed: ${live} live grants ended at once; ${services.length} services are told vault_erased; ` +
+      `the phone checked the tombstone as entry ${finalSize} of the log signed by the host; kept: ${receipt.kept.join(', ')}. ` +
+      'Copies a GP already imported stay with the GP, under its own legal basis.',
+  )
+}
+
 function releaseLetter(): RecordPayload {
   return {
     recordType: 'release_letter',
