@@ -21,7 +21,7 @@ describe('leaving: erasure (chapter 13)', () => {
     assert.equal((await gp.records()).length, 1)
   })
 
-  it('[ERA-HOST-01] [ERA-HOST-02] [ERA-LOG-01] [ERA-HOST-03] ends every grant at once and tells its service vault_erased; the receipt proves the tombstone as the last leaf', async () => {
+  it('[ERA-HOST-01][ERA-HOST-02][ERA-LOG-01][ERA-HOST-03] ends every grant at once and tells its service vault_erased; the receipt proves the tombstone as the last leaf', async () => {
     const checked = await holder.erase()
     assert.equal(checked.receipt.vault_id, holder.vaultId)
     await assertProblem(

@@ -31,7 +31,7 @@ describe('goodbye: the holder erases the vault', () => {
   })
   afterAll(async () => host?.close())
 
-  it('[ERA-HOST-01] [ERA-HOST-02] [ERA-HOST-03] [ERA-HOST-05] [ERA-LOG-01] [ERA-KEEP-01] [ERA-CLI-01] every grant ends, services are told, nothing of the vault is left, and the receipt checks', async () => {
+  it('[ERA-HOST-01][ERA-HOST-02][ERA-HOST-03][ERA-HOST-05][ERA-LOG-01][ERA-KEEP-01][ERA-CLI-01] every grant ends, services are told, nothing of the vault is left, and the receipt checks', async () => {
     const gp = host.service(host.orgs.gp)
     const { authReqId } = await gp.requestAccess({
       pairingCode: (await holder.createPairingCode()).qr,

@@ -79,7 +79,7 @@ describe.skipIf(skipBrowser)('goodbye: closing the vault (scenario 17)', () => {
     return { page, supporter }
   }
 
-  it('[ERA-CLI-02] [ERA-CLI-03] one screen says what closing means; once closed, the phone says what it checked and what it could not', async () => {
+  it('[ERA-CLI-02][ERA-CLI-03] one screen says what closing means; once closed, the phone says what it checked and what it could not', async () => {
     const { page, supporter } = await phoneWithGrant()
     await page.getByRole('button', { name: 'Close my vault' }).click()
     await page.getByRole('heading', { name: 'Close your vault' }).waitFor()
