@@ -28,7 +28,7 @@ describe('goodbye: the holder erases the vault', () => {
     holder = await HolderClient.createVault(host.url)
     await holder.putRecord('medication_list', medicationList(), 'Medicines')
     await holder.putRecord('medication_list', medicationList(), 'Older medicines')
-  })
+  }, 60_000)
   afterAll(async () => host?.close())
 
   it('[ERA-HOST-01][ERA-HOST-02][ERA-HOST-03][ERA-HOST-05][ERA-LOG-01][ERA-KEEP-01][ERA-CLI-01] every grant ends, services are told, nothing of the vault is left, and the receipt checks', async () => {

@@ -48,7 +48,7 @@ describe('health documents as files', () => {
     host = await startHost({ maxRecordBytes: 2 * 1024 * 1024 })
     holder = await HolderClient.createVault(host.url)
     healthcare = await depositGrant(host, holder, ['health_document'])
-  })
+  }, 60_000)
   afterAll(async () => host?.close())
 
   it('[REC-TYPE-04] an issuer writes a discharge summary as a file; the holder and a granted GP read the same bytes', async () => {
