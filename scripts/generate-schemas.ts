@@ -57,6 +57,8 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
     title: "A grantee's read, with the proof of its key_served entries when asked",
     section: '8.7.1',
   },
+  'erasure-request': { schema: protocol.erasureRequestSchema, title: 'A holder closes the vault', section: '13.2' },
+  'erasure-receipt': { schema: protocol.erasureReceiptSchema, title: 'The receipt of an erasure', section: '13.4' },
   deposit: { schema: protocol.depositSchema, title: 'Deposit a record (request)', section: '5.11' },
   'accept-deposit': { schema: protocol.acceptDepositSchema, title: 'Accept a deposit (request)', section: '5.11' },
   'pairing-code': { schema: protocol.pairingCodeSchema, title: 'A pairing code', section: '5.7' },

@@ -42,7 +42,8 @@ export const CONFORMANCE_METADATA_URL = `http://127.0.0.1:${process.env.HOLDALL_
 /** The surgery's public URL in development (npm run dev starts it there). */
 export const SURGERY_URL = `http://127.0.0.1:${process.env.SURGERY_PORT ?? '8090'}`
 const LIST_DAYS = 365
-const FORMAT = 'holdall-dev-fixtures/2'
+// 3: the organisations of demo:week scenarios 6, 8, 9 and 10 were added (older fixtures are remade).
+const FORMAT = 'holdall-dev-fixtures/3'
 
 const DEMO_ORGANISATIONS = {
   prisonHealthcare: {
@@ -57,6 +58,11 @@ const DEMO_ORGANISATIONS = {
   pharmacy: { path: '/high-street-pharmacy', name: 'High Street Pharmacy', category: 'pharmacy', code: 'FA123' },
   housing: { path: '/leeds-housing-options', name: 'Leeds Housing Options', category: 'housing', code: 'E08000035' },
   employer: { path: '/build-right', name: 'Build Right Ltd', category: 'employer', code: '87654321' },
+  // demo:week scenarios 6, 8, 9 and 10.
+  prison: { path: '/hmp-leeds', name: 'HMP Leeds', category: 'prison', code: 'LEI' },
+  drugService: { path: '/forward-leeds', name: 'Forward Leeds', category: 'drug_service', code: 'FL001' },
+  jobcentre: { path: '/leeds-jobcentre', name: 'Leeds City Jobcentre', category: 'jobcentre', code: 'JCP01' },
+  bank: { path: '/northern-bank', name: 'Northern Bank', category: 'bank', code: 'FRN123456' },
 } as const satisfies Record<string, { path: string; name: string; category: OrganisationCategory; code: string }>
 
 export type DemoOrganisationName = keyof typeof DEMO_ORGANISATIONS

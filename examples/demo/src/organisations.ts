@@ -38,8 +38,13 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
     return identity
   }
   if (fixtures !== undefined) {
-    const { prisonHealthcare, surgery, probation, pharmacy, housing, employer } = fixtures.organisations
+    const { prisonHealthcare, surgery, probation, pharmacy, housing, employer, prison, drugService, jobcentre, bank } =
+      fixtures.organisations
     return {
+      prison: publish(prison),
+      drugService: publish(drugService),
+      jobcentre: publish(jobcentre),
+      bank: publish(bank),
       prisonHealthcare: publish(prisonHealthcare),
       surgery: publish(surgery),
       probation: publish(probation),
@@ -62,6 +67,11 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
   const pharmacy = make('/high-street-pharmacy', 'High Street Pharmacy', 'pharmacy', 'FA123')
   const housing = make('/leeds-housing-options', 'Leeds Housing Options', 'housing', 'E08000035')
   const employer = make('/build-right', 'Build Right Ltd', 'employer', '87654321')
+  // Scenarios 6, 8, 9 and 10 of npm run demo:week.
+  const prison = make('/hmp-leeds', 'HMP Leeds', 'prison', 'LEI')
+  const drugService = make('/forward-leeds', 'Forward Leeds', 'drug_service', 'FL001')
+  const jobcentre = make('/leeds-jobcentre', 'Leeds City Jobcentre', 'jobcentre', 'JCP01')
+  const bank = make('/northern-bank', 'Northern Bank', 'bank', 'FRN123456')
   const operator = generateSigningKeyPair()
   const now = Math.floor(Date.now() / 1000)
   const trustListJws = signTrustList(
@@ -70,7 +80,18 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
       iss: 'Holdall demo trust list',
       iat: now,
       exp: now + 7 * 86_400,
-      organisations: [prisonHealthcare, surgery, probation, pharmacy, housing, employer].map((o) => trustListEntry(o)),
+      organisations: [
+        prisonHealthcare,
+        surgery,
+        probation,
+        pharmacy,
+        housing,
+        employer,
+        prison,
+        drugService,
+        jobcentre,
+        bank,
+      ].map((o) => trustListEntry(o)),
     },
     operator.secretKey,
   )
@@ -81,6 +102,10 @@ export async function demoOrganisations(fixtures?: DevFixtures) {
     pharmacy,
     housing,
     employer,
+    prison,
+    drugService,
+    jobcentre,
+    bank,
     trustListJws,
     operatorPublicKey: operator.publicKey,
     operatorJwk: toPublicJwk(operator.publicKey, 'Ed25519'),

@@ -2,13 +2,16 @@ import { HoldallError, HolderClient, IssuerClient, ServiceClient, verifyTrustLis
 import type { OstHandover, PendingRequest, RecordPayload, RecordType } from '@holdall/protocol'
 import { demoHost, runDemo } from './host.js'
 import { jordanLicence } from './jordan.js'
+import { scenario17, scenarios6to10 } from './week-more.js'
 
 /*
  * npm run demo:week (issue 21): the rest of release week against one host, checking each pass
  * condition of domain.md (b) that Holdall builds so far: scenario 5 (a pharmacy sees the OST
  * handover only, for a day), 11 (housing never opens victim-protective detail, even when Jordan
  * shares everything), 12 (an employer never sees health or licence detail) and 16 (a licence
- * variation supersedes the old licence and a service holding a grant sees "updated"). Like the
+ * variation supersedes the old licence and a service holding a grant sees "updated"), and 6, 8, 9
+ * and 10 (week-more.ts: GP registration, the drug service, the Jobcentre, the bank), and last 17
+ * (Jordan closes the vault). Like the
  * other demos it starts its own host, or uses yours with `-- --base-url <url>` (host.ts).
  * Exits non-zero the moment a pass condition fails.
  */
@@ -175,7 +178,11 @@ async function main(): Promise<void> {
       'Scenario 16 passed: probation varied the licence; housing sees "updated" and the old licence is marked superseded.',
     )
 
-    say('Not in this demo yet: scenarios 6, 8, 9, 10 and 17 (see the issue 21 report).')
+    // Scenarios 6, 8, 9 and 10 (week-more.ts).
+    const context = { url, orgs, jordan, trusted, trust, ask, deposit, refusedWith, check, say }
+    await scenarios6to10(context)
+    // Scenario 17, last: Jordan leaves Holdall.
+    await scenario17(context, [housing, employer])
     say('The week worked.')
   } catch (error) {
     if (error instanceof HoldallError) throw new Error(`${error.code}: ${error.message}`)

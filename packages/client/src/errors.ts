@@ -96,6 +96,13 @@ export const CLIENT_ERROR_CODES = [
   'HANDLE_ROLLBACK',
   /** A handle now names another vault root than the one this client pinned for it. */
   'HANDLE_ROOT_CHANGED',
+  /**
+   * An erasure receipt that does not prove the tombstone as the last leaf of a checkpoint signed
+   * by the host's log key and consistent with this device's last one (spec 13.5, ERA-CLI-01).
+   */
+  'ERASURE_UNPROVEN',
+  /** A file record over `MAX_FILE_RECORD_BYTES` (spec 4.2.1, REC-TYPE-05): nothing is sealed or sent. */
+  'FILE_TOO_LARGE',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

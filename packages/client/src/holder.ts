@@ -44,6 +44,7 @@ import {
   type Vault,
   type VaultRecovery,
 } from '@holdall/protocol'
+import { type CheckedErasure, eraseVault, fetchErasureReceipt } from './erasure.js'
 import { HoldallError } from './errors.js'
 import { hostNumberOf } from './federation.js'
 import {
@@ -60,7 +61,9 @@ import { HostConnection } from './http.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import {
   manifestAuthorKeyId,
+  type OpenedFileRecord,
   type OpenedRecord,
+  openFileRecord,
   openRecord,
   sealRecord,
   signedSupersedes,
@@ -548,13 +551,45 @@ export class HolderClient {
     view: RecordVersionView,
     trust: Pick<HolderTrust, 'trusted'>,
   ): Promise<OpenedRecord & { issuer: TrustedOrganisation }> {
+    const { issuer, dek, ciphertext } = await this.#openDeposit(view, trust)
+    const opened = openRecord(view, ciphertext, dek, issuer.publicKey)
+    // [SUP-VER-02]: the record this one replaces comes from the signed payload, never the host.
+    await this.#accept(view, dek, signedSupersedes(opened.payload))
+    return { ...opened, issuer }
+  }
+
+  /**
+   * Accepts a deposit kept as a file (spec 4.2.1, a health letter): the same checks as
+   * `acceptDeposit`, and the file's own ([REC-TYPE-04]) before it is accepted.
+   */
+  async acceptFileDeposit(
+    view: RecordVersionView,
+    trust: Pick<HolderTrust, 'trusted'>,
+  ): Promise<OpenedFileRecord & { issuer: TrustedOrganisation }> {
+    const { issuer, dek, ciphertext } = await this.#openDeposit(view, trust)
+    const opened = openFileRecord(view, ciphertext, dek, issuer.publicKey)
+    await this.#accept(view, dek, undefined)
+    return { ...opened, issuer }
+  }
+
+  /** Opens one of the vault's file records; `authorPublicKey` as for `readRecord`. */
+  async readFileRecord(view: RecordVersionView, authorPublicKey?: Uint8Array): Promise<OpenedFileRecord> {
+    const author = authorPublicKey ?? this.#ownAuthorKey(manifestAuthorKeyId(view))
+    const ciphertext = await this.#host.bytes({
+      method: 'GET',
+      path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
+      accessToken: await this.#token(),
+    })
+    return openFileRecord(view, ciphertext, this.#ownDek(view), author)
+  }
+
+  async #openDeposit(view: RecordVersionView, trust: Pick<HolderTrust, 'trusted'>) {
     const issuer = trust.trusted.byKeyId(manifestAuthorKeyId(view))
     if (issuer === undefined) throw new HoldallError('ISSUER_NOT_LISTED', 'the deposit is signed by nobody listed')
     const { recordType } = verifySignedType(view, issuer.publicKey, this.vaultId)
     if (!mayIssue(recordType, issuer.category)) {
       throw new HoldallError('ISSUER_NOT_ALLOWED', `a ${issuer.category} may not issue ${recordType} records`)
     }
-    const issuerPublicKey = issuer.publicKey
     const inboxSecret = deriveInboxKeyPair(this.#keyring.vaultRootKey, this.#keyring.vaultId, view.key_epoch).secretKey
     const dek = await unwrapFromInbox(base64urlDecode(view.wrap), inboxSecret, {
       vaultId: this.#keyring.vaultId,
@@ -567,14 +602,14 @@ export class HolderClient {
       path: `/vaults/${this.vaultId}/blobs/${view.ciphertext_sha256}`,
       accessToken: await this.#token(),
     })
-    const opened = openRecord(view, ciphertext, dek, issuerPublicKey)
-    // [SUP-VER-02]: the record this one replaces comes from the signed payload, never the host.
-    const supersedes = signedSupersedes(opened.payload)
+    return { issuer, dek, ciphertext }
+  }
+
+  async #accept(view: RecordVersionView, dek: Uint8Array, supersedes: string | undefined): Promise<void> {
     await this.#call('POST', `/vaults/${this.vaultId}/inbox/${view.record_id}/accept`, {
       owner_wrap: base64urlEncode(this.#wrapOwn(dek, view.record_id, view.version)),
       ...(supersedes === undefined ? {} : { supersedes }),
     })
-    return { ...opened, issuer }
   }
 
   /**
@@ -812,6 +847,19 @@ export class HolderClient {
 
   async cancelRecovery(recoveryId: string): Promise<VaultRecovery> {
     return this.#call<VaultRecovery>('POST', `/vaults/${this.vaultId}/recoveries/${recoveryId}/cancel`, {})
+  }
+
+  /**
+   * Leaving (spec 13): closes and erases the vault on the host; resolves only with a receipt this
+   * device has checked against the vault log (`ERASURE_UNPROVEN` otherwise). Nothing local is deleted.
+   */
+  async erase(): Promise<CheckedErasure> {
+    return eraseVault(this.#host, this.vaultId, this.vaultLog, await this.#token())
+  }
+
+  /** The receipt of this vault's erasure, when the answer to `erase()` was lost (checked the same way). */
+  async erasureReceipt(): Promise<CheckedErasure> {
+    return fetchErasureReceipt(this.#host, this.vaultId, this.vaultLog)
   }
 
   async log(): Promise<AccessLogEntry[]> {

@@ -33,6 +33,7 @@ export {
   sctidConceptProblem,
   verhoeffValid,
 } from './clinical-codes.js'
+export { type CheckedErasure, checkErasureReceipt, eraseVault, fetchErasureReceipt } from './erasure.js'
 export {
   CLIENT_ERROR_CODES,
   type ClientErrorCode,

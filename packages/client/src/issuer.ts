@@ -5,13 +5,14 @@ import {
   generateDataKey,
   generateId,
   keyThumbprint,
+  type SealedEnvelope,
   verifyInboxKeyStatement,
   wrapToInbox,
 } from '@holdall/crypto'
-import type { RecordPayload, RecordType } from '@holdall/protocol'
+import type { HealthDocumentMetadata, RecordPayload, RecordType } from '@holdall/protocol'
 import { clinicalCodeProblems } from './clinical-codes.js'
 import { HoldallError } from './errors.js'
-import { sealRecord } from './records.js'
+import { checkFile, sealFileRecord, sealRecord } from './records.js'
 import { ServiceClient } from './service.js'
 
 /**
@@ -29,6 +30,43 @@ export class IssuerClient extends ServiceClient {
     const problems = clinicalCodeProblems(payload)
     if (problems.length > 0)
       throw new HoldallError('invalid_clinical_code', problems.map((p) => `${p.path}: ${p.reason}`).join('; '))
+    return this.#deposit(recordType, (target) =>
+      sealRecord({ recordType, payload, title, ...target, version: 1, ...this.#author() }),
+    )
+  }
+
+  /**
+   * Seals, signs and deposits a document kept as a file (spec 4.2.1): a discharge summary or a
+   * clinic letter as PDF, PNG or JPEG. The description must parse and the file's first bytes must
+   * be its content type, and it must be at most `MAX_FILE_RECORD_BYTES` (`FILE_TOO_LARGE`), all
+   * checked before anything is signed or sent ([REC-TYPE-04], [REC-TYPE-05]).
+   */
+  async depositFile(
+    recordType: RecordType,
+    metadata: HealthDocumentMetadata,
+    file: Uint8Array,
+  ): Promise<{ recordId: string }> {
+    // Checked before the grant is even read: a wrong file costs no request.
+    checkFile(recordType, metadata, file)
+    return this.#deposit(recordType, (target) =>
+      sealFileRecord({ recordType, metadata, file, ...target, version: 1, ...this.#author() }),
+    )
+  }
+
+  #author() {
+    return {
+      authorSecretKey: this.identity.keys.signing.secretKey,
+      authorPublicKey: this.identity.keys.signing.publicKey,
+    }
+  }
+
+  async #deposit(
+    recordType: RecordType,
+    seal: (target: { dek: Uint8Array; vaultId: string; recordId: string; keyEpoch: number }) => {
+      sealed: SealedEnvelope
+      manifest: string
+    },
+  ): Promise<{ recordId: string }> {
     const { info: grant, chain } = await this.verifiedGrant()
     // The inbox key must be one a member of the vault's verified device chain signed, not one the
     // host made up, nor one signed by a "device" the host listed (spec 3.8, [CRY-STMT-01]).
@@ -50,18 +88,7 @@ export class IssuerClient extends ServiceClient {
       throw new HoldallError('INBOX_KEY_UNVERIFIED', "the vault's inbox key is not signed by a device of the vault")
     const recordId = base64urlEncode(generateId())
     const dek = generateDataKey()
-    const { sealed, manifest } = sealRecord({
-      recordType,
-      dek,
-      vaultId: grant.vault_id,
-      recordId,
-      version: 1,
-      keyEpoch: grant.inbox.key_epoch,
-      payload,
-      title,
-      authorSecretKey: this.identity.keys.signing.secretKey,
-      authorPublicKey: this.identity.keys.signing.publicKey,
-    })
+    const { sealed, manifest } = seal({ dek, vaultId: grant.vault_id, recordId, keyEpoch: grant.inbox.key_epoch })
     const inboxWrap = await wrapToInbox(dek, inboxKey, {
       vaultId,
       recordId: base64urlDecode(recordId),

@@ -18,6 +18,7 @@ import {
   fileMatchesContentType,
   type HealthDocumentMetadata,
   healthDocumentMetadataSchema,
+  MAX_FILE_RECORD_BYTES,
   RECORD_TYPES,
   type RecordPayload,
   type RecordType,
@@ -248,7 +249,11 @@ export function openFileRecord(
   }
 }
 
-function checkFile(recordType: RecordType, metadata: HealthDocumentMetadata, file: Uint8Array): void {
+/** The writer's and reader's checks of a file record ([REC-TYPE-04], [REC-TYPE-05]). */
+export function checkFile(recordType: RecordType, metadata: HealthDocumentMetadata, file: Uint8Array): void {
+  // [REC-TYPE-05] Checked before anything is sealed, signed or sent.
+  if (file.length > MAX_FILE_RECORD_BYTES)
+    throw new HoldallError('FILE_TOO_LARGE', `a file record is at most ${MAX_FILE_RECORD_BYTES} bytes`)
   if (recordBody(recordType) !== 'file' || metadata.recordType !== recordType)
     throw new HoldallError('RECORD_TYPE_MISMATCH', 'the file description names another record type')
   if (!fileMatchesContentType(metadata.contentType, file.subarray(0, 8)))

@@ -39,7 +39,14 @@ import {
   readPairingInput,
 } from './holder-chain.js'
 import { HostConnection, readJson } from './http.js'
-import { manifestAuthorKeyId, type OpenedRecord, openRecord, verifySignedType } from './records.js'
+import {
+  manifestAuthorKeyId,
+  type OpenedFileRecord,
+  type OpenedRecord,
+  openFileRecord,
+  openRecord,
+  verifySignedType,
+} from './records.js'
 import { ServiceLog, type ServiceLogOptions } from './service-log.js'
 import type { TrustedOrganisations } from './trust-list.js'
 
@@ -338,6 +345,23 @@ export class ServiceClient {
    * ([CRY-MAN-09]), before the record key is unwrapped.
    */
   async readRecord(view: RecordVersionView, trusted: TrustedOrganisations): Promise<OpenedRecord & { issuer: string }> {
+    const { ciphertext, dek, authorKey, issuer } = await this.#openGranted(view, trusted)
+    return { ...openRecord(view, ciphertext, dek, authorKey), issuer }
+  }
+
+  /**
+   * Fetches and opens a file record the grant covers (spec 4.2.1, a health letter): the same
+   * checks as `readRecord`, then the file's own ([REC-TYPE-04]) before any byte is returned.
+   */
+  async readFileRecord(
+    view: RecordVersionView,
+    trusted: TrustedOrganisations,
+  ): Promise<OpenedFileRecord & { issuer: string }> {
+    const { ciphertext, dek, authorKey, issuer } = await this.#openGranted(view, trusted)
+    return { ...openFileRecord(view, ciphertext, dek, authorKey), issuer }
+  }
+
+  async #openGranted(view: RecordVersionView, trusted: TrustedOrganisations) {
     const { info: grant, chain, claims } = await this.verifiedGrant()
     const manifestAuthor = manifestAuthorKeyId(view)
     const issuer = trusted.byKeyId(manifestAuthor)
@@ -364,7 +388,7 @@ export class ServiceClient {
       recordId: base64urlDecode(view.record_id),
       version: view.version,
     })
-    return { ...openRecord(view, ciphertext, dek, authorKey), issuer: issuer?.name ?? 'the holder' }
+    return { ciphertext, dek, authorKey, issuer: issuer?.name ?? 'the holder' }
   }
 
   /** The vault and grant ids, from the verified receipt (fetched once). */

@@ -13,6 +13,7 @@ export {
   recordMetadataSchema,
 } from './envelope.js'
 export * from './federation.js'
+export * from './erasure.js'
 export { digestSchema, type Id, idSchema, type KeyId, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 export {
   type Ed25519PublicJwk,

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   not_found: 404,
   /** A known endpoint asked with a method it does not take; carries `Allow` (RFC 9110 15.5.6). */
   method_not_allowed: 405,
+  /** The vault was erased by its holder (spec 13, ERA-HOST-03): every grant and token of it ends here. */
+  vault_erased: 410,
   conflict: 409,
   /** A checkpoint presented to the host is not one of its own log's (spec 8.8, LOG-GOSSIP-01). */
   log_inconsistent: 409,

@@ -413,6 +413,11 @@ export type RecordPayload = z.infer<typeof recordPayloadSchema>
  * under these members beside `contentType`, `title` and `fileName`.
  */
 export const FILE_CONTENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg'] as const
+/**
+ * The largest file a writer seals as one record ([REC-TYPE-05]): 10 MiB, a scanned letter of a
+ * few pages at a readable resolution. A host refuses anything over its own `max_record_bytes`.
+ */
+export const MAX_FILE_RECORD_BYTES = 10 * 1024 * 1024
 export const healthDocumentMetadataSchema = z
   .object({
     contentType: z.enum(FILE_CONTENT_TYPES),

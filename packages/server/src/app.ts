@@ -31,6 +31,7 @@ import { createMetadataResolver, type MetadataResolver } from './services/client
 import { DatabaseBlobStore } from './services/database-blob-store.js'
 import { DatabaseNonceStore } from './services/dpop-nonce-store.js'
 import { expireUploads, releaseAbandonedUploads } from './services/envelopes.js'
+import { resumeErasures } from './services/erasure.js'
 import { LogCheckpoints } from './services/log-checkpoints.js'
 import { loadLogKeys, logKeysFrom } from './services/log-key.js'
 import { type Notifier, PostgresNotifier, VaultNotifier } from './services/notifier.js'
@@ -115,6 +116,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       counter.purge(now, 3_600_000),
       databaseBlobs?.sweepOrphans(now, 3_600_000),
       expireUploads(ctx),
+      resumeErasures(ctx),
     ]).catch(() => {})
   }, 60_000)
   sweep.unref()
@@ -174,6 +176,8 @@ async function createContext(options: BuildAppOptions) {
     ),
   }
   await releaseAbandonedUploads(ctx)
+  // An erasure a stopped host left half done is finished before any request is served (ERA-HOST-04).
+  await resumeErasures(ctx, true)
   return { ctx, kind, databaseBlobs, counter }
 }
 

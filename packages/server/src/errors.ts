@@ -55,6 +55,7 @@ export const TITLES: Record<ErrorCode, string> = {
   superseded: 'A newer version replaced this record',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  vault_erased: 'The holder erased this vault',
   conflict: 'Conflict with the current state',
   log_inconsistent: 'The checkpoint you hold is not consistent with this log',
   rate_limited: 'Too many requests',

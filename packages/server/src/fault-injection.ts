@@ -4,7 +4,13 @@
  * printing `HOLDALL_PAUSED <point>` on stderr, so a test can SIGKILL it at exactly that moment.
  * It is never set in production; unset, a pause point costs one comparison.
  */
-export type PausePoint = 'approval-in-transaction' | 'revocation-in-transaction'
+export type PausePoint =
+  | 'approval-in-transaction'
+  | 'revocation-in-transaction'
+  // erasure (spec 13.3): inside its first transaction, between its steps, and mid-way through the envelopes
+  | 'erasure-close-in-transaction'
+  | 'erasure-before-delete'
+  | 'erasure-mid-blobs'
 
 export async function pauseFor(point: PausePoint): Promise<void> {
   if (process.env.HOLDALL_TEST_PAUSE_AT !== point) return

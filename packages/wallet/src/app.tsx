@@ -3,6 +3,7 @@ import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { LanguageContext, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
+import { Goodbye } from './screens/goodbye.js'
 import { type Destination, Home, Requests } from './screens/home.js'
 import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
@@ -295,6 +296,9 @@ export function App({ origin }: { readonly origin: string }) {
           break
         case 'offline':
           body = <ShowOffline session={s} onHome={home} onLock={onLock} />
+          break
+        case 'goodbye':
+          body = <Goodbye session={s} onHome={home} onLock={onLock} onForgotten={() => setPhase({ name: 'welcome' })} />
           break
       }
     }

@@ -19,7 +19,7 @@ import { scryptAsync } from '@noble/hashes/scrypt.js'
  */
 
 export const KDF_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const
-const DB_NAME = 'holdall-wallet'
+export const DB_NAME = 'holdall-wallet'
 const STORE = 'sealed'
 const KEYS_ENTRY = 'device-keys'
 const RECORDS_ENTRY = 'records'

@@ -326,6 +326,36 @@ export const en = {
   supporterWillSee: '{name} will see {items} from {time} on {date}.',
   supporterStop: 'Stop {name} seeing them',
   supporterStopped: '{name} cannot see your things now.',
+
+  // Leaving Holdall (spec chapter 13, scenario 17): close the vault.
+  navGoodbye: 'Close my vault',
+  goodbyeTitle: 'Close your vault',
+  goodbyeIntro: 'You can close your vault and leave Holdall.',
+  goodbyeStops: 'All sharing stops at once. No one can see your things in Holdall after this.',
+  goodbyeDeletes: 'Holdall deletes your things. You cannot undo this.',
+  goodbyeCopies:
+    'Some places may already keep a copy. Your GP may have put your medicines in your GP record. That copy stays with them, under their own rules.',
+  goodbyeButton: 'Close my vault now',
+  goodbyeKeep: 'Keep my vault',
+  goodbyeConfirm: 'Are you sure? Your vault will be closed for good.',
+  goodbyeYes: 'Yes, close it',
+  goodbyeNo: 'No, keep it',
+  goodbyeDone: 'Your vault is closed.',
+  goodbyeCheckedTitle: 'What this phone checked',
+  goodbyeChecked1: 'Holdall signed a note that your vault is closed.',
+  goodbyeChecked2: 'All the sharing this phone saw is in that note. Nothing happened after it.',
+  goodbyeChecked3: 'Holdall now says no to this phone.',
+  goodbyeNotCheckedTitle: 'What this phone cannot check',
+  goodbyeNotChecked:
+    'This phone cannot see inside Holdall. It cannot check that your things are gone. It cannot check that each place is now turned away. Holdall says it did this.',
+  goodbyeSave: 'Save the note',
+  goodbyeForget: 'Delete from this phone too',
+  goodbyeForgetConfirm: 'This deletes your things from this phone as well. Are you sure?',
+  goodbyeForgetYes: 'Yes, delete them',
+  goodbyeForgetNo: 'No, keep them',
+  goodbyeUnproven: 'Holdall says your vault is closed. But this phone could not check it.',
+  goodbyeUnprovenHelp: 'Your vault may not be closed. Ask your support worker for help.',
+  goodbyeOffline: 'You need the internet to close your vault.',
 } as const
 
 export type StringKey = keyof typeof en
@@ -666,6 +696,36 @@ export const cy: Record<StringKey, string> = {
   supporterWillSee: 'Bydd {name} yn gweld {items} o {time} ar {date}.',
   supporterStop: 'Stopio {name} rhag eu gweld',
   supporterStopped: 'Does dim modd i {name} weld eich pethau nawr.',
+
+  // Gadael Holdall (pennod 13 y fanyleb, senario 17): cau'r gladdgell.
+  navGoodbye: 'Cau fy nghladdgell',
+  goodbyeTitle: 'Cau eich claddgell',
+  goodbyeIntro: 'Gallwch chi gau eich claddgell a gadael Holdall.',
+  goodbyeStops: 'Mae pob rhannu’n stopio ar unwaith. Ar ôl hyn, does neb yn gallu gweld eich pethau yn Holdall.',
+  goodbyeDeletes: 'Mae Holdall yn dileu eich pethau. Does dim modd dadwneud hyn.',
+  goodbyeCopies:
+    'Efallai bod gan rai llefydd gopi yn barod. Efallai bod eich meddyg teulu wedi rhoi eich meddyginiaethau yn eich cofnod. Mae’r copi hwnnw’n aros gyda nhw, o dan eu rheolau eu hunain.',
+  goodbyeButton: 'Cau fy nghladdgell nawr',
+  goodbyeKeep: 'Cadw fy nghladdgell',
+  goodbyeConfirm: 'Ydych chi’n siŵr? Bydd eich claddgell yn cau am byth.',
+  goodbyeYes: 'Ydw, ei chau',
+  goodbyeNo: 'Na, ei chadw',
+  goodbyeDone: 'Mae eich claddgell wedi cau.',
+  goodbyeCheckedTitle: 'Beth wnaeth y ffôn hwn ei wirio',
+  goodbyeChecked1: 'Llofnododd Holdall nodyn bod eich claddgell wedi cau.',
+  goodbyeChecked2: 'Mae’r holl rannu a welodd y ffôn hwn yn y nodyn. Ddigwyddodd dim byd ar ei ôl.',
+  goodbyeChecked3: 'Mae Holdall nawr yn gwrthod y ffôn hwn.',
+  goodbyeNotCheckedTitle: 'Beth na all y ffôn hwn ei wirio',
+  goodbyeNotChecked:
+    'Dydy’r ffôn hwn ddim yn gallu gweld y tu mewn i Holdall. All e ddim gwirio bod eich pethau wedi mynd. All e ddim gwirio bod pob lle’n cael ei wrthod nawr. Mae Holdall yn dweud iddo wneud hyn.',
+  goodbyeSave: 'Cadw’r nodyn',
+  goodbyeForget: 'Dileu o’r ffôn hwn hefyd',
+  goodbyeForgetConfirm: 'Mae hyn yn dileu eich pethau o’r ffôn hwn hefyd. Ydych chi’n siŵr?',
+  goodbyeForgetYes: 'Ydw, eu dileu',
+  goodbyeForgetNo: 'Na, eu cadw',
+  goodbyeUnproven: 'Mae Holdall yn dweud bod eich claddgell wedi cau. Ond doedd y ffôn hwn ddim yn gallu gwirio hynny.',
+  goodbyeUnprovenHelp: 'Efallai nad yw eich claddgell wedi cau. Gofynnwch i’ch gweithiwr cymorth am help.',
+  goodbyeOffline: 'Mae angen y rhyngrwyd arnoch chi i gau eich claddgell.',
 }
 
 export const STRINGS = { en, cy } as const

@@ -99,11 +99,16 @@ export async function authenticateToken(
     style: 'resource',
     replay,
   })
-  const row = await ctx.repos.tokens.access(sha256Base64url(token))
+  const hash = sha256Base64url(token)
+  const row = await ctx.repos.tokens.access(hash)
   const now = ctx.clock()
   const live = row !== undefined && row.revoked === 0 && row.expires_at > now && row.jkt === proof.jkt
-  if (!live)
+  if (!live) {
+    // [ERA-HOST-03] A token of an erased vault is told so, with a stable code (checked only on refusal).
+    if ((row === undefined || row.jkt === proof.jkt) && (await ctx.repos.erasures.refuses(hash, row?.vault_id)))
+      throw new HttpProblem('vault_erased', 'the holder erased this vault')
     throw new HttpProblem('unauthorized', 'the access token is not valid', { headers: challenge('invalid_token') })
+  }
   if (row.grant_id !== null && (row.grant_status !== 'active' || (row.grant_expires_at ?? 0) <= now)) {
     throw new HttpProblem('unauthorized', 'the grant is no longer active', { headers: challenge('invalid_token') })
   }

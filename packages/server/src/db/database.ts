@@ -64,6 +64,9 @@ function openSqlite(dataDir: string, busyTimeoutMs = 5000, log?: KyselyConfig['l
   // commit) is shared by many requests through group commit (services/group-commit.ts).
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
+  // Deleted content is overwritten with zeros, not left in free pages: an erased vault
+  // (spec 13, ERA-HOST-05) leaves none of its rows readable in the database file.
+  sqlite.pragma('secure_delete = ON')
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`)
   // The access log's hash, computed inside the insert that appends an entry (repositories/log.ts),
   // so an append is one statement; PostgreSQL computes the same with its built-in sha256().

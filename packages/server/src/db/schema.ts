@@ -1,4 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { HandleTable } from './schema-federation.js'
+import type { ErasedTokenTable, ErasureTable } from './schema-leaving.js'
 
 /*
  * Database types describe the database only (kysely convention): nullable columns are `T | null`,
@@ -215,18 +217,6 @@ export interface DeviceChainEntryTable {
   created_at: number
 }
 
-/** A handle this host issued (spec 11.4): its newest holder-signed record and the chain it was signed under. */
-export interface HandleTable {
-  name: string
-  vault_id: string
-  root: string
-  seq: number
-  record: string
-  /** JSON array of base64url chain entries, as the holder's device sent them. */
-  device_chain: string
-  updated_at: number
-}
-
 export interface Database {
   vaults: VaultTable
   devices: DeviceTable
@@ -249,6 +239,8 @@ export interface Database {
   recovery_setups: RecoverySetupTable
   recoveries: RecoveryTable
   handles: HandleTable
+  erasures: ErasureTable
+  erased_tokens: ErasedTokenTable
 }
 
 /** A vault's recovery set-up at its current epoch (spec 9.4): replaced at every rotation. */

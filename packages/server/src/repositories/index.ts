@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { BlobRepository } from './blobs.js'
+import { ErasureRepository } from './erasures.js'
 import { GrantRepository } from './grants.js'
 import { HandleRepository } from './handles.js'
 import { AccessLog } from './log.js'
@@ -32,6 +33,8 @@ export interface Repositories {
   readonly verifiableLog: VerifiableLog
   /** Handles this host issued (spec 11.4). */
   readonly handles: HandleRepository
+  /** Leaving (spec chapter 13): an erased vault's tombstone and its erasure's steps. */
+  readonly erasures: ErasureRepository
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -50,5 +53,6 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     rotations: new RotationRepository(db, log, clock),
     verifiableLog: new VerifiableLog(db),
     handles: new HandleRepository(db, clock),
+    erasures: new ErasureRepository(db, log, clock),
   }
 }

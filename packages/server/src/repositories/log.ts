@@ -27,6 +27,8 @@ export type LogEvent =
   | 'recovery_cancelled'
   | 'recovery_share_released'
   | 'recovery_completed'
+  // leaving (spec chapter 13): the tombstone, the last entry of an erased vault's log
+  | 'vault_erased'
 
 export interface LogEntry {
   readonly vaultId: string

@@ -3,6 +3,7 @@ import type { JWK } from 'jose'
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { inVault, type Trx } from '../db/transactions.js'
+import { HttpProblem } from '../errors.js'
 import { leaves } from '../rules/log-entries.js'
 import type { AccessLog } from './log.js'
 
@@ -84,6 +85,13 @@ export class VaultRepository {
   async create(body: CreateVault, deviceId: string, chain: ChainCheck): Promise<void> {
     const now = this.#clock()
     await this.#db.transaction().execute(async (trx) => {
+      // [ERA-HOST-07] An erased vault's id is never taken again.
+      const erased = await trx
+        .selectFrom('erasures')
+        .select('vault_id')
+        .where('vault_id', '=', body.vault_id)
+        .executeTakeFirst()
+      if (erased !== undefined) throw new HttpProblem('vault_erased', 'this vault was erased')
       await trx
         .insertInto('vaults')
         .values({

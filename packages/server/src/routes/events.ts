@@ -73,7 +73,8 @@ async function openStream(
   const unsubscribe = ctx.notifier.subscribe(principal.vaultId, (event) => {
     if (
       (event.type === 'device_removed' && event.id === principal.deviceId) ||
-      (event.type === 'tokens_revoked' && event.id === token.family)
+      (event.type === 'tokens_revoked' && event.id === token.family) ||
+      event.type === 'vault_erased'
     )
       end()
     else if (FORWARDED.has(event.type)) raw.write(`event: ${event.type}\ndata: ${JSON.stringify({ id: event.id })}\n\n`)

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js'
 import type { App } from '../http/route.js'
 import { registerDiscoveryRoutes } from './discovery.js'
+import { registerErasureRoutes } from './erasure.js'
 import { registerEventRoutes } from './events.js'
 import { registerFederationRoutes } from './federation.js'
 import { registerGrantRoutes } from './grants.js'
@@ -27,4 +28,5 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerEventRoutes(app, ctx)
   registerRotationRoutes(app, ctx)
   registerRecoveryRoutes(app, ctx)
+  registerErasureRoutes(app, ctx)
 }

@@ -63,6 +63,11 @@ export class LogCheckpoints {
     return this.#sign(vaultId, await this.size(vaultId))
   }
 
+  /** The signed checkpoint at `size` (at most the log's size): an erasure receipt's (spec 13.4). */
+  async checkpointAt(vaultId: string, size: number): Promise<{ readonly note: string; readonly size: number }> {
+    return this.#sign(vaultId, size)
+  }
+
   /**
    * A signed checkpoint whose tree holds leaf `index`: the newest one signed, if it does (so a
    * burst of reads shares one signature and one root), else one at the current size.

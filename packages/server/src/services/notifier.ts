@@ -9,7 +9,15 @@ export interface VaultEvent {
    * 'tokens_revoked' (id: the token family) only ends the streams it names, on every instance
    * (services/stream-slots.ts).
    */
-  readonly type: 'request' | 'deposit' | 'grant_revoked' | 'recovery' | 'device_removed' | 'tokens_revoked'
+  readonly type:
+    | 'request'
+    | 'deposit'
+    | 'grant_revoked'
+    | 'recovery'
+    | 'device_removed'
+    | 'tokens_revoked'
+    // the holder erased the vault (spec 13): every stream of it ends
+    | 'vault_erased'
   readonly id: string
 }
 
@@ -48,7 +56,7 @@ export class VaultNotifier implements Notifier {
 const CHANNEL = 'holdall_vault_events'
 const message = z.object({
   vault_id: z.string().max(200),
-  type: z.enum(['request', 'deposit', 'grant_revoked', 'recovery', 'device_removed', 'tokens_revoked']),
+  type: z.enum(['request', 'deposit', 'grant_revoked', 'recovery', 'device_removed', 'tokens_revoked', 'vault_erased']),
   id: z.string().max(200),
 })
 

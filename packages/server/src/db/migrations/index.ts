@@ -9,6 +9,7 @@ import * as recovery from './0007-recovery.js'
 import * as grantStart from './0008-grant-start.js'
 import * as releaseWeek from './0009-release-week.js'
 import * as handles from './0010-handles.js'
+import * as erasure from './0012-erasure.js'
 
 /** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-grant-start': grantStart,
   '0009-release-week': releaseWeek,
   '0010-handles': handles,
+  '0012-erasure': erasure,
 }
