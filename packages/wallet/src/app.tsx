@@ -7,6 +7,7 @@ import { type Destination, Home, Requests } from './screens/home.js'
 import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
 import { RequestFlow } from './screens/request.js'
+import { SecondPin } from './screens/second-pin.js'
 import { Shared } from './screens/shared.js'
 import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
@@ -295,6 +296,9 @@ export function App({ origin }: { readonly origin: string }) {
           break
         case 'offline':
           body = <ShowOffline session={s} onHome={home} onLock={onLock} />
+          break
+        case 'secondPin':
+          body = <SecondPin session={s} onHome={home} onLock={onLock} />
           break
       }
     }

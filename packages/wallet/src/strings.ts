@@ -310,6 +310,34 @@ export const en = {
   supporterWillSee: '{name} will see {items} from {time} on {date}.',
   supporterStop: 'Stop {name} seeing them',
   supporterStopped: '{name} cannot see your things now.',
+
+  // Issue 19: a second PIN for when you are not safe (screens/second-pin.tsx), and a helper on
+  // the phone (assisted mode, assisted.tsx). Keep this block apart.
+  navSecondPin: 'A second PIN for when you are not safe',
+  secondPinTitle: 'A second PIN',
+  secondPinIntro: 'Someone may make you open your vault. If so, type this PIN instead.',
+  secondPinShows: 'It opens a vault with only your basic things, like your CV.',
+  secondPinHides: 'It does not show your licence, your health or who can see your things.',
+  secondPinNoSign: 'Nothing on the screen says it is a second PIN.',
+  secondPinLabel: 'Second PIN',
+  secondPinAgainLabel: 'Type the second PIN again',
+  secondPinSame: 'Your second PIN must not be the same as your PIN.',
+  secondPinAlert: 'When this PIN is used, quietly tell {name}',
+  secondPinSave: 'Save my second PIN',
+  secondPinSaved: 'Your second PIN is saved. Keep it secret too.',
+  secondPinRemove: 'Stop using a second PIN',
+  secondPinRemoved: 'You no longer have a second PIN.',
+  helperButton: 'Someone is helping me',
+  helperTitle: 'Who is helping you?',
+  helperNameLabel: 'Their name',
+  helperNameHint: 'This name goes in your list of what happened.',
+  helperNameMissing: 'Type the name of the person helping you.',
+  helperStart: 'Start',
+  helperNotice: '{name} is helping you.',
+  helperEnd: 'Stop help from {name}',
+  helperConfirm: 'Type your own PIN to say yes. Do not let {name} type it.',
+  helperConfirmButton: 'Yes, go on',
+  helperShownBy: 'Shown with help from {name}.',
 } as const
 
 export type StringKey = keyof typeof en
@@ -630,6 +658,33 @@ export const cy: Record<StringKey, string> = {
   supporterWillSee: 'Bydd {name} yn gweld {items} o {time} ar {date}.',
   supporterStop: 'Stopio {name} rhag eu gweld',
   supporterStopped: 'Does dim modd i {name} weld eich pethau nawr.',
+
+  // Issue 19: ail PIN ar gyfer pan nad ydych chi'n ddiogel, a rhywun yn helpu ar y ffôn. Cadwch y bloc hwn ar wahân.
+  navSecondPin: "Ail PIN ar gyfer pan nad ydych chi'n ddiogel",
+  secondPinTitle: 'Ail PIN',
+  secondPinIntro: "Efallai y bydd rhywun yn gwneud i chi agor eich claddgell. Os felly, teipiwch y PIN hwn yn lle.",
+  secondPinShows: "Mae'n agor claddgell gyda'ch pethau sylfaenol yn unig, fel eich CV.",
+  secondPinHides: "Dydy e ddim yn dangos eich trwydded, eich iechyd na phwy sy'n gallu gweld eich pethau.",
+  secondPinNoSign: "Does dim byd ar y sgrin yn dweud mai ail PIN yw e.",
+  secondPinLabel: 'Ail PIN',
+  secondPinAgainLabel: "Teipiwch yr ail PIN eto",
+  secondPinSame: "Rhaid i'ch ail PIN beidio â bod yr un fath â'ch PIN.",
+  secondPinAlert: "Pan fydd y PIN hwn yn cael ei ddefnyddio, dweud wrth {name} yn dawel",
+  secondPinSave: 'Cadw fy ail PIN',
+  secondPinSaved: "Mae eich ail PIN wedi'i gadw. Cadwch e'n gyfrinach hefyd.",
+  secondPinRemove: 'Stopio defnyddio ail PIN',
+  secondPinRemoved: 'Does gennych chi ddim ail PIN nawr.',
+  helperButton: 'Mae rhywun yn fy helpu',
+  helperTitle: "Pwy sy'n eich helpu chi?",
+  helperNameLabel: 'Eu henw',
+  helperNameHint: "Mae'r enw hwn yn mynd i'ch rhestr o beth ddigwyddodd.",
+  helperNameMissing: "Teipiwch enw'r person sy'n eich helpu chi.",
+  helperStart: 'Dechrau',
+  helperNotice: 'Mae {name} yn eich helpu chi.',
+  helperEnd: 'Stopio help gan {name}',
+  helperConfirm: "Teipiwch eich PIN eich hun i ddweud ie. Peidiwch â gadael i {name} ei deipio.",
+  helperConfirmButton: 'Ie, ymlaen',
+  helperShownBy: 'Wedi dangos gyda help gan {name}.',
 }
 
 export const STRINGS = { en, cy } as const

@@ -40,7 +40,16 @@ import {
   type RecordVersionView,
   recordBody,
 } from '@holdall/protocol'
-import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
+import { decoyContents, sendSilentAlert } from './duress.js'
+import {
+  createStore,
+  type DecoyContents,
+  decoyOf,
+  setSecondPin,
+  type UnlockedStore,
+  type UnlockResult,
+  unlockStore,
+} from './key-store.js'
 
 /** What the wallet keeps of an opened record, sealed in the local store for offline reading. */
 export interface SavedRecord {
@@ -276,7 +285,19 @@ export class WalletSession {
   static async unlock(pin: string, origin: string): Promise<WalletSession | Exclude<UnlockResult, { kind: 'open' }>> {
     const result = await unlockStore(pin)
     if (result.kind !== 'open') return result
+    // Issue 19: the second PIN opens the decoy, shown as a wallet that cannot reach its host.
+    const decoy = decoyOf(result.store)
+    if (decoy !== undefined) {
+      sendSilentAlert(decoy)
+      return new WalletSession(result.store, undefined, undefined)
+    }
     return WalletSession.#connect(result.store, origin)
+  }
+
+  /** Issue 19: sets the second PIN, opening a decoy of this vault's T1 items only ([DUR-PIN-01]). */
+  async setSecondPin(pin: string, alert?: DecoyContents['alert']): Promise<'set' | 'samePin'> {
+    if (decoyOf(this.store) !== undefined) throw new TypeError('offline')
+    return setSecondPin(pin, decoyContents(await this.savedRecords(), alert))
   }
 
   /*
@@ -304,7 +325,7 @@ export class WalletSession {
 
   /** Tries the host again (the network came back): a new online session, or this one. */
   async reconnect(origin: string): Promise<WalletSession> {
-    if (this.online) return this
+    if (this.online || decoyOf(this.store) !== undefined) return this
     const next = await WalletSession.#connect(this.store, origin)
     return next.online || next.tampering !== undefined ? next : this
   }

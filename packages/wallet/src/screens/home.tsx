@@ -4,7 +4,7 @@ import { useLanguage } from '../i18n.js'
 import type { SavedRecord } from '../wallet-session.js'
 import { RunningOutPanel } from './running-out.js'
 
-export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline'
+export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline' | 'secondPin'
 
 interface HomeProps {
   readonly pending: readonly PendingRequest[]
@@ -53,6 +53,7 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           {online && item('shared', t('navShared'))}
           {online && item('log', t('navLog'))}
           {online && pending.length === 0 && item('requests', t('navRequests'))}
+          {online && item('secondPin', t('navSecondPin'))}
         </ul>
       </nav>
     </Layout>
