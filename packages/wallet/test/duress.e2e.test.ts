@@ -301,7 +301,7 @@ describe.skipIf(skipBrowser)('the duress PIN (scenario 14)', () => {
     // The real PIN still opens the real vault, with the licence.
     await page.getByRole('button', { name: 'Lock' }).click()
     const realOnline = await unlock(PIN)
-    process.stdout.write(\`unlock to home (online): real ${'$'}{realOnline.ms} ms, storage calls ${'$'}{JSON.stringify(realOnline.calls)}\n\`)
+    process.stdout.write(`unlock to home (online): real ${realOnline.ms} ms, storage calls ${JSON.stringify(realOnline.calls)}\n`)
     await page.getByRole('button', { name: 'My things', exact: true }).click()
     await page.getByText('Sam Patel', { exact: false }).waitFor()
     expect(pageErrors).toEqual([])

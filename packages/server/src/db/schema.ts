@@ -236,6 +236,17 @@ export interface Database {
   log_nodes: LogNodeTable
   recovery_setups: RecoverySetupTable
   recoveries: RecoveryTable
+  duress_alerts: DuressAlertTable
+}
+
+/** Issue 19: a vault's silent duress alert (spec 10.9): the grant it tells and its token's hash. */
+export interface DuressAlertTable {
+  vault_id: string
+  grant_id: string
+  token_hash: string
+  created_at: number
+  fired_count: number
+  last_fired_at: number | null
 }
 
 /** A vault's recovery set-up at its current epoch (spec 9.4): replaced at every rotation. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { BlobRepository } from './blobs.js'
+import { DuressAlertRepository } from './duress-alerts.js'
 import { GrantRepository } from './grants.js'
 import { AccessLog } from './log.js'
 import { RecordRepository } from './records.js'
@@ -29,6 +30,8 @@ export interface Repositories {
   readonly rotations: RotationRepository
   /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
   readonly verifiableLog: VerifiableLog
+  /** Issue 19: the silent duress alert of each vault (spec 10.9). */
+  readonly duressAlerts: DuressAlertRepository
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -46,5 +49,6 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     recoveries: new RecoveryRepository(db, log, clock),
     rotations: new RotationRepository(db, log, clock),
     verifiableLog: new VerifiableLog(db),
+    duressAlerts: new DuressAlertRepository(db, clock),
   }
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js'
 import type { App } from '../http/route.js'
 import { registerDiscoveryRoutes } from './discovery.js'
+import { registerDuressAlertRoutes } from './duress-alerts.js'
 import { registerEventRoutes } from './events.js'
 import { registerGrantRoutes } from './grants.js'
 import { registerInboxRoutes } from './inbox.js'
@@ -25,4 +26,5 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerEventRoutes(app, ctx)
   registerRotationRoutes(app, ctx)
   registerRecoveryRoutes(app, ctx)
+  registerDuressAlertRoutes(app, ctx)
 }
