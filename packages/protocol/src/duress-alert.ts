@@ -8,9 +8,7 @@ import { idSchema } from './ids.js'
  * later presents the token (it holds no key of the vault, so the token is its only capability);
  * the supporter's client reads whether an alert has fired. The host learns only that and when.
  */
-export const putDuressAlertSchema = z
-  .object({ grant_id: idSchema, token_sha256: base64urlBytesSchema(32) })
-  .strict()
+export const putDuressAlertSchema = z.object({ grant_id: idSchema, token_sha256: base64urlBytesSchema(32) }).strict()
 export type PutDuressAlert = z.infer<typeof putDuressAlertSchema>
 
 export const fireDuressAlertSchema = z.object({ token: base64urlBytesSchema(32) }).strict()

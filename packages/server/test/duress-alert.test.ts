@@ -45,7 +45,13 @@ describe('the silent duress alert', () => {
     holder = await HolderClient.createVault(host.url)
     await holder.putRecord(
       'appointment',
-      { recordType: 'appointment', with: 'Probation', purpose: 'First meeting', time: '2026-12-04T10:00:00Z', address: 'Leeds' },
+      {
+        recordType: 'appointment',
+        with: 'Probation',
+        purpose: 'First meeting',
+        time: '2026-12-04T10:00:00Z',
+        address: 'Leeds',
+      },
       'Appointment',
     )
   })
@@ -89,7 +95,9 @@ describe('the silent duress alert', () => {
 
     // Revoked, the supporter's token reads nothing at all.
     await holder.revoke(supporter.grant.grant_id)
-    const token = await (supporter.service as unknown as { accessToken(): Promise<string> }).accessToken().catch(() => '')
+    const token = await (supporter.service as unknown as { accessToken(): Promise<string> })
+      .accessToken()
+      .catch(() => '')
     const connection = new HostConnection(host.url, host.orgs.supporter.identity.keys.signing)
     const after = await connection.send({ method: 'GET', path: '/grant/duress-alert', accessToken: token || 'x' })
     expect(after.status).toBe(401)

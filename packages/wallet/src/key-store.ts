@@ -309,14 +309,21 @@ export async function setSecondPin(pin: string, decoy: DecoyContents | undefined
  * The decoy's store: reads the same entries a real session reads (and cannot open them), answers
  * with the decoy's items only. Its device keys are random bytes made now, registered nowhere.
  */
-function decoyStore(key: CryptoKey, slot: SealedEntry, contents: DecoyContents): UnlockedStore & { decoy: DecoyContents } {
+function decoyStore(
+  key: CryptoKey,
+  slot: SealedEntry,
+  contents: DecoyContents,
+): UnlockedStore & { decoy: DecoyContents } {
   let current = contents
   const junk = () => crypto.getRandomValues(new Uint8Array(32))
   return {
     decoy: contents,
     vault: {
       vaultId: toB64(crypto.getRandomValues(new Uint8Array(16))),
-      device: { signing: { secretKey: junk(), publicKey: junk() }, agreement: { secretKey: junk(), publicKey: junk() } },
+      device: {
+        signing: { secretKey: junk(), publicKey: junk() },
+        agreement: { secretKey: junk(), publicKey: junk() },
+      },
     },
     async saveRecords(records) {
       current = { ...current, records }

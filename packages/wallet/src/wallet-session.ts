@@ -295,9 +295,14 @@ export class WalletSession {
   }
 
   /** Issue 19: sets the second PIN, opening a decoy of this vault's T1 items only ([DUR-PIN-01]). */
-  async setSecondPin(pin: string, alert?: DecoyContents['alert']): Promise<'set' | 'samePin'> {
+  async setSecondPin(pin: string, alertGrantId?: string): Promise<'set' | 'samePin'> {
     if (decoyOf(this.store) !== undefined) throw new TypeError('offline')
-    return setSecondPin(pin, decoyContents(await this.savedRecords(), alert))
+    const records = await this.savedRecords()
+    const set = await setSecondPin(pin, decoyContents(records))
+    // The silent alert only if the holder chose a supporter ([DUR-ALERT-01]): its token goes in the decoy.
+    if (set !== 'set' || alertGrantId === undefined) return set
+    const alert: DecoyContents['alert'] = await this.#required().setDuressAlert(alertGrantId)
+    return setSecondPin(pin, decoyContents(records, alert))
   }
 
   /*

@@ -19,6 +19,7 @@ import { checkScreen, launchChromium, skipBrowser } from './browser.js'
  */
 const PIN = '582047'
 const DURESS = '316924'
+const STATIC_FILE = /\.(svg|png|ico|js|css|webmanifest|woff2?)$/
 
 function licence(): RecordPayload {
   const today = new Date().toISOString().slice(0, 10)
@@ -273,8 +274,13 @@ describe.skipIf(skipBrowser)('the duress PIN (scenario 14)', () => {
 
     // Scenario 14 proper: the phone has network; the coercer watches the screen.
     await context.setOffline(false)
+    // The app opened afresh, so nothing the real session started is still in flight.
+    await page.reload({ waitUntil: 'networkidle' })
     const requests: string[] = []
-    page.on('request', (request) => requests.push(request.url()))
+    // The app's own files (an icon loaded late) are not requests about the vault.
+    page.on('request', (request) => {
+      if (!STATIC_FILE.test(new URL(request.url()).pathname)) requests.push(request.url())
+    })
     const online = await unlock(DURESS)
     // No alert was chosen: the decoy sends nothing at all.
     expect(requests).toEqual([])
@@ -301,9 +307,77 @@ describe.skipIf(skipBrowser)('the duress PIN (scenario 14)', () => {
     // The real PIN still opens the real vault, with the licence.
     await page.getByRole('button', { name: 'Lock' }).click()
     const realOnline = await unlock(PIN)
-    process.stdout.write(`unlock to home (online): real ${realOnline.ms} ms, storage calls ${JSON.stringify(realOnline.calls)}\n`)
+    process.stdout.write(
+      `unlock to home (online): real ${realOnline.ms} ms, storage calls ${JSON.stringify(realOnline.calls)}\n`,
+    )
     await page.getByRole('button', { name: 'My things', exact: true }).click()
     await page.getByText('Sam Patel', { exact: false }).waitFor()
     expect(pageErrors).toEqual([])
-  })
+  }, 180_000)
+
+  it('[DUR-ALERT-01][DUR-ALERT-03] with a supporter chosen, the duress unlock tells them silently: one request, nothing on screen', async () => {
+    // The real vault (open from the test above) shares appointments with a resettlement worker.
+    await page.getByRole('button', { name: 'Back to home' }).click()
+    await page.getByRole('button', { name: 'Show my code at a desk' }).click()
+    const codeBox = page.getByTestId('pairing-code')
+    await codeBox.waitFor()
+    const supporter = host.service(host.orgs.supporter)
+    const ask = await supporter.requestAccess({
+      pairingCode: (await codeBox.textContent()) ?? '',
+      holderRoot: { safetyCode: (await page.getByTestId('safety-code').textContent()) ?? '' },
+      bindingMessage: 'Reconnect 4410',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['appointment'],
+          purpose: 'To help you get to your appointments.',
+          duration_days: 90,
+        },
+      ],
+    })
+    await page.getByRole('heading', { name: 'Who is asking' }).waitFor({ timeout: 15_000 })
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByRole('button', { name: 'No, go on' }).click()
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByRole('button', { name: 'Next' }).click()
+    await page.getByRole('button', { name: 'Share', exact: true }).click()
+    await page.getByRole('heading', { name: 'You shared your things' }).waitFor()
+    await supporter.waitForDecision(ask.authReqId, { intervalMs: 100 })
+    const grantId = (await supporter.grant()).grant_id
+    await page.getByRole('button', { name: 'Back to home' }).click()
+
+    // The holder chooses to tell the supporter quietly.
+    await page.getByRole('button', { name: 'A second PIN for when you are not safe' }).click()
+    await page.getByRole('radio', { name: 'Quietly tell Reconnect Support' }).check()
+    await checkScreen(page, 'duress-04-alert')
+    await page.getByLabel('Second PIN', { exact: true }).fill(DURESS)
+    await page.getByLabel('Type the second PIN again').fill(DURESS)
+    await page.getByRole('button', { name: 'Save my second PIN' }).click()
+    await page.getByText('Your second PIN is saved.', { exact: false }).waitFor()
+    await page.getByRole('button', { name: 'Lock' }).click()
+
+    // The coercer watches the screen; the phone has network; the app opened afresh.
+    await page.reload({ waitUntil: 'networkidle' })
+    const requests: { method: string; url: string }[] = []
+    const listen = (request: { method(): string; url(): string }) => {
+      if (!STATIC_FILE.test(new URL(request.url()).pathname))
+        requests.push({ method: request.method(), url: request.url() })
+    }
+    page.on('request', listen)
+    await unlock(DURESS)
+    page.off('request', listen)
+    expect(requests).toEqual([{ method: 'POST', url: `${host.url}/duress-alert` }])
+    const home = ((await page.locator('main').textContent()) ?? '').toLowerCase()
+    for (const tell of ['reconnect', 'told', 'alert', 'second pin', 'quietly']) expect(home).not.toContain(tell)
+    await expect
+      .poll(async () => (await host.db.selectFrom('duress_alerts').select('fired_count').execute())[0]?.fired_count)
+      .toBe(1)
+
+    // The supporter hears of it once the grant has started (its cooling-off is the host's to end:
+    // the test plays the clock by moving the start into the past).
+    await host.db.updateTable('grants').set({ starts_at: Date.now() - 1000 }).where('id', '=', grantId).execute()
+    expect((await supporter.duressAlert()).fired_count).toBe(1)
+    expect(pageErrors).toEqual([])
+  }, 180_000)
 })

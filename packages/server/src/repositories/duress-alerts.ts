@@ -49,6 +49,9 @@ export class DuressAlertRepository {
       .executeTakeFirst()
     return row === undefined
       ? { fired_count: 0, last_fired_at: null }
-      : { fired_count: Number(row.fired_count), last_fired_at: row.last_fired_at === null ? null : Number(row.last_fired_at) }
+      : {
+          fired_count: Number(row.fired_count),
+          last_fired_at: row.last_fired_at === null ? null : Number(row.last_fired_at),
+        }
   }
 }

@@ -1,9 +1,4 @@
-import {
-  duressAlertStateSchema,
-  fireDuressAlertSchema,
-  putDuressAlertSchema,
-  vaultPathSchema,
-} from '@holdall/protocol'
+import { duressAlertStateSchema, fireDuressAlertSchema, putDuressAlertSchema, vaultPathSchema } from '@holdall/protocol'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
 import { sha256Base64url } from '../hashing.js'

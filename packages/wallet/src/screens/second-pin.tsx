@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks'
+import { useContext, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
 import { useLanguage } from '../i18n.js'
+import { SupporterContext } from '../supporter.js'
 import type { WalletSession } from '../wallet-session.js'
 import { PinField } from './start.js'
 
@@ -23,6 +24,9 @@ export function SecondPin({ session, onHome, onLock }: SecondPinProps) {
   const [error, setError] = useState<{ field: 'second-pin' | 'second-pin-again' | undefined; message: string }>()
   const [done, setDone] = useState<string>()
   const [busy, setBusy] = useState(false)
+  // A silent alert can go to a supporter the holder shares with ([DUR-ALERT-01]); nobody by default.
+  const { grants: supporters } = useContext(SupporterContext)
+  const [tell, setTell] = useState<string>('')
   const submit = async (event: Event) => {
     event.preventDefault()
     if (!PIN_PATTERN.test(pin)) return setError({ field: 'second-pin', message: t('pinTooShort') })
@@ -30,7 +34,7 @@ export function SecondPin({ session, onHome, onLock }: SecondPinProps) {
     setError(undefined)
     setBusy(true)
     try {
-      const result = await session.setSecondPin(pin)
+      const result = await session.setSecondPin(pin, tell === '' ? undefined : tell)
       if (result === 'samePin') setError({ field: 'second-pin', message: t('secondPinSame') })
       else setDone(t('secondPinSaved'))
     } catch {
@@ -41,8 +45,7 @@ export function SecondPin({ session, onHome, onLock }: SecondPinProps) {
       setBusy(false)
     }
   }
-  const fieldError = (field: 'second-pin' | 'second-pin-again') =>
-    error?.field === field ? error.message : undefined
+  const fieldError = (field: 'second-pin' | 'second-pin-again') => (error?.field === field ? error.message : undefined)
   return (
     <Layout title={t('secondPinTitle')} onHome={onHome} onLock={onLock}>
       <ErrorSummary message={error?.message} {...(error?.field ? { field: error.field } : {})} />
@@ -72,6 +75,27 @@ export function SecondPin({ session, onHome, onLock }: SecondPinProps) {
           onInput={setAgain}
           error={fieldError('second-pin-again')}
         />
+        {supporters.length > 0 && (
+          <fieldset class="radios">
+            <legend>{t('secondPinAlertLegend')}</legend>
+            <p class="hint">{t('secondPinAlertHint')}</p>
+            {[
+              { grantId: '', label: t('secondPinAlertNone') },
+              ...supporters.map((g) => ({ grantId: g.grantId, label: t('secondPinAlert', { name: g.name }) })),
+            ].map((choice) => (
+              <div class="radio" key={choice.grantId}>
+                <input
+                  type="radio"
+                  id={`tell-${choice.grantId || 'none'}`}
+                  name="tell"
+                  checked={tell === choice.grantId}
+                  onChange={() => setTell(choice.grantId)}
+                />
+                <label for={`tell-${choice.grantId || 'none'}`}>{choice.label}</label>
+              </div>
+            ))}
+          </fieldset>
+        )}
         {busy ? (
           <p role="status">{t('creating')}</p>
         ) : (
