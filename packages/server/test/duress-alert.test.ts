@@ -54,7 +54,7 @@ describe('the silent duress alert', () => {
       },
       'Appointment',
     )
-  })
+  }, 60_000)
   afterAll(async () => host?.close())
 
   it('[DUR-ALERT-02][DUR-ALERT-03][DUR-ALERT-04] set for a supporter only; fired with the same answer for any token; read by that supporter only', async () => {
@@ -101,5 +101,5 @@ describe('the silent duress alert', () => {
     const connection = new HostConnection(host.url, host.orgs.supporter.identity.keys.signing)
     const after = await connection.send({ method: 'GET', path: '/grant/duress-alert', accessToken: token || 'x' })
     expect(after.status).toBe(401)
-  })
+  }, 60_000)
 })

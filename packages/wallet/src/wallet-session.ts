@@ -294,6 +294,17 @@ export class WalletSession {
     return WalletSession.#connect(result.store, origin)
   }
 
+  /** Issue 19, assisted mode: whether `pin` is this vault's own PIN (wrong tries count as at unlock). */
+  async confirmPin(pin: string): Promise<boolean> {
+    const result = await unlockStore(pin)
+    return (
+      result.kind === 'open' &&
+      decoyOf(result.store) === undefined &&
+      decoyOf(this.store) === undefined &&
+      result.store.vault.vaultId === this.store.vault.vaultId
+    )
+  }
+
   /** Issue 19: sets the second PIN, opening a decoy of this vault's T1 items only ([DUR-PIN-01]). */
   async setSecondPin(pin: string, alertGrantId?: string): Promise<'set' | 'samePin'> {
     if (decoyOf(this.store) !== undefined) throw new TypeError('offline')
@@ -404,7 +415,7 @@ export class WalletSession {
    * host's clock as this phone last learned it, never the phone's own alone; the share is noted
    * in the record's sealed log on this phone.
    */
-  async showOffline(record: SavedRecord): Promise<{ text: string; expiresAt: number }> {
+  async showOffline(record: SavedRecord, assistedBy?: string): Promise<{ text: string; expiresAt: number }> {
     const copy = record.offline
     if (copy === undefined) throw new TypeError('this record cannot be shown offline')
     const live = this.client?.hostTimeKnown ? this.client : undefined
@@ -424,6 +435,7 @@ export class WalletSession {
       },
       deviceSigningSecretKey: this.store.vault.device.signing.secretKey,
       time,
+      ...(assistedBy === undefined ? {} : { assistedBy }),
     })
     const records = (await this.savedRecords()).map((r) =>
       r.recordId === record.recordId ? { ...r, shownOffline: [...(r.shownOffline ?? []), made.log] } : r,

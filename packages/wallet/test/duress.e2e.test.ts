@@ -376,7 +376,11 @@ describe.skipIf(skipBrowser)('the duress PIN (scenario 14)', () => {
 
     // The supporter hears of it once the grant has started (its cooling-off is the host's to end:
     // the test plays the clock by moving the start into the past).
-    await host.db.updateTable('grants').set({ starts_at: Date.now() - 1000 }).where('id', '=', grantId).execute()
+    await host.db
+      .updateTable('grants')
+      .set({ starts_at: Date.now() - 1000 })
+      .where('id', '=', grantId)
+      .execute()
     expect((await supporter.duressAlert()).fired_count).toBe(1)
     expect(pageErrors).toEqual([])
   }, 180_000)
