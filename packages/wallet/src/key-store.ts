@@ -228,6 +228,8 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
     return waitUntil > 0 ? { kind: 'wait', until: waitUntil } : { kind: 'wrongPin', triesLeft: FREE_TRIES - failures }
   }
   if (attempts.failures > 0) await withStore('readwrite', (s) => s.delete(ATTEMPTS_ENTRY))
+  // A store made before the second slot existed gets its filler now (no second PIN can exist yet).
+  if (second === undefined) await putEntry(SECOND_ENTRY, await secondPinFiller(entry.kdf, entry.salt))
   const vault: StoredVault = {
     vaultId: serialised.vaultId,
     device: {
