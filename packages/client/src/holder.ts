@@ -13,6 +13,7 @@ import {
   keyThumbprint,
   nextDeviceChainEntry,
   randomBytes,
+  sha256Bytes,
   signCompactJws,
   signDeviceWrapStatement,
   signInboxKeyStatement,
@@ -767,6 +768,19 @@ export class HolderClient {
 
   async deny(request: PendingRequest): Promise<void> {
     await this.#send('POST', `/vaults/${this.vaultId}/requests/${request.request_id}/deny`, { json: {} })
+  }
+
+  /**
+   * Issue 19: sets the silent duress alert ([DUR-ALERT-02]) for a live supporter grant. Returns the
+   * fresh token (base64url) the decoy presents, and the URL it presents it to; the host keeps only
+   * the token's SHA-256.
+   */
+  async setDuressAlert(grantId: string): Promise<{ url: string; token: string }> {
+    const token = randomBytes(32)
+    await this.#send('PUT', `/vaults/${this.vaultId}/duress-alert`, {
+      json: { grant_id: grantId, token_sha256: base64urlEncode(sha256Bytes(token)) },
+    })
+    return { url: `${this.#host.baseUrl}/duress-alert`, token: base64urlEncode(token) }
   }
 
   async grants(): Promise<Grant[]> {

@@ -15,6 +15,8 @@ import {
 import {
   type AuthorizationDetail,
   type ClientMetadata,
+  type DuressAlertState,
+  duressAlertStateSchema,
   type GrantInfo as GrantInfoWire,
   type GrantReceiptClaims,
   grantInfoSchema,
@@ -286,6 +288,13 @@ export class ServiceClient {
    */
   async grant(): Promise<GrantInfo> {
     return (await this.verifiedGrant()).info
+  }
+
+  /** Issue 19, for a supporter: whether the holder's silent duress alert for this grant fired ([DUR-ALERT-04]). */
+  async duressAlert(): Promise<DuressAlertState> {
+    return duressAlertStateSchema.parse(
+      await this.host.json<unknown>({ method: 'GET', path: '/grant/duress-alert', accessToken: await this.#token() }),
+    )
   }
 
   /** For subclasses: the grant with its verified device chain and receipt claims. */

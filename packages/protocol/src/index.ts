@@ -5,6 +5,7 @@
  */
 
 export * from './api.js'
+export * from './duress-alert.js'
 export { base64urlBytesSchema, base64urlLength, base64urlSchema } from './encoding.js'
 export {
   type EnvelopeDescriptor,

@@ -1,5 +1,5 @@
 import type { AuthorizationDetail } from './api.js'
-import { mayReceive, type OrganisationCategory, type RecordType } from './record-types.js'
+import { mayReceive, type OrganisationCategory, RECORD_TYPES, type RecordType } from './record-types.js'
 
 /**
  * Request templates per organisation category (spec 5.8.1, [TPL-01]..[TPL-04]): what an
@@ -9,7 +9,7 @@ import { mayReceive, type OrganisationCategory, type RecordType } from './record
  * the same template as an honest host.
  *
  * Categories without a template (prison, probation, police, prison healthcare, GP surgery, ID
- * scheme, supporter) may ask, as before, for any record type their category may receive
+ * scheme) may ask, as before, for any record type their category may receive
  * ({@link mayReceive}) for as long as they ask.
  */
 export interface RequestTemplate {
@@ -95,6 +95,15 @@ export const REQUEST_TEMPLATES: Partial<Record<OrganisationCategory, RequestTemp
     recordTypes: ['cv', 'qualification_certificate', 'disclosure_statement', 'identity_document'],
     defaultDurationDays: 7,
     maxDurationDays: 30,
+    mode: 'view_until',
+    nonStatutory: true,
+  },
+  // Issue 19, scenario 13 ([SUP-GRANT-03]): a family member or resettlement worker, for 90 days at
+  // most. Every type a supporter may receive; the wallet offers appointments and the licence first.
+  supporter: {
+    recordTypes: (Object.keys(RECORD_TYPES) as RecordType[]).filter((type) => mayReceive(type, 'supporter')),
+    defaultDurationDays: 90,
+    maxDurationDays: 90,
     mode: 'view_until',
     nonStatutory: true,
   },

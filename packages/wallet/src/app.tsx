@@ -1,6 +1,7 @@
 import type { PendingRequest } from '@holdall/protocol'
 import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import { HelperContext, HelperScreen } from './assisted.js'
 import { LanguageContext, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
 import { Goodbye } from './screens/goodbye.js'
@@ -8,6 +9,7 @@ import { type Destination, Home, Requests } from './screens/home.js'
 import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
 import { RequestFlow } from './screens/request.js'
+import { SecondPin } from './screens/second-pin.js'
 import { Shared } from './screens/shared.js'
 import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
@@ -57,6 +59,12 @@ export function App({ origin }: { readonly origin: string }) {
   const idleTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   // Issue 19: a supporter's live grants, shown on every screen with a one-tap stop.
   const [supporters, setSupporters] = useState<readonly SupporterGrant[]>([])
+  // Issue 19, assisted mode: who is helping on this phone; locking ends it.
+  const [helper, setHelper] = useState<string>()
+  const helperState = useMemo(
+    () => ({ helper, start: (name: string) => setHelper(name), end: () => setHelper(undefined) }),
+    [helper],
+  )
 
   const setLanguage = useCallback((next: Language) => {
     setLanguageState(next)
@@ -89,6 +97,7 @@ export function App({ origin }: { readonly origin: string }) {
     // Dropping the session drops the unwrapped keys, the PIN key and the access token with it.
     setPhase({ name: 'locked', idle })
     setScreen({ name: 'home' })
+    setHelper(undefined)
     setPending([])
   }, [])
 
@@ -300,13 +309,21 @@ export function App({ origin }: { readonly origin: string }) {
         case 'goodbye':
           body = <Goodbye session={s} onHome={home} onLock={onLock} onForgotten={() => setPhase({ name: 'welcome' })} />
           break
+        case 'secondPin':
+          body = <SecondPin session={s} onHome={home} onLock={onLock} />
+          break
+        case 'helper':
+          body = <HelperScreen onHome={home} onLock={onLock} />
+          break
       }
     }
   }
   return (
     <LanguageContext.Provider value={languageState}>
       <SupporterContext.Provider value={supporterState}>
-        <Fragment key={connection}>{body}</Fragment>
+        <HelperContext.Provider value={helperState}>
+          <Fragment key={connection}>{body}</Fragment>
+        </HelperContext.Provider>
       </SupporterContext.Provider>
     </LanguageContext.Provider>
   )

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef } from 'preact/hooks'
+import { HelperNotice } from './assisted.js'
 import { useLanguage } from './i18n.js'
 import { SupporterNotice } from './supporter.js'
 
@@ -58,6 +59,7 @@ export function Layout({ title, children, onLock, onHome, offline }: LayoutProps
           {title}
         </h1>
         {onLock && <SupporterNotice />}
+        {onLock && <HelperNotice />}
         {children}
         {onHome && (
           <p class="back">

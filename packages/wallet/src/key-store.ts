@@ -176,6 +176,8 @@ export async function createStore(pin: string, vault: StoredVault): Promise<Unlo
   }
   const entry = await seal(key, kdf, salt, serialised)
   await putEntry(KEYS_ENTRY, entry)
+  // Issue 19: every store has a second-PIN slot from the start (filler until one is set).
+  await putEntry(SECOND_ENTRY, await secondPinFiller(kdf, salt))
   return unlocked(key, entry, vault)
 }
 
@@ -202,6 +204,8 @@ export type UnlockResult =
 export async function unlockStore(pin: string): Promise<UnlockResult> {
   const entry = await getEntry(KEYS_ENTRY)
   if (entry === undefined) throw new Error('no vault on this device')
+  // Issue 19: the second-PIN slot is always read, and always tried, whichever PIN this is.
+  const second = await getEntry(SECOND_ENTRY)
   const attempts = ((await withStore<unknown>('readonly', (s) => s.get(ATTEMPTS_ENTRY))) as Attempts | undefined) ?? {
     failures: 0,
     waitUntil: 0,
@@ -210,7 +214,13 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
   const key = await pinKey(pin, entry.salt, entry.kdf)
   let serialised: SerialisedVault
   try {
-    serialised = (await open(key, entry)) as SerialisedVault
+    const [real, decoy] = [await tryOpen(key, entry), await tryOpen(key, second)]
+    if (real === undefined && decoy !== undefined) {
+      if (attempts.failures > 0) await withStore('readwrite', (s) => s.delete(ATTEMPTS_ENTRY))
+      return { kind: 'open', store: decoyStore(key, second as SealedEntry, decoy as DecoyContents) }
+    }
+    if (real === undefined) throw new Error('wrong PIN')
+    serialised = real as SerialisedVault
   } catch {
     const failures = attempts.failures + 1
     const waitUntil = failures >= FREE_TRIES ? Date.now() + FIRST_WAIT_MS * 2 ** (failures - FREE_TRIES) : 0
@@ -218,6 +228,8 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
     return waitUntil > 0 ? { kind: 'wait', until: waitUntil } : { kind: 'wrongPin', triesLeft: FREE_TRIES - failures }
   }
   if (attempts.failures > 0) await withStore('readwrite', (s) => s.delete(ATTEMPTS_ENTRY))
+  // A store made before the second slot existed gets its filler now (no second PIN can exist yet).
+  if (second === undefined) await putEntry(SECOND_ENTRY, await secondPinFiller(entry.kdf, entry.salt))
   const vault: StoredVault = {
     vaultId: serialised.vaultId,
     device: {
@@ -227,4 +239,116 @@ export async function unlockStore(pin: string): Promise<UnlockResult> {
     ...(serialised.rootFingerprint === undefined ? {} : { rootFingerprint: serialised.rootFingerprint }),
   }
   return { kind: 'open', store: unlocked(key, entry, vault) }
+}
+
+/*
+ * Issue 19, the duress PIN ([DUR-PIN-01], [DUR-PIN-02]; spec 10.9). A second slot, `SECOND_ENTRY`,
+ * sits beside the keys in every store: sealed like them, under the same salt and scrypt cost, and
+ * padded to a fixed size. Until the holder sets a second PIN it holds random bytes sealed under a
+ * random key that is thrown away. Unlocking reads both slots, runs scrypt once and tries both, so a
+ * real unlock and a duress unlock do the same work and the same reads. The second slot holds only
+ * the decoy's T1 items (and, if chosen, the alert's capability): no key of the vault, no vault id,
+ * so nothing the duress PIN opens leads to the real keys, and the real slot never opens under it.
+ */
+const SECOND_ENTRY = 'device-keys-2'
+/** The second slot's plaintext is padded to a multiple of this, so a filler and a small decoy look alike. */
+const SECOND_PAD = 8192
+
+/** What the second PIN opens: T1 copies only ([DUR-PIN-01]) and, if the holder chose it, an alert. */
+export interface DecoyContents {
+  readonly decoy: 1
+  readonly records: unknown
+  /** The silent alert's one-time capability ([DUR-ALERT-01]); absent unless the holder chose a supporter. */
+  readonly alert?: { readonly url: string; readonly token: string }
+}
+
+async function sealPadded(
+  key: CryptoKey,
+  kdf: SealedEntry['kdf'],
+  salt: Uint8Array<ArrayBuffer>,
+  value: unknown,
+): Promise<SealedEntry> {
+  const text = JSON.stringify(value)
+  const size = Math.ceil((new TextEncoder().encode(text).length + 1) / SECOND_PAD) * SECOND_PAD
+  const padded = { p: text, z: ' '.repeat(size - new TextEncoder().encode(JSON.stringify({ p: text, z: '' })).length) }
+  return seal(key, kdf, salt, padded)
+}
+
+async function secondPinFiller(kdf: SealedEntry['kdf'], salt: Uint8Array<ArrayBuffer>): Promise<SealedEntry> {
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt'])
+  return sealPadded(key, kdf, salt, { filler: toB64(crypto.getRandomValues(new Uint8Array(32))) })
+}
+
+/** Opens an entry, or undefined if this key does not open it (or there is none). */
+async function tryOpen(key: CryptoKey, entry: SealedEntry | undefined): Promise<unknown> {
+  if (entry === undefined) return undefined
+  try {
+    const opened = (await open(key, entry)) as { p?: unknown }
+    return typeof opened.p === 'string' ? JSON.parse(opened.p) : opened
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Sets (or, with `decoy` undefined, clears) the second PIN. Refused if it opens the real slot (it is
+ * the real PIN). Needs no key of the vault: it seals a new slot under the second PIN alone.
+ */
+export async function setSecondPin(pin: string, decoy: DecoyContents | undefined): Promise<'set' | 'samePin'> {
+  const entry = await getEntry(KEYS_ENTRY)
+  if (entry === undefined) throw new Error('no vault on this device')
+  if (decoy === undefined) {
+    await putEntry(SECOND_ENTRY, await secondPinFiller(entry.kdf, entry.salt))
+    return 'set'
+  }
+  const key = await pinKey(pin, entry.salt, entry.kdf)
+  if ((await tryOpen(key, entry)) !== undefined) return 'samePin'
+  await putEntry(SECOND_ENTRY, await sealPadded(key, entry.kdf, entry.salt, decoy))
+  return 'set'
+}
+
+/**
+ * The decoy's store: reads the same entries a real session reads (and cannot open them), answers
+ * with the decoy's items only. Its device keys are random bytes made now, registered nowhere.
+ */
+function decoyStore(
+  key: CryptoKey,
+  slot: SealedEntry,
+  contents: DecoyContents,
+): UnlockedStore & { decoy: DecoyContents } {
+  let current = contents
+  const junk = () => crypto.getRandomValues(new Uint8Array(32))
+  return {
+    decoy: contents,
+    vault: {
+      vaultId: toB64(crypto.getRandomValues(new Uint8Array(16))),
+      device: {
+        signing: { secretKey: junk(), publicKey: junk() },
+        agreement: { secretKey: junk(), publicKey: junk() },
+      },
+    },
+    async saveRecords(records) {
+      current = { ...current, records }
+      await putEntry(SECOND_ENTRY, await sealPadded(key, slot.kdf, slot.salt, current))
+    },
+    async loadRecords() {
+      await getEntry(RECORDS_ENTRY)
+      return current.records
+    },
+    async saveLog() {},
+    async loadLog() {
+      await getEntry(LOG_ENTRY)
+      return undefined
+    },
+    async saveLogEvents() {},
+    async loadLogEvents() {
+      await getEntry(LOG_EVENTS_ENTRY)
+      return undefined
+    },
+  }
+}
+
+/** The decoy's contents if this store was opened with the second PIN (held in memory only). */
+export function decoyOf(store: UnlockedStore): DecoyContents | undefined {
+  return (store as { decoy?: DecoyContents }).decoy
 }

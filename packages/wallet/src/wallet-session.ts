@@ -49,7 +49,16 @@ import {
   TRUST_LIST_WELL_KNOWN_PATH,
   trustListDocumentSchema,
 } from '@holdall/protocol'
-import { createStore, type UnlockedStore, type UnlockResult, unlockStore } from './key-store.js'
+import { decoyContents, sendSilentAlert } from './duress.js'
+import {
+  createStore,
+  type DecoyContents,
+  decoyOf,
+  setSecondPin,
+  type UnlockedStore,
+  type UnlockResult,
+  unlockStore,
+} from './key-store.js'
 
 /** What the wallet keeps of an opened record, sealed in the local store for offline reading. */
 export interface SavedRecord {
@@ -369,7 +378,35 @@ export class WalletSession {
   static async unlock(pin: string, origin: string): Promise<WalletSession | Exclude<UnlockResult, { kind: 'open' }>> {
     const result = await unlockStore(pin)
     if (result.kind !== 'open') return result
+    // Issue 19: the second PIN opens the decoy, shown as a wallet that cannot reach its host.
+    const decoy = decoyOf(result.store)
+    if (decoy !== undefined) {
+      sendSilentAlert(decoy)
+      return new WalletSession(result.store, undefined, undefined)
+    }
     return WalletSession.#connect(result.store, origin)
+  }
+
+  /** Issue 19, assisted mode: whether `pin` is this vault's own PIN (wrong tries count as at unlock). */
+  async confirmPin(pin: string): Promise<boolean> {
+    const result = await unlockStore(pin)
+    return (
+      result.kind === 'open' &&
+      decoyOf(result.store) === undefined &&
+      decoyOf(this.store) === undefined &&
+      result.store.vault.vaultId === this.store.vault.vaultId
+    )
+  }
+
+  /** Issue 19: sets the second PIN, opening a decoy of this vault's T1 items only ([DUR-PIN-01]). */
+  async setSecondPin(pin: string, alertGrantId?: string): Promise<'set' | 'samePin'> {
+    if (decoyOf(this.store) !== undefined) throw new TypeError('offline')
+    const records = await this.savedRecords()
+    const set = await setSecondPin(pin, decoyContents(records))
+    // The silent alert only if the holder chose a supporter ([DUR-ALERT-01]): its token goes in the decoy.
+    if (set !== 'set' || alertGrantId === undefined) return set
+    const alert: DecoyContents['alert'] = await this.#required().setDuressAlert(alertGrantId)
+    return setSecondPin(pin, decoyContents(records, alert))
   }
 
   /*
@@ -397,7 +434,7 @@ export class WalletSession {
 
   /** Tries the host again (the network came back): a new online session, or this one. */
   async reconnect(origin: string): Promise<WalletSession> {
-    if (this.online) return this
+    if (this.online || decoyOf(this.store) !== undefined) return this
     const next = await WalletSession.#connect(this.store, origin)
     return next.online || next.tampering !== undefined ? next : this
   }
@@ -471,7 +508,7 @@ export class WalletSession {
    * host's clock as this phone last learned it, never the phone's own alone; the share is noted
    * in the record's sealed log on this phone.
    */
-  async showOffline(record: SavedRecord): Promise<{ text: string; expiresAt: number }> {
+  async showOffline(record: SavedRecord, assistedBy?: string): Promise<{ text: string; expiresAt: number }> {
     const copy = record.offline
     if (copy === undefined) throw new TypeError('this record cannot be shown offline')
     const live = this.client?.hostTimeKnown ? this.client : undefined
@@ -491,6 +528,7 @@ export class WalletSession {
       },
       deviceSigningSecretKey: this.store.vault.device.signing.secretKey,
       time,
+      ...(assistedBy === undefined ? {} : { assistedBy }),
     })
     const records = (await this.savedRecords()).map((r) =>
       r.recordId === record.recordId ? { ...r, shownOffline: [...(r.shownOffline ?? []), made.log] } : r,

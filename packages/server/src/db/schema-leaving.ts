@@ -1,4 +1,4 @@
-/* Tables of leaving (spec chapter 13), kept apart so schema.ts stays readable at once. */
+/* Tables of leaving (spec chapter 13) and of leaving under pressure (10.9), kept apart so schema.ts stays readable at once. */
 
 /** An erased vault's tombstone and its erasure's progress (migration 0012, spec chapter 13). */
 export interface ErasureTable {
@@ -19,4 +19,14 @@ export interface ErasureTable {
 export interface ErasedTokenTable {
   token_hash: string
   expires_at: number
+}
+
+/** Issue 19: a vault's silent duress alert (spec 10.9): the grant it tells and its token's hash. */
+export interface DuressAlertTable {
+  vault_id: string
+  grant_id: string
+  token_hash: string
+  created_at: number
+  fired_count: number
+  last_fired_at: number | null
 }

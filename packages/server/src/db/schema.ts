@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { HandleTable } from './schema-federation.js'
-import type { ErasedTokenTable, ErasureTable } from './schema-leaving.js'
+import type { DuressAlertTable, ErasedTokenTable, ErasureTable } from './schema-leaving.js'
 
 /*
  * Database types describe the database only (kysely convention): nullable columns are `T | null`,
@@ -241,6 +241,7 @@ export interface Database {
   handles: HandleTable
   erasures: ErasureTable
   erased_tokens: ErasedTokenTable
+  duress_alerts: DuressAlertTable
 }
 
 /** A vault's recovery set-up at its current epoch (spec 9.4): replaced at every rotation. */

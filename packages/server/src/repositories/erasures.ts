@@ -25,6 +25,8 @@ export const VAULT_TABLES = [
   'devices',
   // A handle's record names the vault and its root (spec 11.4): nothing of the vault is kept (ERA-KEEP-01).
   'handles',
+  // The chosen supporter's alert (spec 10.9): its grant is gone, and so must it be.
+  'duress_alerts',
 ] as const
 
 export type ErasureRow = Awaited<ReturnType<ErasureRepository['find']>>

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { BlobRepository } from './blobs.js'
+import { DuressAlertRepository } from './duress-alerts.js'
 import { ErasureRepository } from './erasures.js'
 import { GrantRepository } from './grants.js'
 import { HandleRepository } from './handles.js'
@@ -35,6 +36,8 @@ export interface Repositories {
   readonly handles: HandleRepository
   /** Leaving (spec chapter 13): an erased vault's tombstone and its erasure's steps. */
   readonly erasures: ErasureRepository
+  /** Issue 19: the silent duress alert of each vault (spec 10.9). */
+  readonly duressAlerts: DuressAlertRepository
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -54,5 +57,6 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     verifiableLog: new VerifiableLog(db),
     handles: new HandleRepository(db, clock),
     erasures: new ErasureRepository(db, log, clock),
+    duressAlerts: new DuressAlertRepository(db, clock),
   }
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js'
 import type { App } from '../http/route.js'
 import { registerDiscoveryRoutes } from './discovery.js'
+import { registerDuressAlertRoutes } from './duress-alerts.js'
 import { registerErasureRoutes } from './erasure.js'
 import { registerEventRoutes } from './events.js'
 import { registerFederationRoutes } from './federation.js'
@@ -29,4 +30,5 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerRotationRoutes(app, ctx)
   registerRecoveryRoutes(app, ctx)
   registerErasureRoutes(app, ctx)
+  registerDuressAlertRoutes(app, ctx)
 }

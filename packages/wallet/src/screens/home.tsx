@@ -4,7 +4,17 @@ import { useLanguage } from '../i18n.js'
 import type { SavedRecord } from '../wallet-session.js'
 import { RunningOutPanel } from './running-out.js'
 
-export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline' | 'goodbye'
+export type Destination =
+  | 'pair'
+  | 'requests'
+  | 'things'
+  | 'inbox'
+  | 'shared'
+  | 'log'
+  | 'offline'
+  | 'secondPin'
+  | 'helper'
+  | 'goodbye'
 
 interface HomeProps {
   readonly pending: readonly PendingRequest[]
@@ -54,6 +64,8 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           {online && item('log', t('navLog'))}
           {online && pending.length === 0 && item('requests', t('navRequests'))}
           {online && item('goodbye', t('navGoodbye'))}
+          {online && item('secondPin', t('navSecondPin'))}
+          {item('helper', t('helperButton'))}
         </ul>
       </nav>
     </Layout>

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useContext, useEffect, useState } from 'preact/hooks'
+import { HelperContext, HolderPinCheck } from '../assisted.js'
 import { ErrorSummary, Layout } from '../components.js'
 import { timeOnly, useLanguage } from '../i18n.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
@@ -20,18 +21,35 @@ export function ShowOffline({ session, onHome, onLock }: ShowOfflineProps) {
   const [records, setRecords] = useState<SavedRecord[]>()
   const [shown, setShown] = useState<{ record: SavedRecord; text: string; expiresAt: number }>()
   const [error, setError] = useState<string>()
+  // Assisted mode ([SUP-ASSIST-01]): the holder's own PIN first; the log line names the helper.
+  const { helper } = useContext(HelperContext)
+  const [confirming, setConfirming] = useState<SavedRecord>()
   useEffect(() => {
     session
       .savedRecords()
       .then((all) => setRecords(all.filter((r) => r.offline !== undefined)))
       .catch(() => setError(t('errorGeneric')))
   }, [shown])
-  const show = (record: SavedRecord) => {
+  const show = (record: SavedRecord, confirmed = false) => {
     setError(undefined)
+    if (helper !== undefined && !confirmed) return setConfirming(record)
+    setConfirming(undefined)
     session
-      .showOffline(record)
+      .showOffline(record, helper)
       .then((made) => setShown({ record, ...made }))
       .catch(() => setError(t('errorGeneric')))
+  }
+  if (confirming !== undefined && helper !== undefined) {
+    return (
+      <Layout title={t('offlineTitle')} onHome={onHome} onLock={onLock} offline={!session.online}>
+        <p>{t('offlineShow', { thing: t(recordWord(confirming.recordType)) })}</p>
+        <HolderPinCheck
+          helper={helper}
+          check={(pin) => session.confirmPin(pin)}
+          onConfirmed={() => show(confirming, true)}
+        />
+      </Layout>
+    )
   }
   if (shown !== undefined) {
     const thing = t(recordWord(shown.record.recordType))
@@ -45,6 +63,7 @@ export function ShowOffline({ session, onHome, onLock }: ShowOfflineProps) {
         <p>{t('offlineOnlyThis', { thing })}</p>
         <p>{t('offlineWorksOnce', { time: timeOnly(language, shown.expiresAt) })}</p>
         <p>{t('offlineAnyone')}</p>
+        {helper !== undefined && <p>{t('helperShownBy', { name: helper })}</p>}
         <button type="button" class="button" onClick={() => show(shown.record)}>
           {t('offlineNewCode')}
         </button>
@@ -69,6 +88,12 @@ export function ShowOffline({ session, onHome, onLock }: ShowOfflineProps) {
               {(record.shownOffline?.length ?? 0) > 0 && (
                 <p>{t('offlineShownBefore', { count: record.shownOffline?.length ?? 0 })}</p>
               )}
+              {record.shownOffline
+                ?.filter((line) => line.assistedBy !== undefined)
+                .slice(-1)
+                .map((line) => (
+                  <p key={line.nonce}>{t('helperShownBy', { name: line.assistedBy ?? '' })}</p>
+                ))}
             </li>
           ))}
         </ul>

@@ -32,7 +32,7 @@ interface PinFieldProps {
 }
 
 /** A PIN box: numeric keypad, no autocomplete of the PIN, paste allowed (WCAG 3.3.8). */
-function PinField({ id, label, value, onInput, hint, error }: PinFieldProps) {
+export function PinField({ id, label, value, onInput, hint, error }: PinFieldProps) {
   const { t } = useLanguage()
   const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ')
   return (

@@ -10,6 +10,7 @@ import * as grantStart from './0008-grant-start.js'
 import * as releaseWeek from './0009-release-week.js'
 import * as handles from './0010-handles.js'
 import * as erasure from './0012-erasure.js'
+import * as duressAlert from './0013-duress-alert.js'
 
 /** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-release-week': releaseWeek,
   '0010-handles': handles,
   '0012-erasure': erasure,
+  '0013-duress-alert': duressAlert,
 }
