@@ -99,6 +99,11 @@ export class RecoveringDevice {
     return base64urlEncode(keyThumbprint(this.device.signing.publicKey, 'Ed25519'))
   }
 
+  /** The host's time as this device learned it from the host's answers (never the phone's clock alone). */
+  hostNow(): number {
+    return this.#host.clock.now()
+  }
+
   status(): Promise<Recovery> {
     return this.#host.json<Recovery>({ method: 'GET', path: `/recoveries/${this.recoveryId}` })
   }
@@ -174,7 +179,8 @@ export class RecoveringDevice {
       keyring: createVaultKeyring(vaultId, recovered.vaultRootKey, recovered.epoch),
       signer: this.device,
       leading: [join],
-      remove: plan.devices.map((d) => d.device_id),
+      // Every device in the holder-signed chain goes, whatever the host's plan lists (DEV-ROT-05).
+      remove: chain.members.map((m) => base64urlEncode(m.keyId)),
       worker: options.worker,
       audience: this.#baseUrl,
       now: this.#host.clock.now(),
