@@ -1,11 +1,17 @@
 import type { PendingRequest } from '@holdall/protocol'
 import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
+// Issue 16: phones and recovery.
+import { loadDevicesState } from './devices-state.js'
 import { LanguageContext, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
 import { type Destination, Home, Requests } from './screens/home.js'
+import { LinkNewPhone } from './screens/link-phone.js'
 import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
+import { Phones, RecoveryNotice } from './screens/phones.js'
+import { RecoverStart, RecoveryWait } from './screens/recover.js'
+import { RecoveryKitScreen } from './screens/recovery-kit.js'
 import { RequestFlow } from './screens/request.js'
 import { Shared } from './screens/shared.js'
 import { ShowOffline } from './screens/show-offline.js'
@@ -32,8 +38,10 @@ type Phase =
   | { name: 'choosePin' }
   | { name: 'locked'; idle: boolean }
   | { name: 'open'; session: WalletSession }
+  | { name: 'link' }
+  | { name: 'recover'; forgotten: boolean }
 
-type Screen = { name: 'home' | Destination } | { name: 'request'; request: PendingRequest }
+type Screen = { name: 'home' | Destination | 'recovering' } | { name: 'request'; request: PendingRequest }
 
 function savedLanguage(): Language {
   try {
@@ -198,6 +206,12 @@ export function App({ origin }: { readonly origin: string }) {
   )
 
   const home = () => setScreen({ name: 'home' })
+  // Issue 16: a session opened by PIN, a linked phone or a recovery; a recovery waiting shows its wait.
+  const opened = async (next: WalletSession) => {
+    const waiting = (await loadDevicesState(next.store)).recovering !== undefined
+    setPhase({ name: 'open', session: next })
+    setScreen({ name: waiting ? 'recovering' : 'home' })
+  }
   const onLock = () => lock(false)
   let body: preact.JSX.Element | null = null
   switch (phase.name) {
@@ -205,7 +219,26 @@ export function App({ origin }: { readonly origin: string }) {
       body = null
       break
     case 'welcome':
-      body = <Welcome onStart={() => setPhase({ name: 'choosePin' })} />
+      body = (
+        <Welcome
+          onStart={() => setPhase({ name: 'choosePin' })}
+          onLink={() => setPhase({ name: 'link' })}
+          onRecover={() => setPhase({ name: 'recover', forgotten: false })}
+        />
+      )
+      break
+    case 'link':
+      body = <LinkNewPhone origin={origin} onOpen={opened} onBack={() => setPhase({ name: 'welcome' })} />
+      break
+    case 'recover':
+      body = (
+        <RecoverStart
+          origin={origin}
+          forgotten={phase.forgotten}
+          onStarted={opened}
+          onBack={() => setPhase(phase.forgotten ? { name: 'locked', idle: false } : { name: 'welcome' })}
+        />
+      )
       break
     case 'choosePin':
       body = (
@@ -221,11 +254,11 @@ export function App({ origin }: { readonly origin: string }) {
       body = (
         <Unlock
           lockedForIdle={phase.idle}
+          onForgot={() => setPhase({ name: 'recover', forgotten: true })}
           onUnlock={async (pin) => {
-            const opened = await WalletSession.unlock(pin, origin)
-            if (!(opened instanceof WalletSession)) return opened
-            setPhase({ name: 'open', session: opened })
-            setScreen({ name: 'home' })
+            const unlocked = await WalletSession.unlock(pin, origin)
+            if (!(unlocked instanceof WalletSession)) return unlocked
+            await opened(unlocked)
             return { kind: 'open' }
           }}
         />
@@ -246,6 +279,7 @@ export function App({ origin }: { readonly origin: string }) {
               go={(to) => setScreen({ name: to })}
               onLock={onLock}
               alarm={s.tampering !== undefined ? 'devices' : logAlarm ? 'log' : undefined}
+              notice={<RecoveryNotice session={s} />}
             />
           )
           break
@@ -295,6 +329,26 @@ export function App({ origin }: { readonly origin: string }) {
           break
         case 'offline':
           body = <ShowOffline session={s} onHome={home} onLock={onLock} />
+          break
+        case 'phones':
+          body = <Phones session={s} onHome={home} onLock={onLock} />
+          break
+        case 'kit':
+          body = <RecoveryKitScreen session={s} onHome={home} onLock={onLock} />
+          break
+        case 'recovering':
+          body = (
+            <RecoveryWait
+              session={s}
+              origin={origin}
+              onDone={(next) => {
+                setPhase({ name: 'open', session: next })
+                setScreen({ name: 'kit' })
+              }}
+              onReset={() => setPhase({ name: 'recover', forgotten: true })}
+              onLock={onLock}
+            />
+          )
           break
       }
     }

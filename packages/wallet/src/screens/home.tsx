@@ -4,7 +4,7 @@ import { useLanguage } from '../i18n.js'
 import type { SavedRecord } from '../wallet-session.js'
 import { RunningOutPanel } from './running-out.js'
 
-export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline'
+export type Destination = 'pair' | 'requests' | 'things' | 'inbox' | 'shared' | 'log' | 'offline' | 'phones' | 'kit'
 
 interface HomeProps {
   readonly pending: readonly PendingRequest[]
@@ -21,9 +21,22 @@ interface HomeProps {
    * unlock), or of the vault's log ('log', kept sealed from an earlier check). Shown first, always.
    */
   readonly alarm?: 'devices' | 'log' | undefined
+  /** Issue 16: a recovery of the vault waits (with a way to stop it). */
+  readonly notice?: preact.ComponentChildren
 }
 
-export function Home({ pending, inboxCount, online, records, now, hostTimeKnown, go, onLock, alarm }: HomeProps) {
+export function Home({
+  pending,
+  inboxCount,
+  online,
+  records,
+  now,
+  hostTimeKnown,
+  go,
+  onLock,
+  alarm,
+  notice,
+}: HomeProps) {
   const { t } = useLanguage()
   const item = (to: Destination, label: string, highlight = false) => (
     <li>
@@ -40,6 +53,7 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           <p>{t(alarm === 'devices' ? 'deviceAlarmHelp' : 'logAlarmHelp')}</p>
         </div>
       )}
+      {notice}
       <RunningOutPanel records={records} now={now} hostTimeKnown={hostTimeKnown} />
       <p>{t('homeIntro')}</p>
       <nav aria-label={t('menuLabel')}>
@@ -53,6 +67,8 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           {online && item('shared', t('navShared'))}
           {online && item('log', t('navLog'))}
           {online && pending.length === 0 && item('requests', t('navRequests'))}
+          {online && item('phones', t('navPhones'))}
+          {online && item('kit', t('navKit'))}
         </ul>
       </nav>
     </Layout>
