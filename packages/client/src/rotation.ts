@@ -41,7 +41,7 @@ export interface RecoveryKit {
   readonly epoch: number
   /** base64url of the 55-byte kit share. */
   readonly share: string
-  /** 24 groups of four symbols with a checksum, to type on a new phone. */
+  /** 23 groups of four symbols and a check symbol each, to type on a new phone (spec 9.3). */
   readonly code: string
   /** The QR code's text: `HOLDALL-KIT:` and the share, then the device chain root (spec 9.3). */
   readonly qr: string

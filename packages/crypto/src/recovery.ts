@@ -247,6 +247,8 @@ export function formatRecoveryKitCode(kitShare: Uint8Array): string {
     }
     value &= (1 << bits) - 1
   }
+  // 456 bits: the last symbol carries one bit, padded with zeros.
+  if (bits > 0) digits.push((value << (5 - bits)) & 31)
   const groups: string[] = []
   for (let g = 0; g < RECOVERY_KIT_GROUPS; g++) {
     const data = digits.slice(g * KIT_GROUP_DATA, (g + 1) * KIT_GROUP_DATA)

@@ -1,5 +1,11 @@
 import { parseKitQr, RecoveringDevice, type RecoveryKit } from '@holdall/client'
-import { base64urlDecode, base64urlEncode, parseRecoveryKitCode, parseRecoveryShare } from '@holdall/crypto'
+import {
+  base64urlDecode,
+  base64urlEncode,
+  parseRecoveryKitCode,
+  parseRecoveryShare,
+  recoveryKitCodeTypos,
+} from '@holdall/crypto'
 import type { Recovery } from '@holdall/protocol'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ErrorSummary, Layout } from '../components.js'
@@ -22,7 +28,7 @@ type Start =
   | { name: 'number' }
   | { name: 'pin'; vaultId: string; kitShare?: Uint8Array; root?: Uint8Array }
 
-/** The kit as typed (24 groups) or as its QR code's text: the share, and the chain root if the QR gave it. */
+/** The kit as typed (23 groups) or as its QR code's text: the share, and the chain root if the QR gave it. */
 function readKit(text: string): { share: Uint8Array; root?: Uint8Array } | undefined {
   const trimmed = text.trim()
   const qr = parseKitQr(trimmed)
@@ -92,6 +98,9 @@ export function RecoverStart({
       event.preventDefault()
       if (kit) {
         const read = readKit(typed)
+        // A check symbol per group (spec 9.3) says where the typo is.
+        const typo = read === undefined ? recoveryKitCodeTypos(typed)?.[0] : undefined
+        if (typo !== undefined) return setError(t('recoverKitPartWrong', { count: typo }))
         if (read === undefined) return setError(t('recoverKitWrong'))
         const share = parseRecoveryShare(read.share)
         setError(undefined)
