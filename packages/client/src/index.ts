@@ -83,7 +83,7 @@ export {
   supersededAmong,
   verifySignedType,
 } from './records.js'
-export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export { RecoveringDevice, releaseWorkerShare, type WorkerRequest, workerRecoveries } from './recovery.js'
 export {
   buildRecoverySetup,
   KIT_QR_PREFIX,
