@@ -272,6 +272,14 @@ describe.skipIf(skipBrowser)('phones and getting back in (issue 16)', () => {
       .toBe('About 48 hours to go.')
     await d.getByRole('heading', { name: 'What your key worker will ask' }).waitFor({ timeout: 15_000 })
     await checkScreen(d, '40-recover-wait-worker')
+    // Opened again with its new PIN, the phone goes straight back to its wait.
+    await d.reload()
+    await d.getByLabel('PIN', { exact: true }).fill(PIN)
+    await d.getByRole('button', { name: 'Open', exact: true }).click()
+    await d.getByRole('heading', { name: 'Waiting to open your vault' }).waitFor({ timeout: 30_000 })
+    await expect
+      .poll(() => d.getByTestId('recovery-left').textContent(), { timeout: 15_000 })
+      .toBe('About 48 hours to go.')
 
     await c.getByRole('button', { name: 'My phones' }).click()
     await goHome(c)
