@@ -1,17 +1,11 @@
 import type { PendingRequest } from '@holdall/protocol'
 import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
-// Issue 16: phones and recovery.
-import { loadDevicesState } from './devices-state.js'
 import { LanguageContext, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
 import { type Destination, Home, Requests } from './screens/home.js'
-import { LinkNewPhone } from './screens/link-phone.js'
 import { Log } from './screens/log.js'
 import { Pair } from './screens/pair.js'
-import { Phones, RecoveryNotice } from './screens/phones.js'
-import { RecoverStart, RecoveryWait } from './screens/recover.js'
-import { RecoveryKitScreen } from './screens/recovery-kit.js'
 import { RequestFlow } from './screens/request.js'
 import { Shared } from './screens/shared.js'
 import { ShowOffline } from './screens/show-offline.js'
@@ -205,15 +199,22 @@ export function App({ origin }: { readonly origin: string }) {
     [supporters, session],
   )
 
+  // Issue 16: the phones and recovery screens, loaded just after the first screen (own chunk).
+  const [issue16, setIssue16] = useState<typeof import('./issue16-screens.js')>()
+  useEffect(() => {
+    void import('./issue16-screens.js').then(setIssue16)
+  }, [])
+  const { LinkNewPhone, Phones, RecoveryNotice, RecoverStart, RecoveryWait, RecoveryKitScreen } = issue16 ?? {}
   const home = () => setScreen({ name: 'home' })
   // Issue 16: a session opened by PIN, a linked phone or a recovery; a recovery waiting shows its wait.
   const opened = async (next: WalletSession) => {
+    const { loadDevicesState } = await import('./issue16-screens.js')
     const waiting = (await loadDevicesState(next.store)).recovering !== undefined
     setPhase({ name: 'open', session: next })
     setScreen({ name: waiting ? 'recovering' : 'home' })
   }
   const onLock = () => lock(false)
-  let body: preact.JSX.Element | null = null
+  let body: preact.JSX.Element | null | undefined = null
   switch (phase.name) {
     case 'loading':
       body = null
@@ -228,10 +229,12 @@ export function App({ origin }: { readonly origin: string }) {
       )
       break
     case 'link':
-      body = <LinkNewPhone origin={origin} onOpen={opened} onBack={() => setPhase({ name: 'welcome' })} />
+      body = LinkNewPhone && (
+        <LinkNewPhone origin={origin} onOpen={opened} onBack={() => setPhase({ name: 'welcome' })} />
+      )
       break
     case 'recover':
-      body = (
+      body = RecoverStart && (
         <RecoverStart
           origin={origin}
           forgotten={phase.forgotten}
@@ -279,7 +282,7 @@ export function App({ origin }: { readonly origin: string }) {
               go={(to) => setScreen({ name: to })}
               onLock={onLock}
               alarm={s.tampering !== undefined ? 'devices' : logAlarm ? 'log' : undefined}
-              notice={<RecoveryNotice session={s} />}
+              notice={RecoveryNotice && <RecoveryNotice session={s} />}
             />
           )
           break
@@ -331,13 +334,13 @@ export function App({ origin }: { readonly origin: string }) {
           body = <ShowOffline session={s} onHome={home} onLock={onLock} />
           break
         case 'phones':
-          body = <Phones session={s} onHome={home} onLock={onLock} />
+          body = Phones && <Phones session={s} onHome={home} onLock={onLock} />
           break
         case 'kit':
-          body = <RecoveryKitScreen session={s} onHome={home} onLock={onLock} />
+          body = RecoveryKitScreen && <RecoveryKitScreen session={s} onHome={home} onLock={onLock} />
           break
         case 'recovering':
-          body = (
+          body = RecoveryWait && (
             <RecoveryWait
               session={s}
               origin={origin}
