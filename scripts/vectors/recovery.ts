@@ -61,7 +61,8 @@ export async function writeRecoveryVectors(write: VectorWriter): Promise<void> {
     wrapRecoveryShare(shares.host, agreementPublicKey(deviceSecret), { vaultId, recoveryId }),
   )
   const code = formatRecoveryKitCode(shares.kit)
-  const mistyped = code.replace(/^(.)/, (c) => (c === 'A' ? 'B' : 'A'))
+  // One symbol of group 6 mistyped: its own group's check fails.
+  const mistyped = code.replace(/^((?:\S+ ){5})(.)/, (_, before: string, c: string) => before + (c === 'A' ? 'B' : 'A'))
 
   // The device chain: A adds itself, A adds B and the recovery member of epoch 0; A removes B,
   // removes member 0 and adds member 1 (a rotation); member 1 adds N, N removes A and member 1 and
@@ -122,7 +123,7 @@ export async function writeRecoveryVectors(write: VectorWriter): Promise<void> {
 
   write('recovery.json', {
     description:
-      'Holdall recovery (spec chapter 9). Share (55) = u8 format 1 ‖ u8 holder (1 kit, 2 worker, 3 host) ‖ vault_id ‖ u32 epoch ‖ Shamir share (33, shamir-secret-sharing over GF(2^8)). check = HKDF(VRK, "holdall/v1/vrk-check" ‖ vault_id). Kit code: share ‖ SHA-256(share)[0..3] in Crockford base32, groups of four. Kit proof = SHA-256("holdall/v1/recovery/kit-proof" 0x00 share). Recovery member = HKDF(VRK, "holdall/v1/recovery/member" ‖ vault_id ‖ u32 epoch, 64): Ed25519 seed ‖ X25519 secret. Sealed share = HPKE Base to an X25519 key, info "holdall/v1/wrap/recovery-share", aad vault_id ‖ recovery_id. Hex throughout.',
+      'Holdall recovery (spec chapter 9). Share (55) = u8 format 1 ‖ u8 holder (1 kit, 2 worker, 3 host) ‖ vault_id ‖ u32 epoch ‖ Shamir share (33, shamir-secret-sharing over GF(2^8)). check = HKDF(VRK, "holdall/v1/vrk-check" ‖ vault_id). Kit code: share ‖ SHA-256(share)[0..2] in Crockford base32, 23 groups of four symbols each followed by its check symbol g ⊕ Σ α^(i+1)·d_i in GF(2^5) (x^5+x^2+1, α = x, g the group index from 0). Kit proof = SHA-256("holdall/v1/recovery/kit-proof" 0x00 share). Recovery member = HKDF(VRK, "holdall/v1/recovery/member" ‖ vault_id ‖ u32 epoch, 64): Ed25519 seed ‖ X25519 secret. Sealed share = HPKE Base to an X25519 key, info "holdall/v1/wrap/recovery-share", aad vault_id ‖ recovery_id. Hex throughout.',
     vaultId: hex(vaultId),
     epoch,
     vaultRootKey: hex(vrk),
@@ -155,7 +156,7 @@ export async function writeRecoveryVectors(write: VectorWriter): Promise<void> {
       { name: 'the same holder twice', shares: [hex(shares.kit), hex(shares.kit)], error: 'RECOVERY_SHARE_INVALID' },
       { name: 'one share only', shares: [hex(shares.kit)], error: 'RECOVERY_FAILED' },
     ],
-    mistypedKitCode: { code: mistyped, error: 'RECOVERY_SHARE_INVALID' },
+    mistypedKitCode: { code: mistyped, error: 'RECOVERY_SHARE_INVALID', wrongGroups: [6] },
     deviceChain: {
       devices: [a, b, n].map((d) => ({
         name: d.name,

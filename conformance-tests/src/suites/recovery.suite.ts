@@ -6,6 +6,7 @@ import {
   RecoveringDevice,
   releaseWorkerShare,
   type TrustedOrganisation,
+  workerRecoveries,
 } from '@holdall/client'
 import { base64urlEncode, generateDeviceKeys, randomBytes, signCompactJws } from '@holdall/crypto'
 import { assertProblem } from '../assertions.js'
@@ -114,6 +115,30 @@ describe('devices and recovery (chapter 9)', { skip: needsList }, () => {
     await assertProblem(late, 'conflict')
     const stranger = RecoveringDevice.resume(ctx.baseUrl, generateDeviceKeys(), recovery)
     await expectApiError(stranger.status(), 404)
+  })
+
+  it('[REC-WORKER-03] the named key worker hears of a waiting recovery; a request under another key, for another host or stale, is refused', async () => {
+    const fresh = await ctx.newHolder()
+    await fresh.setUpRecovery(worker)
+    const { recovery } = await RecoveringDevice.start(ctx.baseUrl, { vaultId: fresh.vaultId })
+    const listed = await workerRecoveries(ctx.baseUrl, probation())
+    const mine = listed.find((r) => r.recovery_id === recovery.recovery_id)
+    assert.equal(mine?.vault_id, fresh.vaultId)
+    assert.equal(mine?.ready_at, recovery.ready_at)
+    const ask = (claims: Record<string, unknown>, key = probation().keys.signing.secretKey) =>
+      ctx.send('POST', '/worker/recoveries', {
+        key: probation().keys.signing,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          request: signCompactJws({ typ: 'recovery-notices+jwt', alg: 'EdDSA' }, claims, key),
+        }),
+      })
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: probation().clientId, aud: `${ctx.baseUrl}/worker/recoveries`, iat: now, jti: b64(16) }
+    await assertProblem(await ask(claims, generateDeviceKeys().signing.secretKey), 'signature_invalid')
+    await assertProblem(await ask({ ...claims, aud: 'https://another-host.example/worker/recoveries' }), 'forbidden')
+    await assertProblem(await ask({ ...claims, iat: now - 3600 }), 'forbidden')
+    await fresh.cancelRecovery(recovery.recovery_id)
   })
 
   it("[REC-HOST-03][REC-HOST-05] the key worker's share is taken once; a release for another vault, or a host share of another vault, is refused", async () => {

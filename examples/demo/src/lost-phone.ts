@@ -70,7 +70,7 @@ async function main(): Promise<void> {
 
     step(2, 'At the resettlement desk, Jordan prints a recovery kit; Leeds Probation holds a second share.')
     const kit = await phone.setUpRecovery(keyWorker)
-    say(`   The kit says: ${kit.code.split(' ').slice(0, 4).join(' ')} … (24 groups, and a QR code).`)
+    say(`   The kit says: ${kit.code.split(' ').slice(0, 4).join(' ')} … (23 groups, and a QR code).`)
     say('   The host holds a third share, locked with a key kept outside its database. No one holds two.')
 
     step(3, 'Riverside Surgery asks for the medicines list; Jordan agrees for 30 days.')

@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
-import { releaseWorkerShare, type ServiceIdentity, type WorkerRequest } from '@holdall/client'
+import { releaseWorkerShare, type ServiceIdentity, type WorkerRequest, workerRecoveries } from '@holdall/client'
 import { base64urlEncode, sha256Bytes } from '@holdall/crypto'
 
 /*
@@ -10,7 +10,13 @@ import { base64urlEncode, sha256Bytes } from '@holdall/crypto'
  * SDK only (@holdall/client): the organisation's keys never leave this process.
  */
 
-export type AuditEvent = 'request_received' | 'identity_checked' | 'approved' | 'released' | 'refused'
+export type AuditEvent =
+  | 'request_received'
+  | 'identity_checked'
+  | 'approved'
+  | 'released'
+  | 'refused'
+  | 'recovery_waiting'
 
 export interface AuditLine {
   readonly seq: number
@@ -32,6 +38,7 @@ interface Case {
 
 export class KeyWorkerDesk {
   readonly #cases = new Map<string, Case>()
+  readonly #noticed = new Set<string>()
   readonly #staff: ReadonlySet<string>
 
   constructor(
@@ -46,6 +53,25 @@ export class KeyWorkerDesk {
     },
   ) {
     this.#staff = new Set(options.staff)
+  }
+
+  /**
+   * Asks the host which recoveries naming this organisation wait (REC-WORKER-03): each new one is a
+   * line of the audit trail, so the desk can expect the person, or warn them if it was not them.
+   */
+  async waitingRecoveries(): Promise<Awaited<ReturnType<typeof workerRecoveries>>> {
+    const waiting = await workerRecoveries(this.options.baseUrl, this.options.organisation, this.options.fetchImpl)
+    for (const r of waiting) {
+      if (this.#noticed.has(r.recovery_id)) continue
+      this.#noticed.add(r.recovery_id)
+      this.#audit(
+        'recovery_waiting',
+        r.recovery_id,
+        undefined,
+        `vault ${r.vault_id}, ready ${new Date(r.ready_at).toISOString()}`,
+      )
+    }
+    return waiting
   }
 
   /** The person shows their new phone's recovery request (as a QR code); a case is opened. */

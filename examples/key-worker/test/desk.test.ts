@@ -10,6 +10,7 @@ import {
   type TrustedOrganisation,
   trustListEntry,
   verifyTrustList,
+  workerRecoveries,
 } from '@holdall/client'
 import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import { buildApp } from '@holdall/server'
@@ -96,5 +97,30 @@ describe('the key-worker desk', () => {
     expect(verifyAudit(auditFile)).toBe(true)
     writeFileSync(auditFile, readFileSync(auditFile, 'utf8').replace('"staff":"bm"', '"staff":"ak"'))
     expect(verifyAudit(auditFile)).toBe(false)
+  })
+
+  it('[REC-WORKER-03] hears from the host of a recovery naming it as soon as it starts, and of no other', async () => {
+    const auditFile = join(dir, 'notices.jsonl')
+    const desk = new KeyWorkerDesk({ baseUrl: url, organisation: probation, staff: ['ak', 'bm'], auditFile })
+    const before = (await desk.waitingRecoveries()).map((r) => r.recovery_id)
+    const holder = await HolderClient.createVault(url)
+    await holder.setUpRecovery(worker)
+    const { recovery } = await RecoveringDevice.start(url, { vaultId: holder.vaultId })
+    const waiting = await desk.waitingRecoveries()
+    const mine = waiting.find((r) => r.recovery_id === recovery.recovery_id)
+    expect(mine).toMatchObject({ vault_id: holder.vaultId, ready_at: recovery.ready_at, worker_released: false })
+    expect(waiting.map((r) => r.recovery_id).filter((id) => !before.includes(id))).toEqual([recovery.recovery_id])
+    await desk.waitingRecoveries()
+    expect(
+      readAudit(auditFile)
+        .filter((l) => l.case_id === recovery.recovery_id)
+        .map((l) => l.event),
+    ).toEqual(['recovery_waiting'])
+    // Cancelled from the holder's phone: no longer listed.
+    await holder.cancelRecovery(recovery.recovery_id)
+    expect((await desk.waitingRecoveries()).map((r) => r.recovery_id)).not.toContain(recovery.recovery_id)
+    // Anyone else, even with a key of its own, is refused (not listed, or not this organisation's key).
+    const stranger = { clientId: probation.clientId, keys: generateDeviceKeys() }
+    await expect(workerRecoveries(url, stranger)).rejects.toMatchObject({ status: 422, code: 'signature_invalid' })
   })
 })

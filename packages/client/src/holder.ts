@@ -5,6 +5,7 @@ import {
   createVaultKeyring,
   type DeviceKeys,
   deriveInboxKeyPair,
+  deriveRecoveryMember,
   fromPublicJwk,
   generateDataKey,
   generateDeviceKeys,
@@ -227,13 +228,15 @@ export class HolderClient {
   /**
    * Joins a vault on a new device that an existing device enrolled. `enrollerKeyId` is the
    * existing device's key id, compared in person (shown as a QR code on its screen): the VRK is
-   * used only if that device signed the wrap (spec 3.8), never on the host's word alone.
+   * used only if that device signed the wrap (spec 3.8), never on the host's word alone. With
+   * `options.rootFingerprint` (the vault's chain root, from the enrolling phone's screen) the
+   * enroller may be left out: any member of the pinned chain is one of the holder's devices.
    */
   static async joinVault(
     baseUrl: string,
     device: DeviceKeys,
     vaultId: string,
-    enrollerKeyId: string,
+    enrollerKeyId: string | undefined,
     fetchImpl: typeof fetch = fetch,
     options: HolderOptions = {},
   ): Promise<HolderClient> {
@@ -241,12 +244,16 @@ export class HolderClient {
     if (vault.enrolled_by === undefined || vault.wrap_statement === undefined)
       throw new Error('this device was not enrolled by another device')
     const enroller = fromPublicJwk(vault.enrolled_by.signing_key, 'Ed25519')
-    if (base64urlEncode(keyThumbprint(enroller, 'Ed25519')) !== enrollerKeyId)
+    // Without an enroller id, the pinned root stands in: every member of that chain is the holder's.
+    if (enrollerKeyId === undefined && options.rootFingerprint === undefined)
+      throw new Error('name the enrolling device or pin the vault chain root')
+    if (enrollerKeyId !== undefined && base64urlEncode(keyThumbprint(enroller, 'Ed25519')) !== enrollerKeyId)
       throw new Error('enrolled by a device you did not expect')
+    const enrollerId = base64urlEncode(keyThumbprint(enroller, 'Ed25519'))
     // The enroller must be in the vault's device chain, and must have chained this device in.
     const chain = await probe.#checkChain(vault.device_chain, options)
     const self = chainMember(chain, probe.deviceId)
-    if (chainMember(chain, enrollerKeyId) === undefined || self === undefined)
+    if (chainMember(chain, enrollerId) === undefined || self === undefined)
       throw new HoldallError('DEVICE_NOT_MEMBER', 'this device or its enroller is not in the vault device chain')
     const statement = {
       vaultId: base64urlDecode(vaultId),
@@ -847,11 +854,27 @@ export class HolderClient {
 
   /** Sign out everywhere: every device but this one is removed, and the vault moves to a new epoch. */
   async signOutEverywhere(worker: TrustedOrganisation): Promise<RecoveryKit> {
-    const plan = await this.#get<RotationPlan>(`/vaults/${this.vaultId}/rotation`)
+    // Every other phone in the holder-signed chain, never the host's list (DEV-ROT-05).
     return this.removeDevices(
-      plan.devices.map((d) => d.device_id).filter((id) => id !== this.deviceId),
+      (await this.phones()).filter((p) => !p.thisDevice).map((p) => p.deviceId),
       worker,
     )
+  }
+
+  /**
+   * The holder's phones, from the device chain this device verified against its pinned root (never
+   * the host's list of devices): every member but the vault's recovery member, in the order added.
+   */
+  async phones(): Promise<{ deviceId: string; thisDevice: boolean; addedAt: number }[]> {
+    const chain = await this.deviceChain()
+    const { vaultId, vaultRootKey, epoch } = this.#keyring
+    const member = base64urlEncode(
+      keyThumbprint(deriveRecoveryMember(vaultRootKey, vaultId, epoch).signingPublicKey, 'Ed25519'),
+    )
+    return chain.members
+      .map((m) => ({ deviceId: base64urlEncode(m.keyId), addedAt: m.addedAt }))
+      .filter((p) => p.deviceId !== member)
+      .map((p) => ({ ...p, thisDevice: p.deviceId === this.deviceId }))
   }
 
   /** Recoveries of this vault, newest first: a waiting one is shown with its date, and can be cancelled. */

@@ -99,7 +99,7 @@ export {
   supersededAmong,
   verifySignedType,
 } from './records.js'
-export { RecoveringDevice, releaseWorkerShare, type WorkerRequest } from './recovery.js'
+export { RecoveringDevice, releaseWorkerShare, type WorkerRequest, workerRecoveries } from './recovery.js'
 export { isRecoveryEntry, type RecoveryFinding, recoveryFindings } from './recovery-log.js'
 export {
   buildRecoverySetup,

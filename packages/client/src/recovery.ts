@@ -10,6 +10,7 @@ import {
   keyThumbprint,
   nextDeviceChainEntry,
   type RecoveredVault,
+  randomBytes,
   recoveryKitProof,
   signCompactJws,
   toPublicJwk,
@@ -18,7 +19,7 @@ import {
   verifyDeviceChain,
   wrapRecoveryShare,
 } from '@holdall/crypto'
-import type { Recovery, RotationPlan } from '@holdall/protocol'
+import type { Recovery, RotationPlan, WorkerNotices } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
 import { HolderClient, type HolderOptions } from './holder.js'
 import { HostConnection } from './http.js'
@@ -99,6 +100,11 @@ export class RecoveringDevice {
     return base64urlEncode(keyThumbprint(this.device.signing.publicKey, 'Ed25519'))
   }
 
+  /** The host's time as this device learned it from the host's answers (never the phone's clock alone). */
+  hostNow(): number {
+    return this.#host.clock.now()
+  }
+
   status(): Promise<Recovery> {
     return this.#host.json<Recovery>({ method: 'GET', path: `/recoveries/${this.recoveryId}` })
   }
@@ -174,7 +180,8 @@ export class RecoveringDevice {
       keyring: createVaultKeyring(vaultId, recovered.vaultRootKey, recovered.epoch),
       signer: this.device,
       leading: [join],
-      remove: plan.devices.map((d) => d.device_id),
+      // Every device in the holder-signed chain goes, whatever the host's plan lists (DEV-ROT-05).
+      remove: chain.members.map((m) => base64urlEncode(m.keyId)),
       worker: options.worker,
       audience: this.#baseUrl,
       now: this.#host.clock.now(),
@@ -244,4 +251,30 @@ export async function releaseWorkerShare(
   const host = new HostConnection(baseUrl, organisation.keys.signing, fetchImpl)
   await host.json({ method: 'POST', path: `/recoveries/${request.recovery_id}/worker-share`, json: { release } })
   return release
+}
+
+/**
+ * The key-worker organisation's side (spec 9.6, REC-WORKER-03): the recoveries naming it that wait,
+ * asked under its listed signing key, so its desk can expect the person (or tell them, if they did
+ * not start one). Times are the host's.
+ */
+export async function workerRecoveries(
+  baseUrl: string,
+  organisation: { clientId: string; keys: DeviceKeys },
+  fetchImpl: typeof fetch = fetch,
+): Promise<WorkerNotices['recoveries']> {
+  const host = new HostConnection(baseUrl, organisation.keys.signing, fetchImpl)
+  await host.learnHostTime()
+  const request = signCompactJws(
+    { typ: 'recovery-notices+jwt', alg: 'EdDSA' },
+    {
+      iss: organisation.clientId,
+      aud: `${host.baseUrl}/worker/recoveries`,
+      iat: Math.floor(host.clock.now() / 1000),
+      jti: base64urlEncode(randomBytes(16)),
+    },
+    organisation.keys.signing.secretKey,
+  )
+  const notices = await host.json<WorkerNotices>({ method: 'POST', path: '/worker/recoveries', json: { request } })
+  return notices.recoveries
 }

@@ -41,7 +41,7 @@ export interface RecoveryKit {
   readonly epoch: number
   /** base64url of the 55-byte kit share. */
   readonly share: string
-  /** 24 groups of four symbols with a checksum, to type on a new phone. */
+  /** 23 groups of four symbols and a check symbol each, to type on a new phone (spec 9.3). */
   readonly code: string
   /** The QR code's text: `HOLDALL-KIT:` and the share, then the device chain root (spec 9.3). */
   readonly qr: string
@@ -133,7 +133,16 @@ export async function buildRotation(
   }
   if (entries.length > 0) chain = verifyDeviceChain([...chain.entries.map((e) => e.bytes), ...entries], { vaultId })
   const removing = new Set(input.remove)
-  const remaining = plan.devices.filter((d) => !removing.has(d.device_id))
+  // The devices that stay are the holder-signed chain's device members, never the host's list
+  // (spec 9.2, DEV-ROT-05): a phone the host adds to its plan gets no wrap of the new VRK, and a
+  // phone the host leaves out of its plan is not removed by omission. The plan's epoch's recovery
+  // member is no device.
+  const oldMember = base64urlEncode(
+    keyThumbprint(deriveRecoveryMember(keyring.vaultRootKey, vaultId, keyring.epoch).signingPublicKey, 'Ed25519'),
+  )
+  const remaining = chain.members
+    .map((m) => ({ device_id: base64urlEncode(m.keyId), agreement: m.agreementKey }))
+    .filter((d) => d.device_id !== oldMember && d.device_id !== signerId && !removing.has(d.device_id))
   const staying = new Set([...remaining.map((d) => d.device_id), signerId])
   // Removed devices, then any member that is no device (the old epoch's recovery member) goes too.
   for (const member of [...chain.members]) {
@@ -146,7 +155,7 @@ export async function buildRotation(
     subjectSigningKey: member.signingPublicKey,
     subjectAgreementKey: member.agreementPublicKey,
   })
-  const agreementOf = new Map(remaining.map((d) => [d.device_id, base64urlDecode(d.agreement_key.x)]))
+  const agreementOf = new Map(remaining.map((d) => [d.device_id, d.agreement]))
   agreementOf.set(signerId, signer.agreement.publicKey)
   const deviceWraps = []
   for (const [deviceId, agreement] of agreementOf) {

@@ -197,50 +197,109 @@ export async function unwrapRecoveryShare(
 // ---- the printed kit: a QR code, and the same share in short groups a person can type ---------
 
 const KIT_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
-const KIT_CHECKSUM_LENGTH = 3
+/** A 2-byte whole-code checksum: 55 + 2 bytes are 456 bits, 92 symbols, exactly 23 groups of 4. */
+const KIT_CHECKSUM_LENGTH = 2
+const KIT_GROUP_DATA = 4
+export const RECOVERY_KIT_GROUPS = 23
+
+/** Multiplication in GF(2^5) with x^5 + x^2 + 1. */
+function gf32Multiply(a: number, b: number): number {
+  let product = 0
+  for (let i = 0; i < 5; i++) {
+    if ((b >> i) & 1) product ^= a << i
+  }
+  for (let bit = 8; bit >= 5; bit--) if ((product >> bit) & 1) product ^= 0b100101 << (bit - 5)
+  return product & 31
+}
 
 /**
- * The kit's typed form: the share and a 3-byte checksum (SHA-256) in Crockford base32, in groups
- * of four: 58 bytes, 93 symbols, 24 groups. A mistyped symbol fails the checksum.
+ * A group's check symbol: its index g (from 0) plus the sum of α^(i+1)·d_i over its four data
+ * symbols, in GF(2^5) (α = x). Any one symbol mistyped, and any two neighbours swapped, change it;
+ * the index makes a group typed in another group's place fail too.
+ */
+function kitGroupCheck(group: number, digits: readonly number[]): number {
+  let check = group & 31
+  let power = 1
+  for (const digit of digits) {
+    power = gf32Multiply(power, 2)
+    check ^= gf32Multiply(power, digit)
+  }
+  return check
+}
+
+/**
+ * The kit's typed form (spec 9.3, REC-KIT-01): the share and a 2-byte checksum (SHA-256) in
+ * Crockford base32, 92 symbols in 23 groups of four, each group followed by its check symbol: a
+ * typo is found in the group where it is.
  */
 export function formatRecoveryKitCode(kitShare: Uint8Array): string {
   parseRecoveryShare(kitShare)
   const bytes = concat(kitShare, sha256Bytes(kitShare).subarray(0, KIT_CHECKSUM_LENGTH))
+  const digits: number[] = []
   let bits = 0
   let value = 0
-  let out = ''
   for (const byte of bytes) {
     value = (value << 8) | byte
     bits += 8
     while (bits >= 5) {
       bits -= 5
-      out += KIT_ALPHABET[(value >> bits) & 31]
+      digits.push((value >> bits) & 31)
     }
     value &= (1 << bits) - 1
   }
-  if (bits > 0) out += KIT_ALPHABET[(value << (5 - bits)) & 31]
-  return out.replace(/(.{4})(?=.)/g, '$1 ')
+  // 456 bits: the last symbol carries one bit, padded with zeros.
+  if (bits > 0) digits.push((value << (5 - bits)) & 31)
+  const groups: string[] = []
+  for (let g = 0; g < RECOVERY_KIT_GROUPS; g++) {
+    const data = digits.slice(g * KIT_GROUP_DATA, (g + 1) * KIT_GROUP_DATA)
+    groups.push([...data, kitGroupCheck(g, data)].map((d) => KIT_ALPHABET[d]).join(''))
+  }
+  return groups.join(' ')
 }
 
-/** Reads a typed kit code (case, spaces and dashes ignored; I and L read as 1, O as 0). */
-export function parseRecoveryKitCode(typed: string): Uint8Array {
+/** A typed code's symbols as digits (case, spaces and dashes ignored; I and L read as 1, O as 0). */
+function kitDigits(typed: string): number[] | undefined {
   const code = typed.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0')
+  if (code.length !== RECOVERY_KIT_GROUPS * (KIT_GROUP_DATA + 1)) return undefined
+  const digits = [...code].map((symbol) => KIT_ALPHABET.indexOf(symbol))
+  return digits.includes(-1) ? undefined : digits
+}
+
+/**
+ * The groups (numbered from 1, as printed) whose check symbol fails, so a reader can say where the
+ * typo is; undefined when the code has the wrong length or a symbol not in the alphabet.
+ */
+export function recoveryKitCodeTypos(typed: string): number[] | undefined {
+  const digits = kitDigits(typed)
+  if (digits === undefined) return undefined
+  const wrong: number[] = []
+  for (let g = 0; g < RECOVERY_KIT_GROUPS; g++) {
+    const group = digits.slice(g * (KIT_GROUP_DATA + 1), (g + 1) * (KIT_GROUP_DATA + 1))
+    if (kitGroupCheck(g, group.slice(0, KIT_GROUP_DATA)) !== group[KIT_GROUP_DATA]) wrong.push(g + 1)
+  }
+  return wrong
+}
+
+/** Reads a typed kit code: every group's check symbol, then the whole code's checksum. */
+export function parseRecoveryKitCode(typed: string): Uint8Array {
+  const digits = kitDigits(typed)
+  if (digits === undefined) fail('RECOVERY_SHARE_INVALID', 'the kit code has the wrong length or a symbol not in it')
+  const typos = recoveryKitCodeTypos(typed) ?? []
+  if (typos.length > 0) fail('RECOVERY_SHARE_INVALID', `the kit code is mistyped in group ${typos.join(', ')}`)
   const total = RECOVERY_SHARE_LENGTH + KIT_CHECKSUM_LENGTH
-  if (code.length !== Math.ceil((total * 8) / 5)) fail('RECOVERY_SHARE_INVALID', 'the kit code has the wrong length')
   const out = new Uint8Array(total)
   let bits = 0
   let value = 0
   let index = 0
-  for (const symbol of code) {
-    const digit = KIT_ALPHABET.indexOf(symbol)
-    if (digit < 0) fail('RECOVERY_SHARE_INVALID', 'the kit code has a symbol that is not in it')
+  digits.forEach((digit, i) => {
+    if (i % (KIT_GROUP_DATA + 1) === KIT_GROUP_DATA) return
     value = ((value << 5) | digit) & 0xffff
     bits += 5
     if (bits >= 8) {
       bits -= 8
       if (index < total) out[index++] = (value >> bits) & 0xff
     }
-  }
+  })
   const share = out.subarray(0, RECOVERY_SHARE_LENGTH)
   if (!constantTimeEqual(sha256Bytes(share).subarray(0, KIT_CHECKSUM_LENGTH), out.subarray(RECOVERY_SHARE_LENGTH)))
     fail('RECOVERY_SHARE_INVALID', 'the kit code is mistyped (checksum)')

@@ -9,6 +9,7 @@ import {
   generateVaultRootKey,
   parseRecoveryKitCode,
   parseRecoveryShare,
+  recoveryKitCodeTypos,
   recoveryKitProof,
   splitRecoveryShares,
   unwrapRecoveryShare,
@@ -69,14 +70,34 @@ describe('recovery shares (spec 9.3)', () => {
     await expect(combineRecoveryShares([a.shares.kit], a)).rejects.toMatchObject({ code: 'RECOVERY_FAILED' })
   })
 
-  it('[REC-KIT-01] the kit code round-trips in groups of four, and one mistyped symbol is caught', async () => {
+  it('[REC-KIT-01] the kit code round-trips in 23 groups of five, and every single mistyped symbol is found in its own group', async () => {
     const { shares } = await setup()
     const code = formatRecoveryKitCode(shares.kit)
-    expect(code.split(' ').every((g) => g.length <= 4)).toBe(true)
+    expect(code.split(' ')).toHaveLength(23)
+    expect(code.split(' ').every((g) => g.length === 5)).toBe(true)
     expect(Buffer.from(parseRecoveryKitCode(code.toLowerCase()))).toEqual(Buffer.from(shares.kit))
+    expect(recoveryKitCodeTypos(code)).toEqual([])
     const symbols = code.replace(/ /g, '')
-    const wrong = symbols.slice(0, 20) + (symbols[20] === 'A' ? 'B' : 'A') + symbols.slice(21)
-    expect(() => parseRecoveryKitCode(wrong)).toThrow(expect.objectContaining({ code: 'RECOVERY_SHARE_INVALID' }))
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+    for (let at = 0; at < symbols.length; at++) {
+      for (const other of alphabet) {
+        if (other === symbols[at]) continue
+        const wrong = symbols.slice(0, at) + other + symbols.slice(at + 1)
+        expect(recoveryKitCodeTypos(wrong), `symbol ${at} as ${other}`).toEqual([Math.floor(at / 5) + 1])
+      }
+      expect(() =>
+        parseRecoveryKitCode(symbols.slice(0, at) + (symbols[at] === 'A' ? 'B' : 'A') + symbols.slice(at + 1)),
+      ).toThrow(expect.objectContaining({ code: 'RECOVERY_SHARE_INVALID' }))
+    }
+    // Two neighbours swapped inside a group's data, and two groups swapped, fail too.
+    for (let at = 0; at < symbols.length - 1; at++) {
+      if (at % 5 >= 3 || symbols[at] === symbols[at + 1]) continue
+      const swapped = symbols.slice(0, at) + symbols[at + 1] + symbols[at] + symbols.slice(at + 2)
+      expect(recoveryKitCodeTypos(swapped), `swap at ${at}`).toEqual([Math.floor(at / 5) + 1])
+    }
+    const groups = code.split(' ')
+    expect(recoveryKitCodeTypos([groups[1], groups[0], ...groups.slice(2)].join(' '))).toEqual([1, 2])
+    expect(recoveryKitCodeTypos(symbols.slice(1))).toBeUndefined()
     expect(recoveryKitProof(shares.kit)).toHaveLength(32)
     expect(() => recoveryKitProof(shares.host)).toThrow()
   })
@@ -119,7 +140,7 @@ interface RecoveryVectors {
   recoveryMember: { epoch: number; signingKey: string; agreementKey: string }
   sealedShare: { recipientSecretKey: string; recoveryId: string; sealed: string; share: 'host' }
   invalid: { name: string; shares: string[]; error: string }[]
-  mistypedKitCode: { code: string; error: string }
+  mistypedKitCode: { code: string; error: string; wrongGroups: number[] }
   deviceChain: { entries: string[]; root: string; members: string[] }
 }
 
@@ -162,6 +183,7 @@ describe('recovery vectors (protocol-spec/vectors/holdall/recovery.json)', () =>
     expect(() => parseRecoveryKitCode(v.mistypedKitCode.code)).toThrow(
       expect.objectContaining({ code: v.mistypedKitCode.error }),
     )
+    expect(recoveryKitCodeTypos(v.mistypedKitCode.code)).toEqual(v.mistypedKitCode.wrongGroups)
   })
 
   it('[REC-MEMBER-01] the removal, rotation and recovery entries of the device chain verify, ending with N and member 2', () => {

@@ -13,8 +13,8 @@ export {
   type RecordMetadata,
   recordMetadataSchema,
 } from './envelope.js'
-export * from './federation.js'
 export * from './erasure.js'
+export * from './federation.js'
 export { digestSchema, type Id, idSchema, type KeyId, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 export {
   type Ed25519PublicJwk,

@@ -205,3 +205,39 @@ export type WorkerReleaseClaims = z.infer<typeof workerReleaseClaimsSchema>
 
 export const recoveryPathSchema = z.object({ recoveryId: idSchema }).strict()
 export const vaultRecoveryPathSchema = z.object({ vaultId: idSchema, recoveryId: idSchema }).strict()
+
+/**
+ * Issue 16: a key-worker organisation asks the host which recoveries naming it wait (spec 9.6,
+ * REC-WORKER-03): `POST /worker/recoveries` with a compact JWS, typ `recovery-notices+jwt`, signed
+ * with its signing key from the trust list, claims `iss` (its client id), `aud` (this URL), `iat`
+ * (within 5 minutes of the host's clock) and `jti`.
+ */
+export const workerNoticesRequestSchema = z.object({ request: z.string().min(1).max(4096) }).strict()
+export const workerNoticesClaimsSchema = z
+  .object({
+    iss: z.url(),
+    aud: z.url(),
+    iat: z.number().int(),
+    jti: z.string().min(16).max(64),
+  })
+  .strict()
+export type WorkerNoticesClaims = z.infer<typeof workerNoticesClaimsSchema>
+export const workerNoticesSchema = z
+  .object({
+    recoveries: z
+      .array(
+        z
+          .object({
+            recovery_id: idSchema,
+            vault_id: idSchema,
+            started_at: epochMillisSchema,
+            ready_at: epochMillisSchema,
+            with_kit: z.boolean(),
+            worker_released: z.boolean(),
+          })
+          .strict(),
+      )
+      .max(100),
+  })
+  .strict()
+export type WorkerNotices = z.infer<typeof workerNoticesSchema>

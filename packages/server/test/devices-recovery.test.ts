@@ -8,6 +8,7 @@ import {
   RecoveringDevice,
   recoveryFindings,
   type TrustedOrganisation,
+  workerRecoveries,
 } from '@holdall/client'
 import { base64urlDecode, generateDeviceKeys, parseRecoveryKitCode, parseRecoveryShare } from '@holdall/crypto'
 import { RECOVERY_KIT_WAIT_MS, RECOVERY_WAIT_MS } from '@holdall/protocol'
@@ -57,10 +58,27 @@ describe('devices and recovery', () => {
   afterAll(async () => host?.close())
 
   it('[REC-SETUP-01] the kit is printable, and a second set-up at the same epoch is refused', async () => {
-    expect(kit.code.split(' ')).toHaveLength(24)
+    expect(kit.code.split(' ')).toHaveLength(23)
     expect(parseKitQr(kit.qr)?.share).toEqual(base64urlDecode(kit.share))
     expect(parseRecoveryKitCode(kit.code)).toEqual(base64urlDecode(kit.share))
     await expectProblem(phone.setUpRecovery(worker), 409, 'conflict')
+  })
+
+  it('[REC-WORKER-03] the key worker named in the set-up hears of a waiting recovery; a listed organisation named by no set-up hears nothing', async () => {
+    const other = await HolderClient.createVault(host.url)
+    await other.setUpRecovery(worker)
+    const { recovery } = await RecoveringDevice.start(host.url, { vaultId: other.vaultId })
+    const probation = await workerRecoveries(host.url, host.orgs.probation.identity)
+    expect(probation.find((r) => r.recovery_id === recovery.recovery_id)).toMatchObject({
+      vault_id: other.vaultId,
+      ready_at: recovery.ready_at,
+      with_kit: false,
+    })
+    expect(await workerRecoveries(host.url, host.orgs.supporter.identity)).toEqual([])
+    await other.cancelRecovery(recovery.recovery_id)
+    expect((await workerRecoveries(host.url, host.orgs.probation.identity)).map((r) => r.recovery_id)).not.toContain(
+      recovery.recovery_id,
+    )
   })
 
   it('[DEV-REMOVE-01][DEV-ROT-01] a linked tablet is removed from the phone: its token is refused at once and the vault moves on', async () => {

@@ -35,8 +35,10 @@ type Phase =
   | { name: 'choosePin' }
   | { name: 'locked'; idle: boolean }
   | { name: 'open'; session: WalletSession }
+  | { name: 'link' }
+  | { name: 'recover'; forgotten: boolean }
 
-type Screen = { name: 'home' | Destination } | { name: 'request'; request: PendingRequest }
+type Screen = { name: 'home' | Destination | 'recovering' } | { name: 'request'; request: PendingRequest }
 
 function savedLanguage(): Language {
   try {
@@ -207,15 +209,49 @@ export function App({ origin }: { readonly origin: string }) {
     [supporters, session],
   )
 
+  // Issue 16: the phones and recovery screens, loaded just after the first screen (own chunk).
+  const [issue16, setIssue16] = useState<typeof import('./issue16-screens.js')>()
+  useEffect(() => {
+    void import('./issue16-screens.js').then(setIssue16)
+  }, [])
+  const { LinkNewPhone, Phones, RecoveryNotice, RecoverStart, RecoveryWait, RecoveryKitScreen } = issue16 ?? {}
   const home = () => setScreen({ name: 'home' })
+  // Issue 16: a session opened by PIN, a linked phone or a recovery; a recovery waiting shows its wait.
+  const opened = async (next: WalletSession) => {
+    const { loadDevicesState } = await import('./issue16-screens.js')
+    const waiting = (await loadDevicesState(next.store)).recovering !== undefined
+    setPhase({ name: 'open', session: next })
+    setScreen({ name: waiting ? 'recovering' : 'home' })
+  }
   const onLock = () => lock(false)
-  let body: preact.JSX.Element | null = null
+  let body: preact.JSX.Element | null | undefined = null
   switch (phase.name) {
     case 'loading':
       body = null
       break
     case 'welcome':
-      body = <Welcome onStart={() => setPhase({ name: 'choosePin' })} />
+      body = (
+        <Welcome
+          onStart={() => setPhase({ name: 'choosePin' })}
+          onLink={() => setPhase({ name: 'link' })}
+          onRecover={() => setPhase({ name: 'recover', forgotten: false })}
+        />
+      )
+      break
+    case 'link':
+      body = LinkNewPhone && (
+        <LinkNewPhone origin={origin} onOpen={opened} onBack={() => setPhase({ name: 'welcome' })} />
+      )
+      break
+    case 'recover':
+      body = RecoverStart && (
+        <RecoverStart
+          origin={origin}
+          forgotten={phase.forgotten}
+          onStarted={opened}
+          onBack={() => setPhase(phase.forgotten ? { name: 'locked', idle: false } : { name: 'welcome' })}
+        />
+      )
       break
     case 'choosePin':
       body = (
@@ -231,11 +267,11 @@ export function App({ origin }: { readonly origin: string }) {
       body = (
         <Unlock
           lockedForIdle={phase.idle}
+          onForgot={() => setPhase({ name: 'recover', forgotten: true })}
           onUnlock={async (pin) => {
-            const opened = await WalletSession.unlock(pin, origin)
-            if (!(opened instanceof WalletSession)) return opened
-            setPhase({ name: 'open', session: opened })
-            setScreen({ name: 'home' })
+            const unlocked = await WalletSession.unlock(pin, origin)
+            if (!(unlocked instanceof WalletSession)) return unlocked
+            await opened(unlocked)
             return { kind: 'open' }
           }}
         />
@@ -256,6 +292,7 @@ export function App({ origin }: { readonly origin: string }) {
               go={(to) => setScreen({ name: to })}
               onLock={onLock}
               alarm={s.tampering !== undefined ? 'devices' : logAlarm ? 'log' : undefined}
+              notice={RecoveryNotice && <RecoveryNotice session={s} />}
             />
           )
           break
@@ -314,6 +351,26 @@ export function App({ origin }: { readonly origin: string }) {
           break
         case 'helper':
           body = <HelperScreen onHome={home} onLock={onLock} />
+          break
+        case 'phones':
+          body = Phones && <Phones session={s} onHome={home} onLock={onLock} />
+          break
+        case 'kit':
+          body = RecoveryKitScreen && <RecoveryKitScreen session={s} onHome={home} onLock={onLock} />
+          break
+        case 'recovering':
+          body = RecoveryWait && (
+            <RecoveryWait
+              session={s}
+              origin={origin}
+              onDone={(next) => {
+                setPhase({ name: 'open', session: next })
+                setScreen({ name: 'kit' })
+              }}
+              onReset={() => setPhase({ name: 'recover', forgotten: true })}
+              onLock={onLock}
+            />
+          )
           break
       }
     }

@@ -25,6 +25,7 @@ const KEYS_ENTRY = 'device-keys'
 const RECORDS_ENTRY = 'records'
 const LOG_ENTRY = 'vault-log'
 const LOG_EVENTS_ENTRY = 'vault-log-events'
+const DEVICES_ENTRY = 'devices'
 const AAD = new TextEncoder().encode('holdall-wallet/v1')
 
 interface SealedEntry {
@@ -57,6 +58,11 @@ export interface UnlockedStore {
   /** The key-transparency entries (devices, grants) this phone verified in the log, sealed like the records. */
   saveLogEvents(events: unknown): Promise<void>
   loadLogEvents(): Promise<unknown>
+  /** Issue 16: the phones and recovery state (kit, key worker, a recovery waiting), sealed like the records. */
+  saveDevices(state: unknown): Promise<void>
+  loadDevices(): Promise<unknown>
+  /** Issue 16: re-seals the keys entry (a recovered vault pins its chain root once joined). */
+  saveVault(vault: StoredVault): Promise<void>
 }
 
 function openDb(): Promise<IDBDatabase> {
@@ -160,6 +166,33 @@ function unlocked(key: CryptoKey, entry: SealedEntry, vault: StoredVault): Unloc
       const sealed = await getEntry(LOG_EVENTS_ENTRY)
       return sealed === undefined ? undefined : open(key, sealed)
     },
+    async saveDevices(state) {
+      await putEntry(DEVICES_ENTRY, await seal(key, entry.kdf, entry.salt, state))
+    },
+    async loadDevices() {
+      const sealed = await getEntry(DEVICES_ENTRY)
+      return sealed === undefined ? undefined : open(key, sealed)
+    },
+    async saveVault(next) {
+      await putEntry(KEYS_ENTRY, await seal(key, entry.kdf, entry.salt, serialise(next)))
+    },
+  }
+}
+
+/**
+ * Issue 16: forgets everything on this phone (a forgotten PIN: the old keys and copies cannot be
+ * opened again), before a recovery seals a new device key under a new PIN.
+ */
+export async function clearStore(): Promise<void> {
+  await withStore('readwrite', (s) => s.clear())
+}
+
+function serialise(vault: StoredVault): SerialisedVault {
+  return {
+    vaultId: vault.vaultId,
+    signing: [toB64(vault.device.signing.secretKey), toB64(vault.device.signing.publicKey)],
+    agreement: [toB64(vault.device.agreement.secretKey), toB64(vault.device.agreement.publicKey)],
+    ...(vault.rootFingerprint === undefined ? {} : { rootFingerprint: vault.rootFingerprint }),
   }
 }
 
@@ -168,13 +201,7 @@ export async function createStore(pin: string, vault: StoredVault): Promise<Unlo
   const salt = crypto.getRandomValues(new Uint8Array(16))
   const kdf = { name: 'scrypt', ...KDF_PARAMS } as const
   const key = await pinKey(pin, salt, kdf)
-  const serialised: SerialisedVault = {
-    vaultId: vault.vaultId,
-    signing: [toB64(vault.device.signing.secretKey), toB64(vault.device.signing.publicKey)],
-    agreement: [toB64(vault.device.agreement.secretKey), toB64(vault.device.agreement.publicKey)],
-    ...(vault.rootFingerprint === undefined ? {} : { rootFingerprint: vault.rootFingerprint }),
-  }
-  const entry = await seal(key, kdf, salt, serialised)
+  const entry = await seal(key, kdf, salt, serialise(vault))
   await putEntry(KEYS_ENTRY, entry)
   // Issue 19: every store has a second-PIN slot from the start (filler until one is set).
   await putEntry(SECOND_ENTRY, await secondPinFiller(kdf, salt))
@@ -345,6 +372,13 @@ function decoyStore(
       await getEntry(LOG_EVENTS_ENTRY)
       return undefined
     },
+    // The phones and recovery state: read like a real session reads it, never opened or written.
+    async saveDevices() {},
+    async loadDevices() {
+      await getEntry(DEVICES_ENTRY)
+      return undefined
+    },
+    async saveVault() {},
   }
 }
 

@@ -190,7 +190,10 @@ const noOtherOrigins: typeof fetch = async () => {
  * slow must not either. A phone running fast may refuse a list about to expire: it then shows
  * everyone as Not checked, the safe side.
  */
-async function loadTrust(origin: string, client: HolderClient): Promise<TrustedOrganisations | undefined> {
+export async function loadTrust(
+  origin: string,
+  client: { hostNow(): number },
+): Promise<TrustedOrganisations | undefined> {
   if (HOLDALL_TRUST_ANCHOR === null) return undefined
   try {
     // Spec 11.1: the host's mirror of the operator's list, checked against the key built into this
@@ -431,6 +434,10 @@ export class WalletSession {
     }
     return new WalletSession(store, client, client === undefined ? undefined : await loadTrust(origin, client))
   }
+
+  /** Issue 16: a session for a store just sealed (a phone linked or a vault recovered on it). */
+  static fromStore = (store: UnlockedStore, origin: string): Promise<WalletSession> =>
+    WalletSession.#connect(store, origin)
 
   /** Tries the host again (the network came back): a new online session, or this one. */
   async reconnect(origin: string): Promise<WalletSession> {

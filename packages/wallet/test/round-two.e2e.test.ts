@@ -404,7 +404,7 @@ describe.skipIf(skipBrowser)('the wallet for a real leaver, round two', () => {
       await page.getByRole('button', { name: 'Lock' }).click()
       await page.getByRole('heading', { name: 'Open your vault' }).waitFor()
       await page.getByText('I forgot my PIN').click()
-      await page.getByText('Nobody can reset your PIN, not even us.').waitFor()
+      await page.getByText('Nobody can tell you your PIN. But you can get your vault back.').waitFor()
       for (const message of [
         'That PIN is not right. Try again.',
         'That PIN is not right. You have 3 more tries before you must wait.',

@@ -57,10 +57,18 @@ export async function buildWallet(options: WalletBuildOptions = {}): Promise<Wal
   const outDir = options.outDir ?? join(walletDir, 'dist')
   rmSync(outDir, { recursive: true, force: true })
   mkdirSync(join(outDir, 'assets'), { recursive: true })
+  // Code splitting (issue 16): screens a first visit does not need (phones, recovery) load on
+  // demand, in their own chunk; the first load is the entry and the chunks it imports statically.
   const result = await build({
     entryPoints: [join(walletDir, 'src/main.tsx')],
     bundle: true,
     format: 'esm',
+    splitting: true,
+    outdir: join(outDir, 'assets'),
+    entryNames: 'app-[hash]',
+    chunkNames: 'chunk-[hash]',
+    metafile: true,
+    absWorkingDir: outDir,
     platform: 'browser',
     target: 'es2022',
     minify: options.minify ?? true,
@@ -76,12 +84,24 @@ export async function buildWallet(options: WalletBuildOptions = {}): Promise<Wal
     define: { HOLDALL_TRUST_ANCHOR: JSON.stringify(options.trustAnchor ?? null) },
     plugins: [zodEnglishOnly],
   })
-  const js = result.outputFiles[0]?.contents
-  if (js === undefined) throw new Error('esbuild produced no output')
+  const relative = (path: string) => path.slice(outDir.length + 1).replaceAll('\\', '/')
+  const outputs = result.metafile.outputs
+  const entry = result.outputFiles.find((f) => outputs[relative(f.path)]?.entryPoint !== undefined)
+  if (entry === undefined) throw new Error('esbuild produced no output')
+  for (const file of result.outputFiles) writeFileSync(file.path, file.contents)
+  const jsName = relative(entry.path)
+  const chunks = result.outputFiles.filter((f) => f !== entry).map((f) => relative(f.path))
+  // The first load: the entry and every chunk it imports statically, transitively.
+  const firstLoad = new Set<string>([jsName])
+  for (const name of firstLoad)
+    for (const imported of outputs[name]?.imports ?? [])
+      if (imported.kind === 'import-statement')
+        firstLoad.add(imported.path.startsWith('assets/') ? imported.path : `assets/${imported.path.split('/').pop()}`)
+  const firstLoadJsGzipBytes = result.outputFiles
+    .filter((f) => firstLoad.has(relative(f.path)))
+    .reduce((sum, f) => sum + gzipSync(f.contents, { level: 9 }).length, 0)
   const css = readFileSync(join(walletDir, 'public/styles.css'))
-  const jsName = `assets/app-${hashOf(js)}.js`
   const cssName = `assets/styles-${hashOf(css)}.css`
-  writeFileSync(join(outDir, jsName), js)
   writeFileSync(join(outDir, cssName), css)
   const html = readFileSync(join(walletDir, 'public/index.html'), 'utf8')
     .replace('%SCRIPT%', `/${jsName}`)
@@ -89,14 +109,14 @@ export async function buildWallet(options: WalletBuildOptions = {}): Promise<Wal
   writeFileSync(join(outDir, 'index.html'), html)
   copyFileSync(join(walletDir, 'public/manifest.webmanifest'), join(outDir, 'manifest.webmanifest'))
   copyFileSync(join(walletDir, 'public/icon.svg'), join(outDir, 'icon.svg'))
-  const shell = ['/', `/${jsName}`, `/${cssName}`, '/manifest.webmanifest', '/icon.svg']
+  const shell = ['/', `/${jsName}`, ...chunks.map((c) => `/${c}`), `/${cssName}`, '/manifest.webmanifest', '/icon.svg']
   const worker = readFileSync(join(walletDir, 'public/sw.js'), 'utf8')
-    .replace('%VERSION%', hashOf(js + css.toString() + html))
+    .replace('%VERSION%', hashOf(Buffer.concat([...result.outputFiles.map((f) => f.contents), css, Buffer.from(html)])))
     .replace('%SHELL%', JSON.stringify(shell))
   writeFileSync(join(outDir, 'sw.js'), worker)
   return {
     outDir,
-    firstLoadJsGzipBytes: gzipSync(js, { level: 9 }).length,
-    files: ['index.html', jsName, cssName, 'manifest.webmanifest', 'icon.svg', 'sw.js'],
+    firstLoadJsGzipBytes,
+    files: ['index.html', jsName, ...chunks, cssName, 'manifest.webmanifest', 'icon.svg', 'sw.js'],
   }
 }

@@ -52,6 +52,26 @@ export class RecoveryRepository {
     return this.#db.selectFrom('recoveries').selectAll().where('id', '=', recoveryId).executeTakeFirst()
   }
 
+  /** Waiting recoveries whose current set-up names this key-worker organisation (REC-WORKER-03). */
+  waitingForWorker(workerClientId: string) {
+    return this.#db
+      .selectFrom('recoveries')
+      .innerJoin('recovery_setups', 'recovery_setups.vault_id', 'recoveries.vault_id')
+      .select([
+        'recoveries.id',
+        'recoveries.vault_id',
+        'recoveries.started_at',
+        'recoveries.ready_at',
+        'recoveries.with_kit',
+        'recoveries.worker_released_at',
+      ])
+      .where('recovery_setups.worker_client_id', '=', workerClientId)
+      .where('recoveries.status', '=', 'waiting')
+      .orderBy('recoveries.started_at', 'desc')
+      .limit(100)
+      .execute()
+  }
+
   ofVault(vaultId: string) {
     return this.#db
       .selectFrom('recoveries')

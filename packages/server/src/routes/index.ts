@@ -14,6 +14,7 @@ import { registerRecoveryRoutes } from './recoveries.js'
 import { registerRequestRoutes } from './requests.js'
 import { registerRotationRoutes } from './rotations.js'
 import { registerVaultRoutes } from './vault.js'
+import { registerWorkerNoticeRoutes } from './worker-notices.js'
 
 /** Every API route, one resource per file (README: "where does a new route go"). */
 export function registerRoutes(app: App, ctx: AppContext): void {
@@ -31,4 +32,5 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerRecoveryRoutes(app, ctx)
   registerErasureRoutes(app, ctx)
   registerDuressAlertRoutes(app, ctx)
+  registerWorkerNoticeRoutes(app, ctx)
 }

@@ -15,6 +15,8 @@ export type Destination =
   | 'secondPin'
   | 'helper'
   | 'goodbye'
+  | 'phones'
+  | 'kit'
 
 interface HomeProps {
   readonly pending: readonly PendingRequest[]
@@ -31,9 +33,22 @@ interface HomeProps {
    * unlock), or of the vault's log ('log', kept sealed from an earlier check). Shown first, always.
    */
   readonly alarm?: 'devices' | 'log' | undefined
+  /** Issue 16: a recovery of the vault waits (with a way to stop it). */
+  readonly notice?: preact.ComponentChildren
 }
 
-export function Home({ pending, inboxCount, online, records, now, hostTimeKnown, go, onLock, alarm }: HomeProps) {
+export function Home({
+  pending,
+  inboxCount,
+  online,
+  records,
+  now,
+  hostTimeKnown,
+  go,
+  onLock,
+  alarm,
+  notice,
+}: HomeProps) {
   const { t } = useLanguage()
   const item = (to: Destination, label: string, highlight = false) => (
     <li>
@@ -50,6 +65,7 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           <p>{t(alarm === 'devices' ? 'deviceAlarmHelp' : 'logAlarmHelp')}</p>
         </div>
       )}
+      {notice}
       <RunningOutPanel records={records} now={now} hostTimeKnown={hostTimeKnown} />
       <p>{t('homeIntro')}</p>
       <nav aria-label={t('menuLabel')}>
@@ -63,9 +79,11 @@ export function Home({ pending, inboxCount, online, records, now, hostTimeKnown,
           {online && item('shared', t('navShared'))}
           {online && item('log', t('navLog'))}
           {online && pending.length === 0 && item('requests', t('navRequests'))}
-          {online && item('goodbye', t('navGoodbye'))}
+          {online && item('phones', t('navPhones'))}
+          {online && item('kit', t('navKit'))}
           {online && item('secondPin', t('navSecondPin'))}
           {item('helper', t('helperButton'))}
+          {online && item('goodbye', t('navGoodbye'))}
         </ul>
       </nav>
     </Layout>

@@ -4,7 +4,16 @@ import { timeOnly, useLanguage } from '../i18n.js'
 
 const PIN_PATTERN = /^[0-9]{6}$/
 
-export function Welcome({ onStart }: { readonly onStart: () => void }) {
+export function Welcome({
+  onStart,
+  onLink,
+  onRecover,
+}: {
+  readonly onStart: () => void
+  /** Issue 16: this phone joins a vault another phone holds, or gets a vault back. */
+  readonly onLink?: () => void
+  readonly onRecover?: () => void
+}) {
   const { t } = useLanguage()
   return (
     <Layout title={t('welcomeTitle')}>
@@ -17,6 +26,16 @@ export function Welcome({ onStart }: { readonly onStart: () => void }) {
       <button type="button" class="button" onClick={onStart}>
         {t('createVault')}
       </button>
+      {onLink && (
+        <button type="button" class="button button-secondary" onClick={onLink}>
+          {t('welcomeLink')}
+        </button>
+      )}
+      {onRecover && (
+        <button type="button" class="button button-secondary" onClick={onRecover}>
+          {t('welcomeRecover')}
+        </button>
+      )}
     </Layout>
   )
 }
@@ -64,7 +83,14 @@ export function PinField({ id, label, value, onInput, hint, error }: PinFieldPro
   )
 }
 
-export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Promise<void> }) {
+export function CreatePin({
+  onCreate,
+  submitLabel,
+}: {
+  readonly onCreate: (pin: string) => Promise<void>
+  /** Issue 16: the button's words when the PIN is for a linked or recovered phone. */
+  readonly submitLabel?: string
+}) {
   const { t } = useLanguage()
   const [pin, setPin] = useState('')
   const [again, setAgain] = useState('')
@@ -108,7 +134,7 @@ export function CreatePin({ onCreate }: { readonly onCreate: (pin: string) => Pr
           <p role="status">{t('creating')}</p>
         ) : (
           <button type="submit" class="button">
-            {t('createVault')}
+            {submitLabel ?? t('createVault')}
           </button>
         )}
       </form>
@@ -121,13 +147,17 @@ interface UnlockProps {
     pin: string,
   ) => Promise<{ kind: 'open' } | { kind: 'wrongPin'; triesLeft: number } | { kind: 'wait'; until: number }>
   readonly lockedForIdle: boolean
+  /** Issue 16: a forgotten PIN is a recovery (spec 9.7). */
+  readonly onForgot?: () => void
 }
 
-export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
+export function Unlock({ onUnlock, lockedForIdle, onForgot }: UnlockProps) {
   const { t, language } = useLanguage()
   const [pin, setPin] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
+  // [REC-PIN-02]: before the last tries, say what a forgotten PIN means and how long it waits.
+  const [triesLeft, setTriesLeft] = useState<number>()
   const submit = async (event: Event) => {
     event.preventDefault()
     if (!PIN_PATTERN.test(pin)) return setError(t('pinTooShort'))
@@ -146,6 +176,7 @@ export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
               ? t('pinTriesLeft', { count: result.triesLeft })
               : t('pinWrong'),
         )
+      setTriesLeft(result.kind === 'wrongPin' ? result.triesLeft : result.kind === 'wait' ? 0 : undefined)
       if (result.kind !== 'open') setPin('')
     } catch {
       setError(t('errorGeneric'))
@@ -176,10 +207,21 @@ export function Unlock({ onUnlock, lockedForIdle }: UnlockProps) {
           </button>
         )}
       </form>
-      <details class="details">
+      {triesLeft !== undefined && triesLeft <= 3 && (
+        <div class="notice" data-testid="pin-recovery-warning">
+          <p>{t('pinRecoveryWarning')}</p>
+          <p>{t('pinRecoveryWait')}</p>
+        </div>
+      )}
+      <details class="details" open={triesLeft !== undefined && triesLeft <= 3}>
         <summary>{t('pinForgot')}</summary>
         <p>{t('pinForgotText')}</p>
         <p>{t('pinForgotText2')}</p>
+        {onForgot && (
+          <button type="button" class="button button-secondary" onClick={onForgot}>
+            {t('pinForgotStart')}
+          </button>
+        )}
       </details>
     </Layout>
   )
