@@ -20,6 +20,7 @@ import {
   grantInfoSchema,
   grantReceiptClaimsSchema,
   LOG_INDEX_HEADER,
+  MAX_MOVE_HOPS,
   mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
@@ -34,6 +35,7 @@ import {
   readPairingInput,
 } from './holder-chain.js'
 import { HostConnection, readJson } from './http.js'
+import { type CheckedMove, checkVaultMoved, isVaultMoved } from './moved-vault.js'
 import { manifestAuthorKeyId, type OpenedRecord, openRecord, verifySignedType } from './records.js'
 import { ServiceLog, type ServiceLogOptions } from './service-log.js'
 import type { TrustedOrganisations } from './trust-list.js'
@@ -97,6 +99,10 @@ export class ServiceClient {
   #firstContact: HolderRootHint | undefined
   /** Proof that each key was logged before it is unwrapped (spec 8.7), and the checkpoints held. */
   readonly log: ServiceLog
+  /** The vault of the grant this client last verified (a tombstone must be that vault's). */
+  #vaultId: string | undefined
+  /** Told when the holder's vault moved and this client now uses the new host (spec 12.6). */
+  onMoved: ((move: CheckedMove) => void) | undefined
 
   /**
    * `options.pins` keeps the root and head of each holder's device chain between pairings; give a
@@ -219,8 +225,11 @@ export class ServiceClient {
     claims: GrantReceiptClaims
   }> {
     const wire = grantInfoSchema.parse(
-      await this.host.json<unknown>({ method: 'GET', path: '/grant', accessToken: await this.#token() }),
+      await this.followingMoves(async () =>
+        this.host.json<unknown>({ method: 'GET', path: '/grant', accessToken: await this.#token() }),
+      ),
     )
+    this.#vaultId = wire.vault_id
     const chain = await checkHolderChain({
       vaultId: wire.vault_id,
       entries: wire.device_chain,
@@ -245,13 +254,15 @@ export class ServiceClient {
    * the vault's log (gossip, spec 8.8), and notes where the host logged each key it served.
    */
   async records(): Promise<RecordVersionView[]> {
-    const response = await this.host.send({
-      method: 'GET',
-      path: '/grant/records',
-      accessToken: await this.#token(),
-      headers: await this.log.presentHeaders(),
+    const { records, response } = await this.followingMoves(async () => {
+      const response = await this.host.send({
+        method: 'GET',
+        path: '/grant/records',
+        accessToken: await this.#token(),
+        headers: await this.log.presentHeaders(),
+      })
+      return { response, ...(await readJson<{ records: RecordVersionView[] }>(response)) }
     })
-    const { records } = await readJson<{ records: RecordVersionView[] }>(response)
     this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
     return records
   }
@@ -290,6 +301,35 @@ export class ServiceClient {
       version: view.version,
     })
     return { ...openRecord(view, ciphertext, dek, authorKey), issuer: issuer?.name ?? 'the holder' }
+  }
+
+  /**
+   * Runs a request; if the host answers `vault_moved`, follows the move only once the tombstone
+   * checks as a commit the holder signed under the chain this client pinned ([MIG-STMT-03],
+   * [MIG-REDIR-02]): the same tokens and DPoP key then go to the new host, with no new approval.
+   * A forged or unsigned redirect is refused (`MOVE_REDIRECT_FORGED`) and nothing is sent to the
+   * host it names.
+   */
+  protected async followingMoves<T>(work: () => Promise<T>): Promise<T> {
+    for (let hop = 0; ; hop++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isVaultMoved(error)) throw error
+        if (hop >= MAX_MOVE_HOPS) throw new HoldallError('MOVE_TOO_MANY_HOPS', 'the vault moved too many times at once')
+        const move = await checkVaultMoved(error, {
+          answeredBy: this.host.baseUrl,
+          pins: this.#pins,
+          vaultId: this.#vaultId,
+        })
+        this.host.relocate(move.to)
+        this.log.relocated(move.vaultId, {
+          size: move.claims.log_size,
+          root: base64urlDecode(move.claims.log_root),
+        })
+        this.onMoved?.(move)
+      }
+    }
   }
 
   async #token(): Promise<string> {

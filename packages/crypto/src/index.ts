@@ -37,6 +37,7 @@ export {
 export { type CryptoErrorCode, HoldallCryptoError, isHoldallCryptoError } from './errors.js'
 export { type X25519Implementation, x25519Implementation } from './hpke-suite.js'
 export { signCompactJws, type VerifiedJws, verifyCompactJws } from './jws.js'
+export { type MoveStatementTyp, signMoveStatement, verifyMoveStatement } from './move-statement.js'
 export {
   createVaultKeyring,
   deriveInboxKeyPair,

@@ -4,7 +4,15 @@
  * printing `HOLDALL_PAUSED <point>` on stderr, so a test can SIGKILL it at exactly that moment.
  * It is never set in production; unset, a pause point costs one comparison.
  */
-export type PausePoint = 'approval-in-transaction' | 'revocation-in-transaction'
+export type PausePoint =
+  | 'approval-in-transaction'
+  | 'revocation-in-transaction'
+  // moving a vault (spec chapter 12): each step's transaction, on the host it leaves and the one it reaches
+  | 'move-freeze-in-transaction'
+  | 'move-import-in-transaction'
+  | 'move-tombstone-in-transaction'
+  | 'move-live-in-transaction'
+  | 'move-blob-stored'
 
 export async function pauseFor(point: PausePoint): Promise<void> {
   if (process.env.HOLDALL_TEST_PAUSE_AT !== point) return

@@ -3,6 +3,8 @@ import type { Db } from '../db/database.js'
 import { BlobRepository } from './blobs.js'
 import { GrantRepository } from './grants.js'
 import { AccessLog } from './log.js'
+import { MoveImportRepository } from './move-imports.js'
+import { MoveRepository } from './moves.js'
 import { RecordRepository } from './records.js'
 import { RecoveryRepository } from './recoveries.js'
 import { RequestRepository } from './requests.js'
@@ -29,6 +31,9 @@ export interface Repositories {
   readonly rotations: RotationRepository
   /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
   readonly verifiableLog: VerifiableLog
+  /** Moving a vault (spec chapter 12): leaving this host, and arriving at it. */
+  readonly moves: MoveRepository
+  readonly moveImports: MoveImportRepository
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -46,5 +51,7 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     recoveries: new RecoveryRepository(db, log, clock),
     rotations: new RotationRepository(db, log, clock),
     verifiableLog: new VerifiableLog(db),
+    moves: new MoveRepository(db, log, clock),
+    moveImports: new MoveImportRepository(db, log, clock),
   }
 }

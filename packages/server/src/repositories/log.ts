@@ -27,6 +27,10 @@ export type LogEvent =
   | 'recovery_cancelled'
   | 'recovery_share_released'
   | 'recovery_completed'
+  // moving a vault (spec chapter 12)
+  | 'vault_moved'
+  | 'move_aborted'
+  | 'vault_arrived'
 
 export interface LogEntry {
   readonly vaultId: string

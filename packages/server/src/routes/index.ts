@@ -5,6 +5,8 @@ import { registerEventRoutes } from './events.js'
 import { registerGrantRoutes } from './grants.js'
 import { registerInboxRoutes } from './inbox.js'
 import { registerLogRoutes } from './log.js'
+import { registerMoveImportRoutes } from './move-imports.js'
+import { registerMoveRoutes } from './moves.js'
 import { registerOAuthRoutes } from './oauth.js'
 import { registerRecordRoutes } from './records.js'
 import { registerRecoveryRoutes } from './recoveries.js'
@@ -25,4 +27,6 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerEventRoutes(app, ctx)
   registerRotationRoutes(app, ctx)
   registerRecoveryRoutes(app, ctx)
+  registerMoveRoutes(app, ctx)
+  registerMoveImportRoutes(app, ctx)
 }

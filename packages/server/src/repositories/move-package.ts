@@ -1,0 +1,239 @@
+import type { MovePackage } from '@holdall/protocol'
+import type { Db } from '../db/database.js'
+import type { Trx } from '../db/transactions.js'
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits for every table here. */
+const BATCH = 200
+
+/**
+ * The package of a vault as the host it leaves holds it (spec 12.4): every row exactly as stored
+ * (ciphertext addresses, wraps, signed statements, token hashes, the access log with its
+ * canonical entries), never decrypted. Only live grants, the requests behind them and their live
+ * tokens go; recovery set-ups, pending requests and pairing codes stay.
+ */
+export async function exportPackage(db: Db, vaultId: string, now: number): Promise<MovePackage> {
+  const vault = await db.selectFrom('vaults').selectAll().where('id', '=', vaultId).executeTakeFirstOrThrow()
+  const grants = await db
+    .selectFrom('grants')
+    .selectAll()
+    .where('vault_id', '=', vaultId)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', now)
+    .orderBy('id')
+    .execute()
+  const grantIds = grants.map((g) => g.id)
+  const some = grantIds.length > 0
+  const [devices, chain, records, versions, wraps, requests, tokens, log] = await Promise.all([
+    db.selectFrom('devices').selectAll().where('vault_id', '=', vaultId).orderBy('created_at').orderBy('id').execute(),
+    db.selectFrom('device_chain_entries').selectAll().where('vault_id', '=', vaultId).orderBy('seq').execute(),
+    db.selectFrom('records').selectAll().where('vault_id', '=', vaultId).orderBy('record_id').execute(),
+    db
+      .selectFrom('record_versions')
+      .selectAll()
+      .where('vault_id', '=', vaultId)
+      .orderBy('record_id')
+      .orderBy('version')
+      .execute(),
+    db.selectFrom('key_wraps').selectAll().where('vault_id', '=', vaultId).orderBy('id').execute(),
+    some
+      ? db.selectFrom('auth_requests').selectAll().where('id', 'in', grants.map((g) => g.request_id)).execute()
+      : [],
+    some
+      ? db
+          .selectFrom('tokens')
+          .selectAll()
+          .where('vault_id', '=', vaultId)
+          .where('subject_type', '=', 'client')
+          .where('grant_id', 'in', grantIds)
+          .where('revoked', '=', 0)
+          .where('expires_at', '>', now)
+          .orderBy('token_hash')
+          .execute()
+      : [],
+    db.selectFrom('access_log').selectAll().where('vault_id', '=', vaultId).orderBy('seq').execute(),
+  ])
+  const live = new Set(grantIds)
+  const blobs = new Map<string, number>()
+  for (const v of versions) blobs.set(v.ciphertext_sha256, Number(v.ciphertext_length))
+  return {
+    format: 1,
+    vault: {
+      id: vault.id,
+      key_epoch: Number(vault.key_epoch),
+      inbox_public_jwk: vault.inbox_public_jwk,
+      inbox_statement: vault.inbox_statement,
+      created_at: Number(vault.created_at),
+    },
+    devices: devices.map((d) => ({
+      id: d.id,
+      signing_jwk: d.signing_jwk,
+      agreement_jwk: d.agreement_jwk,
+      vrk_wrap: d.vrk_wrap,
+      wrap_epoch: Number(d.wrap_epoch),
+      enrolled_by: d.enrolled_by,
+      wrap_statement: d.wrap_statement,
+      status: d.status,
+      created_at: Number(d.created_at),
+    })),
+    device_chain: chain.map((c) => c.entry),
+    records: records.map((r) => ({
+      record_id: r.record_id,
+      record_type: r.record_type,
+      latest_version: Number(r.latest_version),
+      state: r.state,
+      created_at: Number(r.created_at),
+      superseded_by: r.superseded_by,
+    })),
+    versions: versions.map((v) => ({
+      record_id: v.record_id,
+      version: Number(v.version),
+      key_epoch: Number(v.key_epoch),
+      ciphertext_sha256: v.ciphertext_sha256,
+      ciphertext_length: Number(v.ciphertext_length),
+      manifest: v.manifest,
+      author_key_id: v.author_key_id,
+      created_at: Number(v.created_at),
+    })),
+    wraps: wraps
+      .filter((w) => w.kind !== 'grant' || (w.grant_id !== null && live.has(w.grant_id)))
+      .map((w) => ({
+        record_id: w.record_id,
+        version: Number(w.version),
+        kind: w.kind,
+        grant_id: w.grant_id,
+        key_epoch: w.key_epoch === null ? null : Number(w.key_epoch),
+        wrap: w.wrap,
+      })),
+    requests: requests.map((r) => ({
+      id: r.id,
+      client_id: r.client_id,
+      client_name: r.client_name,
+      client_category: r.client_category,
+      client_keys: r.client_keys,
+      authorization_details: r.authorization_details,
+      binding_message: r.binding_message,
+      status: 'approved' as const,
+      grant_id: r.grant_id ?? '',
+      redeemed_at: r.redeemed_at === null ? null : Number(r.redeemed_at),
+      expires_at: Number(r.expires_at),
+      created_at: Number(r.created_at),
+    })),
+    grants: grants.map((g) => ({
+      id: g.id,
+      client_id: g.client_id,
+      request_id: g.request_id,
+      receipt: g.receipt,
+      authorization_details: g.authorization_details,
+      expires_at: Number(g.expires_at),
+      created_at: Number(g.created_at),
+      starts_at: g.starts_at === null ? null : Number(g.starts_at),
+    })),
+    tokens: tokens.map((t) => ({
+      token_hash: t.token_hash,
+      kind: t.kind,
+      subject: t.subject,
+      grant_id: t.grant_id ?? '',
+      jkt: t.jkt,
+      family: t.family,
+      expires_at: Number(t.expires_at),
+      rotated_at: t.rotated_at === null ? null : Number(t.rotated_at),
+      created_at: Number(t.created_at),
+    })),
+    log: log.map((l) => ({
+      seq: Number(l.seq),
+      at: Number(l.at),
+      event: l.event,
+      actor: l.actor,
+      details: l.details,
+      prev_hash: l.prev_hash,
+      hash: l.hash,
+      entry: Buffer.from(l.entry ?? new Uint8Array(0)).toString('base64url'),
+    })),
+    blobs: [...blobs].map(([sha256, length]) => ({ sha256, length })),
+  }
+}
+
+/**
+ * Writes a checked package (rules/move.ts) as the vault's rows on the host it arrives at, inside
+ * the caller's transaction. Grants arrive active; tokens unrevoked, still bound to their DPoP keys.
+ */
+export async function insertPackage(trx: Trx, p: MovePackage, now: number): Promise<void> {
+  const vaultId = p.vault.id
+  const used = p.blobs.reduce((sum, b) => sum + b.length, 0)
+  await trx
+    .insertInto('vaults')
+    .values({ ...p.vault, used_bytes: used })
+    .execute()
+  const many = async <T>(rows: readonly T[], insert: (batch: T[]) => Promise<unknown>) => {
+    for (let i = 0; i < rows.length; i += BATCH) await insert(rows.slice(i, i + BATCH))
+  }
+  await many(p.devices, (b) =>
+    trx
+      .insertInto('devices')
+      .values(b.map((d) => ({ ...d, vault_id: vaultId })))
+      .execute(),
+  )
+  await many(
+    p.device_chain.map((entry, seq) => ({ vault_id: vaultId, seq, entry, created_at: now })),
+    (b) => trx.insertInto('device_chain_entries').values(b).execute(),
+  )
+  await many(p.records, (b) =>
+    trx
+      .insertInto('records')
+      .values(b.map((r) => ({ ...r, vault_id: vaultId })))
+      .execute(),
+  )
+  await many(p.versions, (b) =>
+    trx
+      .insertInto('record_versions')
+      .values(b.map((v) => ({ ...v, vault_id: vaultId })))
+      .execute(),
+  )
+  await many(p.wraps, (b) =>
+    trx
+      .insertInto('key_wraps')
+      .values(b.map((w) => ({ ...w, vault_id: vaultId })))
+      .execute(),
+  )
+  await many(p.requests, (b) =>
+    trx
+      .insertInto('auth_requests')
+      .values(b.map((r) => ({ ...r, vault_id: vaultId })))
+      .execute(),
+  )
+  await many(p.grants, (b) =>
+    trx
+      .insertInto('grants')
+      .values(b.map((g) => ({ ...g, vault_id: vaultId, status: 'active' as const, revoked_at: null })))
+      .execute(),
+  )
+  await many(p.tokens, (b) =>
+    trx
+      .insertInto('tokens')
+      .values(b.map((t) => ({ ...t, vault_id: vaultId, subject_type: 'client' as const, revoked: 0 })))
+      .execute(),
+  )
+  await many(p.log, (b) =>
+    trx
+      .insertInto('access_log')
+      .values(b.map((l) => ({ ...l, vault_id: vaultId, entry: new Uint8Array(Buffer.from(l.entry, 'base64url')) })))
+      .execute(),
+  )
+  await many(p.blobs, (b) =>
+    trx
+      .insertInto('vault_blobs')
+      .values(
+        b.map((x) => ({
+          vault_id: vaultId,
+          sha256: x.sha256,
+          length: x.length,
+          state: 'stored' as const,
+          referenced: 1,
+          expires_at: null,
+          owner: null,
+          created_at: now,
+        })),
+      )
+      .execute(),
+  )
+}
