@@ -149,7 +149,8 @@ export class ServiceLog {
         trust,
       )
       const moved = this.#moved.get(vaultId)
-      if (moved !== undefined) await this.#joinMovedLog(vaultId, moved, body.checkpoint, trust)
+      // After a move, the new host's first checkpoint is joined to the old log by consistency proofs.
+      if (moved !== undefined) return await this.#joinMovedLog(vaultId, moved, body.checkpoint, trust)
       const verifier = new VaultLogVerifier(this.store(vaultId), trust)
       const held = await verifier.trusted()
       if (held !== undefined && body.consistency === undefined)
