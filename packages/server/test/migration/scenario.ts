@@ -31,16 +31,18 @@ export async function vaultWithLiveGrant(options: {
   issuer: ServiceIdentity
   trust: HolderTrust
   trusted: TrustedOrganisations
+  /** The fetch the GP's and the issuer's clients use (a test records where they went). */
+  serviceFetch?: typeof fetch
 }): Promise<MoveWorld> {
   const pins = new MemoryHolderPinStore()
   const holder = await HolderClient.createVault(options.url, fetch, { pins })
-  const issuer = new IssuerClient(options.url, options.issuer)
+  const issuer = new IssuerClient(options.url, options.issuer, options.serviceFetch)
   await pair(holder, issuer, options.trust, ['deposit'], 'HMP Leeds 4821')
   await issuer.deposit('medication_list', medicationList(), 'Medicines on release')
   const [deposit] = await holder.inbox()
   await holder.acceptDeposit(deposit as NonNullable<typeof deposit>, options.trust)
   await holder.putRecord('licence_conditions', licenceConditions(), 'Licence conditions')
-  const gp = new ServiceClient(options.url, options.gp)
+  const gp = new ServiceClient(options.url, options.gp, options.serviceFetch)
   await pair(holder, gp, options.trust, ['read'], 'Riverside 2231')
   const records = await gp.records()
   expect(records.map((r) => r.record_type)).toEqual(['medication_list'])
