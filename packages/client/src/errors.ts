@@ -96,6 +96,19 @@ export const CLIENT_ERROR_CODES = [
   'VAULT_MOVED',
   /** More moves in a row than a client follows in one request (spec 12.6). */
   'MOVE_TOO_MANY_HOPS',
+  // federation (spec chapter 11)
+  /** A trust list older (by its signed `iat`) than the newest this client accepted: a rollback. */
+  'TRUST_LIST_ROLLBACK',
+  /** A key rotation statement that the pinned operator key did not sign, or that is malformed. */
+  'TRUST_KEY_ROTATION_INVALID',
+  /** A pairing code or handle names a host number that the pinned trust list's registry lacks. */
+  'HOST_UNKNOWN',
+  /** A handle record that does not verify, or is not signed by a member of the vault's chain. */
+  'HANDLE_INVALID',
+  /** A handle record older (by its signed `seq`) than one this client saw: a rollback. */
+  'HANDLE_ROLLBACK',
+  /** A handle now names another vault root than the one this client pinned for it. */
+  'HANDLE_ROOT_CHANGED',
 ] as const
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number]
 

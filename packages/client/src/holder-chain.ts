@@ -12,7 +12,7 @@ import {
   type VerifiedDeviceChain,
   verifyDeviceChain,
 } from '@holdall/crypto'
-import { parsePairingQr } from '@holdall/protocol'
+import { parsePairingQr, parseTypedPairingCode } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
 
 /*
@@ -57,6 +57,10 @@ export type HolderRootHint = { readonly rootFingerprint: string } | { readonly s
 export function readPairingInput(input: string): { code: string; root?: HolderRootHint } {
   const qr = parsePairingQr(input)
   if (qr !== undefined) return { code: qr.code, root: { rootFingerprint: qr.rootFingerprint } }
+  // A typed code may start with its host's number ("2-ABCD 2345", spec 11.3): the host is chosen
+  // before this (federation.ts); the host itself is sent the code alone.
+  const typed = parseTypedPairingCode(input)
+  if (typed !== undefined) return { code: typed.code }
   return { code: input.toUpperCase().replace(/[\s-]/g, '') }
 }
 

@@ -31,6 +31,7 @@ import {
   type AccessLogEntry,
   type AuthorizationDetail,
   formatPairingQr,
+  formatTypedPairingCode,
   type Grant,
   mayIssue,
   mayReceive,
@@ -44,6 +45,7 @@ import {
   type VaultRecovery,
 } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
+import { hostNumberOf } from './federation.js'
 import {
   chainMember,
   checkHolderChain,
@@ -68,7 +70,7 @@ import {
 } from './records.js'
 import { buildRecoverySetup, buildRotation, type RecoveryKit } from './rotation.js'
 import { bindServiceKey, type HolderTrust } from './service-binding.js'
-import type { TrustedOrganisation } from './trust-list.js'
+import type { TrustedOrganisation, TrustedOrganisations } from './trust-list.js'
 
 /** Options of a holder device: where it pins its vault's device chain root and head. */
 export interface HolderOptions extends HolderLogOptions {
@@ -88,8 +90,12 @@ export interface PairingDisplay {
   readonly rootFingerprint: string
   /** Four groups of four symbols, for a person to read out, type or compare. */
   readonly safetyCode: string
-  /** The text of the QR code: code and root fingerprint (spec 5.8). */
+  /** The text of the QR code: code, root fingerprint and host number (spec 5.8, 11.3). */
   readonly qr: string
+  /** This host's number in the trust list's host registry, if the wallet gave its list and it is listed. */
+  readonly hostNumber?: number | undefined
+  /** The code as a person types it, with the host number: "2-ABCD 2345" (spec 11.3). */
+  readonly typedCode: string
 }
 
 export interface ApproveChoice {
@@ -144,6 +150,11 @@ export class HolderClient {
   get rootFingerprint(): string {
     if (this.#chain === undefined) throw new HoldallError('DEVICE_CHAIN_INVALID', 'the device chain is not loaded')
     return base64urlEncode(this.#chain.root)
+  }
+
+  /** The host this device acts on (its public URL). */
+  get hostUrl(): string {
+    return this.#host.baseUrl
   }
 
   get vaultId(): string {
@@ -578,7 +589,7 @@ export class HolderClient {
    * fingerprint from this device's own verified chain: in the QR code in full, and as a safety
    * code to read out or type (spec 5.8). The host only makes the code.
    */
-  async createPairingCode(): Promise<PairingDisplay> {
+  async createPairingCode(options: { trusted?: TrustedOrganisations } = {}): Promise<PairingDisplay> {
     const made = await this.#call<{ code: string; expires_at: number }>(
       'POST',
       `/vaults/${this.vaultId}/pairing-codes`,
@@ -586,12 +597,16 @@ export class HolderClient {
     )
     const chain = this.#chain ?? (await this.deviceChain())
     const rootFingerprint = base64urlEncode(chain.root)
+    // Spec 11.3: this host's number in the operator's registry, from the pinned list, never the host.
+    const hostNumber = options.trusted === undefined ? undefined : hostNumberOf(options.trusted, this.#host.baseUrl)
     return {
       code: made.code,
       expires_at: made.expires_at,
       rootFingerprint,
       safetyCode: formatSafetyCode(chain.root),
-      qr: formatPairingQr({ code: made.code, rootFingerprint }),
+      qr: formatPairingQr({ code: made.code, rootFingerprint, hostNumber }),
+      hostNumber,
+      typedCode: formatTypedPairingCode(made.code, hostNumber),
     }
   }
 

@@ -38,6 +38,19 @@ export {
   HoldallError,
   HoldallOAuthError,
 } from './errors.js'
+export { hostByNumber, hostNumberOf, type ResolvedPairing, resolvePairing } from './federation.js'
+export {
+  type HandlePin,
+  type HandlePinStore,
+  type HandleSigner,
+  MemoryHandlePinStore,
+  publishHandle,
+  type ResolvedHandle,
+  resolveHandle,
+  signHandleRecord,
+  splitHandle,
+  verifyHandleDocument,
+} from './handles.js'
 export { type ApproveChoice, HolderClient, type HolderOptions, type PairingDisplay } from './holder.js'
 export {
   checkHolderChain,
@@ -109,3 +122,11 @@ export {
   trustListEntry,
   verifyTrustList,
 } from './trust-list.js'
+export {
+  acceptTrustListDocument,
+  fetchTrustList,
+  signTrustKeyRotation,
+  type TrustPin,
+  trustPin,
+  verifyTrustKeyRotation,
+} from './trust-pin.js'

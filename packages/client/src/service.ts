@@ -26,6 +26,8 @@ import {
   type RecordVersionView,
 } from '@holdall/protocol'
 import { HoldallError, HoldallOAuthError } from './errors.js'
+import { resolvePairing } from './federation.js'
+import type { ResolvedHandle } from './handles.js'
 import {
   chainMember,
   checkHolderChain,
@@ -120,6 +122,47 @@ export class ServiceClient {
     this.log = new ServiceLog(this.host, () => this.#token(), options)
   }
 
+  /**
+   * A client on the host a pairing code names (spec 11.3, [FED-PAIR-02]): its number looked up in
+   * `trusted`, the caller's own verified trust list, never asked of a host. A code that names no
+   * host means `fallbackHost`. Then call requestAccess with the same code.
+   */
+  static forPairing<C extends ServiceClient>(
+    this: new (
+      baseUrl: string,
+      identity: ServiceIdentity,
+      fetchImpl?: typeof fetch,
+      options?: { pins?: HolderPinStore } & ServiceLogOptions,
+    ) => C,
+    pairing: string,
+    identity: ServiceIdentity,
+    trusted: TrustedOrganisations,
+    options: { fallbackHost?: string; fetch?: typeof fetch; pins?: HolderPinStore } & ServiceLogOptions = {},
+  ): C {
+    const { hostUrl } = resolvePairing(pairing, trusted, options.fallbackHost)
+    return new this(hostUrl, identity, options.fetch ?? fetch, options)
+  }
+
+  /** A client on the host a resolved handle names, by the holder's own signed record (spec 11.4). */
+  static forHandle<C extends ServiceClient>(
+    this: new (
+      baseUrl: string,
+      identity: ServiceIdentity,
+      fetchImpl?: typeof fetch,
+      options?: { pins?: HolderPinStore } & ServiceLogOptions,
+    ) => C,
+    handle: ResolvedHandle,
+    identity: ServiceIdentity,
+    options: { fetch?: typeof fetch; pins?: HolderPinStore } & ServiceLogOptions = {},
+  ): C {
+    return new this(handle.hostUrl, identity, options.fetch ?? fetch, options)
+  }
+
+  /** The host this client acts on. */
+  get hostUrl(): string {
+    return this.host.baseUrl
+  }
+
   /** RFC 7523 private_key_jwt for the token and backchannel endpoints. */
   #clientAuth(audiencePath: string): Record<string, string> {
     const now = Math.floor(Date.now() / 1000)
@@ -150,7 +193,13 @@ export class ServiceClient {
    * serves has that root (spec 5.8).
    */
   async requestAccess(options: {
-    pairingCode: string
+    /** What the holder showed; or, instead, `handle`. */
+    pairingCode?: string
+    /**
+     * A handle resolved with resolveHandle (spec 11.4): its signed record is sent as CIBA
+     * `login_hint_token`, and its root is the first contact's root ([FED-HANDLE-06]).
+     */
+    handle?: ResolvedHandle
     holderRoot?: HolderRootHint
     details: AuthorizationDetail[]
     bindingMessage: string
@@ -158,7 +207,10 @@ export class ServiceClient {
     /** Seconds the holder has to answer, if less than the host's limit (10 minutes on ours). */
     requestedExpiry?: number
   }): Promise<{ authReqId: string; interval: number }> {
-    const input = readPairingInput(options.pairingCode)
+    const input =
+      options.handle !== undefined
+        ? { root: { rootFingerprint: options.handle.rootFingerprint } }
+        : readPairingInput(options.pairingCode ?? '')
     this.#firstContact = options.holderRoot ?? input.root
     const body = await this.host.json<{ auth_req_id: string; interval: number }>({
       method: 'POST',
@@ -166,7 +218,9 @@ export class ServiceClient {
       headers: { 'idempotency-key': options.idempotencyKey ?? base64urlEncode(generateId()) },
       form: {
         ...this.#clientAuth('/oauth/bc-authorize'),
-        login_hint: input.code,
+        ...(options.handle !== undefined
+          ? { login_hint_token: options.handle.record }
+          : { login_hint: (input as { code: string }).code }),
         binding_message: options.bindingMessage,
         authorization_details: JSON.stringify(options.details),
         ...(options.requestedExpiry === undefined ? {} : { requested_expiry: String(options.requestedExpiry) }),

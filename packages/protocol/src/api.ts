@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { base64urlBytesSchema } from './encoding.js'
+import { trustListHostSchema } from './federation.js'
 import { digestSchema, idSchema, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 import { ed25519PublicJwkSchema, x25519PublicJwkSchema } from './keys.js'
 import { organisationCategorySchema, recordTypeSchema } from './record-types.js'
@@ -137,6 +138,16 @@ export const trustListSchema = z
     iat: z.number().int(),
     exp: z.number().int(),
     organisations: z.array(trustListEntrySchema).max(10_000),
+    /**
+     * The operator's host registry (spec 11.2, [FED-HOST-01]): the number a pairing code names a
+     * host by, and its URL. Numbers and URLs are each unique. Optional: a list without it names no host.
+     */
+    hosts: z
+      .array(trustListHostSchema)
+      .max(1000)
+      .refine((hosts) => new Set(hosts.map((h) => h.number)).size === hosts.length, 'host numbers are unique')
+      .refine((hosts) => new Set(hosts.map((h) => h.url)).size === hosts.length, 'host URLs are unique')
+      .optional(),
   })
   .strict()
 export type TrustList = z.infer<typeof trustListSchema>

@@ -12,6 +12,7 @@ export {
   type RecordMetadata,
   recordMetadataSchema,
 } from './envelope.js'
+export * from './federation.js'
 export { digestSchema, type Id, idSchema, type KeyId, keyEpochSchema, keyIdSchema, recordVersionSchema } from './ids.js'
 export {
   type Ed25519PublicJwk,

@@ -45,7 +45,7 @@ export interface BuildAppOptions {
   readonly config: ServerConfig
   readonly clock?: Clock
   /** A signed trust list and the operator key it must verify under. */
-  readonly trustList?: { readonly jws: string; readonly anchor: JWK }
+  readonly trustList?: { readonly jws: string; readonly anchor: JWK; readonly rotations?: readonly string[] }
   /** Fastify's logger; off by default. Logs never carry tokens, keys or record content. */
   readonly logger?: boolean
   /** Where the log goes when `logger` is on (standard output by default). */
@@ -164,7 +164,7 @@ async function createContext(options: BuildAppOptions) {
     trustList:
       options.trustList === undefined
         ? undefined
-        : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock()),
+        : await loadTrustList(options.trustList.jws, options.trustList.anchor, clock(), options.trustList.rotations),
     escrow: RecoveryEscrow.fromFile(
       options.config.recoveryEscrowKeyFile ?? RecoveryEscrow.defaultPath(options.config.dataDir),
     ),

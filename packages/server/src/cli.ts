@@ -14,7 +14,12 @@ let config: ServerConfig | undefined
 /** The only place that listens. Stops cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   config = configFromEnv()
-  const trustList = await readTrustListFiles(config.trustListFile, process.env.HOLDALL_TRUST_ANCHOR_FILE, Date.now())
+  const trustList = await readTrustListFiles(
+    config.trustListFile,
+    process.env.HOLDALL_TRUST_ANCHOR_FILE,
+    Date.now(),
+    process.env.HOLDALL_TRUST_KEY_ROTATIONS_FILE || undefined,
+  )
   checkDataDir(config)
   // Imported here, not at the top: better-sqlite3 built for another Node.js fails as it loads,
   // and only inside main() can that be explained (startup-checks.ts) instead of a stack trace.

@@ -16,7 +16,9 @@ export async function readTrustListFiles(
   listFile: string | undefined,
   anchorFile: string | undefined,
   now: number,
-): Promise<{ jws: string; anchor: JWK } | undefined> {
+  /** HOLDALL_TRUST_KEY_ROTATIONS_FILE: the operator's key rotation statements, one per line (spec 11.1). */
+  rotationsFile?: string | undefined,
+): Promise<{ jws: string; anchor: JWK; rotations: string[] } | undefined> {
   if (listFile === undefined && anchorFile === undefined) return undefined
   if (listFile === undefined)
     throw new ConfigError(
@@ -36,15 +38,22 @@ export async function readTrustListFiles(
       `HOLDALL_TRUST_ANCHOR_FILE (${anchorFile}) is not JSON: it must hold the operator's public JWK`,
     )
   }
+  const rotations =
+    rotationsFile === undefined
+      ? []
+      : readSettingFile('HOLDALL_TRUST_KEY_ROTATIONS_FILE', rotationsFile)
+          .split('\n')
+          .map((line) => line.trim())
+          .filter((line) => line !== '')
   try {
-    await loadTrustList(jws, anchor, now)
+    await loadTrustList(jws, anchor, now, rotations)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     throw new ConfigError(
       `HOLDALL_TRUST_LIST_FILE (${listFile}) does not verify under HOLDALL_TRUST_ANCHOR_FILE (${anchorFile}): ${reason}; sign it again with that key (development: npm run dev:fixtures)`,
     )
   }
-  return { jws, anchor }
+  return { jws, anchor, rotations }
 }
 
 function readSettingFile(setting: string, path: string): string {

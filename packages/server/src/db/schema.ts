@@ -218,6 +218,18 @@ export interface DeviceChainEntryTable {
   created_at: number
 }
 
+/** A handle this host issued (spec 11.4): its newest holder-signed record and the chain it was signed under. */
+export interface HandleTable {
+  name: string
+  vault_id: string
+  root: string
+  seq: number
+  record: string
+  /** JSON array of base64url chain entries, as the holder's device sent them. */
+  device_chain: string
+  updated_at: number
+}
+
 export interface Database {
   vaults: VaultTable
   devices: DeviceTable
@@ -241,6 +253,7 @@ export interface Database {
   recoveries: RecoveryTable
   vault_moves: VaultMoveTable
   imported_moves: ImportedMoveTable
+  handles: HandleTable
 }
 
 /** A vault's recovery set-up at its current epoch (spec 9.4): replaced at every rotation. */

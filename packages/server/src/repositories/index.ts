@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js'
 import type { Db } from '../db/database.js'
 import { BlobRepository } from './blobs.js'
 import { GrantRepository } from './grants.js'
+import { HandleRepository } from './handles.js'
 import { AccessLog } from './log.js'
 import { MoveImportRepository } from './move-imports.js'
 import { MoveRepository } from './moves.js'
@@ -34,6 +35,8 @@ export interface Repositories {
   /** Moving a vault (spec chapter 12): leaving this host, and arriving at it. */
   readonly moves: MoveRepository
   readonly moveImports: MoveImportRepository
+  /** Handles this host issued (spec 11.4). */
+  readonly handles: HandleRepository
 }
 
 export function createRepositories(db: Db, clock: Clock): Repositories {
@@ -53,5 +56,6 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     verifiableLog: new VerifiableLog(db),
     moves: new MoveRepository(db, log, clock),
     moveImports: new MoveImportRepository(db, log, clock),
+    handles: new HandleRepository(db, clock),
   }
 }

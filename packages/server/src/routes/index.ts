@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js'
 import type { App } from '../http/route.js'
 import { registerDiscoveryRoutes } from './discovery.js'
 import { registerEventRoutes } from './events.js'
+import { registerFederationRoutes } from './federation.js'
 import { registerGrantRoutes } from './grants.js'
 import { registerInboxRoutes } from './inbox.js'
 import { registerLogRoutes } from './log.js'
@@ -17,6 +18,7 @@ import { registerVaultRoutes } from './vault.js'
 /** Every API route, one resource per file (README: "where does a new route go"). */
 export function registerRoutes(app: App, ctx: AppContext): void {
   registerDiscoveryRoutes(app, ctx)
+  registerFederationRoutes(app, ctx)
   registerOAuthRoutes(app, ctx)
   registerVaultRoutes(app, ctx)
   registerRecordRoutes(app, ctx)

@@ -5,6 +5,7 @@ import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
 import { randomId } from '../hashing.js'
 import { type App, route } from '../http/route.js'
+import { vaultForHandleRecord } from '../oauth/handle-hint.js'
 import { PairingGuesses } from '../oauth/pairing-guesses.js'
 import { checkTiers, formParams, parseBindingMessage, parseDetails, requestLifetimeMs } from '../oauth/parameters.js'
 import { cibaToken, deviceToken, POLL_INTERVAL_SECONDS, refreshToken, type TokenGrant } from '../oauth/token-grants.js'
@@ -52,8 +53,7 @@ function backchannelAuthorize(app: App, ctx: AppContext, guesses: PairingGuesses
       const bindingMessage = parseBindingMessage(params.binding_message)
       checkTiers(client, details)
       const lifetimeMs = requestLifetimeMs(params.requested_expiry)
-      const code = normalisePairingCode(params.login_hint ?? '')
-      const vaultId = code === undefined ? undefined : await ctx.repos.requests.redeemPairingCode(code)
+      const vaultId = await vaultForLoginHint(ctx, params)
       if (vaultId === undefined) {
         await guesses.count(client.clientId)
         throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
@@ -112,3 +112,14 @@ const GRANTS = new Map<string, TokenGrant>([
   [GRANT_TYPE_CIBA, cibaToken],
   ['refresh_token', refreshToken],
 ])
+
+/**
+ * The vault a login hint names: a pairing code (spec 5.8, single use), or, as CIBA's
+ * `login_hint_token`, the holder-signed record of a handle naming this host (spec 11.4,
+ * [FED-HANDLE-06]), checked against the vault's chain here.
+ */
+async function vaultForLoginHint(ctx: AppContext, params: Record<string, string>): Promise<string | undefined> {
+  if (params.login_hint_token !== undefined) return vaultForHandleRecord(ctx, params.login_hint_token)
+  const code = normalisePairingCode(params.login_hint ?? '')
+  return code === undefined ? undefined : ctx.repos.requests.redeemPairingCode(code)
+}

@@ -16,25 +16,29 @@ import {
 } from '@holdall/client'
 import { generateDeviceKeys, generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { OrganisationCategory, TrustList } from '@holdall/protocol'
+import { openDatabase } from '../../src/db/database.js'
 import { freshPostgresDatabase } from '../harness.js'
 
 /*
- * Two real host processes (issue 18): the built CLI (packages/server/dist/cli.js), each on its own
+ * Two real host processes (issue 18): the built CLI (bundled, as `npm start` runs it), each on its own
  * port of 127.0.0.1 with its own public URL and data folder, host A on SQLite and host B on
  * PostgreSQL in a fresh database, both serving the same trust list signed by one operator key.
  * Either host can be stopped (SIGTERM), killed (SIGKILL) and restarted on the same port, folder
  * and database, so a test can cut a host in the middle of a journey and carry on.
  *
  *   const pair = await startHostPair()
- *   pair.a.url, pair.b.url           the hosts' public URLs (what DPoP proofs name)
+ *   pair.a.url, pair.b.url           the hosts' public URLs (what DPoP proofs name); the trust
+ *                                    list's host registry names A number 1 and B number 2
  *   pair.orgs.gp.identity            organisations whose metadata a little web server publishes
  *   pair.service(pair.orgs.gp, pair.b)   a ServiceClient of the surgery, acting on host B
  *   await pair.b.kill()              SIGKILL; await pair.b.restart() starts it again
+ *   const db = await pair.database(pair.a)   the operator's own Kysely connection to A's database
  *   await pair.close()               stops both, drops B's database, removes both folders
  */
 
 const root = join(import.meta.dirname, '..', '..', '..', '..')
-const cli = join(root, 'packages', 'server', 'dist', 'cli.js')
+/** What `npm start` runs: the host CLI bundled into one module (scripts/build-runtime.mjs), which starts in about half the CPU time of dist/cli.js. */
+const cli = join(root, 'packages', 'server', 'build', 'holdall-server.mjs')
 const postgresServerUrl = process.env.HOLDALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 /** How long a host may take to say it listens (a cold PostgreSQL migration on a busy 2-core machine). */
 const START_TIMEOUT_MS = 45_000
@@ -46,7 +50,7 @@ let built = false
  */
 export function ensureBuiltHost(): void {
   if (built) return
-  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), 'packages/server'], {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-runtime.mjs'), '--server-bundle', 'packages/server'], {
     cwd: root,
     stdio: 'pipe',
   })
@@ -80,7 +84,7 @@ export interface HostProcess {
   pid(): number | undefined
   /** Everything the current process wrote (stdout then stderr), for a failing test's message. */
   output(): string
-  /** SIGTERM and wait for the exit (the host closes cleanly). */
+  /** SIGTERM and wait for the exit (the host closes cleanly; SIGKILL after 10 s if it has not). */
   stop(): Promise<void>
   /** SIGKILL and wait for the exit: nothing is flushed or closed. */
   kill(): Promise<void>
@@ -111,7 +115,7 @@ export interface HostPairOptions {
   readonly operator?: ReturnType<typeof generateSigningKeyPair>
   /**
    * Changes the trust list before it is signed, knowing both hosts' URLs (ports are chosen before
-   * either host starts): e.g. to list the hosts themselves.
+   * either host starts). The default lists A as host 1 and B as host 2.
    */
   readonly trustList?: (list: TrustList, urls: { a: string; b: string }) => TrustList
 }
@@ -144,6 +148,11 @@ export async function startHostPair(options: HostPairOptions = {}) {
     organisations: Object.values(orgs)
       .filter((o) => o.listed)
       .map((o) => trustListEntry(o.identity)),
+    // The operator's host registry (spec 11.2): host A is number 1, host B number 2.
+    hosts: [
+      { number: 1, url: urls.a, name: 'Host A (SQLite)' },
+      { number: 2, url: urls.b, name: 'Host B (PostgreSQL)' },
+    ],
   }
   const trustList = options.trustList ? options.trustList(baseList, urls) : baseList
   const trustListJws = signTrustList(trustList, operator.secretKey)
@@ -213,6 +222,12 @@ export async function startHostPair(options: HostPairOptions = {}) {
     service: (o: Organisation, host: HostProcess, fetchImpl: typeof fetch = fetch) =>
       new ServiceClient(host.url, o.identity, fetchImpl),
     issuer: (o: Organisation, host: HostProcess) => new IssuerClient(host.url, o.identity),
+    /**
+     * The host operator's own connection to a host's database (Kysely, same schema), for a test
+     * that plays the operator (edits a row) or checks what is stored. Destroy it when done.
+     */
+    database: async (host: HostProcess) =>
+      (await openDatabase({ dataDir: host.dataDir, databaseUrl: host.databaseUrl })).db,
     close,
   }
 }
@@ -248,7 +263,9 @@ export function hostProcess(settings: {
     const current = child
     if (current === undefined) return
     if (current.exitCode === null && current.signalCode === null) current.kill(name)
+    const late = setTimeout(() => current.kill('SIGKILL'), 10_000)
     await exited
+    clearTimeout(late)
     if (child === current) child = undefined
     listening = false
   }

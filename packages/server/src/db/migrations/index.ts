@@ -8,6 +8,7 @@ import * as vaultBlobs from './0006-vault-blobs.js'
 import * as recovery from './0007-recovery.js'
 import * as grantStart from './0008-grant-start.js'
 import * as releaseWeek from './0009-release-week.js'
+import * as handles from './0010-handles.js'
 import * as vaultMoves from './0011-vault-moves.js'
 
 /** Registered statically (not by scanning a folder) so migrations work from dist/ and bundles. */
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007-recovery': recovery,
   '0008-grant-start': grantStart,
   '0009-release-week': releaseWeek,
+  '0010-handles': handles,
   '0011-vault-moves': vaultMoves,
 }
