@@ -85,7 +85,7 @@ describe('examples', () => {
       cwd: root,
       encoding: 'utf8',
     })
-    expect(output).toContain('the GP\'s software checked Jordan\'s signature on it, then went to B')
+    expect(output).toContain("the GP's software checked Jordan's signature on it, then went to B")
     expect(output).toContain('No new request reached Jordan.')
     expect(output).toContain('Host A says the vault moved to')
     expect(output).toContain('The move worked.')

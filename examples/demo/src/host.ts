@@ -85,7 +85,11 @@ export async function demoHostPair(
   if (from !== undefined && to !== undefined) {
     const fixtures = loadDevFixtures()
     for (const url of [from, to])
-      await expectDevelopmentTrustList(url, fixtures.operatorPublicKey, fixtures.organisations.prisonHealthcare.clientId)
+      await expectDevelopmentTrustList(
+        url,
+        fixtures.operatorPublicKey,
+        fixtures.organisations.prisonHealthcare.clientId,
+      )
     const orgs = await demoOrganisations(fixtures)
     say(`Moving between the Holdall hosts at ${from} and ${to}, with the development fixtures in ${fixtures.dir}`)
     return { from, to, orgs, stop: async () => void (await orgs.close()) }

@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     step(3, `Jordan moves the vault to host B (${to}) from the phone.`)
     const steps: Record<string, string> = {
       frozen: 'Host A stops changes to the vault and writes "moving to B" as the last line of its signed log.',
-      imported: 'Host B takes the locked vault: records, keys wrapped for Jordan and the GP, the log. Nothing is opened.',
+      imported:
+        'Host B takes the locked vault: records, keys wrapped for Jordan and the GP, the log. Nothing is opened.',
       envelopes: 'The locked records travel from A to B; B checks each against its fingerprint.',
       left: "Jordan's phone signs the move; host A keeps that signed note, pointing to B.",
       arrived: 'Host B goes live and carries on the same log; the phone checks it follows on from A.',
@@ -105,14 +106,16 @@ async function main(): Promise<void> {
     say(`   Every request for the vault at host A gets "410 vault_moved" and the header ${MOVED_TO_HEADER}.`)
     const document = (await tombstone.json()) as { moved_to: string; kept_until: number }
     check(tombstone.ok && document.moved_to === to, 'host A keeps a tombstone pointing to B')
-    say(`   Host A says the vault moved to ${document.moved_to}, until ${new Date(document.kept_until).toDateString()}.`)
+    say(
+      `   Host A says the vault moved to ${document.moved_to}, until ${new Date(document.kept_until).toDateString()}.`,
+    )
     try {
       await HolderClient.open(from, phone.deviceKeys, phone.vaultId)
       throw new Error('host A still served the vault')
     } catch (error) {
       const refused = error instanceof HoldallApiError ? `${error.status}` : (error as { code?: string }).code
       check(refused !== undefined, 'host A serves nothing of the vault')
-      say('   Host A serves nothing of the vault any more, not even to Jordan\'s phone.')
+      say("   Host A serves nothing of the vault any more, not even to Jordan's phone.")
     }
     say('\nThe move worked.')
   } finally {

@@ -103,7 +103,10 @@ export async function runMove(
     a.json<T>({ method, path, accessToken: await source.token(), ...(json === undefined ? {} : { json }) })
   let progress = await store.load()
   if (progress !== undefined && (progress.vaultId !== source.vaultId || trim(progress.to) !== trim(to)))
-    throw new HoldallError('MOVE_TARGET_MISMATCH', 'another move of this vault is in progress: finish or abort it first')
+    throw new HoldallError(
+      'MOVE_TARGET_MISMATCH',
+      'another move of this vault is in progress: finish or abort it first',
+    )
   if (progress === undefined) {
     const chain = await source.chain()
     const statement = signMoveStatement(
@@ -143,7 +146,11 @@ export async function runMove(
     step('imported')
     // 4. The envelopes B lacks, from A, checked by B against their addresses.
     for (const sha of imported.missing_blobs ?? []) {
-      const bytes = await a.bytes({ method: 'GET', path: `${vaultPath}/blobs/${sha}`, accessToken: await source.token() })
+      const bytes = await a.bytes({
+        method: 'GET',
+        path: `${vaultPath}/blobs/${sha}`,
+        accessToken: await source.token(),
+      })
       await b.json({ method: 'PUT', path: `/moves/${progress.moveId}/blobs/${sha}`, body: bytes })
     }
     step('envelopes')
@@ -173,7 +180,8 @@ export async function runMove(
     await asHolder<MoveStatus>('POST', `${vaultPath}/move/commit`, { commit })
   } catch (error) {
     // Already tombstoned by this very commit (an earlier attempt's answer was lost).
-    if (!(error instanceof HoldallApiError && error.code === 'vault_moved' && error.body.tombstone === commit)) throw error
+    if (!(error instanceof HoldallApiError && error.code === 'vault_moved' && error.body.tombstone === commit))
+      throw error
   }
   step('left')
   // 7. B goes live on the same commit.

@@ -55,7 +55,15 @@ import {
   pinOf,
 } from './holder-chain.js'
 import { HolderLog, type HolderLogOptions } from './holder-log.js'
-import { abortMove, adoptMovedLog, MemoryMoveStore, type MoveOptions, type MoveSource, type MoveStore, runMove } from './holder-move.js'
+import {
+  abortMove,
+  adoptMovedLog,
+  MemoryMoveStore,
+  type MoveOptions,
+  type MoveSource,
+  type MoveStore,
+  runMove,
+} from './holder-move.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
 import { checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'

@@ -41,19 +41,26 @@ export async function checkVaultMoved(
 ): Promise<CheckedMove> {
   const forged = (why: string, cause?: unknown) =>
     new HoldallError('MOVE_REDIRECT_FORGED', `refused to follow the move: ${why}`, { cause })
-  const parsed = tombstoneSchema.safeParse(Object.fromEntries(Object.entries(error.body).filter(([k]) => k in tombstoneSchema.shape)))
+  const parsed = tombstoneSchema.safeParse(
+    Object.fromEntries(Object.entries(error.body).filter(([k]) => k in tombstoneSchema.shape)),
+  )
   if (!parsed.success) throw forged('the answer carries no tombstone')
   const document = parsed.data
   if (options.vaultId !== undefined && document.vault_id !== options.vaultId)
     throw forged('the tombstone is for another vault')
   if ((await options.pins.get(document.vault_id)) === undefined)
     throw forged('this client never paired with this holder, so it cannot check the tombstone')
-  const chain = await checkHolderChain({ vaultId: document.vault_id, entries: document.device_chain, pins: options.pins })
+  const chain = await checkHolderChain({
+    vaultId: document.vault_id,
+    entries: document.device_chain,
+    pins: options.pins,
+  })
   let claims: MoveCommitClaims
   try {
     claims = moveCommitClaimsSchema.parse(verifyMoveStatement(MOVE_COMMIT_TYP, document.tombstone, chain).claims)
   } catch (cause) {
-    if (isHoldallCryptoError(cause) || cause instanceof Error) throw forged('the tombstone is not signed by the holder', cause)
+    if (isHoldallCryptoError(cause) || cause instanceof Error)
+      throw forged('the tombstone is not signed by the holder', cause)
     throw cause
   }
   if (trim(claims.from) !== trim(options.answeredBy)) throw forged('the tombstone is for a move from another host')
@@ -61,7 +68,8 @@ export async function checkVaultMoved(
   const header = error.headers?.get(MOVED_TO_HEADER)
   if (header !== null && header !== undefined && trim(header) !== trim(claims.to))
     throw forged('the redirect names another host than the holder signed')
-  if (trim(document.moved_to) !== trim(claims.to)) throw forged('the redirect names another host than the holder signed')
+  if (trim(document.moved_to) !== trim(claims.to))
+    throw forged('the redirect names another host than the holder signed')
   return { vaultId: document.vault_id, to: trim(claims.to), claims }
 }
 

@@ -3,22 +3,22 @@ import {
   base64Decode,
   HoldallLogError,
   type LogTrust,
-  openCheckpoint,
-  verifyConsistency,
   MemoryVaultLogStore,
   type NoteVerifierKey,
+  openCheckpoint,
   parseVerifierKey,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
+  verifyConsistency,
   verifyKeyServed,
 } from '@holdall/log'
 import {
   type HostMetadata,
   type KeyServedProofBody,
-  type LogConsistency,
   keyServedProofSchema,
   LOG_CHECKPOINT_HEADER,
+  type LogConsistency,
   type RecordVersionView,
 } from '@holdall/protocol'
 import { HoldallError } from './errors.js'
@@ -187,7 +187,13 @@ export class ServiceLog {
       if (heldRoot === undefined) throw new HoldallLogError('LOG_STATE_INVALID', 'the held checkpoint is unreadable')
       verifyConsistency(held.size, moved.size, heldRoot, moved.root, await proof(held.size, moved.size))
     }
-    verifyConsistency(moved.size, checkpoint.size, moved.root, checkpoint.rootHash, await proof(moved.size, checkpoint.size))
+    verifyConsistency(
+      moved.size,
+      checkpoint.size,
+      moved.root,
+      checkpoint.rootHash,
+      await proof(moved.size, checkpoint.size),
+    )
     await store.save({})
     await new VaultLogVerifier(store, trust).sync({ checkpoint: note, consistencyProof: [] })
     this.#moved.delete(vaultId)

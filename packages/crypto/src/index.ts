@@ -37,7 +37,6 @@ export {
 export { type CryptoErrorCode, HoldallCryptoError, isHoldallCryptoError } from './errors.js'
 export { type X25519Implementation, x25519Implementation } from './hpke-suite.js'
 export { signCompactJws, type VerifiedJws, verifyCompactJws } from './jws.js'
-export { type MoveStatementTyp, signMoveStatement, verifyMoveStatement } from './move-statement.js'
 export {
   createVaultKeyring,
   deriveInboxKeyPair,
@@ -79,6 +78,7 @@ export {
   type VerifiedManifest,
   verifyManifest,
 } from './manifest.js'
+export { type MoveStatementTyp, signMoveStatement, verifyMoveStatement } from './move-statement.js'
 export {
   base45Decode,
   base45Encode,

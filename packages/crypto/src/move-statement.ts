@@ -37,9 +37,11 @@ export function verifyMoveStatement(
   const [encodedHeader] = jws.split('.')
   let kid: unknown
   try {
-    kid = (JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(encodedHeader ?? ''))) as {
-      kid?: unknown
-    }).kid
+    kid = (
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(encodedHeader ?? ''))) as {
+        kid?: unknown
+      }
+    ).kid
   } catch (cause) {
     throw new HoldallCryptoError('SIGNATURE_INVALID', 'the statement is not well formed', { cause })
   }
@@ -58,7 +60,11 @@ export function verifyMoveStatement(
     throw new HoldallCryptoError('SIGNATURE_INVALID', 'the statement is for another vault')
   const seq = payload.chain_seq
   const entry = typeof seq === 'number' ? chain.entries.find((e) => e.seq === seq) : undefined
-  if (entry === undefined || typeof payload.chain_head !== 'string' || payload.chain_head !== base64urlEncode(entry.hash))
+  if (
+    entry === undefined ||
+    typeof payload.chain_head !== 'string' ||
+    payload.chain_head !== base64urlEncode(entry.hash)
+  )
     throw new HoldallCryptoError('SIGNATURE_INVALID', 'the statement names another device chain')
   return { claims: payload, signer: kid }
 }

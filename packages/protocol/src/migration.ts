@@ -19,7 +19,11 @@ export const MOVE_COMMIT_TYP = 'holdall-move-commit+jwt'
 /** How many moves a client follows in one request (MIG-REDIR-02). */
 export const MAX_MOVE_HOPS = 2
 
-const jws = z.string().min(1).max(16_384).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+const jws = z
+  .string()
+  .min(1)
+  .max(16_384)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
 const hostUrl = z.string().url().max(512)
 const text = (max: number) => z.string().max(max)
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)

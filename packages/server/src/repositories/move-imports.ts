@@ -54,7 +54,11 @@ export class MoveImportRepository {
   ): Promise<VaultMoveTable> {
     const vaultId = p.vault.id
     return inVault(this.#db, vaultId, async (trx) => {
-      const seen = await trx.selectFrom('imported_moves').selectAll().where('move_id', '=', move.moveId).executeTakeFirst()
+      const seen = await trx
+        .selectFrom('imported_moves')
+        .selectAll()
+        .where('move_id', '=', move.moveId)
+        .executeTakeFirst()
       const current = await trx.selectFrom('vault_moves').selectAll().where('vault_id', '=', vaultId).executeTakeFirst()
       const importing = current?.move_id === move.moveId && current.role === 'import' && current.state === 'importing'
       if (seen !== undefined) {

@@ -1,5 +1,7 @@
 import type { MovePackage } from '@holdall/protocol'
+import type { Selectable } from 'kysely'
 import type { Db } from '../db/database.js'
+import type { Database } from '../db/schema.js'
 import type { Trx } from '../db/transactions.js'
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's parameter limits for every table here. */
@@ -36,7 +38,15 @@ export async function exportPackage(db: Db, vaultId: string, now: number): Promi
       .execute(),
     db.selectFrom('key_wraps').selectAll().where('vault_id', '=', vaultId).orderBy('id').execute(),
     some
-      ? db.selectFrom('auth_requests').selectAll().where('id', 'in', grants.map((g) => g.request_id)).execute()
+      ? db
+          .selectFrom('auth_requests')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            grants.map((g) => g.request_id),
+          )
+          .execute()
       : [],
     some
       ? db
@@ -52,7 +62,28 @@ export async function exportPackage(db: Db, vaultId: string, now: number): Promi
       : [],
     db.selectFrom('access_log').selectAll().where('vault_id', '=', vaultId).orderBy('seq').execute(),
   ])
-  const live = new Set(grantIds)
+  return toPackage({ vault, grants, devices, chain, records, versions, wraps, requests, tokens, log })
+}
+
+type Row<T extends keyof Database> = Selectable<Database[T]>
+interface VaultRows {
+  vault: Row<'vaults'>
+  grants: Row<'grants'>[]
+  devices: Row<'devices'>[]
+  chain: Row<'device_chain_entries'>[]
+  records: Row<'records'>[]
+  versions: Row<'record_versions'>[]
+  wraps: Row<'key_wraps'>[]
+  requests: Row<'auth_requests'>[]
+  tokens: Row<'tokens'>[]
+  log: Row<'access_log'>[]
+}
+
+const num = (n: number | null) => (n === null ? null : Number(n))
+
+function toPackage(rows: VaultRows): MovePackage {
+  const { vault, grants, versions } = rows
+  const live = new Set(grants.map((g) => g.id))
   const blobs = new Map<string, number>()
   for (const v of versions) blobs.set(v.ciphertext_sha256, Number(v.ciphertext_length))
   return {
@@ -64,93 +95,74 @@ export async function exportPackage(db: Db, vaultId: string, now: number): Promi
       inbox_statement: vault.inbox_statement,
       created_at: Number(vault.created_at),
     },
-    devices: devices.map((d) => ({
-      id: d.id,
-      signing_jwk: d.signing_jwk,
-      agreement_jwk: d.agreement_jwk,
-      vrk_wrap: d.vrk_wrap,
+    devices: rows.devices.map((d) => ({
+      ...pick(d, ['id', 'signing_jwk', 'agreement_jwk', 'vrk_wrap', 'enrolled_by', 'wrap_statement', 'status']),
       wrap_epoch: Number(d.wrap_epoch),
-      enrolled_by: d.enrolled_by,
-      wrap_statement: d.wrap_statement,
-      status: d.status,
       created_at: Number(d.created_at),
     })),
-    device_chain: chain.map((c) => c.entry),
-    records: records.map((r) => ({
-      record_id: r.record_id,
-      record_type: r.record_type,
+    device_chain: rows.chain.map((c) => c.entry),
+    records: rows.records.map((r) => ({
+      ...pick(r, ['record_id', 'record_type', 'state', 'superseded_by']),
       latest_version: Number(r.latest_version),
-      state: r.state,
       created_at: Number(r.created_at),
-      superseded_by: r.superseded_by,
     })),
     versions: versions.map((v) => ({
-      record_id: v.record_id,
+      ...pick(v, ['record_id', 'ciphertext_sha256', 'manifest', 'author_key_id']),
       version: Number(v.version),
       key_epoch: Number(v.key_epoch),
-      ciphertext_sha256: v.ciphertext_sha256,
       ciphertext_length: Number(v.ciphertext_length),
-      manifest: v.manifest,
-      author_key_id: v.author_key_id,
       created_at: Number(v.created_at),
     })),
-    wraps: wraps
+    wraps: rows.wraps
       .filter((w) => w.kind !== 'grant' || (w.grant_id !== null && live.has(w.grant_id)))
       .map((w) => ({
-        record_id: w.record_id,
+        ...pick(w, ['record_id', 'kind', 'grant_id', 'wrap']),
         version: Number(w.version),
-        kind: w.kind,
-        grant_id: w.grant_id,
-        key_epoch: w.key_epoch === null ? null : Number(w.key_epoch),
-        wrap: w.wrap,
+        key_epoch: num(w.key_epoch),
       })),
-    requests: requests.map((r) => ({
-      id: r.id,
-      client_id: r.client_id,
-      client_name: r.client_name,
-      client_category: r.client_category,
-      client_keys: r.client_keys,
-      authorization_details: r.authorization_details,
-      binding_message: r.binding_message,
-      status: 'approved' as const,
-      grant_id: r.grant_id ?? '',
-      redeemed_at: r.redeemed_at === null ? null : Number(r.redeemed_at),
-      expires_at: Number(r.expires_at),
-      created_at: Number(r.created_at),
-    })),
-    grants: grants.map((g) => ({
-      id: g.id,
-      client_id: g.client_id,
-      request_id: g.request_id,
-      receipt: g.receipt,
-      authorization_details: g.authorization_details,
-      expires_at: Number(g.expires_at),
-      created_at: Number(g.created_at),
-      starts_at: g.starts_at === null ? null : Number(g.starts_at),
-    })),
-    tokens: tokens.map((t) => ({
-      token_hash: t.token_hash,
-      kind: t.kind,
-      subject: t.subject,
-      grant_id: t.grant_id ?? '',
-      jkt: t.jkt,
-      family: t.family,
-      expires_at: Number(t.expires_at),
-      rotated_at: t.rotated_at === null ? null : Number(t.rotated_at),
-      created_at: Number(t.created_at),
-    })),
-    log: log.map((l) => ({
+    ...grantRows(rows),
+    log: rows.log.map((l) => ({
+      ...pick(l, ['event', 'actor', 'details', 'prev_hash', 'hash']),
       seq: Number(l.seq),
       at: Number(l.at),
-      event: l.event,
-      actor: l.actor,
-      details: l.details,
-      prev_hash: l.prev_hash,
-      hash: l.hash,
       entry: Buffer.from(l.entry ?? new Uint8Array(0)).toString('base64url'),
     })),
     blobs: [...blobs].map(([sha256, length]) => ({ sha256, length })),
   }
+}
+
+/** The live grants, the approved requests behind them, and their live tokens (hashes only). */
+function grantRows(rows: VaultRows): Pick<MovePackage, 'requests' | 'grants' | 'tokens'> {
+  return {
+    requests: rows.requests.map((r) => ({
+      ...pick(r, ['id', 'client_id', 'client_name', 'client_category', 'client_keys', 'authorization_details']),
+      binding_message: r.binding_message,
+      status: 'approved' as const,
+      grant_id: r.grant_id ?? '',
+      redeemed_at: num(r.redeemed_at),
+      expires_at: Number(r.expires_at),
+      created_at: Number(r.created_at),
+    })),
+    grants: rows.grants.map((g) => ({
+      ...pick(g, ['id', 'client_id', 'request_id', 'receipt', 'authorization_details']),
+      expires_at: Number(g.expires_at),
+      created_at: Number(g.created_at),
+      starts_at: num(g.starts_at),
+    })),
+    tokens: rows.tokens.map((t) => ({
+      ...pick(t, ['token_hash', 'kind', 'subject', 'jkt', 'family']),
+      grant_id: t.grant_id ?? '',
+      expires_at: Number(t.expires_at),
+      rotated_at: num(t.rotated_at),
+      created_at: Number(t.created_at),
+    })),
+  }
+}
+
+function pick<T, K extends keyof T>(row: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>
+  for (const key of keys) out[key] = row[key]
+  return out
 }
 
 /**

@@ -100,7 +100,11 @@ export class MoveRepository {
   /** Ends a move that is only `moving`: the vault is live here again. False if there was none. */
   async abort(vaultId: string, actor: string): Promise<boolean> {
     return inVault(this.#db, vaultId, async (trx) => {
-      const existing = await trx.selectFrom('vault_moves').selectAll().where('vault_id', '=', vaultId).executeTakeFirst()
+      const existing = await trx
+        .selectFrom('vault_moves')
+        .selectAll()
+        .where('vault_id', '=', vaultId)
+        .executeTakeFirst()
       if (existing === undefined || existing.role !== 'export' || existing.state !== 'moving') return false
       await trx.deleteFrom('vault_moves').where('vault_id', '=', vaultId).execute()
       await this.#log.append(trx, vaultId, 'move_aborted', actor, { move_id: existing.move_id })

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
+import { CompactRange, leafHash } from '@holdall/log'
 import {
   moveBlobPathSchema,
   moveCommitSchema,
@@ -7,10 +8,9 @@ import {
   movePathSchema,
   moveStatusSchema,
 } from '@holdall/protocol'
-import { CompactRange, leafHash } from '@holdall/log'
 import type { AppContext } from '../context.js'
-import { pauseFor } from '../fault-injection.js'
 import { HttpProblem } from '../errors.js'
+import { pauseFor } from '../fault-injection.js'
 import { sha256Base64url } from '../hashing.js'
 import { type App, noContent, route } from '../http/route.js'
 import { idBytes } from '../rules/log-entries.js'
@@ -25,6 +25,13 @@ const MAX_PACKAGE_BYTES = 64 * 1024 * 1024
  * and commit authenticate these calls, and every envelope is checked against its address.
  */
 export function registerMoveImportRoutes(app: App, ctx: AppContext): void {
+  importRoute(app, ctx)
+  importStatusRoute(app, ctx)
+  envelopeRoute(app, ctx)
+  goLiveRoute(app, ctx)
+}
+
+function importRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'POST',
     url: '/moves',
@@ -41,7 +48,8 @@ export function registerMoveImportRoutes(app: App, ctx: AppContext): void {
         throw new HttpProblem('signature_invalid', 'the move statement names another host')
       checkPackage(p, statement, claims)
       const used = p.blobs.reduce((sum, b) => sum + b.length, 0)
-      if (used > ctx.config.vaultQuotaBytes) throw new HttpProblem('payload_too_large', 'the vault is larger than this host takes')
+      if (used > ctx.config.vaultQuotaBytes)
+        throw new HttpProblem('payload_too_large', 'the vault is larger than this host takes')
       const range = CompactRange.empty()
       for (const row of p.log) range.append(leafHash(new Uint8Array(Buffer.from(row.entry, 'base64url'))))
       const packageSha256 = createHash('sha256').update(JSON.stringify(p)).digest('base64url')
@@ -55,7 +63,9 @@ export function registerMoveImportRoutes(app: App, ctx: AppContext): void {
       return statusView(row, await missing(ctx, row.vault_id))
     },
   })
+}
 
+function importStatusRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/moves/:moveId',
@@ -69,7 +79,9 @@ export function registerMoveImportRoutes(app: App, ctx: AppContext): void {
       return statusView(row, row.state === 'importing' ? await missing(ctx, row.vault_id) : [])
     },
   })
+}
 
+function envelopeRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'PUT',
     url: '/moves/:moveId/blobs/:sha256',
@@ -96,7 +108,9 @@ export function registerMoveImportRoutes(app: App, ctx: AppContext): void {
       return reply.code(204).send(null)
     },
   })
+}
 
+function goLiveRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'POST',
     url: '/moves/:moveId/commit',

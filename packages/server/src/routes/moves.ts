@@ -1,6 +1,6 @@
 import {
-  movePackageSchema,
   moveCommitSchema,
+  movePackageSchema,
   moveStartSchema,
   moveStatusSchema,
   tombstoneSchema,
@@ -9,17 +9,25 @@ import {
 import type { AppContext } from '../context.js'
 import type { VaultMoveTable } from '../db/schema.js'
 import { HttpProblem } from '../errors.js'
+import { sha256Base64url } from '../hashing.js'
 import { tombstoneDocument } from '../http/move-gate.js'
 import { type App, noContent, route } from '../http/route.js'
-import { sha256Base64url } from '../hashing.js'
+import { exportPackage } from '../repositories/move-package.js'
 import { idBytes } from '../rules/log-entries.js'
 import { checkMoveCommit, checkMoveStatement, sameHost, verifiedChain } from '../rules/move.js'
-import { exportPackage } from '../repositories/move-package.js'
 
 const TOMBSTONE_MS = 180 * 86_400_000
 
 /** Leaving this host (spec chapter 12): freeze, package, commit (the tombstone), abort; the public tombstone. */
 export function registerMoveRoutes(app: App, ctx: AppContext): void {
+  freezeRoute(app, ctx)
+  packageRoute(app, ctx)
+  commitRoute(app, ctx)
+  abortRoute(app, ctx)
+  tombstoneRoute(app, ctx)
+}
+
+function freezeRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'POST',
     url: '/vaults/:vaultId/move',
@@ -49,7 +57,9 @@ export function registerMoveRoutes(app: App, ctx: AppContext): void {
       return statusView(row)
     },
   })
+}
 
+function packageRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/move/package',
@@ -63,7 +73,9 @@ export function registerMoveRoutes(app: App, ctx: AppContext): void {
       return exportPackage(ctx.db, principal.vaultId, ctx.clock())
     },
   })
+}
 
+function commitRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'POST',
     url: '/vaults/:vaultId/move/commit',
@@ -86,7 +98,9 @@ export function registerMoveRoutes(app: App, ctx: AppContext): void {
       return statusView(row)
     },
   })
+}
 
+function abortRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'POST',
     url: '/vaults/:vaultId/move/abort',
@@ -101,7 +115,9 @@ export function registerMoveRoutes(app: App, ctx: AppContext): void {
       return reply.code(204).send(null)
     },
   })
+}
 
+function tombstoneRoute(app: App, ctx: AppContext): void {
   route(app, {
     method: 'GET',
     url: '/vaults/:vaultId/tombstone',

@@ -117,15 +117,13 @@ export function checkPackage(p: MovePackage, statement: string, claims: MoveStat
     if (!records.has(v.record_id)) throw bad('a version of no record of the package')
     if (blobs.get(v.ciphertext_sha256) !== v.ciphertext_length) throw bad('a version whose envelope is not listed')
   }
-  if (blobs.size !== new Set(p.versions.map((v) => v.ciphertext_sha256)).size)
-    throw bad('an envelope no version names')
+  if (blobs.size !== new Set(p.versions.map((v) => v.ciphertext_sha256)).size) throw bad('an envelope no version names')
   for (const w of p.wraps) {
     if (!versions.has(`${w.record_id}/${w.version}`)) throw bad('a wrap of no version of the package')
     if ((w.kind === 'grant') !== (w.grant_id !== null) || (w.grant_id !== null && !grants.has(w.grant_id)))
       throw bad('a grant wrap of no grant of the package')
   }
-  for (const g of p.grants)
-    if (requests.get(g.request_id) !== g.id) throw bad('a grant without its approved request')
+  for (const g of p.grants) if (requests.get(g.request_id) !== g.id) throw bad('a grant without its approved request')
   for (const t of p.tokens) if (!grants.has(t.grant_id)) throw bad('a token of no grant of the package')
   const chain = verifiedChain(vaultId, p.device_chain)
   const members = new Set(chain.members.map((m) => Buffer.from(m.keyId).toString('base64url')))

@@ -80,9 +80,9 @@ describe('malicious host: a forged tombstone or redirect', () => {
     const forged = signMoveStatement(MOVE_COMMIT_TYP, commitClaims(w.holder.vaultId, operatorHost), operator.secretKey)
     // It names the holder's device as signer, as a forger would.
     const [, payload, signature] = forged.split('.')
-    const header = Buffer.from(
-      JSON.stringify({ typ: MOVE_COMMIT_TYP, alg: 'EdDSA', kid: w.holder.deviceId }),
-    ).toString('base64url')
+    const header = Buffer.from(JSON.stringify({ typ: MOVE_COMMIT_TYP, alg: 'EdDSA', kid: w.holder.deviceId })).toString(
+      'base64url',
+    )
     await tombstoneByOperator(w.holder.vaultId, `${header}.${payload}.${signature}`)
     const gpRead = await w.gp.records().catch((e: unknown) => e)
     expect(gpRead).toBeInstanceOf(HoldallError)

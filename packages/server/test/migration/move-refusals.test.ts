@@ -85,10 +85,16 @@ describe('moving a vault: refusals', () => {
         'token',
         {
           ...pkg,
-          tokens: [...pkg.tokens, { ...(pkg.tokens[0] as MovePackage['tokens'][0]), grant_id: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+          tokens: [
+            ...pkg.tokens,
+            { ...(pkg.tokens[0] as MovePackage['tokens'][0]), grant_id: 'AAAAAAAAAAAAAAAAAAAAAA' },
+          ],
         },
       ],
-      ['version', { ...pkg, versions: pkg.versions.map((v) => ({ ...v, ciphertext_length: v.ciphertext_length + 1 })) }],
+      [
+        'version',
+        { ...pkg, versions: pkg.versions.map((v) => ({ ...v, ciphertext_length: v.ciphertext_length + 1 })) },
+      ],
     ]
     for (const [what, p] of broken) {
       const answer = await code(await steps.importAt(p))

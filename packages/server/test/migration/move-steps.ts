@@ -152,4 +152,3 @@ export async function deviceToken(host: HostConnection, holder: HolderClient): P
   })
   return access_token
 }
-

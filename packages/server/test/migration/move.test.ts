@@ -84,7 +84,11 @@ describe('moving a vault to another host', () => {
   })
 
   it('[MIG-PKG-02] a replayed move is refused at B; a commit for another log is refused', async () => {
-    const row = await b.db.selectFrom('vault_moves').selectAll().where('vault_id', '=', moved.vaultId).executeTakeFirst()
+    const row = await b.db
+      .selectFrom('vault_moves')
+      .selectAll()
+      .where('vault_id', '=', moved.vaultId)
+      .executeTakeFirst()
     expect(row?.state).toBe('live')
     const again = await fetch(`${b.url}/moves/${row?.move_id}/commit`, {
       method: 'POST',
@@ -96,8 +100,16 @@ describe('moving a vault to another host', () => {
   })
 
   it('exactly one live copy: A tombstoned, B live', async () => {
-    const atA = await a.db.selectFrom('vault_moves').selectAll().where('vault_id', '=', moved.vaultId).executeTakeFirst()
-    const atB = await b.db.selectFrom('vault_moves').selectAll().where('vault_id', '=', moved.vaultId).executeTakeFirst()
+    const atA = await a.db
+      .selectFrom('vault_moves')
+      .selectAll()
+      .where('vault_id', '=', moved.vaultId)
+      .executeTakeFirst()
+    const atB = await b.db
+      .selectFrom('vault_moves')
+      .selectAll()
+      .where('vault_id', '=', moved.vaultId)
+      .executeTakeFirst()
     expect([atA?.role, atA?.state]).toEqual(['export', 'tombstoned'])
     expect([atB?.role, atB?.state]).toEqual(['import', 'live'])
   })

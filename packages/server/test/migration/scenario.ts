@@ -1,7 +1,7 @@
 import {
-  type HolderTrust,
   HolderClient,
   type HolderPinStore,
+  type HolderTrust,
   IssuerClient,
   MemoryHolderPinStore,
   ServiceClient,
