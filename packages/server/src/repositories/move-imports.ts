@@ -1,5 +1,6 @@
 import type { MovePackage } from '@holdall/protocol'
 import type { Clock } from '../clock.js'
+import { isUniqueViolation } from '../db/constraint-errors.js'
 import type { Db } from '../db/database.js'
 import type { VaultMoveTable } from '../db/schema.js'
 import { inVault, type Trx } from '../db/transactions.js'
@@ -76,7 +77,13 @@ export class MoveImportRepository {
         await discard(trx, vaultId)
       }
       const now = this.#clock()
-      await insertPackage(trx, p, now)
+      try {
+        await insertPackage(trx, p, now)
+      } catch (error) {
+        // A device, token or request id another vault here already has: never a 500.
+        if (isUniqueViolation(error)) throw new HttpProblem('conflict', 'a part of this package is held here already')
+        throw error
+      }
       const row: VaultMoveTable = {
         vault_id: vaultId,
         move_id: move.moveId,

@@ -1,8 +1,10 @@
 import {
   base64urlDecode,
+  constantTimeEqual,
   isHoldallCryptoError,
   type MoveStatementTyp,
   type VerifiedDeviceChain,
+  verifyCompactJws,
   verifyDeviceChain,
   verifyMoveStatement,
 } from '@holdall/crypto'
@@ -129,4 +131,22 @@ export function checkPackage(p: MovePackage, statement: string, claims: MoveStat
   const members = new Set(chain.members.map((m) => Buffer.from(m.keyId).toString('base64url')))
   for (const d of p.devices)
     if (d.status === 'active' && !members.has(d.id)) throw bad('an active device that is not in the device chain')
+  // A live grant's receipt is signed by a current device (re-signed at every rotation, DEV-ROT-04):
+  // host A cannot slip in a grant the holder never gave.
+  for (const g of p.grants) if (!receiptByMember(g.receipt, g.id, chain)) throw bad('a grant the holder did not sign')
+}
+
+function receiptByMember(receipt: string, grantId: string, chain: VerifiedDeviceChain): boolean {
+  try {
+    const header = JSON.parse(Buffer.from(receipt.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      kid?: unknown
+    }
+    if (typeof header.kid !== 'string') return false
+    const kid = base64urlDecode(header.kid)
+    const member = chain.members.find((m) => m.keyId.length === kid.length && constantTimeEqual(m.keyId, kid))
+    if (member === undefined) return false
+    return verifyCompactJws(receipt, member.signingKey, 'grant+jwt').payload.jti === grantId
+  } catch {
+    return false
+  }
 }
