@@ -25,6 +25,9 @@ const examples: LogEntry[] = [
   },
   { type: 'deposit_accepted', at, recordId: id(8) },
   { type: 'host_event', at, name: 'device_recovered' },
+  // Spec 12.5: the last entry on the host a vault leaves, the first on the host it reaches.
+  { type: 'vault_moved', at, moveId: id(9), statementSha256: new Uint8Array(32).fill(9), host: 'https://b.example' },
+  { type: 'vault_arrived', at, moveId: id(9), statementSha256: new Uint8Array(32).fill(9), host: 'https://a.example' },
 ]
 
 describe('[LOG-ENTRY-01] the canonical entry encoding', () => {
