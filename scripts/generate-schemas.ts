@@ -82,6 +82,19 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: z.ZodType; title: strin
   },
   'access-log-entry': { schema: protocol.accessLogEntrySchema, title: 'An access log entry', section: '5.13' },
   problem: { schema: protocol.problemSchema, title: 'Problem details (RFC 9457)', section: '6.1' },
+  'move-statement-claims': {
+    schema: protocol.moveStatementClaimsSchema,
+    title: 'Move statement claims (holder-signed)',
+    section: '12.2',
+  },
+  'move-commit-claims': {
+    schema: protocol.moveCommitClaimsSchema,
+    title: 'Move commit claims (holder-signed)',
+    section: '12.2',
+  },
+  'move-package': { schema: protocol.movePackageSchema, title: 'A vault as it moves between hosts', section: '12.4' },
+  'move-status': { schema: protocol.moveStatusSchema, title: 'Where a move stands', section: '12.3' },
+  tombstone: { schema: protocol.tombstoneSchema, title: 'A tombstone (vault_moved)', section: '12.6' },
   'record-payload': { schema: protocol.recordPayloadSchema, title: 'Any record payload', section: '4.2' },
   'medication-list': { schema: protocol.medicationListSchema, title: 'Medication list payload', section: '4.2' },
   'licence-conditions': {

@@ -78,4 +78,16 @@ describe('examples', () => {
     expect(output).toContain('Signed by HMP Leeds Healthcare')
     expect(output).toContain('The lost-phone journey worked.')
   })
+
+  it('npm run demo:move: the vault and the GP grant move to another host; the GP reads again with no new approval', () => {
+    const root = join(import.meta.dirname, '..')
+    const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/demo/src/move.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+    expect(output).toContain("the GP's software checked Jordan's signature on it, then went to B")
+    expect(output).toContain('No new request reached Jordan.')
+    expect(output).toContain('Host A says the vault moved to')
+    expect(output).toContain('The move worked.')
+  })
 })

@@ -62,7 +62,66 @@ async function expectDevelopmentTrustList(url: string, operatorPublicKey: Uint8A
   }
 }
 
-async function startOwnHost(say: (line: string) => void, settings: OwnHostSettings): Promise<DemoHost> {
+/**
+ * Two hosts for demo:move, with the same organisations and trust list:
+ *   (no option)                        two hosts of its own (SQLite each, in temporary folders)
+ *   --from <url> --to <url>            two hosts you started with the development fixtures'
+ *                                      trust list (e.g. two `npm run dev`-style hosts on two ports)
+ */
+export async function demoHostPair(
+  argv: string[],
+  say: (line: string) => void,
+): Promise<{ from: string; to: string; orgs: DemoOrganisations; stop(): Promise<void> }> {
+  const option = (name: string) => {
+    const at = argv.indexOf(name)
+    if (at < 0) return undefined
+    const url = (argv[at + 1] ?? '').replace(/\/+$/, '')
+    if (!/^https?:\/\//.test(url)) throw new Error(`${name} needs a URL, e.g. ${name} http://127.0.0.1:8080`)
+    return url
+  }
+  const from = option('--from')
+  const to = option('--to')
+  if ((from === undefined) !== (to === undefined)) throw new Error('give both --from <url> and --to <url>, or neither')
+  if (from !== undefined && to !== undefined) {
+    const fixtures = loadDevFixtures()
+    for (const url of [from, to])
+      await expectDevelopmentTrustList(
+        url,
+        fixtures.operatorPublicKey,
+        fixtures.organisations.prisonHealthcare.clientId,
+      )
+    const orgs = await demoOrganisations(fixtures)
+    say(`Moving between the Holdall hosts at ${from} and ${to}, with the development fixtures in ${fixtures.dir}`)
+    return { from, to, orgs, stop: async () => void (await orgs.close()) }
+  }
+  const orgs = await demoOrganisations()
+  let first: DemoHost | undefined
+  try {
+    first = await startOwnHost(say, {}, orgs)
+    const second = await startOwnHost(say, {}, orgs)
+    const a = first
+    return {
+      from: a.url,
+      to: second.url,
+      orgs,
+      stop: async () => {
+        await a.stop()
+        await second.stop()
+        await orgs.close()
+      },
+    }
+  } catch (error) {
+    await first?.stop()
+    await orgs.close()
+    throw error
+  }
+}
+
+async function startOwnHost(
+  say: (line: string) => void,
+  settings: OwnHostSettings,
+  shared?: DemoOrganisations,
+): Promise<DemoHost> {
   const probe = createNetServer()
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
   const port = (probe.address() as { port: number }).port
@@ -71,7 +130,7 @@ async function startOwnHost(say: (line: string) => void, settings: OwnHostSettin
   const cleanUp = () => rmSync(dataDir, { recursive: true, force: true })
   let orgs: DemoOrganisations | undefined
   try {
-    orgs = await demoOrganisations()
+    orgs = shared ?? (await demoOrganisations())
     // Imported here: better-sqlite3 built for another Node.js fails as it loads (see explain()).
     const { buildApp } = await import('@holdall/server')
     const url = `http://127.0.0.1:${port}`
@@ -97,12 +156,13 @@ async function startOwnHost(say: (line: string) => void, settings: OwnHostSettin
       orgs: started,
       stop: async () => {
         await app.close()
-        await started.close()
+        // Shared organisations are closed by whoever made them.
+        if (shared === undefined) await started.close()
         cleanUp()
       },
     }
   } catch (error) {
-    await orgs?.close()
+    if (shared === undefined) await orgs?.close()
     cleanUp()
     throw error
   }

@@ -5,6 +5,10 @@ export class HoldallApiError extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** The problem's whole body (its extension members: a `vault_moved` tombstone, spec 12.6). */
+    readonly body: Record<string, unknown> = {},
+    /** The answer's headers (`Holdall-Moved-To`). */
+    readonly headers?: Headers,
   ) {
     super(`${status} ${code}: ${detail}`)
   }
@@ -83,6 +87,15 @@ export const CLIENT_ERROR_CODES = [
    * (spec 8.7): the key is not unwrapped. `cause` carries the `HoldallLogError` and its evidence.
    */
   'KEY_SERVED_UNPROVEN',
+  // moving a vault (spec chapter 12)
+  /** A `vault_moved` answer without a tombstone the holder signed for this move, or a mismatched redirect. */
+  'MOVE_REDIRECT_FORGED',
+  /** The host a vault moves to reports another log or chain than this device verified. */
+  'MOVE_TARGET_MISMATCH',
+  /** The holder's own device opened a vault that moved; `movedTo` on the error names where. */
+  'VAULT_MOVED',
+  /** More moves in a row than a client follows in one request (spec 12.6). */
+  'MOVE_TOO_MANY_HOPS',
   // federation (spec chapter 11)
   /** A trust list older (by its signed `iat`) than the newest this client accepted: a rollback. */
   'TRUST_LIST_ROLLBACK',

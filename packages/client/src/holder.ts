@@ -58,8 +58,18 @@ import {
   pinOf,
 } from './holder-chain.js'
 import { HolderLog, type HolderLogOptions } from './holder-log.js'
+import {
+  abortMove,
+  adoptMovedLog,
+  MemoryMoveStore,
+  type MoveOptions,
+  type MoveSource,
+  type MoveStore,
+  runMove,
+} from './holder-move.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
+import { checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import {
   manifestAuthorKeyId,
@@ -130,6 +140,7 @@ export class HolderClient {
   #chain: VerifiedDeviceChain | undefined
   #accessToken: string | undefined
   readonly #logOptions: HolderLogOptions
+  readonly #fetch: typeof fetch
   /** The vault's verifiable log as this device follows it (spec 8.6): `vaultLog.sync()` on every sync. */
   readonly vaultLog: HolderLog
 
@@ -143,6 +154,7 @@ export class HolderClient {
     logOptions: HolderLogOptions = {},
   ) {
     this.#host = new HostConnection(baseUrl, device.signing, fetchImpl, clock)
+    this.#fetch = fetchImpl
     this.#device = device
     this.#keyring = keyring
     this.#pins = pins
@@ -359,7 +371,14 @@ export class HolderClient {
       options,
     )
     await probe.login()
-    return { probe, vault: await probe.#get<Vault>(`/vaults/${vaultId}`) }
+    try {
+      return { probe, vault: await probe.#get<Vault>(`/vaults/${vaultId}`) }
+    } catch (error) {
+      // The vault left this host: say where, once the holder's own signature checks ([MIG-REDIR-02]).
+      if (!isVaultMoved(error)) throw error
+      const moved = await checkVaultMoved(error, { answeredBy: baseUrl, pins: probe.#pins, vaultId })
+      throw new VaultMovedError(moved.to)
+    }
   }
 
   /** Reopens a vault on a device that already holds its keys (after an app restart). */
@@ -897,6 +916,42 @@ export class HolderClient {
   /** The receipt of this vault's erasure, when the answer to `erase()` was lost (checked the same way). */
   async erasureReceipt(): Promise<CheckedErasure> {
     return fetchErasureReceipt(this.#host, this.vaultId, this.vaultLog)
+  }
+
+  /**
+   * Moves this vault to the host at `to` (spec chapter 12) and returns this device's client there.
+   * Every step can be repeated: after a lost network or a killed host, call again with the same
+   * `store` and the move carries on ([MIG-STATE-03]). `toLogKeys` pins the new host's log keys
+   * (default: its discovery document's, on first use).
+   */
+  async moveTo(to: string, options: MoveOptions & { toLogKeys?: readonly string[] } = {}): Promise<HolderClient> {
+    const store = options.store ?? new MemoryMoveStore()
+    const { progress } = await runMove(this.#moveSource(), to, { ...options, store })
+    const moved = await HolderClient.open(to, this.#device, this.vaultId, this.#fetch, {
+      logStore: this.vaultLog.store,
+      ...(options.toLogKeys === undefined ? {} : { logKeys: options.toLogKeys }),
+      pins: this.#pins,
+    })
+    await adoptMovedLog(moved.vaultLog, progress)
+    await store.clear()
+    return moved
+  }
+
+  /** Rolls back a move that is not committed yet: the vault is live on this host again. */
+  async abortMove(store: MoveStore): Promise<void> {
+    await abortMove(this.#moveSource(), store)
+  }
+
+  #moveSource(): MoveSource {
+    return {
+      host: this.#host,
+      vaultId: this.vaultId,
+      deviceSecretKey: this.#device.signing.secretKey,
+      dpopKey: this.#device.signing,
+      token: () => this.#token(),
+      chain: () => this.deviceChain(),
+      log: this.vaultLog,
+    }
   }
 
   async log(): Promise<AccessLogEntry[]> {

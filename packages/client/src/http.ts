@@ -22,18 +22,41 @@ const CLOCK_RETRY_MS = 2000
  * key; with an access token, the proof binds it (`ath`) and the scheme is `DPoP`, never Bearer.
  */
 export class HostConnection {
-  readonly baseUrl: string
+  #baseUrl: string
   readonly #dpopKey: SigningKeyPair
   readonly #fetch: typeof fetch
-  readonly #nonces = new DpopNonceCache()
+  #nonces = new DpopNonceCache()
   /** The host's time, learned from its answers: proofs carry it, not the device's clock (host-clock.ts). */
-  readonly clock: HostClock
+  #clock: HostClock
+
+  get baseUrl(): string {
+    return this.#baseUrl
+  }
+
+  get clock(): HostClock {
+    return this.#clock
+  }
+
+  /** The fetch this connection uses (for a connection to another host, spec chapter 12). */
+  get fetch(): typeof fetch {
+    return this.#fetch
+  }
+
+  /**
+   * Points this connection at the host a vault moved to (spec 12.6), only after the caller
+   * checked the holder-signed tombstone: the new host's nonces and time are learned afresh.
+   */
+  relocate(baseUrl: string): void {
+    this.#baseUrl = baseUrl.replace(/\/+$/, '')
+    this.#nonces = new DpopNonceCache()
+    this.#clock = new HostClock()
+  }
 
   constructor(baseUrl: string, dpopKey: SigningKeyPair, fetchImpl: typeof fetch = fetch, clock = new HostClock()) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '')
+    this.#baseUrl = baseUrl.replace(/\/+$/, '')
     this.#dpopKey = dpopKey
     this.#fetch = fetchImpl
-    this.clock = clock
+    this.#clock = clock
   }
 
   /** Learns the host's time before a first signed request, unless an answer already told it. */
@@ -136,5 +159,11 @@ export async function readJson<T>(response: Response): Promise<T> {
   if (response.ok) return body as T
   if (typeof body.error === 'string')
     throw new HoldallOAuthError(response.status, body.error, String(body.error_description ?? ''))
-  throw new HoldallApiError(response.status, String(body.code ?? 'unknown'), String(body.detail ?? body.title ?? ''))
+  throw new HoldallApiError(
+    response.status,
+    String(body.code ?? 'unknown'),
+    String(body.detail ?? body.title ?? ''),
+    body,
+    response.headers,
+  )
 }

@@ -66,9 +66,17 @@ export {
   readPairingInput,
 } from './holder-chain.js'
 export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
+export {
+  MemoryMoveStore,
+  type MoveOptions,
+  type MoveProgress,
+  type MoveStep,
+  type MoveStore,
+} from './holder-move.js'
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
+export { type CheckedMove, checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'
 export {
   type MadeOfflineShare,
   MemoryOfflineNonceStore,

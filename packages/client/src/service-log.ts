@@ -1,15 +1,18 @@
 import { base64urlDecode, base64urlEncode } from '@holdall/crypto'
 import {
+  base64Decode,
   HoldallLogError,
   type LogTrust,
   MemoryVaultLogStore,
   type NoteVerifierKey,
+  openCheckpoint,
   parseVerifierKey,
   rotatedKeys,
   unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
   vaultLogOrigin,
+  verifyConsistency,
   verifyKeyServed,
 } from '@holdall/log'
 import {
@@ -17,6 +20,7 @@ import {
   type KeyServedProofBody,
   keyServedProofSchema,
   LOG_CHECKPOINT_HEADER,
+  type LogConsistency,
   type ReadLogProof,
   type RecordVersionView,
 } from '@holdall/protocol'
@@ -59,6 +63,8 @@ export class ServiceLog {
   readonly #inline = new Map<string, { readonly proven: true } | { readonly proven: false; readonly cause: unknown }>()
   /** Present, read and verify one at a time: a proof is from the checkpoint presented, which must still be the one held. */
   #queue: Promise<unknown> = Promise.resolve()
+  /** Vaults that moved (spec 12.7): the size and root the holder committed, until the new host's log joins them. */
+  readonly #moved = new Map<string, { size: number; root: Uint8Array }>()
 
   constructor(host: HostConnection, token: () => Promise<string>, options: ServiceLogOptions = {}) {
     this.#host = host
@@ -85,9 +91,22 @@ export class ServiceLog {
     return { origin: vaultLogOrigin(this.#issuer, vaultId), keys: this.#keys ?? [] }
   }
 
+  /**
+   * The vault moved to the host this connection now names (after the caller checked the
+   * holder-signed tombstone): the new host's log keys are learned afresh, and its log is taken on
+   * only through consistency proofs from the checkpoint held here and from the committed
+   * (`size`, `root`) to its signed checkpoint ([MIG-LOG-02]).
+   */
+  relocated(vaultId: string, committed: { size: number; root: Uint8Array }, logKeys?: readonly string[]): void {
+    this.#issuer = undefined
+    this.#keys = logKeys?.map(parseVerifierKey)
+    this.#served.clear()
+    this.#moved.set(vaultId, committed)
+  }
+
   /** The header presenting the last checkpoint this service verified for the vault, if any. */
   async presentHeaders(vaultId = this.#vaultId): Promise<Record<string, string>> {
-    if (vaultId === undefined) return {}
+    if (vaultId === undefined || this.#moved.has(vaultId)) return {}
     const held = (await this.store(vaultId).load())?.state?.checkpoint
     return held === undefined ? {} : { [LOG_CHECKPOINT_HEADER]: base64urlEncode(new TextEncoder().encode(held)) }
   }
@@ -151,6 +170,12 @@ export class ServiceLog {
 
   /** Moves the held checkpoint to `checkpoint` by the consistency proof from it (a shrink or fork is an alarm). */
   async #advance(vaultId: string, trust: LogTrust, checkpoint: string, consistency: readonly string[] | undefined) {
+    const moved = this.#moved.get(vaultId)
+    // After a move, the new host's first checkpoint is joined to the old log by consistency proofs.
+    if (moved !== undefined) {
+      await this.#joinMovedLog(vaultId, moved, checkpoint, trust)
+      return
+    }
     const verifier = new VaultLogVerifier(this.store(vaultId), trust)
     const held = await verifier.trusted()
     if (held !== undefined && consistency === undefined)
@@ -222,5 +247,40 @@ export class ServiceLog {
     } catch (cause) {
       throw new HoldallError('KEY_SERVED_UNPROVEN', 'the log does not prove this key was served', { cause })
     }
+  }
+
+  /** Joins the old host's log (as held here, and as the holder committed it) to the new host's checkpoint. */
+  async #joinMovedLog(
+    vaultId: string,
+    moved: { size: number; root: Uint8Array },
+    note: string,
+    trust: LogTrust,
+  ): Promise<void> {
+    const { checkpoint } = openCheckpoint(note, trust)
+    const proof = async (from: number, to: number) =>
+      (
+        await this.#host.json<LogConsistency>({
+          method: 'GET',
+          path: `/grant/log/consistency?from=${from}&to=${to}`,
+          accessToken: await this.#token(),
+        })
+      ).proof.map(base64urlDecode)
+    const store = this.store(vaultId)
+    const held = (await store.load())?.state
+    if (held !== undefined) {
+      const heldRoot = base64Decode(held.rootHash)
+      if (heldRoot === undefined) throw new HoldallLogError('LOG_STATE_INVALID', 'the held checkpoint is unreadable')
+      verifyConsistency(held.size, moved.size, heldRoot, moved.root, await proof(held.size, moved.size))
+    }
+    verifyConsistency(
+      moved.size,
+      checkpoint.size,
+      moved.root,
+      checkpoint.rootHash,
+      await proof(moved.size, checkpoint.size),
+    )
+    await store.save({})
+    await new VaultLogVerifier(store, trust).sync({ checkpoint: note, consistencyProof: [] })
+    this.#moved.delete(vaultId)
   }
 }

@@ -25,6 +25,7 @@ import {
   LOG_INDEX_HEADER,
   LOG_PROOF_HEADER,
   LOG_PROOF_INLINE,
+  MAX_MOVE_HOPS,
   mayIssue,
   type OrganisationCategory,
   type RecordVersionView,
@@ -41,6 +42,7 @@ import {
   readPairingInput,
 } from './holder-chain.js'
 import { HostConnection, readJson } from './http.js'
+import { type CheckedMove, checkVaultMoved, isVaultMoved } from './moved-vault.js'
 import {
   manifestAuthorKeyId,
   type OpenedFileRecord,
@@ -118,6 +120,10 @@ export class ServiceClient {
   #firstContact: HolderRootHint | undefined
   /** Proof that each key was logged before it is unwrapped (spec 8.7), and the checkpoints held. */
   readonly log: ServiceLog
+  /** The vault of the grant this client last verified (a tombstone must be that vault's). */
+  #vaultId: string | undefined
+  /** Told when the holder's vault moved and this client now uses the new host (spec 12.6). */
+  onMoved: ((move: CheckedMove) => void) | undefined
 
   /**
    * `options.pins` keeps the root and head of each holder's device chain between pairings; give a
@@ -304,8 +310,11 @@ export class ServiceClient {
     claims: GrantReceiptClaims
   }> {
     const wire = grantInfoSchema.parse(
-      await this.host.json<unknown>({ method: 'GET', path: '/grant', accessToken: await this.#token() }),
+      await this.followingMoves(async () =>
+        this.host.json<unknown>({ method: 'GET', path: '/grant', accessToken: await this.#token() }),
+      ),
     )
+    this.#vaultId = wire.vault_id
     const chain = await checkHolderChain({
       vaultId: wire.vault_id,
       entries: wire.device_chain,
@@ -331,19 +340,22 @@ export class ServiceClient {
    * the vault's log (gossip, spec 8.8), and notes where the host logged each key it served.
    */
   async records(): Promise<RecordVersionView[]> {
-    const { vaultId, grantId } = await this.#ids()
-    // The proof of each key served comes in the read's own answer (spec 8.7.1), checked here.
-    return this.log.exclusive(async () => {
-      const response = await this.host.send({
-        method: 'GET',
-        path: '/grant/records',
-        accessToken: await this.#token(),
-        headers: { ...(await this.log.presentHeaders(vaultId)), [LOG_PROOF_HEADER]: LOG_PROOF_INLINE },
+    // A vault that moved is followed to its new host once the holder's tombstone checks (spec 12.7).
+    return this.followingMoves(async () => {
+      const { vaultId, grantId } = await this.#ids()
+      // The proof of each key served comes in the read's own answer (spec 8.7.1), checked here.
+      return this.log.exclusive(async () => {
+        const response = await this.host.send({
+          method: 'GET',
+          path: '/grant/records',
+          accessToken: await this.#token(),
+          headers: { ...(await this.log.presentHeaders(vaultId)), [LOG_PROOF_HEADER]: LOG_PROOF_INLINE },
+        })
+        const { records, log_proof } = grantRecordListSchema.parse(await readJson<unknown>(response))
+        this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
+        await this.log.acceptReadProof(vaultId, grantId, records, log_proof)
+        return records
       })
-      const { records, log_proof } = grantRecordListSchema.parse(await readJson<unknown>(response))
-      this.log.noteServed(records, response.headers.get(LOG_INDEX_HEADER))
-      await this.log.acceptReadProof(vaultId, grantId, records, log_proof)
-      return records
     })
   }
 
@@ -405,6 +417,35 @@ export class ServiceClient {
     if (this.#grantIds !== undefined) return this.#grantIds
     const { info } = await this.verifiedGrant()
     return { vaultId: info.vault_id, grantId: info.grant_id }
+  }
+
+  /**
+   * Runs a request; if the host answers `vault_moved`, follows the move only once the tombstone
+   * checks as a commit the holder signed under the chain this client pinned ([MIG-STMT-03],
+   * [MIG-REDIR-02]): the same tokens and DPoP key then go to the new host, with no new approval.
+   * A forged or unsigned redirect is refused (`MOVE_REDIRECT_FORGED`) and nothing is sent to the
+   * host it names.
+   */
+  protected async followingMoves<T>(work: () => Promise<T>): Promise<T> {
+    for (let hop = 0; ; hop++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (!isVaultMoved(error)) throw error
+        if (hop >= MAX_MOVE_HOPS) throw new HoldallError('MOVE_TOO_MANY_HOPS', 'the vault moved too many times at once')
+        const move = await checkVaultMoved(error, {
+          answeredBy: this.host.baseUrl,
+          pins: this.#pins,
+          vaultId: this.#vaultId,
+        })
+        this.host.relocate(move.to)
+        this.log.relocated(move.vaultId, {
+          size: move.claims.log_size,
+          root: base64urlDecode(move.claims.log_root),
+        })
+        this.onMoved?.(move)
+      }
+    }
   }
 
   async #token(): Promise<string> {

@@ -80,6 +80,7 @@ export {
   verifyManifest,
   verifyManifestAsync,
 } from './manifest.js'
+export { type MoveStatementTyp, signMoveStatement, verifyMoveStatement } from './move-statement.js'
 export {
   base45Decode,
   base45Encode,

@@ -42,6 +42,10 @@ export const ENTRY_TYPES = {
   recovery_share_released: 0x32,
   recovery_completed: 0x33,
   host_event: 0x40,
+  /** Spec 12.5: the last entry of the log on the host a vault leaves. */
+  vault_moved: 0x50,
+  /** Spec 12.5: the first entry the receiving host appends, right after `vault_moved`. */
+  vault_arrived: 0x51,
 } as const
 
 export type LogEntryType = keyof typeof ENTRY_TYPES
@@ -120,6 +124,14 @@ export type LogEntry =
       readonly deviceListLink: Uint8Array
     })
   | (Common & { readonly type: 'host_event'; readonly name: string })
+  | (Common & {
+      readonly type: 'vault_moved' | 'vault_arrived'
+      readonly moveId: Uint8Array
+      /** SHA-256 of the holder's move statement (its compact JWS text). */
+      readonly statementSha256: Uint8Array
+      /** `vault_moved`: the host it goes to; `vault_arrived`: the host it came from. */
+      readonly host: string
+    })
 
 const ID = 16
 const KEY_ID = 32
@@ -193,6 +205,12 @@ export function encodeLogEntry(entry: LogEntry): Uint8Array {
       break
     case 'host_event':
       w.string(entry.name)
+      break
+    case 'vault_moved':
+    case 'vault_arrived':
+      w.fixed(entry.moveId, ID)
+      w.fixed(entry.statementSha256, SHA256)
+      w.string(entry.host)
       break
   }
   w.bytes32(entry.details ?? new Uint8Array(0), 0, MAX_DETAILS_LENGTH)
@@ -292,6 +310,16 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
       break
     case ENTRY_TYPES.host_event:
       entry = { type: 'host_event', at, name: r.string() }
+      break
+    case ENTRY_TYPES.vault_moved:
+    case ENTRY_TYPES.vault_arrived:
+      entry = {
+        type: code === ENTRY_TYPES.vault_moved ? 'vault_moved' : 'vault_arrived',
+        at,
+        moveId: r.fixed(ID),
+        statementSha256: r.fixed(SHA256),
+        host: r.string(),
+      }
       break
     default:
       throw new HoldallLogError(

@@ -42,6 +42,9 @@ const examples: LogEntry[] = [
     deviceKeyId: new Uint8Array(32).fill(12),
     deviceListLink: new Uint8Array(36).fill(14),
   },
+  // Spec 12.5: the last entry on the host a vault leaves, the first on the host it reaches.
+  { type: 'vault_moved', at, moveId: id(9), statementSha256: new Uint8Array(32).fill(9), host: 'https://b.example' },
+  { type: 'vault_arrived', at, moveId: id(9), statementSha256: new Uint8Array(32).fill(9), host: 'https://a.example' },
 ]
 
 describe('[LOG-ENTRY-01] the canonical entry encoding', () => {

@@ -25,6 +25,7 @@ export {
   x25519PublicJwkSchema,
 } from './keys.js'
 export * from './log.js'
+export * from './migration.js'
 export * from './pairing.js'
 export {
   ERROR_CODES,

@@ -31,6 +31,16 @@ export const ERROR_CODES = {
   conflict: 409,
   /** A checkpoint presented to the host is not one of its own log's (spec 8.8, LOG-GOSSIP-01). */
   log_inconsistent: 409,
+  /** The vault moved to another host; the answer carries the holder-signed tombstone (spec 12.6, MIG-REDIR-01). */
+  vault_moved: 410,
+  /** The vault is frozen for a move, or still being imported (spec 12.3, MIG-STATE-01). */
+  vault_moving: 409,
+  /** A move package with a broken log or device chain, or a part of another vault (spec 12.4, MIG-PKG-01). */
+  move_invalid: 422,
+  /** A move id or vault this host already holds (spec 12.4, MIG-PKG-02). */
+  move_replayed: 409,
+  /** A commit before every envelope arrived, or for another log than the one held (spec 12.3, MIG-STATE-02). */
+  move_incomplete: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

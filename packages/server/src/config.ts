@@ -54,6 +54,8 @@ export interface ServerConfig {
    * `dataDir`, written with a new key on first start. Instances sharing a database share it.
    */
   readonly logKeyFile?: string | undefined
+  /** How long a vault that moved away keeps its tombstone here (spec 12.6), ms; default 180 days. */
+  readonly tombstoneMs?: number | undefined
 }
 
 const envSchema = z.object({
@@ -98,6 +100,7 @@ const envSchema = z.object({
   HOLDALL_RECOVERY_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
   HOLDALL_RECOVERY_KIT_WAIT_SECONDS: z.coerce.number().int().min(1).optional(),
   HOLDALL_LOG_KEY_FILE: z.string().min(1).optional(),
+  HOLDALL_TOMBSTONE_SECONDS: z.coerce.number().int().min(86_400).optional(),
 })
 
 /** A setting that is missing or wrong: its message names the setting and how to fix it. */
@@ -124,6 +127,7 @@ const EXPECTED: Record<string, string> = {
   HOLDALL_RECOVERY_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 172800, 48 hours)',
   HOLDALL_RECOVERY_KIT_WAIT_SECONDS: 'a whole number of seconds, at least 1 (default 86400, 24 hours)',
   HOLDALL_LOG_KEY_FILE: 'the path of the log key file (written with a new key if absent)',
+  HOLDALL_TOMBSTONE_SECONDS: 'a whole number of seconds, at least 86400 (default 15552000, 180 days)',
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -167,6 +171,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     recoveryKitWaitMs:
       e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS === undefined ? undefined : e.HOLDALL_RECOVERY_KIT_WAIT_SECONDS * 1000,
     logKeyFile: e.HOLDALL_LOG_KEY_FILE === undefined ? undefined : resolve(e.HOLDALL_LOG_KEY_FILE),
+    tombstoneMs: e.HOLDALL_TOMBSTONE_SECONDS === undefined ? undefined : e.HOLDALL_TOMBSTONE_SECONDS * 1000,
   }
 }
 

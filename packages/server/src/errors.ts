@@ -10,12 +10,19 @@ export class HttpProblem extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly headers: Record<string, string>
+  /** RFC 9457 extension members (a `vault_moved` answer's tombstone, spec 12.6): never secrets. */
+  readonly members: Record<string, unknown>
 
-  constructor(code: ErrorCode, detail: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { headers?: Record<string, string>; cause?: unknown; members?: Record<string, unknown> } = {},
+  ) {
     super(detail, { cause: options.cause })
     this.code = code
     this.status = ERROR_CODES[code]
     this.headers = options.headers ?? {}
+    this.members = options.members ?? {}
   }
 }
 
@@ -58,6 +65,11 @@ export const TITLES: Record<ErrorCode, string> = {
   vault_erased: 'The holder erased this vault',
   conflict: 'Conflict with the current state',
   log_inconsistent: 'The checkpoint you hold is not consistent with this log',
+  vault_moved: 'This vault has moved to another host',
+  vault_moving: 'This vault is being moved; try again later',
+  move_invalid: 'The move package is not valid',
+  move_replayed: 'This move or vault is already here',
+  move_incomplete: 'The move is not complete here',
   rate_limited: 'Too many requests',
   unavailable: 'Temporarily unavailable',
   internal: 'Internal error',
@@ -68,6 +80,7 @@ export function sendProblem(
   code: ErrorCode,
   detail?: string,
   headers: Record<string, string> = {},
+  members: Record<string, unknown> = {},
 ) {
   for (const [name, value] of Object.entries(headers)) reply.header(name, value)
   // The OAuth endpoints answer every refusal as RFC 6749 JSON, even one made before their own code.
@@ -84,7 +97,14 @@ export function sendProblem(
     .code(status)
     .header('content-type', PROBLEM_CONTENT_TYPE)
     .header('cache-control', 'no-store')
-    .send({ type: problemType(code), title: TITLES[code], status, code, ...(detail === undefined ? {} : { detail }) })
+    .send({
+      ...members,
+      type: problemType(code),
+      title: TITLES[code],
+      status,
+      code,
+      ...(detail === undefined ? {} : { detail }),
+    })
 }
 
 /** Maps every error to problem+json (or an OAuth error): bad input is a 4xx, and a 5xx says nothing. */
@@ -96,7 +116,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       .header('cache-control', 'no-store')
       .send({ ...error.members, error: error.error, error_description: error.description })
   }
-  if (error instanceof HttpProblem) return sendProblem(reply, error.code, error.message, error.headers)
+  if (error instanceof HttpProblem) return sendProblem(reply, error.code, error.message, error.headers, error.members)
   if (error instanceof ZodError) {
     const where = error.issues
       .map((issue) => issue.path.join('.') || '(root)')

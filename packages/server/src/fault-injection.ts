@@ -11,6 +11,12 @@ export type PausePoint =
   | 'erasure-close-in-transaction'
   | 'erasure-before-delete'
   | 'erasure-mid-blobs'
+  // moving a vault (spec chapter 12): each step's transaction, on the host it leaves and the one it reaches
+  | 'move-freeze-in-transaction'
+  | 'move-import-in-transaction'
+  | 'move-tombstone-in-transaction'
+  | 'move-live-in-transaction'
+  | 'move-blob-stored'
 
 export async function pauseFor(point: PausePoint): Promise<void> {
   if (process.env.HOLDALL_TEST_PAUSE_AT !== point) return

@@ -1,6 +1,9 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { HandleTable } from './schema-federation.js'
 import type { DuressAlertTable, ErasedTokenTable, ErasureTable } from './schema-leaving.js'
+import type { ImportedMoveTable, VaultMoveTable } from './schema-moves.js'
+
+export type { ImportedMoveTable, VaultMoveTable } from './schema-moves.js'
 
 /*
  * Database types describe the database only (kysely convention): nullable columns are `T | null`,
@@ -238,6 +241,8 @@ export interface Database {
   log_nodes: LogNodeTable
   recovery_setups: RecoverySetupTable
   recoveries: RecoveryTable
+  vault_moves: VaultMoveTable
+  imported_moves: ImportedMoveTable
   handles: HandleTable
   erasures: ErasureTable
   erased_tokens: ErasedTokenTable

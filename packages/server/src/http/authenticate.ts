@@ -6,6 +6,7 @@ import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { authenticateToken } from '../auth/tokens.js'
 import type { AppContext } from '../context.js'
 import { HttpProblem } from '../errors.js'
+import { checkMoveState } from './move-gate.js'
 import {
   AUTH_KINDS,
   type AuthKind,
@@ -114,6 +115,7 @@ async function holder(request: FastifyRequest, ctx: AppContext): Promise<HolderP
   const { vaultId } = request.params as { vaultId?: string }
   // Another vault's id answers exactly as an unknown one does.
   if (row.subject_type !== 'device' || row.vault_id !== vaultId) throw new HttpProblem('not_found', 'no such vault')
+  await checkMoveState(request, ctx, row, 'holder')
   return { kind: 'holder', deviceId: row.subject, vaultId: row.vault_id }
 }
 
@@ -125,6 +127,7 @@ async function grantee(
   const row = await token(request, ctx)
   if (row.subject_type !== 'client' || row.grant_id === null)
     throw new HttpProblem('forbidden', 'a grant token is required')
+  await checkMoveState(request, ctx, row, kind)
   // Issue 19: a grant in its cooling-off (host time) opens nothing yet ([SUP-COOL-01]); the
   // grantee may read the grant itself, to learn when it starts.
   if (

@@ -55,6 +55,8 @@ export interface RouteDefinition<S extends RouteSchema, A extends AuthKind> {
   readonly schema: S
   /** The route takes the connection over (reply.hijack): no response passes the usual hooks. */
   readonly hijacks?: true
+  /** A larger body than the host's 1 MiB default (a move package, spec 12.4). */
+  readonly bodyLimit?: number
   readonly handler: (request: RouteRequest<S>, reply: RouteReply<S>, principal: PrincipalFor<A>) => Promise<unknown>
 }
 
@@ -88,6 +90,7 @@ export function route<S extends RouteSchema, A extends AuthKind>(app: App, defin
     method,
     url,
     config: { auth, ...(definition.hijacks === true ? { hijacks: true } : {}) },
+    ...(definition.bodyLimit === undefined ? {} : { bodyLimit: definition.bodyLimit }),
     schema: {
       tags: [tag],
       summary,

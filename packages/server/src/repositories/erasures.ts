@@ -27,6 +27,10 @@ export const VAULT_TABLES = [
   'handles',
   // The chosen supporter's alert (spec 10.9): its grant is gone, and so must it be.
   'duress_alerts',
+  // A move in or out of this host (spec chapter 12): its statement and commit name the vault's log.
+  // A replayed import after the erasure is still refused: the erased id cannot be made again (ERA-HOST-07).
+  'vault_moves',
+  'imported_moves',
 ] as const
 
 export type ErasureRow = Awaited<ReturnType<ErasureRepository['find']>>

@@ -6,6 +6,8 @@ import { ErasureRepository } from './erasures.js'
 import { GrantRepository } from './grants.js'
 import { HandleRepository } from './handles.js'
 import { AccessLog } from './log.js'
+import { MoveImportRepository } from './move-imports.js'
+import { MoveRepository } from './moves.js'
 import { RecordRepository } from './records.js'
 import { RecoveryRepository } from './recoveries.js'
 import { RequestRepository } from './requests.js'
@@ -32,6 +34,9 @@ export interface Repositories {
   readonly rotations: RotationRepository
   /** The verifiable log (spec chapter 8); not yet appended to by the routes. */
   readonly verifiableLog: VerifiableLog
+  /** Moving a vault (spec chapter 12): leaving this host, and arriving at it. */
+  readonly moves: MoveRepository
+  readonly moveImports: MoveImportRepository
   /** Handles this host issued (spec 11.4). */
   readonly handles: HandleRepository
   /** Leaving (spec chapter 13): an erased vault's tombstone and its erasure's steps. */
@@ -55,6 +60,8 @@ export function createRepositories(db: Db, clock: Clock): Repositories {
     recoveries: new RecoveryRepository(db, log, clock),
     rotations: new RotationRepository(db, log, clock),
     verifiableLog: new VerifiableLog(db),
+    moves: new MoveRepository(db, log, clock),
+    moveImports: new MoveImportRepository(db, log, clock),
     handles: new HandleRepository(db, clock),
     erasures: new ErasureRepository(db, log, clock),
     duressAlerts: new DuressAlertRepository(db, clock),

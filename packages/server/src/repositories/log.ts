@@ -29,6 +29,10 @@ export type LogEvent =
   | 'recovery_completed'
   // leaving (spec chapter 13): the tombstone, the last entry of an erased vault's log
   | 'vault_erased'
+  // moving a vault (spec chapter 12)
+  | 'vault_moved'
+  | 'move_aborted'
+  | 'vault_arrived'
 
 export interface LogEntry {
   readonly vaultId: string

@@ -28,6 +28,9 @@ export interface AccessTokenRow {
   readonly grant_starts_at: number | null
   readonly client_name: string | null
   readonly client_category: string | null
+  /** The vault's move as this host sees it (spec chapter 12); null: live here as always. */
+  readonly move_role: 'export' | 'import' | null
+  readonly move_state: 'moving' | 'tombstoned' | 'importing' | 'live' | null
 }
 
 function accessQuery(db: Db) {
@@ -36,6 +39,7 @@ function accessQuery(db: Db) {
     .leftJoin('grants', 'grants.id', 'tokens.grant_id')
     .leftJoin('auth_requests', 'auth_requests.id', 'grants.request_id')
     .leftJoin('devices', (j) => j.onRef('devices.id', '=', 'tokens.subject').on('tokens.subject_type', '=', 'device'))
+    .leftJoin('vault_moves', 'vault_moves.vault_id', 'tokens.vault_id')
     .select([
       'tokens.subject_type',
       'tokens.subject',
@@ -54,6 +58,8 @@ function accessQuery(db: Db) {
       'grants.starts_at as grant_starts_at',
       'auth_requests.client_name',
       'auth_requests.client_category',
+      'vault_moves.role as move_role',
+      'vault_moves.state as move_state',
     ])
     .where('tokens.token_hash', '=', slot('hash'))
     .where('tokens.kind', '=', 'access')

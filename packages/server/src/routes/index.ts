@@ -8,6 +8,8 @@ import { registerFederationRoutes } from './federation.js'
 import { registerGrantRoutes } from './grants.js'
 import { registerInboxRoutes } from './inbox.js'
 import { registerLogRoutes } from './log.js'
+import { registerMoveImportRoutes } from './move-imports.js'
+import { registerMoveRoutes } from './moves.js'
 import { registerOAuthRoutes } from './oauth.js'
 import { registerRecordRoutes } from './records.js'
 import { registerRecoveryRoutes } from './recoveries.js'
@@ -33,4 +35,6 @@ export function registerRoutes(app: App, ctx: AppContext): void {
   registerErasureRoutes(app, ctx)
   registerDuressAlertRoutes(app, ctx)
   registerWorkerNoticeRoutes(app, ctx)
+  registerMoveRoutes(app, ctx)
+  registerMoveImportRoutes(app, ctx)
 }

@@ -42,6 +42,29 @@ export function registerLogRoutes(app: App, ctx: AppContext): void {
   registerTreeRoutes(app, ctx)
   registerProofRoutes(app, ctx)
   registerKeyServed(app, ctx)
+  registerGranteeConsistency(app, ctx)
+}
+
+/**
+ * A grantee's consistency proof: after a move (spec 12.7) a service joins the checkpoint it held
+ * of the old host, and the size the holder committed, to the new host's log ([MIG-LOG-01]).
+ */
+function registerGranteeConsistency(app: App, ctx: AppContext): void {
+  route(app, {
+    method: 'GET',
+    url: '/grant/log/consistency',
+    auth: 'grantee',
+    tag: 'grantee',
+    summary: "RFC 9162 consistency proof between two sizes of the grant's vault log",
+    schema: { querystring: logConsistencyQuerySchema, response: { 200: logConsistencySchema } },
+    async handler(request, _reply, { vaultId }) {
+      const { from, to } = request.query
+      if (from > to || to > (await ctx.logCheckpoints.size(vaultId)))
+        throw new HttpProblem('invalid_request', 'from ≤ to, and to a size the log has reached')
+      const proof = await unavailableAsProblem(() => ctx.repos.verifiableLog.consistencyProof(vaultId, from, to))
+      return { from, to, proof: proof.map(b64) }
+    },
+  })
 }
 
 function registerAccessLog(app: App, ctx: AppContext): void {

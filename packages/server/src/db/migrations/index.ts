@@ -9,6 +9,7 @@ import * as recovery from './0007-recovery.js'
 import * as grantStart from './0008-grant-start.js'
 import * as releaseWeek from './0009-release-week.js'
 import * as handles from './0010-handles.js'
+import * as vaultMoves from './0011-vault-moves.js'
 import * as erasure from './0012-erasure.js'
 import * as duressAlert from './0013-duress-alert.js'
 
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-handles': handles,
   '0012-erasure': erasure,
   '0013-duress-alert': duressAlert,
+  '0011-vault-moves': vaultMoves,
 }
