@@ -68,6 +68,14 @@ export class MoveImportRepository {
         if (!importing) throw new HttpProblem('move_replayed', 'this move was imported here before')
         await trx.deleteFrom('imported_moves').where('move_id', '=', move.moveId).execute()
       }
+      // The holder erased this vault here (spec 13, ERA-HOST-07): an old move's package, replayed,
+      // never brings its ciphertext back.
+      const erased = await trx
+        .selectFrom('erasures')
+        .select('vault_id')
+        .where('vault_id', '=', vaultId)
+        .executeTakeFirst()
+      if (erased !== undefined) throw new HttpProblem('vault_erased', 'the holder erased this vault here')
       const held = await trx.selectFrom('vaults').select('id').where('id', '=', vaultId).executeTakeFirst()
       if (held !== undefined) {
         const replaceable =

@@ -1,3 +1,4 @@
+import { HolderClient } from '@holdall/client'
 import { generateSigningKeyPair } from '@holdall/crypto'
 import type { MovePackage, MoveStatus } from '@holdall/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -150,5 +151,20 @@ describe('moving a vault: refusals', () => {
     const head = JSON.parse(Buffer.from(steps.statement.split('.')[1] ?? '', 'base64url').toString('utf8'))
     await steps.sign({ chain_seq: head.chain_seq, chain_head: head.chain_head })
     expect(await code(await steps.importAt(pkg))).toEqual({ status: 422, code: 'move_invalid' })
+  })
+
+  it('[ERA-HOST-07][MIG-PKG-02] a vault erased after it moved is not brought back by its old package, replayed', async () => {
+    const { w, steps, status, pkg } = await frozen()
+    const imported = (await (await steps.importAt(pkg)).json()) as MoveStatus
+    await steps.envelopes(imported.missing_blobs ?? [])
+    const commit = await steps.commit(status)
+    expect((await steps.commitAtA(commit)).status).toBe(200)
+    expect((await steps.commitAtB(commit)).status).toBe(200)
+    const atB = await HolderClient.open(b.url, w.holder.deviceKeys, w.holder.vaultId)
+    await atB.erase()
+    expect(await code(await steps.importAt(pkg))).toEqual({ status: 410, code: 'vault_erased' })
+    expect(
+      await b.db.selectFrom('records').select('record_id').where('vault_id', '=', w.holder.vaultId).execute(),
+    ).toEqual([])
   })
 })
