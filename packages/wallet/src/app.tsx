@@ -2,18 +2,10 @@ import type { PendingRequest } from '@holdall/protocol'
 import { Fragment } from 'preact'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { HelperContext, HelperScreen } from './assisted.js'
-import { LanguageContext, translate } from './i18n.js'
+import { LanguageContext, loadLanguage, translate } from './i18n.js'
 import { hasVault } from './key-store.js'
-import { Goodbye } from './screens/goodbye.js'
 import { type Destination, Home, Requests } from './screens/home.js'
-import { Log } from './screens/log.js'
-import { Pair } from './screens/pair.js'
-import { RequestFlow } from './screens/request.js'
-import { SecondPin } from './screens/second-pin.js'
-import { Shared } from './screens/shared.js'
-import { ShowOffline } from './screens/show-offline.js'
 import { CreatePin, Unlock, Welcome } from './screens/start.js'
-import { Inbox, Things } from './screens/things.js'
 import type { Language } from './strings.js'
 import { SupporterContext, type SupporterGrant } from './supporter.js'
 import { type SavedRecord, WalletSession } from './wallet-session.js'
@@ -40,7 +32,7 @@ type Phase =
 
 type Screen = { name: 'home' | Destination | 'recovering' } | { name: 'request'; request: PendingRequest }
 
-function savedLanguage(): Language {
+export function savedLanguage(): Language {
   try {
     return localStorage.getItem(LANGUAGE_KEY) === 'cy' ? 'cy' : 'en'
   } catch {
@@ -69,7 +61,8 @@ export function App({ origin }: { readonly origin: string }) {
   )
 
   const setLanguage = useCallback((next: Language) => {
-    setLanguageState(next)
+    // Welsh is a chunk of its own: switch once its words are here (offline, the service worker has it).
+    void loadLanguage(next).then(() => setLanguageState(next))
     try {
       localStorage.setItem(LANGUAGE_KEY, next)
     } catch {
@@ -215,6 +208,12 @@ export function App({ origin }: { readonly origin: string }) {
     void import('./issue16-screens.js').then(setIssue16)
   }, [])
   const { LinkNewPhone, Phones, RecoveryNotice, RecoverStart, RecoveryWait, RecoveryKitScreen } = issue16 ?? {}
+  // Screens reached by a tap from home, likewise in a chunk of their own (later-screens.ts).
+  const [later, setLater] = useState<typeof import('./later-screens.js')>()
+  useEffect(() => {
+    void import('./later-screens.js').then(setLater)
+  }, [])
+  const { Goodbye, Inbox, Log, Pair, RequestFlow, SecondPin, Shared, ShowOffline, Things } = later ?? {}
   const home = () => setScreen({ name: 'home' })
   // Issue 16: a session opened by PIN, a linked phone or a recovery; a recovery waiting shows its wait.
   const opened = async (next: WalletSession) => {
@@ -308,7 +307,7 @@ export function App({ origin }: { readonly origin: string }) {
           )
           break
         case 'request':
-          body = (
+          body = RequestFlow && (
             <RequestFlow
               key={screen.request.request_id}
               request={screen.request}
@@ -319,7 +318,7 @@ export function App({ origin }: { readonly origin: string }) {
           )
           break
         case 'pair':
-          body = (
+          body = Pair && (
             <Pair
               session={s}
               onRequest={(request) => setScreen({ name: 'request', request })}
@@ -329,25 +328,27 @@ export function App({ origin }: { readonly origin: string }) {
           )
           break
         case 'things':
-          body = <Things session={s} onHome={home} onLock={onLock} />
+          body = Things && <Things session={s} onHome={home} onLock={onLock} />
           break
         case 'inbox':
-          body = <Inbox session={s} onHome={home} onLock={onLock} onChange={() => void refresh()} />
+          body = Inbox && <Inbox session={s} onHome={home} onLock={onLock} onChange={() => void refresh()} />
           break
         case 'shared':
-          body = <Shared session={s} onHome={home} onLock={onLock} />
+          body = Shared && <Shared session={s} onHome={home} onLock={onLock} />
           break
         case 'log':
-          body = <Log session={s} onHome={home} onLock={onLock} />
+          body = Log && <Log session={s} onHome={home} onLock={onLock} />
           break
         case 'offline':
-          body = <ShowOffline session={s} onHome={home} onLock={onLock} />
+          body = ShowOffline && <ShowOffline session={s} onHome={home} onLock={onLock} />
           break
         case 'goodbye':
-          body = <Goodbye session={s} onHome={home} onLock={onLock} onForgotten={() => setPhase({ name: 'welcome' })} />
+          body = Goodbye && (
+            <Goodbye session={s} onHome={home} onLock={onLock} onForgotten={() => setPhase({ name: 'welcome' })} />
+          )
           break
         case 'secondPin':
-          body = <SecondPin session={s} onHome={home} onLock={onLock} />
+          body = SecondPin && <SecondPin session={s} onHome={home} onLock={onLock} />
           break
         case 'helper':
           body = <HelperScreen onHome={home} onLock={onLock} />

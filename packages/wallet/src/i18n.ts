@@ -1,12 +1,21 @@
 import { createContext } from 'preact'
 import { useContext } from 'preact/hooks'
-import { type Language, STRINGS, type StringKey } from './strings.js'
+import { en, type Language, type StringKey } from './strings.js'
 
 export type Translate = (key: StringKey, values?: Record<string, string | number>) => string
 
+/** The words of each language loaded so far: English is in the first load, Welsh comes on demand. */
+const loaded: Partial<Record<Language, Record<StringKey, string>>> = { en }
+
+/** Loads a language's words (once); the wallet switches language only after this resolves. */
+export async function loadLanguage(language: Language): Promise<void> {
+  if (loaded[language] !== undefined) return
+  if (language === 'cy') loaded.cy = (await import('./strings-cy.js')).cy
+}
+
 /** Fills `{name}` placeholders; a value is inserted as text, never as markup. */
 export function translate(language: Language, key: StringKey, values: Record<string, string | number> = {}): string {
-  return STRINGS[language][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+  return (loaded[language] ?? en)[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? String(values[name]) : whole,
   )
 }

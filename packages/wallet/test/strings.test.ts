@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cy, en } from '../src/strings.js'
+import { en } from '../src/strings.js'
+import { cy } from '../src/strings-cy.js'
 import { fleschKincaidGrade, sentences, syllables, words } from './readability.js'
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
