@@ -34,6 +34,25 @@ export async function checkMoveState(
   })
 }
 
+/**
+ * A CIBA request naming a vault (by pairing code or handle record) is refused unless the vault is
+ * live here ([MIG-STATE-05]): a tombstoned vault answers `vault_moved` with its tombstone, as to
+ * a token; one frozen for a move (or an import not yet live) answers `vault_moving`.
+ */
+export async function refuseUnlessLive(ctx: AppContext, vaultId: string): Promise<void> {
+  const move = await ctx.repos.moves.find(vaultId)
+  if (move === undefined || move.state === 'live') return
+  const document = move.state === 'tombstoned' ? await tombstoneDocument(ctx, vaultId) : undefined
+  if (document !== undefined)
+    throw new HttpProblem('vault_moved', 'this vault has moved: check the tombstone, then follow it', {
+      headers: { [MOVED_TO_HEADER]: document.moved_to },
+      members: document,
+    })
+  throw new HttpProblem('vault_moving', 'this vault is being moved; ask again in a minute', {
+    headers: { 'retry-after': '30' },
+  })
+}
+
 /** The tombstone a host keeps for a vault that left it (spec 12.6), or undefined. */
 export async function tombstoneDocument(ctx: AppContext, vaultId: string): Promise<Tombstone | undefined> {
   const move = await ctx.repos.moves.find(vaultId)
