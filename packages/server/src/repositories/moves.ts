@@ -166,7 +166,7 @@ export class MoveRepository {
     return row === undefined
   }
 
-  /** Every row of a vault whose tombstone has expired, the tombstone last, in one transaction. */
+  /** Every row of a vault whose tombstone has expired, the tombstone too, in one transaction (handles excepted). */
   async forget(vaultId: string, now: number): Promise<void> {
     await inVault(this.#db, vaultId, async (trx) => {
       const row = await trx
@@ -175,7 +175,9 @@ export class MoveRepository {
         .where('vault_id', '=', vaultId)
         .executeTakeFirst()
       if (row?.role !== 'export' || row.state !== 'tombstoned' || Number(row.kept_until ?? now + 1) > now) return
-      for (const table of VAULT_TABLES) await trx.deleteFrom(table).where('vault_id', '=', vaultId).execute()
+      // A handle this host issued stays, re-pointed by the holder: it names where the vault is now.
+      for (const table of VAULT_TABLES.filter((t) => t !== 'handles'))
+        await trx.deleteFrom(table).where('vault_id', '=', vaultId).execute()
       await trx.deleteFrom('vaults').where('id', '=', vaultId).execute()
     })
   }
