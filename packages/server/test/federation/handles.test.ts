@@ -220,7 +220,7 @@ describe('handles', () => {
       await db.destroy()
     }
   })
-  it('[MIG-HANDLE-01] moveTo re-points the holder\'s handle: a service resolving it afterwards reaches host B', async () => {
+  it("[MIG-HANDLE-01] moveTo re-points the holder's handle: a service resolving it afterwards reaches host B", async () => {
     const leaver = await HolderClient.createVault(pair.a.url)
     await leaver.putRecord('medication_list', medicationList(), 'Medicines')
     await publishHandle(leaver, 'sam@1', leaver.hostUrl, pair.trusted)

@@ -74,6 +74,10 @@ describe('a vault that is leaving, or has left, host A', () => {
     expect(raw.status).toBe(410)
     expect(raw.headers.get(MOVED_TO_HEADER)).toBe(b.url)
     expect(await raw.json()).toMatchObject({ error: 'vault_moved' })
+    expect(await holder.createPairingCode().catch((e: unknown) => e)).toMatchObject({
+      status: 410,
+      code: 'vault_moved',
+    })
     // Nothing waits for the holder at B: pending requests and pairing codes do not move.
     const atB = await HolderClient.open(b.url, holder.deviceKeys, holder.vaultId)
     expect(await atB.pendingRequests()).toEqual([])
