@@ -49,6 +49,7 @@ import {
 import { type CheckedErasure, eraseVault, fetchErasureReceipt } from './erasure.js'
 import { HoldallError } from './errors.js'
 import { hostNumberOf } from './federation.js'
+import { publishHandle } from './handles.js'
 import {
   chainMember,
   checkHolderChain,
@@ -922,9 +923,17 @@ export class HolderClient {
    * Moves this vault to the host at `to` (spec chapter 12) and returns this device's client there.
    * Every step can be repeated: after a lost network or a killed host, call again with the same
    * `store` and the move carries on ([MIG-STATE-03]). `toLogKeys` pins the new host's log keys
-   * (default: its discovery document's, on first use).
+   * (default: its discovery document's, on first use). `handles` names handles this holder
+   * published: each is re-pointed to the new host at the host that issued it, a record with a
+   * higher seq ([MIG-HANDLE-01]); if that fails, calling again with the same `store` finishes it.
    */
-  async moveTo(to: string, options: MoveOptions & { toLogKeys?: readonly string[] } = {}): Promise<HolderClient> {
+  async moveTo(
+    to: string,
+    options: MoveOptions & {
+      toLogKeys?: readonly string[]
+      handles?: { readonly names: readonly string[]; readonly trusted: TrustedOrganisations }
+    } = {},
+  ): Promise<HolderClient> {
     const store = options.store ?? new MemoryMoveStore()
     const { progress } = await runMove(this.#moveSource(), to, { ...options, store })
     const moved = await HolderClient.open(to, this.#device, this.vaultId, this.#fetch, {
@@ -933,6 +942,9 @@ export class HolderClient {
       pins: this.#pins,
     })
     await adoptMovedLog(moved.vaultLog, progress)
+    const handles = options.handles
+    for (const handle of handles?.names ?? [])
+      if (handles !== undefined) await publishHandle(moved, handle, moved.hostUrl, handles.trusted, this.#fetch)
     await store.clear()
     return moved
   }

@@ -40,6 +40,7 @@ import { ReadProofs } from './services/read-proofs.js'
 import { RecoveryEscrow } from './services/recovery-escrow.js'
 import { ReplayCache } from './services/replay-cache.js'
 import { DatabaseCounter } from './services/shared-counter.js'
+import { expireTombstones } from './services/tombstone-expiry.js'
 import { loadTrustList } from './services/trust-list.js'
 import { WriteQueue } from './services/write-queue.js'
 import { jsonShapeProblem } from './strict-json.js'
@@ -47,6 +48,8 @@ import { jsonShapeProblem } from './strict-json.js'
 export interface BuildAppOptions {
   readonly config: ServerConfig
   readonly clock?: Clock
+  /** How often the sweep runs (default a minute; tests that move the clock shorten it). */
+  readonly sweepMs?: number
   /** A signed trust list and the operator key it must verify under. */
   readonly trustList?: { readonly jws: string; readonly anchor: JWK; readonly rotations?: readonly string[] }
   /** Fastify's logger; off by default. Logs never carry tokens, keys or record content. */
@@ -107,8 +110,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerRoutes(app, ctx)
   if (options.walletDir !== undefined) registerWalletFiles(app, options.walletDir)
 
-  // Expired one-time ids, ended rate-limit windows, orphaned upload chunks and expired uploads are swept
-  // once a minute so these tables hold only what is live.
+  // Expired one-time ids, ended rate-limit windows, orphaned upload chunks, expired uploads and
+  // expired move tombstones (spec 12.6) are swept once a minute so these tables hold only what is live.
   const sweep = setInterval(() => {
     const now = clock()
     void Promise.all([
@@ -117,8 +120,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       databaseBlobs?.sweepOrphans(now, 3_600_000),
       expireUploads(ctx),
       resumeErasures(ctx),
+      expireTombstones(ctx),
     ]).catch(() => {})
-  }, 60_000)
+  }, options.sweepMs ?? 60_000)
   sweep.unref()
 
   app.addHook('onClose', async () => {

@@ -1,7 +1,7 @@
 import { MOVED_TO_HEADER, type Tombstone } from '@holdall/protocol'
 import type { FastifyRequest } from 'fastify'
 import type { AppContext } from '../context.js'
-import { HttpProblem } from '../errors.js'
+import { HttpProblem, OAuthError } from '../errors.js'
 import type { AccessTokenRow } from '../repositories/tokens.js'
 
 /**
@@ -32,6 +32,22 @@ export async function checkMoveState(
   throw new HttpProblem('vault_moving', 'this vault is being moved; try again in a minute', {
     headers: { 'retry-after': '30' },
   })
+}
+
+/**
+ * A CIBA request naming a vault (by pairing code or handle record) is refused unless the vault is
+ * live here ([MIG-STATE-05]), as OAuth errors (the endpoint answers RFC 6749 JSON): a moved vault
+ * `vault_moved` (410) with `Holdall-Moved-To`, a hint only (pairing codes do not move: the desk
+ * asks the holder for a new code); one frozen for a move, or an import not yet live, `vault_moving`.
+ */
+export async function refuseRequestUnlessLive(ctx: AppContext, vaultId: string): Promise<void> {
+  const move = await ctx.repos.moves.find(vaultId)
+  if (move === undefined || move.state === 'live') return
+  if (move.state === 'tombstoned')
+    throw new OAuthError('vault_moved', 'this vault has moved to another host: ask the holder for a new code', 410, {
+      [MOVED_TO_HEADER]: move.other_host,
+    })
+  throw new OAuthError('vault_moving', 'this vault is being moved; ask again in a minute', 409, { 'retry-after': '30' })
 }
 
 /** The tombstone a host keeps for a vault that left it (spec 12.6), or undefined. */

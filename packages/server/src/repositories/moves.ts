@@ -4,6 +4,7 @@ import type { VaultMoveTable } from '../db/schema.js'
 import { inVault } from '../db/transactions.js'
 import { pauseFor } from '../fault-injection.js'
 import type { LeafBody } from '../rules/log-entries.js'
+import { VAULT_TABLES } from './erasures.js'
 import type { AccessLog } from './log.js'
 
 export type VaultMove = VaultMoveTable
@@ -136,5 +137,48 @@ export class MoveRepository {
       .orderBy('seq')
       .execute()
     return rows.map((r) => r.entry)
+  }
+  /** Vaults whose tombstone here has outlived its `kept_until` (spec 12.6). */
+  async expiredTombstones(now: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('vault_moves')
+      .select('vault_id')
+      .where('role', '=', 'export')
+      .where('state', '=', 'tombstoned')
+      .where('kept_until', '<=', now)
+      .execute()
+    return rows.map((r) => r.vault_id)
+  }
+
+  async blobsOf(vaultId: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('vault_blobs').select('sha256').where('vault_id', '=', vaultId).execute()
+    return rows.map((r) => r.sha256)
+  }
+
+  /** Whether no vault but `vaultId` holds this envelope: then its bytes may go with it. */
+  async heldByNoOther(sha256: string, vaultId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('vault_blobs')
+      .select('vault_id')
+      .where('sha256', '=', sha256)
+      .where('vault_id', '!=', vaultId)
+      .executeTakeFirst()
+    return row === undefined
+  }
+
+  /** Every row of a vault whose tombstone has expired, the tombstone too, in one transaction (handles excepted). */
+  async forget(vaultId: string, now: number): Promise<void> {
+    await inVault(this.#db, vaultId, async (trx) => {
+      const row = await trx
+        .selectFrom('vault_moves')
+        .select(['role', 'state', 'kept_until'])
+        .where('vault_id', '=', vaultId)
+        .executeTakeFirst()
+      if (row?.role !== 'export' || row.state !== 'tombstoned' || Number(row.kept_until ?? now + 1) > now) return
+      // A handle this host issued stays, re-pointed by the holder: it names where the vault is now.
+      for (const table of VAULT_TABLES.filter((t) => t !== 'handles'))
+        await trx.deleteFrom(table).where('vault_id', '=', vaultId).execute()
+      await trx.deleteFrom('vaults').where('id', '=', vaultId).execute()
+    })
   }
 }

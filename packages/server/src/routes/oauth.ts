@@ -4,6 +4,7 @@ import { externalUrl, verifyDpop } from '../auth/dpop.js'
 import { type AppContext, BC_AUTHORIZE_PATH, TOKEN_PATH } from '../context.js'
 import { OAuthError } from '../errors.js'
 import { randomId } from '../hashing.js'
+import { refuseRequestUnlessLive } from '../http/move-gate.js'
 import { type App, route } from '../http/route.js'
 import { vaultForHandleRecord } from '../oauth/handle-hint.js'
 import { PairingGuesses } from '../oauth/pairing-guesses.js'
@@ -65,6 +66,7 @@ function backchannelAuthorize(app: App, ctx: AppContext, guesses: PairingGuesses
         await guesses.count(client.clientId)
         throw new OAuthError('unknown_user_id', 'the pairing code is not valid (codes work once, for 10 minutes)')
       }
+      await refuseRequestUnlessLive(ctx, vaultId)
       const id = randomId()
       const [signing, agreement] = client.metadata.jwks.keys
       await ctx.repos.requests.create({

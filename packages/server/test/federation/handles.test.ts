@@ -220,4 +220,33 @@ describe('handles', () => {
       await db.destroy()
     }
   })
+  it("[MIG-HANDLE-01] moveTo re-points the holder's handle: a service resolving it afterwards reaches host B", async () => {
+    const leaver = await HolderClient.createVault(pair.a.url)
+    await leaver.putRecord('medication_list', medicationList(), 'Medicines')
+    await publishHandle(leaver, 'sam@1', leaver.hostUrl, pair.trusted)
+    const resolverPins = new MemoryHandlePinStore()
+    expect(await resolveHandle('sam@1', pair.trusted, { pins: resolverPins })).toMatchObject({ hostUrl: pair.a.url })
+    const moved = await leaver.moveTo(pair.b.url, { handles: { names: ['sam@1'], trusted: pair.trusted } })
+    const resolved = await resolveHandle('sam@1', pair.trusted, { pins: resolverPins })
+    expect(resolved).toMatchObject({ hostUrl: pair.b.url, vaultId: leaver.vaultId, seq: 2 })
+    const gp = ServiceClient.forHandle(resolved, pair.orgs.gp.identity)
+    const waiting = moved.waitForRequest(10_000)
+    const { authReqId } = await gp.requestAccess({
+      handle: resolved,
+      bindingMessage: 'Riverside 9',
+      details: [
+        {
+          type: 'holdall_records',
+          actions: ['read'],
+          record_types: ['medication_list'],
+          purpose: 'Repeat prescription',
+          duration_days: 14,
+        },
+      ],
+    })
+    const [request] = await waiting
+    await moved.approve(request as NonNullable<typeof request>, pair.trust)
+    await gp.waitForDecision(authReqId, { intervalMs: 100, timeoutMs: 10_000 })
+    expect((await gp.records()).map((r) => r.record_type)).toEqual(['medication_list'])
+  })
 })
