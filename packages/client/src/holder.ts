@@ -58,6 +58,7 @@ import {
   pinOf,
 } from './holder-chain.js'
 import { HolderLog, type HolderLogOptions } from './holder-log.js'
+import { exchangeLogCheckpoints, type LogExchange } from './log-gossip.js'
 import {
   abortMove,
   adoptMovedLog,
@@ -952,6 +953,26 @@ export class HolderClient {
       chain: () => this.deviceChain(),
       log: this.vaultLog,
     }
+  }
+
+  /**
+   * Syncs the vault's log, then exchanges checkpoints with the vault's other devices through the
+   * vault (spec 8.6.1): publishes this device's, and checks theirs against it. A split view (the
+   * host showing two devices two histories) is thrown as the log alarm, saved on this device.
+   */
+  async exchangeLogCheckpoints(): Promise<LogExchange> {
+    await this.vaultLog.sync()
+    return exchangeLogCheckpoints({
+      log: this.vaultLog,
+      deviceId: this.deviceId,
+      chain: await this.deviceChain(),
+      list: () => this.listRecords(),
+      read: (view, author) => this.readRecord(view, author),
+      write: (previous, payload) =>
+        previous === undefined
+          ? this.putRecord('log_checkpoint', payload, '')
+          : this.updateRecord(previous, payload, ''),
+    })
   }
 
   async log(): Promise<AccessLogEntry[]> {

@@ -66,6 +66,7 @@ export {
   readPairingInput,
 } from './holder-chain.js'
 export { HolderLog, type HolderLogOptions, type LogSync } from './holder-log.js'
+export { exchangeLogCheckpoints, LOG_CHECKPOINT_RECORD, type LogExchange, type LogExchangeDeps } from './log-gossip.js'
 export {
   MemoryMoveStore,
   type MoveOptions,
