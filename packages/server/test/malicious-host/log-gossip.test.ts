@@ -157,4 +157,25 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     await expect(tablet.exchangeLogCheckpoints()).rejects.toBeInstanceOf(HoldallLogError)
     expect((await tabletStore.load())?.alarm).toBeDefined()
   })
+
+  it('[LOG-GOSSIP-02] a publication the host alters is not taken as checked: the host can hide one, not make one up', async () => {
+    const { phone, tablet, phoneWire } = await twoPhones()
+    await tablet.exchangeLogCheckpoints()
+    const records = await phone.listRecords()
+    const medicines = records.find((r) => r.record_type === 'medication_list')
+    // The operator points the tablet's publication at another record's ciphertext.
+    phoneWire.set((path, body) =>
+      path.endsWith('/records') && Array.isArray(body.records)
+        ? {
+            ...body,
+            records: body.records.map((r: { record_type: string }) =>
+              r.record_type === LOG_CHECKPOINT_RECORD ? { ...r, ciphertext_sha256: medicines?.ciphertext_sha256 } : r,
+            ),
+          }
+        : undefined,
+    )
+    const exchange = await phone.exchangeLogCheckpoints()
+    expect(exchange.checked).toEqual([])
+    expect(exchange.unchecked.map((u) => u.deviceKeyId)).toContain(tablet.deviceId)
+  })
 })
