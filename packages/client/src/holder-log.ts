@@ -163,7 +163,7 @@ export class HolderLog {
    * the one this device trusts, by a consistency proof from the host between the smaller and the
    * larger size (none at equal sizes: the roots must match). It never moves this device's state.
    * A contradiction is saved as this device's log alarm, with this device's checkpoint as
-   * `trusted` and the other as `presented`, then thrown ([LOG-GOSSIP-03]). A note this device
+   * `trusted` and the other as `presented`, then thrown ([LOG-PEER-03]). A note this device
    * cannot verify (unknown key, other origin) or a proof the host refuses to give throws without
    * an alarm: it proves nothing either way, and the comparison stays undone.
    */

@@ -18,6 +18,12 @@ export interface LogExchange {
    * not trust yet, a consistency proof the host would not give): nothing proved either way.
    */
   readonly unchecked: readonly { readonly deviceKeyId: string; readonly reason: string }[]
+  /**
+   * Current members of the device chain (other than this device) whose checkpoint this exchange
+   * did not check, for whatever reason (never published, withheld by the host, not checkable).
+   * "Your phones agree" may be shown only when this is empty ([LOG-PEER-04]).
+   */
+  readonly notCompared: readonly string[]
 }
 
 /** What the exchange needs from the holder client: its records, opened under a given author key. */
@@ -48,11 +54,11 @@ function checkpointOf(payload: RecordPayload): string | undefined {
  * caller has just synced `log` (its trusted checkpoint is the one published). This device:
  * 1. publishes its trusted checkpoint as its own `log_checkpoint` record, a new version of the
  *    one it wrote before, unless that one is at most one entry behind (the entry its own last
- *    publication added to the log) ([LOG-GOSSIP-01]);
+ *    publication added to the log) ([LOG-PEER-01]);
  * 2. opens every other device's latest `log_checkpoint` record only under a signing key the
- *    verified device chain added, so the host cannot forge or alter one ([LOG-GOSSIP-02]), and
+ *    verified device chain added, so the host cannot forge or alter one ([LOG-PEER-02]), and
  * 3. checks each against its own by `HolderLog.compare`: a contradiction is saved as this
- *    device's log alarm and thrown ([LOG-GOSSIP-03]).
+ *    device's log alarm and thrown ([LOG-PEER-03]).
  * It publishes before it compares, so a device that finds a fork still leaves its view for the
  * others to find it too.
  */
@@ -109,7 +115,10 @@ export async function exchangeLogCheckpoints(deps: LogExchangeDeps): Promise<Log
       unchecked.push({ deviceKeyId: keyId, reason: error instanceof Error ? error.message : 'could not be checked' })
     }
   }
-  return { published, checked, unchecked }
+  const notCompared = deps.chain.members
+    .map((m) => base64urlEncode(m.keyId))
+    .filter((id) => id !== deps.deviceId && !checked.some((c) => c.deviceKeyId === id))
+  return { published, checked, unchecked, notCompared }
 }
 
 async function publishedSize(deps: LogExchangeDeps, view: RecordVersionView, key: Uint8Array) {

@@ -188,7 +188,7 @@ export const RECORD_TYPES = {
   },
   /**
    * Reserved: a holder device's latest verified log checkpoint, published for the vault's other
-   * devices to compare (spec 8.6.1, [LOG-GOSSIP-01]). Signed by the device, sealed to the vault;
+   * devices to compare (spec 8.6.1, [LOG-PEER-01]). Signed by the device, sealed to the vault;
    * never granted to anyone (`onlyFor` is empty) and not shown as one of the holder's records.
    */
   log_checkpoint: {

@@ -101,14 +101,16 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     return forked.length
   }
 
-  it('[LOG-GOSSIP-01][LOG-GOSSIP-02] an honest host: each phone publishes its checkpoint and checks the other one', async () => {
+  it('[LOG-PEER-01][LOG-PEER-02] an honest host: each phone publishes its checkpoint and checks the other one', async () => {
     const { phone, tablet } = await twoPhones()
     const first = await phone.exchangeLogCheckpoints()
     expect(first.published).toBeGreaterThan(0)
     expect(first.checked).toEqual([])
+    expect(first.notCompared).toEqual([tablet.deviceId])
     const second = await tablet.exchangeLogCheckpoints()
     expect(second.checked.map((c) => c.deviceKeyId)).toEqual([phone.deviceId])
     expect(second.unchecked).toEqual([])
+    expect(second.notCompared).toEqual([])
     const third = await phone.exchangeLogCheckpoints()
     expect(third.checked.map((c) => c.deviceKeyId)).toEqual([tablet.deviceId])
     // The publication is a holder record of a reserved type: never offered to a service.
@@ -116,7 +118,7 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     expect(views.filter((v) => v.record_type === LOG_CHECKPOINT_RECORD)).toHaveLength(2)
   })
 
-  it('[LOG-GOSSIP-03] case 37: the operator shows the tablet a fork; once they exchange, both phones raise the alarm', async () => {
+  it('[LOG-PEER-03] case 37: the operator shows the tablet a fork; once they exchange, both phones raise the alarm', async () => {
     const { phone, tablet, tabletWire, phoneStore, tabletStore } = await twoPhones()
     const forkSize = await serveFork(phone, tabletWire)
     // Each phone alone sees a history that checks out.
@@ -140,7 +142,7 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     await expect(tablet.vaultLog.sync()).rejects.toMatchObject({ code: 'LOG_UNTRUSTED' })
   })
 
-  it('[LOG-GOSSIP-04] a host that withholds one phone’s checkpoint from the other is caught by the other direction', async () => {
+  it('[LOG-PEER-03][LOG-PEER-04] a host that withholds one phone’s checkpoint from the other is caught by the other direction', async () => {
     const { phone, tablet, tabletWire, phoneStore, tabletStore } = await twoPhones()
     // The tablet is shown the fork and none of the phone's publications: it sees nothing wrong.
     let withholding = true
@@ -148,6 +150,8 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     await phone.exchangeLogCheckpoints()
     const hidden = await tablet.exchangeLogCheckpoints()
     expect(hidden.checked).toEqual([])
+    // Withheld is not "agree": the phone it could not compare with is named ([LOG-PEER-04]).
+    expect(hidden.notCompared).toEqual([phone.deviceId])
     expect((await tabletStore.load())?.alarm).toBeUndefined()
     // But its own publication reaches the phone, which raises the alarm.
     await expect(phone.exchangeLogCheckpoints()).rejects.toBeInstanceOf(HoldallLogError)
@@ -158,7 +162,7 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     expect((await tabletStore.load())?.alarm).toBeDefined()
   })
 
-  it('[LOG-GOSSIP-02] a publication the host alters is not taken as checked: the host can hide one, not make one up', async () => {
+  it('[LOG-PEER-02] a publication the host alters is not taken as checked: the host can hide one, not make one up', async () => {
     const { phone, tablet, phoneWire } = await twoPhones()
     await tablet.exchangeLogCheckpoints()
     const records = await phone.listRecords()
@@ -177,5 +181,6 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     const exchange = await phone.exchangeLogCheckpoints()
     expect(exchange.checked).toEqual([])
     expect(exchange.unchecked.map((u) => u.deviceKeyId)).toContain(tablet.deviceId)
+    expect(exchange.notCompared).toEqual([tablet.deviceId])
   })
 })
