@@ -58,7 +58,6 @@ import {
   pinOf,
 } from './holder-chain.js'
 import { HolderLog, type HolderLogOptions } from './holder-log.js'
-import { exchangeLogCheckpoints, type LogExchange } from './log-gossip.js'
 import {
   abortMove,
   adoptMovedLog,
@@ -70,6 +69,7 @@ import {
 } from './holder-move.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
+import { exchangeLogCheckpoints, type LogExchange } from './log-gossip.js'
 import { checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import {

@@ -94,8 +94,7 @@ describe('malicious host: one vault shown two histories (split view)', () => {
       if (other !== undefined) return other
       if (path.endsWith('/log/checkpoint')) return { ...body, checkpoint: note }
       const range = /\/log\/entries\?start=(\d+)&end=(\d+)$/.exec(path)
-      if (range !== null)
-        return { ...body, entries: forked.slice(Number(range[1]), Number(range[2])).map(b64url) }
+      if (range !== null) return { ...body, entries: forked.slice(Number(range[1]), Number(range[2])).map(b64url) }
       return undefined
     })
     return forked.length
