@@ -8,7 +8,7 @@ import { medicationList } from '../fixtures.js'
 import { type Host, startHost } from '../harness.js'
 
 /*
- * Split view (spec 8.6.1, security.md 5.3 case 37): the operator holds the host's log key and
+ * Split view (spec 8.6.1; the fork of security.md 5.3 case 35, shown to one phone only): the operator holds the host's log key and
  * shows one phone of a vault one history and the other phone another. The phones exchange their
  * verified checkpoints through the vault as sealed, device-signed `log_checkpoint` records; the
  * host can withhold those, never forge or alter them, so once they meet both phones raise the alarm.
@@ -117,7 +117,7 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     expect(views.filter((v) => v.record_type === LOG_CHECKPOINT_RECORD)).toHaveLength(2)
   })
 
-  it('[LOG-PEER-03] case 37: the operator shows the tablet a fork; once they exchange, both phones raise the alarm', async () => {
+  it('[LOG-PEER-03] the operator shows the tablet a fork; once they exchange, both phones raise the alarm', async () => {
     const { phone, tablet, tabletWire, phoneStore, tabletStore } = await twoPhones()
     const forkSize = await serveFork(phone, tabletWire)
     // Each phone alone sees a history that checks out.
