@@ -8,10 +8,11 @@ import { medicationList } from '../fixtures.js'
 import { type Host, startHost } from '../harness.js'
 
 /*
- * Split view (spec 8.6.1; the fork of security.md 5.3 case 35, shown to one phone only): the operator holds the host's log key and
- * shows one phone of a vault one history and the other phone another. The phones exchange their
- * verified checkpoints through the vault as sealed, device-signed `log_checkpoint` records; the
- * host can withhold those, never forge or alter them, so once they meet both phones raise the alarm.
+ * Split view (spec 8.6.1; the fork of security.md 5.3 case 35, shown to one phone only): the
+ * operator holds the host's log key and shows one phone of a vault one history and the other
+ * phone another. The phones exchange their verified checkpoints through the vault as sealed,
+ * device-signed `log_checkpoint` records; the host can withhold those, never forge or alter
+ * them, so once they meet both phones raise the alarm.
  */
 
 type Rewrite = (path: string, body: Record<string, unknown>) => Record<string, unknown> | undefined
