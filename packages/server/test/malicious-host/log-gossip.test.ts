@@ -183,4 +183,26 @@ describe('malicious host: one vault shown two histories (split view)', () => {
     expect(exchange.unchecked.map((u) => u.deviceKeyId)).toContain(tablet.deviceId)
     expect(exchange.notCompared).toEqual([tablet.deviceId])
   })
+
+  it('[LOG-PEER-04] a host that replays an older publication only shows an older checkpoint, still checked', async () => {
+    const { phone, tablet, tabletWire } = await twoPhones()
+    const first = await phone.exchangeLogCheckpoints()
+    const old = (await phone.listRecords()).find((r) => r.record_type === LOG_CHECKPOINT_RECORD)
+    await phone.putRecord('medication_list', medicationList(), 'Later medicines')
+    await phone.putRecord('medication_list', medicationList(), 'Even later')
+    const second = await phone.exchangeLogCheckpoints()
+    expect(second.published).toBeGreaterThan(first.published ?? 0)
+    tabletWire.set((path, body) =>
+      path.endsWith('/records') && Array.isArray(body.records)
+        ? {
+            ...body,
+            records: body.records.map((r: { record_type: string }) =>
+              r.record_type === LOG_CHECKPOINT_RECORD ? old : r,
+            ),
+          }
+        : undefined,
+    )
+    const exchange = await tablet.exchangeLogCheckpoints()
+    expect(exchange.checked).toEqual([{ deviceKeyId: phone.deviceId, size: first.published }])
+  })
 })
