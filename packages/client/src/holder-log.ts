@@ -1,6 +1,8 @@
 import { base64urlEncode as b64url, base64urlDecode as fromB64url } from '@holdall/crypto'
 import {
+  advanceByProof,
   decodeLogEntry,
+  HoldallLogError,
   type LogEntry,
   type LogTrust,
   type LogUpdate,
@@ -11,6 +13,8 @@ import {
   parseVerifierKey,
   rotatedKeys,
   type TrustedLog,
+  trustCheckpoint,
+  trustedLogFromJson,
   unknownSigners,
   type VaultLogStore,
   VaultLogVerifier,
@@ -152,6 +156,45 @@ export class HolderLog {
       }
     })
     this.#keys = [...trust.keys, ...rotatedKeys(note, trust, offered)]
+  }
+
+  /**
+   * Checks a checkpoint another party verified (another device of this vault, spec 8.6.1) against
+   * the one this device trusts, by a consistency proof from the host between the smaller and the
+   * larger size (none at equal sizes: the roots must match). It never moves this device's state.
+   * A contradiction is saved as this device's log alarm, with this device's checkpoint as
+   * `trusted` and the other as `presented`, then thrown ([LOG-PEER-03]). A note this device
+   * cannot verify (unknown key, other origin) or a proof the host refuses to give throws without
+   * an alarm: it proves nothing either way, and the comparison stays undone.
+   */
+  async compare(presented: string): Promise<void> {
+    const trust = await this.trust()
+    const record = (await this.store.load()) ?? {}
+    if (record.alarm !== undefined)
+      throw new HoldallLogError('LOG_UNTRUSTED', 'this log contradicted a checkpoint this device had verified', {
+        evidence: record.alarm.evidence,
+      })
+    const own = record.state === undefined ? undefined : trustedLogFromJson(record.state)
+    if (own?.checkpoint === undefined)
+      throw new HoldallLogError('LOG_STATE_INVALID', 'this device has not verified a signed checkpoint of this log yet')
+    const other = trustCheckpoint(presented, trust)
+    const [smaller, larger] = other.size <= own.size ? [other, own] : [own, other]
+    const proof =
+      smaller.size === larger.size
+        ? []
+        : (await this.get<LogConsistency>(`/log/consistency?from=${smaller.size}&to=${larger.size}`)).proof.map(
+            fromB64url,
+          )
+    try {
+      advanceByProof(smaller, larger.checkpoint as string, proof, trust)
+    } catch (error) {
+      if (error instanceof HoldallLogError && error.evidence !== undefined) {
+        const evidence = { trusted: own.checkpoint, presented }
+        await this.store.save({ ...record, alarm: { code: error.code, message: error.message, evidence } })
+        throw new HoldallLogError(error.code, error.message, { cause: error, evidence })
+      }
+      throw error
+    }
   }
 
   /** The host's latest signed checkpoint, presenting the one given (gossip, spec 8.8). Not verified here. */

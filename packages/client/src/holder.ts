@@ -70,6 +70,7 @@ import {
 } from './holder-move.js'
 import type { HostClock } from './host-clock.js'
 import { HostConnection } from './http.js'
+import { exchangeLogCheckpoints, type LogExchange } from './log-gossip.js'
 import { checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'
 import { type MadeOfflineShare, makeOfflineShare, type OfflineRecordCopy, offlineRecordCopy } from './offline.js'
 import {
@@ -964,6 +965,26 @@ export class HolderClient {
       chain: () => this.deviceChain(),
       log: this.vaultLog,
     }
+  }
+
+  /**
+   * Syncs the vault's log, then exchanges checkpoints with the vault's other devices through the
+   * vault (spec 8.6.1): publishes this device's, and checks theirs against it. A split view (the
+   * host showing two devices two histories) is thrown as the log alarm, saved on this device.
+   */
+  async exchangeLogCheckpoints(): Promise<LogExchange> {
+    await this.vaultLog.sync()
+    return exchangeLogCheckpoints({
+      log: this.vaultLog,
+      deviceId: this.deviceId,
+      chain: await this.deviceChain(),
+      list: () => this.listRecords(),
+      read: (view, author) => this.readRecord(view, author),
+      write: (previous, payload) =>
+        previous === undefined
+          ? this.putRecord('log_checkpoint', payload, '')
+          : this.updateRecord(previous, payload, ''),
+    })
   }
 
   async log(): Promise<AccessLogEntry[]> {

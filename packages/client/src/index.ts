@@ -76,6 +76,7 @@ export {
 export { HostClock } from './host-clock.js'
 export { HostConnection } from './http.js'
 export { IssuerClient } from './issuer.js'
+export { exchangeLogCheckpoints, LOG_CHECKPOINT_RECORD, type LogExchange, type LogExchangeDeps } from './log-gossip.js'
 export { type CheckedMove, checkVaultMoved, isVaultMoved, VaultMovedError } from './moved-vault.js'
 export {
   type MadeOfflineShare,

@@ -390,6 +390,19 @@ export const disclosureStatementSchema = z
   .strict()
 export type DisclosureStatement = z.infer<typeof disclosureStatementSchema>
 
+/**
+ * A holder device's latest verified checkpoint of the vault's log (record type `log_checkpoint`,
+ * spec 8.6.1): the host's signed note as the device verified it. Sealed and signed like any
+ * record the holder writes, so the host can withhold or replay it but not forge or alter it.
+ */
+export const logCheckpointRecordSchema = z
+  .object({
+    recordType: z.literal('log_checkpoint'),
+    checkpoint: z.string().min(1).max(8192),
+  })
+  .strict()
+export type LogCheckpointRecord = z.infer<typeof logCheckpointRecordSchema>
+
 export const recordPayloadSchema = z.discriminatedUnion('recordType', [
   medicationListSchema,
   licenceConditionsSchema,
@@ -404,6 +417,7 @@ export const recordPayloadSchema = z.discriminatedUnion('recordType', [
   qualificationCertificateSchema,
   cvSchema,
   disclosureStatementSchema,
+  logCheckpointRecordSchema,
 ])
 export type RecordPayload = z.infer<typeof recordPayloadSchema>
 

@@ -186,6 +186,20 @@ export const RECORD_TYPES = {
     onlyFor: ['prison_healthcare', 'gp_surgery', 'pharmacy', 'drug_service', 'supporter'],
     body: 'file',
   },
+  /**
+   * Reserved: a holder device's latest verified log checkpoint, published for the vault's other
+   * devices to compare (spec 8.6.1, [LOG-PEER-01]). Signed by the device, sealed to the vault;
+   * never granted to anyone (`onlyFor` is empty) and not shown as one of the holder's records.
+   */
+  log_checkpoint: {
+    code: 15,
+    tier: 'T1',
+    label: 'Your phones checking the record of who saw your things',
+    sensitive: false,
+    issuedBy: [],
+    selfAuthored: true,
+    onlyFor: [],
+  },
 } as const satisfies Record<string, RecordTypeInfo>
 
 export type RecordType = keyof typeof RECORD_TYPES

@@ -16,6 +16,7 @@ import {
   type HolderTrust,
   isHoldallLogError,
   isRecoveryEntry,
+  LOG_CHECKPOINT_RECORD,
   type LogAlarm,
   type LogSync,
   makeOfflineShare,
@@ -475,6 +476,8 @@ export class WalletSession {
       if (author.key === undefined) continue
       // Issue 21: documents kept as files (spec 4.2.1) have no screen yet; never let one stop the list.
       if (recordBody(view.record_type) === 'file') continue
+      // A phone's published log checkpoint (spec 8.6.1) is not one of the person's records.
+      if (view.record_type === LOG_CHECKPOINT_RECORD) continue
       const before = this.#records?.find((r) => r.recordId === view.record_id)
       // An issuer's record that fits a QR code is kept whole, to be shown offline (issue 19).
       const offline = author.name !== undefined && mayShowOffline(view.record_type, view.ciphertext_length)

@@ -17,6 +17,7 @@ export const RECORD_WORDS: Record<RecordType, StringKey> = {
   cv: 'recordCv',
   disclosure_statement: 'recordDisclosure',
   health_document: 'recordHealthDocument',
+  log_checkpoint: 'recordOther',
 }
 
 export function recordWord(type: string): StringKey {
