@@ -11,6 +11,7 @@ import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../compo
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
+import { templateNotice } from '../template-notice.js'
 import { consentChoices } from '../templates.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import {
@@ -74,6 +75,13 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     withheld,
     days: askedDays,
   } = consentChoices(asked, Math.max(...request.authorization_details.map((d) => d.duration_days)), category, giving)
+  // What this kind of organisation may ask for and why, in the phone's own words, by the checked
+  // category alone; and, before any tap, what this request asks for beyond that.
+  const notice = templateNotice(
+    category,
+    withheld,
+    Math.max(...request.authorization_details.map((d) => d.duration_days)),
+  )
 
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
@@ -193,6 +201,27 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
             <div class="badge badge-warn">
               <strong>! {t('unverified')}</strong>
               <p>{t('unverifiedText')}</p>
+            </div>
+          )}
+          {!giving && (
+            <section aria-labelledby="template-heading" data-testid="template-notice">
+              <h2 id="template-heading">{t('tplTitle')}</h2>
+              <p>{t(notice.about)}</p>
+              {notice.mayAsk !== undefined && <p>{t('tplMayAsk', { items: words(notice.mayAsk) })}</p>}
+              <p class="hint">{t('tplOwnWords', { name })}</p>
+            </section>
+          )}
+          {!giving && (notice.outside.length > 0 || notice.tooLong !== undefined) && (
+            <div class="badge badge-warn" role="alert" data-testid="template-outside">
+              <strong>! {t('tplOutsideTitle')}</strong>
+              <p>{t('tplOutside', { name })}</p>
+              {notice.outside.map((type) => (
+                <p key={type}>{t('tplOutsideItem', { item: t(RECORD_WORDS[type]) })}</p>
+              ))}
+              {notice.tooLong !== undefined && (
+                <p>{t('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}</p>
+              )}
+              <p>{t('tplOutsideSafe')}</p>
             </div>
           )}
           <h2>{t('codeTitle')}</h2>
