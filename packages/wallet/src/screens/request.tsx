@@ -219,7 +219,11 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
                 <p key={type}>{t('tplOutsideItem', { item: t(RECORD_WORDS[type]) })}</p>
               ))}
               {notice.tooLong !== undefined && (
-                <p>{t('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}</p>
+                <p>
+                  {notice.tooLong.maxDays === 1
+                    ? t('tplTooLongOneDay', { days: notice.tooLong.askedDays })
+                    : t('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}
+                </p>
               )}
               <p>{t('tplOutsideSafe')}</p>
             </div>
