@@ -1,12 +1,12 @@
 import { type OrganisationCategory, type RecordType, requestTemplate } from '@holdall/protocol'
-import type { StringKey } from './strings.js'
+import type { TemplateKey } from './template-words.js'
 
 /**
  * Why each kind of organisation asks, in the phone's own words (issue 21, spec 5.8.1 note). Keyed
  * by the category this app checked on its pinned trust list, never by anything the host or the
  * service says: the request's stated category and purpose play no part here.
  */
-const ABOUT: Record<OrganisationCategory | 'unverified', StringKey> = {
+const ABOUT: Record<OrganisationCategory | 'unverified', TemplateKey> = {
   gp_surgery: 'tplAboutGp',
   pharmacy: 'tplAboutPharmacy',
   drug_service: 'tplAboutDrugService',
@@ -28,7 +28,7 @@ const ABOUT: Record<OrganisationCategory | 'unverified', StringKey> = {
 /** What the consent screen says about the requester's template, before the holder taps. */
 export interface TemplateNotice {
   /** The plain reason this kind of organisation asks. */
-  readonly about: StringKey
+  readonly about: TemplateKey
   /** The only things it may ask for (its template), or undefined for a category without one. */
   readonly mayAsk: readonly RecordType[] | undefined
   /** Asked-for things outside the template: the phone will not share them. */

@@ -5,8 +5,8 @@ import { generateSigningKeyPair, toPublicJwk } from '@holdall/crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Host, startHost } from '../../server/test/harness.js'
+import { templateEn as en } from '../src/template-words.js'
 import { buildWallet } from '../tools/build.js'
-import { en } from '../src/strings.js'
 import { checkScreen, launchChromium, skipBrowser } from './browser.js'
 
 /*
@@ -158,7 +158,11 @@ describe.skipIf(skipBrowser)('the request template on the consent screen (issue 
       await page.getByRole('heading', { name: 'What to share' }).waitFor()
       expect(await page.getByRole('checkbox', { name: /licence/i }).count()).toBe(0)
       await page.getByRole('button', { name: "Don't share" }).click()
-      await page.getByRole('heading', { name: 'You said no' }).or(page.getByText(/said no/i)).first().waitFor()
+      await page
+        .getByRole('heading', { name: 'You said no' })
+        .or(page.getByText(/said no/i))
+        .first()
+        .waitFor()
     } finally {
       await context.close()
     }

@@ -12,6 +12,7 @@ import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
 import { templateNotice } from '../template-notice.js'
+import type { TemplateKey } from '../template-words.js'
 import { consentChoices } from '../templates.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import {
@@ -21,6 +22,9 @@ import {
   RECORD_WORDS,
   SUPPORTER_DEFAULT_TYPES,
 } from '../words.js'
+
+/** The template's words, in their own chunk (issue 21): asked for as this module loads, so they are there before a request. */
+const templateWords = import('../template-words.js')
 
 type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
@@ -83,6 +87,12 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     Math.max(...request.authorization_details.map((d) => d.duration_days)),
   )
 
+  const [tplWords, setTplWords] = useState<Awaited<typeof templateWords>>()
+  useEffect(() => {
+    void templateWords.then(setTplWords)
+  }, [])
+  const tpl = (key: TemplateKey, values?: Record<string, string | number>) =>
+    tplWords === undefined ? '' : tplWords.templateText(language, key, values)
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
   // Issue 19: a supporter starts with appointments and the licence only, never health.
@@ -203,29 +213,29 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
               <p>{t('unverifiedText')}</p>
             </div>
           )}
-          {!giving && (
+          {!giving && tplWords !== undefined && (
             <section aria-labelledby="template-heading" data-testid="template-notice">
-              <h2 id="template-heading">{t('tplTitle')}</h2>
-              <p>{t(notice.about)}</p>
-              {notice.mayAsk !== undefined && <p>{t('tplMayAsk', { items: words(notice.mayAsk) })}</p>}
-              <p class="hint">{t('tplOwnWords', { name })}</p>
+              <h2 id="template-heading">{tpl('tplTitle')}</h2>
+              <p>{tpl(notice.about)}</p>
+              {notice.mayAsk !== undefined && <p>{tpl('tplMayAsk', { items: words(notice.mayAsk) })}</p>}
+              <p class="hint">{tpl('tplOwnWords', { name })}</p>
             </section>
           )}
-          {!giving && (notice.outside.length > 0 || notice.tooLong !== undefined) && (
+          {!giving && tplWords !== undefined && (notice.outside.length > 0 || notice.tooLong !== undefined) && (
             <div class="badge badge-warn" role="alert" data-testid="template-outside">
-              <strong>! {t('tplOutsideTitle')}</strong>
-              <p>{t('tplOutside', { name })}</p>
+              <strong>! {tpl('tplOutsideTitle')}</strong>
+              <p>{tpl('tplOutside', { name })}</p>
               {notice.outside.map((type) => (
-                <p key={type}>{t('tplOutsideItem', { item: t(RECORD_WORDS[type]) })}</p>
+                <p key={type}>{tpl('tplOutsideItem', { item: t(RECORD_WORDS[type]) })}</p>
               ))}
               {notice.tooLong !== undefined && (
                 <p>
                   {notice.tooLong.maxDays === 1
-                    ? t('tplTooLongOneDay', { days: notice.tooLong.askedDays })
-                    : t('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}
+                    ? tpl('tplTooLongOneDay', { days: notice.tooLong.askedDays })
+                    : tpl('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}
                 </p>
               )}
-              <p>{t('tplOutsideSafe')}</p>
+              <p>{tpl('tplOutsideSafe')}</p>
             </div>
           )}
           <h2>{t('codeTitle')}</h2>
