@@ -11,8 +11,6 @@ import { Checkbox, ChoiceButtons, Confirm, ErrorSummary, Layout } from '../compo
 import { dayAndDate, listOf, timeOnly, useLanguage } from '../i18n.js'
 import { SharePreview } from '../share-preview.js'
 import type { StringKey } from '../strings.js'
-import { templateNotice } from '../template-notice.js'
-import type { TemplateKey } from '../template-words.js'
 import { consentChoices } from '../templates.js'
 import type { SavedRecord, WalletSession } from '../wallet-session.js'
 import {
@@ -23,8 +21,8 @@ import {
   SUPPORTER_DEFAULT_TYPES,
 } from '../words.js'
 
-/** The template's words, in their own chunk (issue 21): asked for as this module loads, so they are there before a request. */
-const templateWords = import('../template-words.js')
+/** The template notice and its words, in their own chunk (issue 21): asked for as this module loads, so it is there before a request. */
+const templateView = import('../template-notice-view.js')
 
 type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
@@ -79,20 +77,11 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     withheld,
     days: askedDays,
   } = consentChoices(asked, Math.max(...request.authorization_details.map((d) => d.duration_days)), category, giving)
-  // What this kind of organisation may ask for and why, in the phone's own words, by the checked
-  // category alone; and, before any tap, what this request asks for beyond that.
-  const notice = templateNotice(
-    category,
-    withheld,
-    Math.max(...request.authorization_details.map((d) => d.duration_days)),
-  )
 
-  const [tplWords, setTplWords] = useState<Awaited<typeof templateWords>>()
+  const [TemplateView, setTemplateView] = useState<Awaited<typeof templateView>>()
   useEffect(() => {
-    void templateWords.then(setTplWords)
+    void templateView.then(setTemplateView)
   }, [])
-  const tpl = (key: TemplateKey, values?: Record<string, string | number>) =>
-    tplWords === undefined ? '' : tplWords.templateText(language, key, values)
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
   // Issue 19: a supporter starts with appointments and the licence only, never health.
@@ -213,30 +202,13 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
               <p>{t('unverifiedText')}</p>
             </div>
           )}
-          {!giving && tplWords !== undefined && (
-            <section aria-labelledby="template-heading" data-testid="template-notice">
-              <h2 id="template-heading">{tpl('tplTitle')}</h2>
-              <p>{tpl(notice.about)}</p>
-              {notice.mayAsk !== undefined && <p>{tpl('tplMayAsk', { items: words(notice.mayAsk) })}</p>}
-              <p class="hint">{tpl('tplOwnWords', { name })}</p>
-            </section>
-          )}
-          {!giving && tplWords !== undefined && (notice.outside.length > 0 || notice.tooLong !== undefined) && (
-            <div class="badge badge-warn" role="alert" data-testid="template-outside">
-              <strong>! {tpl('tplOutsideTitle')}</strong>
-              <p>{tpl('tplOutside', { name })}</p>
-              {notice.outside.map((type) => (
-                <p key={type}>{tpl('tplOutsideItem', { item: t(RECORD_WORDS[type]) })}</p>
-              ))}
-              {notice.tooLong !== undefined && (
-                <p>
-                  {notice.tooLong.maxDays === 1
-                    ? tpl('tplTooLongOneDay', { days: notice.tooLong.askedDays })
-                    : tpl('tplTooLong', { days: notice.tooLong.askedDays, max: notice.tooLong.maxDays })}
-                </p>
-              )}
-              <p>{tpl('tplOutsideSafe')}</p>
-            </div>
+          {!giving && TemplateView !== undefined && (
+            <TemplateView.TemplateNoticeView
+              category={category}
+              withheld={withheld}
+              askedDays={Math.max(...request.authorization_details.map((d) => d.duration_days))}
+              name={name}
+            />
           )}
           <h2>{t('codeTitle')}</h2>
           <p>{t('codeText')}</p>
