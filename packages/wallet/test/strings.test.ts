@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { en } from '../src/strings.js'
-import { cy } from '../src/strings-cy.js'
+import { en as mainEn } from '../src/strings.js'
+import { cy as mainCy } from '../src/strings-cy.js'
+import { templateCy, templateEn } from '../src/template-words.js'
 import { fleschKincaidGrade, sentences, syllables, words } from './readability.js'
+
+// Every word the wallet shows: strings.ts and the template's words, loaded in their own chunk (issue 21).
+const en = { ...mainEn, ...templateEn }
+const cy: Record<keyof typeof en, string> = { ...mainCy, ...templateCy }
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
 

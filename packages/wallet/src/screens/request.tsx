@@ -21,6 +21,9 @@ import {
   SUPPORTER_DEFAULT_TYPES,
 } from '../words.js'
 
+/** The template notice and its words, in their own chunk (issue 21): asked for as this module loads, so it is there before a request. */
+const templateView = import('../template-notice-view.js')
+
 type Step = 'who' | 'pressure' | 'what' | 'howLong' | 'check' | 'done' | 'stopped' | 'saidNo' | 'pressured'
 
 const DAY = 86_400_000
@@ -75,6 +78,10 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
     days: askedDays,
   } = consentChoices(asked, Math.max(...request.authorization_details.map((d) => d.duration_days)), category, giving)
 
+  const [TemplateView, setTemplateView] = useState<Awaited<typeof templateView>>()
+  useEffect(() => {
+    void templateView.then(setTemplateView)
+  }, [])
   const [step, setStep] = useState<Step>('who')
   // Sensitive items start off; the holder turns them on (domain.md (d) 2).
   // Issue 19: a supporter starts with appointments and the licence only, never health.
@@ -194,6 +201,14 @@ export function RequestFlow({ request, session, onHome, onLock }: RequestFlowPro
               <strong>! {t('unverified')}</strong>
               <p>{t('unverifiedText')}</p>
             </div>
+          )}
+          {!giving && TemplateView !== undefined && (
+            <TemplateView.TemplateNoticeView
+              category={category}
+              withheld={withheld}
+              askedDays={Math.max(...request.authorization_details.map((d) => d.duration_days))}
+              name={name}
+            />
           )}
           <h2>{t('codeTitle')}</h2>
           <p>{t('codeText')}</p>
