@@ -617,6 +617,16 @@ export class WalletSession {
     } catch (error) {
       if (!isHoldallLogError(error)) return undefined
     }
+    const kept = (await client.vaultLog.store.load())?.alarm
+    if (kept !== undefined) return kept
+    try {
+      // This phone's checkpoint against the holder's other phones', through the vault (spec 8.6.1):
+      // a host showing two phones two histories raises the same sealed alarm, read below. A failed
+      // exchange (no network, a host that withholds) only means the phones were not compared.
+      const exchange = await client.exchangeLogCheckpoints()
+      // Its own publication is a new entry: the phone verifies the log up to it before it rests.
+      if (exchange.published !== undefined) await client.vaultLog.sync()
+    } catch {}
     return (await client.vaultLog.store.load())?.alarm
   }
 
