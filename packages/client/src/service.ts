@@ -118,6 +118,8 @@ export class ServiceClient {
   readonly #pins: HolderPinStore
   /** The root the person showed at this pairing (QR code or safety code), for the first check. */
   #firstContact: HolderRootHint | undefined
+  /** What this client asked, by request: the holder's signed receipt must grant no more, and only that. */
+  readonly #asked = new Map<string, readonly AuthorizationDetail[]>()
   /** Proof that each key was logged before it is unwrapped (spec 8.7), and the checkpoints held. */
   readonly log: ServiceLog
   /** The vault of the grant this client last verified (a tombstone must be that vault's). */
@@ -250,6 +252,7 @@ export class ServiceClient {
         ...(options.requestedExpiry === undefined ? {} : { requested_expiry: String(options.requestedExpiry) }),
       },
     })
+    this.#asked.set(body.auth_req_id, options.details)
     return { authReqId: body.auth_req_id, interval: body.interval }
   }
 
@@ -276,7 +279,17 @@ export class ServiceClient {
         })
         this.#accessToken = tokens.access_token
         this.#refreshToken = tokens.refresh_token
-        return this.grant()
+        const { info, claims } = await this.verifiedGrant()
+        const asked = this.#asked.get(authReqId)
+        this.#asked.delete(authReqId)
+        // The host relays the request to the holder's phone and could change it on the way (a
+        // kinder purpose, another record type): the holder's signed receipt says what they saw.
+        if (asked !== undefined && !grantedAsAsked(claims.authorization_details, asked))
+          throw new HoldallError(
+            'RECEIPT_MISMATCH',
+            'the holder approved a request other than the one this service sent: it was changed on the way',
+          )
+        return info
       } catch (error) {
         const pending =
           error instanceof HoldallOAuthError && (error.error === 'authorization_pending' || error.error === 'slow_down')
@@ -494,4 +507,23 @@ function verifyReceipt(receipt: string, chain: VerifiedDeviceChain): GrantReceip
       cause,
     })
   }
+}
+
+/**
+ * Whether every detail the holder granted is one this service asked for, or a narrowing of one:
+ * the same purpose, word for word, no other actions or record types, and no more days ([API-REQ-08]).
+ */
+export function grantedAsAsked(
+  granted: readonly AuthorizationDetail[],
+  asked: readonly AuthorizationDetail[],
+): boolean {
+  return granted.every((g) =>
+    asked.some(
+      (a) =>
+        g.purpose === a.purpose &&
+        g.duration_days <= a.duration_days &&
+        g.actions.every((action) => a.actions.includes(action)) &&
+        g.record_types.every((type) => a.record_types.includes(type)),
+    ),
+  )
 }
