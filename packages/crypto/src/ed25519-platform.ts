@@ -98,11 +98,13 @@ const KEY_CACHE = 1024
 const nodeKeys = new Map<string, object>()
 let nodeCrypto: NodeCrypto | null | undefined
 
-/** node:crypto through `process.getBuiltinModule` (Node 20.16+), so bundlers never see an import. */
+/** node:crypto through Node's `getBuiltinModule` (Node 20.16+), so bundlers never see an import. */
 function loadNodeCrypto(): NodeCrypto | null {
   try {
-    const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    const candidate = process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+    // Feature detection, never a dependency: a browser has no such global and takes WebCrypto.
+    type NodeGlobal = { readonly process?: { getBuiltinModule?: (id: string) => unknown } }
+    const builtins = (globalThis as NodeGlobal).process
+    const candidate = builtins?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
     if (candidate === undefined || typeof candidate.verify !== 'function') return null
     const verify = (s: Uint8Array, m: Uint8Array) => candidate.verify(null, m, nodeKey(candidate, PROBE_KEY), s)
     return verify(PROBE_VALID, new Uint8Array(0)) && !verify(MIXED_ORDER_R, PROBE_MESSAGE) ? candidate : null
