@@ -48,6 +48,8 @@ const HOST_REQUIREMENT = /^(API|DISC|ERR|SEC)-|^VER-0[12]$|^(DEV|REC)-HOST-/
 const NOT_BLACK_BOX: Record<string, string> = {
   'API-GRANT-02': "a service client's duty; the suite's client SDK performs it on every grant it reads",
   'API-ERR-05': "a client's duty (accept both error forms); tested in packages/client",
+  'API-REQ-08':
+    "a service client's duty (refuse a receipt granting other than it asked); a suite cannot make the host it tests rewrite a request, so packages/server/test/malicious-host/request-rewrite.test.ts plays that operator",
   'SEC-LOG-01': "a host's logs are not visible over HTTP; the reference host's tests read its log output",
   'SEC-RATE-01':
     'a run at the real limits would lock the suite out of the host it tests; the reference host tests its limits in packages/server/test/attacks',
